@@ -1,0 +1,43 @@
+# Chronicle — the two commands a newcomer needs are `make run` and `make test`.
+# Both install LMDB's development package when it is missing (apt-get, with sudo only when not root).
+
+SWIFT       ?= swift
+DATA        ?= ./data
+BUILD_FLAGS ?=
+SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
+
+.PHONY: all deps build release test run format bench clean
+
+all: build
+
+## deps: install liblmdb-dev (and lmdb-utils for mdb_stat/mdb_dump) when missing
+deps:
+	@if ! dpkg -s liblmdb-dev >/dev/null 2>&1 && [ ! -f /usr/include/lmdb.h ]; then \
+		echo "Installing liblmdb-dev…"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y liblmdb-dev; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+## test: the whole suite (unit, storage on real LMDB, end-to-end)
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+
+## run: build release and serve the demo company from ./data
+run: release
+	$(SWIFT) run -c release chronicle serve --data $(DATA) --demo
+
+format:
+	swift-format format --in-place --recursive Sources Tests Projections Fixtures
+
+## bench: the benchmark package (nested, so the root build stays lean)
+bench: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+clean:
+	rm -rf .build

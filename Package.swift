@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Chronicle",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "chronicle", targets: ["chronicle"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "Domain", targets: ["Domain"]),
+        .library(name: "CommandProcessing", targets: ["CommandProcessing"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+    ],
+    targets: [
+        // LMDB from Debian's liblmdb-dev; only the LMDB module imports it.
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        // JSON values with exact number text, a fast parser/writer and a compact binary form.
+        .target(name: "JSON"),
+        // The event log: binary records, group commit, indexes, subscriptions, hash chain.
+        .target(
+            name: "EventLog",
+            dependencies: ["LMDB", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Pure business rules: no I/O, no clock, no LMDB.
+        .target(name: "Domain", dependencies: ["JSON"]),
+        .target(name: "CommandProcessing", dependencies: ["EventLog", "Domain", "JSON"]),
+        .executableTarget(
+            name: "chronicle",
+            dependencies: [
+                "EventLog", "Domain", "CommandProcessing", "JSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON"]),
+        .testTarget(name: "CommandProcessingTests", dependencies: ["CommandProcessing", "EventLog", "Domain", "JSON"]),
+    ]
+)

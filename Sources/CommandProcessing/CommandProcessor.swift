@@ -1,0 +1,2 @@
+import Domain
+import EventLog

@@ -1,0 +1,62 @@
+import JSON
+
+/// Decides a command against the state: returns the events to append, or throws a ``DomainError``.
+public typealias CommandHandler = @Sendable (Command, CommandContext, CompanyState) throws -> [NewEvent]
+/// Applies one committed event to the state.
+public typealias EventEvolver = @Sendable (inout CompanyState, DomainEvent) -> Void
+
+/// Everything the deciders need to know, built by applying committed events in position order.
+///
+/// One value holds the whole company so that cross-entity rules (a rep's capacity, a warehouse's
+/// stock, an approval chain that needs the org chart) are decided against one consistent state
+/// inside the log's single writer.
+public struct CompanyState: Sendable {
+    public var org = OrgState()
+    public var crm = CRMState()
+    public var oa = OAState()
+    public var erp = ERPState()
+    /// The position of the last event applied.
+    public var lastPosition: UInt64 = 0
+
+    public init() {}
+
+    static let handlers: [CommandType: CommandHandler] = {
+        var all: [CommandType: CommandHandler] = [:]
+        for table in [OrgArea.handlers, CRMArea.handlers, OAArea.handlers, ERPArea.handlers] {
+            all.merge(table) { first, _ in first }
+        }
+        return all
+    }()
+
+    static let evolvers: [EventType: EventEvolver] = {
+        var all: [EventType: EventEvolver] = [:]
+        for table in [OrgArea.evolvers, CRMArea.evolvers, OAArea.evolvers, ERPArea.evolvers] {
+            all.merge(table) { first, _ in first }
+        }
+        return all
+    }()
+
+    /// Every command type the domain knows.
+    public static var commandTypes: Set<CommandType> { Set(handlers.keys) }
+
+    /// Every event type the domain evolves on.
+    public static var eventTypes: Set<EventType> { Set(evolvers.keys) }
+
+    /// Decides `command` in the order of checks of CONTRACT §2: known type → role allows the type →
+    /// data shape → referenced things → ownership → state rules. Pure: no I/O, `now` comes in `context`.
+    public func decide(_ command: Command, context: CommandContext) throws -> [NewEvent] {
+        guard let handler = CompanyState.handlers[command.type] else {
+            throw DomainError(.unknownCommand, "unknown command type \(command.type.rawValue)")
+        }
+        guard Authorization.mayIssue(command.type, actor: context.actor) else {
+            throw DomainError.forbidden("\(context.actor.id) may not issue \(command.type.rawValue)")
+        }
+        return try handler(command, context, self)
+    }
+
+    /// Applies a committed event. Unknown types are ignored (a newer build may have written them).
+    public mutating func apply(_ event: DomainEvent) {
+        CompanyState.evolvers[event.type]?(&self, event)
+        lastPosition = event.position
+    }
+}

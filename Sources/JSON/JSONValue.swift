@@ -1,0 +1,162 @@
+/// A JSON value that keeps numbers as their exact source text.
+///
+/// Chronicle never reads money through binary floating point: a number such as `10000.10` stays the
+/// text `"10000.10"` until a domain type (``JSONNumber``'s consumers) parses it exactly.
+///
+/// ```swift
+/// let v = try JSONValue.parse(Array(#"{"amount": 12.50, "tags": ["a"]}"#.utf8))
+/// v["amount"]?.numberText   // "12.50"
+/// ```
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    /// A number, kept as its exact JSON text (for example `-12.50`, `1e3`).
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+}
+
+/// The exact text of a JSON number, as it appeared on the wire or as Chronicle wrote it.
+public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
+    public let text: String
+
+    /// Wraps number text; the caller guarantees it is a valid JSON number.
+    public init(unchecked text: String) { self.text = text }
+
+    public init(_ value: Int) { self.text = String(value) }
+    public init(_ value: Int64) { self.text = String(value) }
+    public init(_ value: UInt64) { self.text = String(value) }
+
+    /// The value as an integer, when the text is a plain integer that fits.
+    public var intValue: Int? { Int(text) }
+    public var int64Value: Int64? { Int64(text) }
+    public var uint64Value: UInt64? { UInt64(text) }
+    public var description: String { text }
+}
+
+/// A JSON object whose members keep their order. Keys are unique: setting a key that exists replaces
+/// its value in place.
+public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    public typealias Element = (key: String, value: JSONValue)
+
+    public private(set) var keys: [String]
+    public private(set) var values: [JSONValue]
+
+    public init() {
+        keys = []
+        values = []
+    }
+
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init()
+        for (k, v) in elements { self[k] = v }
+    }
+
+    public init<S: Sequence>(_ elements: S) where S.Element == (String, JSONValue) {
+        self.init()
+        for (k, v) in elements { self[k] = v }
+    }
+
+    public var count: Int { keys.count }
+    public var isEmpty: Bool { keys.isEmpty }
+
+    public subscript(key: String) -> JSONValue? {
+        get {
+            guard let i = keys.firstIndex(of: key) else { return nil }
+            return values[i]
+        }
+        set {
+            if let i = keys.firstIndex(of: key) {
+                if let newValue { values[i] = newValue } else {
+                    keys.remove(at: i)
+                    values.remove(at: i)
+                }
+            } else if let newValue {
+                keys.append(key)
+                values.append(newValue)
+            }
+        }
+    }
+
+    /// Appends a member without checking for a duplicate key (for decoders that already checked).
+    public mutating func appendUnchecked(key: String, value: JSONValue) {
+        keys.append(key)
+        values.append(value)
+    }
+
+    public func makeIterator() -> some IteratorProtocol<Element> {
+        var i = 0
+        let keys = self.keys
+        let values = self.values
+        return AnyIterator {
+            guard i < keys.count else { return nil }
+            defer { i += 1 }
+            return (keys[i], values[i])
+        }
+    }
+}
+
+extension JSONValue {
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    public var numberText: String? {
+        if case .number(let n) = self { return n.text }
+        return nil
+    }
+
+    public var intValue: Int? {
+        if case .number(let n) = self { return n.intValue }
+        return nil
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The JSON type name used in error messages: `null`, `boolean`, `number`, `string`, `array`, `object`.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(JSONNumber(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(nilLiteral: ()) { self = .null }
+}

@@ -1,0 +1,37 @@
+import Domain
+import Testing
+
+@Suite struct MoneyTests {
+    @Test func parsesAndPrintsExactly() {
+        #expect(Money(parsing: "10000.10", maxFractionDigits: 2)?.amountText == "10000.10")
+        #expect(Money(parsing: "12", maxFractionDigits: 2)?.costText == "12.0000")
+        #expect(Money(parsing: "1.005", maxFractionDigits: 2) == nil)
+        #expect(Money(parsing: "1e3", maxFractionDigits: 2) == nil)
+        #expect(Money(parsing: ".5", maxFractionDigits: 2) == nil)
+    }
+
+    @Test func roundsHalfToEven() {
+        #expect(Money(units: 125).amountText == "0.01")  // 0.0125 → 0.01
+        #expect(Money(units: 150).amountText == "0.02")  // 0.0150 → 0.02
+        #expect(Money(units: 250).amountText == "0.02")  // 0.0250 → 0.02
+    }
+
+    @Test func odooMovingAverageExample() {
+        let ten = Money(parsing: "10", maxFractionDigits: 4)!
+        let sixteen = Money(parsing: "16", maxFractionDigits: 4)!
+        let avg = Money.movingAverage(onHand: 8, average: ten, quantity: 4, unitCost: sixteen)
+        #expect(avg.costText == "12.0000")
+        #expect(avg.value(times: 2).amountText == "24.00")
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test func formatsAndParsesISO8601() {
+        let t = Timestamp(iso8601: "2026-11-22T08:15:30.123Z")!
+        #expect(t.iso8601 == "2026-11-22T08:15:30.123Z")
+        #expect(Timestamp(iso8601: "2026-11-22T09:15:30.123+01:00") == t)
+        #expect(Timestamp(iso8601: "1970-01-01T00:00:00Z")?.milliseconds == 0)
+        #expect(Timestamp(iso8601: "2026-13-01T00:00:00Z") == nil)
+        #expect(Timestamp(milliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
+    }
+}
