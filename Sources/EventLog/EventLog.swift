@@ -1,1 +1,180 @@
+import Foundation
 import LMDB
+
+/// Chronicle's event log: an append-only sequence of events in LMDB with gap-free positions,
+/// group-committed durable appends, stream/type/tag indexes, subscriptions and a hash chain.
+///
+/// ```swift
+/// let log = try EventLog.open(directory: "data/log")
+/// let result = try await log.append(AppendRequest(
+///     events: [EventToAppend(stream: "lead-L-1", type: "LeadCaptured", tags: ["lead:L-1"], data: payload)],
+///     actor: "E-7", commandId: "c-1", expectedVersions: ["lead-L-1": .noStream]))
+/// let page = try log.read(from: 1, limit: 100)
+/// ```
+///
+/// Many tasks may append at once: their requests share one write transaction and one fsync.
+/// Readers never wait for the writer.
+public final class EventLog: Sendable {
+    public struct Options: Sendable {
+        public var mapSize: Int
+        /// Most work items in one write transaction.
+        public var maxBatchItems: Int
+        /// Most work items waiting for the writer; more are `overloaded`.
+        public var maxQueuedItems: Int
+        public var clock: any LogClock
+        /// Open for reading only (another process may be writing).
+        public var readOnly: Bool
+        /// log2 of the positions per key-index run, used when the log is created (tests use small runs).
+        public var indexRunShift: Int
+
+        public init(
+            mapSize: Int = 1 << 30, maxBatchItems: Int = 2048, maxQueuedItems: Int = 200_000,
+            clock: any LogClock = SystemClock(), readOnly: Bool = false, indexRunShift: Int = 20
+        ) {
+            self.indexRunShift = indexRunShift
+            self.mapSize = mapSize
+            self.maxBatchItems = maxBatchItems
+            self.maxQueuedItems = maxQueuedItems
+            self.clock = clock
+            self.readOnly = readOnly
+        }
+    }
+
+    let env: Environment
+    let dbs: LogDatabases
+    let registry: KeyRegistry
+    let notifier: CommitNotifier
+    let writer: BatchWriter?
+    /// In a read-only process: the position up to which the in-memory index was loaded.
+    let loadedThrough: UInt64
+    public let directory: String
+
+    private init(directory: String, env: Environment, dbs: LogDatabases, registry: KeyRegistry,
+                 notifier: CommitNotifier, writer: BatchWriter?, loadedThrough: UInt64) {
+        self.directory = directory
+        self.env = env
+        self.dbs = dbs
+        self.registry = registry
+        self.notifier = notifier
+        self.writer = writer
+        self.loadedThrough = loadedThrough
+    }
+
+    /// Opens (creating when needed) the log in `directory`.
+    public static func open(directory: String, options: Options = Options()) throws -> EventLog {
+        let env = try Environment(
+            path: directory,
+            options: .init(mapSize: options.mapSize, maxDatabases: 16, readOnly: options.readOnly))
+        let dbs = try LogDatabases(env)
+        let shift = try env.read { txn in
+            try txn.get(dbs.meta, key: Array(LogMeta.runShift.utf8)).flatMap { $0.count == 1 ? Int($0[0]) : nil }
+        }
+        let runShift = shift ?? min(max(options.indexRunShift, 4), 40)
+        if shift == nil && !options.readOnly {
+            try env.write { txn in
+                try txn.put(dbs.meta, key: Array(LogMeta.runShift.utf8), value: [UInt8(runShift)])
+                try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [1])
+            }
+        }
+        let registry = KeyRegistry(runs: IndexRuns(shift: UInt64(runShift)))
+        let state = try WriterState.load(env: env, dbs: dbs, registry: registry)
+        let notifier = CommitNotifier(committed: state.lastPosition)
+        var writer: BatchWriter?
+        if !options.readOnly {
+            let w = BatchWriter(
+                env: env, dbs: dbs, registry: registry, notifier: notifier, clock: options.clock, state: state,
+                limits: .init(maxBatchItems: options.maxBatchItems, maxQueuedItems: options.maxQueuedItems))
+            w.start()
+            writer = w
+        }
+        return EventLog(
+            directory: directory, env: env, dbs: dbs, registry: registry, notifier: notifier, writer: writer,
+            loadedThrough: options.readOnly ? state.lastPosition : .max)
+    }
+
+    /// Finishes queued work, then closes the environment.
+    public func close() {
+        writer?.close()
+        notifier.close()
+        env.close()
+    }
+
+    /// The last committed position (0 for an empty log).
+    public var lastPosition: UInt64 {
+        if writer != nil { return notifier.committed }
+        return (try? env.read { txn in try txn.withCursor(dbs.events) { c in try c.last().map { Bytes.readBigEndianUInt64($0.key) } ?? 0 } }) ?? 0
+    }
+
+    /// How many work items wait for the writer.
+    public var queuedWork: Int { writer?.queuedCount ?? 0 }
+
+    /// Called on the writer thread after a batch failed and the writer reloaded its state from disk;
+    /// owners of state derived inside write closures reload theirs.
+    public func setReloadHandler(_ handler: @escaping @Sendable () -> Void) { writer?.onReload = handler }
+
+    // MARK: Writing
+
+    /// Runs `body` inside the single writer's next batch and returns once that batch is durable.
+    ///
+    /// `body` runs on the writer thread, in order with other submissions; it must be quick and must
+    /// not block. What it appends through the ``LogWriter`` is committed with the batch. When the
+    /// batch cannot commit (disk full), this throws ``EventLogError/unavailable(_:)`` and nothing of the
+    /// batch is written; `body` may run again when the map had to grow.
+    public func write<R: Sendable>(_ body: @escaping @Sendable (inout LogWriter) throws -> R) async throws -> R {
+        guard let writer else { throw EventLogError.invalidRequest("the log is open read-only") }
+        let box = ResultBox<R>()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, Error>) in
+            let item = WorkItem(
+                body: { w in box.result = Result { try body(&w) } },
+                answer: { commitError in
+                    if let commitError {
+                        continuation.resume(throwing: commitError)
+                    } else if let result = box.result {
+                        continuation.resume(with: result)
+                    } else {
+                        continuation.resume(throwing: EventLogError.unavailable("the batch did not run"))
+                    }
+                })
+            do {
+                try writer.submit(item)
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Appends one request (see ``LogWriter/append(_:)``) and returns once it is durable.
+    public func append(_ request: AppendRequest) async throws -> AppendResult {
+        try await write { w in try w.append(request) }
+    }
+
+    /// Returns once the log has committed a position after `position` (or the task is cancelled).
+    public func waitForCommit(after position: UInt64) async {
+        await notifier.wait(after: position)
+    }
+
+    // MARK: Stats
+
+    /// Pages and bytes per named database, as `mdb_stat -a` shows them.
+    public func databaseStats() throws -> [(name: String, entries: Int, bytes: Int)] {
+        try env.read { txn in
+            try [dbs.events, dbs.keys, dbs.heads, dbs.typeIndex, dbs.keyIndex, dbs.commands, dbs.meta].map { db in
+                let s = try txn.stat(db)
+                return (db.name, s.entries, s.bytes)
+            }
+        }
+    }
+
+    /// Size of the data file on disk.
+    public func fileSize() -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: directory + "/data.mdb"))?[.size] as? Int) ?? 0
+    }
+
+    /// Writer statistics: batches committed, work items and events in them.
+    public var writerStats: (batches: Int, items: Int, events: Int) { writer?.stats ?? (0, 0, 0) }
+
+    /// A consistent, compacted copy of the log environment into `directory` (hot: the writer goes on).
+    public func backup(to directory: String) throws {
+        try env.copy(to: directory, compact: true)
+    }
+}

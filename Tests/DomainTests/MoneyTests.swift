@@ -10,6 +10,14 @@ import Testing
         #expect(Money(parsing: ".5", maxFractionDigits: 2) == nil)
     }
 
+    @Test func hugeInputsNeverTrap() {
+        #expect(Money(parsing: "999999999999999", maxFractionDigits: 2) == nil)
+        #expect(Money(parsing: "99999999999999.99", maxFractionDigits: 2) != nil)
+        let big = Money(parsing: "999999999999.99", maxFractionDigits: 2)!
+        #expect(big.value(times: 1_000_000_000).units == Int64.max / 100 * 100 || big.value(times: 1_000_000_000).units > 0)
+        #expect(Money(units: .max).amountText.hasPrefix("9"))
+    }
+
     @Test func roundsHalfToEven() {
         #expect(Money(units: 125).amountText == "0.01")  // 0.0125 → 0.01
         #expect(Money(units: 150).amountText == "0.02")  // 0.0150 → 0.02

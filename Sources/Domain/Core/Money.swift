@@ -43,7 +43,7 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
                 fraction = fraction * 10 + d
             } else {
                 digitsBeforeDot += 1
-                guard digitsBeforeDot <= 15 else { return nil }
+                guard digitsBeforeDot <= 14 else { return nil }  // 10^14 × 10^4 fits in Int64
                 whole = whole * 10 + d
             }
         }
@@ -56,7 +56,7 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The amount with exactly `fractionDigits` (2 or 4) decimals, rounded half-to-even.
     public func formatted(fractionDigits: Int = 2) -> String {
         precondition(fractionDigits == 2 || fractionDigits == 4, "Money prints 2 or 4 decimals")
-        let rounded = fractionDigits == 4 ? units : Money.divideHalfEven(Int128(units), by: 100) * 100
+        let rounded = fractionDigits == 4 ? units : Money.roundToCents(Int128(units))
         let negative = rounded < 0
         let magnitude = rounded.magnitude
         let whole = magnitude / UInt64(Money.scale)
@@ -87,12 +87,17 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// `self × quantity` rounded half-to-even to two decimals (a line total or a stock value).
     public func value(times quantity: Int) -> Money {
-        let product = Int128(units) * Int128(quantity)
-        return Money(units: Int64(clamping: Money.divideHalfEven(product, by: 100) * 100))
+        Money(units: Money.roundToCents(Int128(units) * Int128(quantity)))
     }
 
     /// This amount rounded half-to-even to two decimals.
-    public var roundedToCents: Money { Money(units: Money.divideHalfEven(Int128(units), by: 100) * 100) }
+    public var roundedToCents: Money { Money(units: Money.roundToCents(Int128(units))) }
+
+    /// Rounds ten-thousandths to whole cents (half-to-even), saturating at Int64's range.
+    static func roundToCents(_ units: Int128) -> Int64 {
+        let cents = divideHalfEven128(units, by: 100)
+        return Int64(clamping: cents * 100)
+    }
 
     /// The moving-average cost after `quantity` units at `unitCost` come in on top of `onHand`
     /// units at `average`: `(onHand × average + quantity × unitCost) / (onHand + quantity)`,
@@ -106,6 +111,10 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Integer division rounded half-to-even.
     public static func divideHalfEven(_ n: Int128, by d: Int128) -> Int64 {
+        Int64(clamping: divideHalfEven128(n, by: d))
+    }
+
+    static func divideHalfEven128(_ n: Int128, by d: Int128) -> Int128 {
         precondition(d > 0)
         var q = n / d
         let r = n % d
@@ -113,6 +122,6 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         if twice > d || (twice == d && q % 2 != 0) {
             q += n < 0 ? -1 : 1
         }
-        return Int64(clamping: q)
+        return q
     }
 }

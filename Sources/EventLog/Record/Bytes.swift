@@ -1,0 +1,143 @@
+/// Little helpers for the binary record: LEB128 varints, length-prefixed strings, big-endian keys.
+enum Bytes {
+    @inline(__always)
+    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    @inline(__always)
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { u in
+            appendVarint(UInt64(u.count), to: &out)
+            out.append(contentsOf: u)
+        }
+    }
+
+    /// An optional string: length + 1, or 0 for null.
+    @inline(__always)
+    static func appendOptionalString(_ s: String?, to out: inout [UInt8]) {
+        guard var s else {
+            out.append(0)
+            return
+        }
+        s.withUTF8 { u in
+            appendVarint(UInt64(u.count) + 1, to: &out)
+            out.append(contentsOf: u)
+        }
+    }
+
+    @inline(__always)
+    static func appendBigEndian(_ v: UInt64, to out: inout [UInt8]) {
+        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    static func appendBigEndian(_ v: UInt32, to out: inout [UInt8]) {
+        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    static func readBigEndianUInt64(_ b: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt64 {
+        UInt64(bigEndian: b.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    @inline(__always)
+    static func readBigEndianUInt32(_ b: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt32 {
+        UInt32(bigEndian: b.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    static func key(_ v: UInt64) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(8)
+        appendBigEndian(v, to: &out)
+        return out
+    }
+}
+
+/// A bounds-checked cursor over record bytes. Every read throws on truncated or malformed input.
+struct ByteReader {
+    let buffer: UnsafeRawBufferPointer
+    var offset: Int
+
+    init(_ buffer: UnsafeRawBufferPointer, offset: Int = 0) {
+        self.buffer = buffer
+        self.offset = offset
+    }
+
+    var remaining: Int { buffer.count - offset }
+
+    @inline(__always)
+    mutating func byte() throws(RecordError) -> UInt8 {
+        guard offset < buffer.count else { throw RecordError.truncated }
+        defer { offset += 1 }
+        return buffer[offset]
+    }
+
+    @inline(__always)
+    mutating func varint() throws(RecordError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < buffer.count else { throw RecordError.truncated }
+            let b = buffer[offset]
+            offset += 1
+            if shift == 63 && b > 1 { throw RecordError.malformed("varint overflows 64 bits") }
+            result |= UInt64(b & 0x7f) << shift
+            if b & 0x80 == 0 { return result }
+            shift += 7
+            if shift > 63 { throw RecordError.malformed("varint too long") }
+        }
+    }
+
+    @inline(__always)
+    mutating func bytes(_ count: Int) throws(RecordError) -> UnsafeRawBufferPointer {
+        guard count >= 0, count <= remaining else { throw RecordError.truncated }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
+    }
+
+    @inline(__always)
+    mutating func string() throws(RecordError) -> String {
+        let n = try varint()
+        guard n <= UInt64(remaining) else { throw RecordError.truncated }
+        return try validatedString(try bytes(Int(n)))
+    }
+
+    @inline(__always)
+    mutating func optionalString() throws(RecordError) -> String? {
+        let n = try varint()
+        if n == 0 { return nil }
+        guard n - 1 <= UInt64(remaining) else { throw RecordError.truncated }
+        return try validatedString(try bytes(Int(n - 1)))
+    }
+
+    /// Skips a length-prefixed string without decoding it.
+    @inline(__always)
+    mutating func skipString() throws(RecordError) {
+        let n = try varint()
+        guard n <= UInt64(remaining) else { throw RecordError.truncated }
+        offset += Int(n)
+    }
+
+    @inline(__always)
+    mutating func skipOptionalString() throws(RecordError) {
+        let n = try varint()
+        if n == 0 { return }
+        guard n - 1 <= UInt64(remaining) else { throw RecordError.truncated }
+        offset += Int(n - 1)
+    }
+
+    @inline(__always)
+    private func validatedString(_ b: UnsafeRawBufferPointer) throws(RecordError) -> String {
+        guard let s = String(validating: b.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+            throw RecordError.malformed("invalid UTF-8")
+        }
+        return s
+    }
+}

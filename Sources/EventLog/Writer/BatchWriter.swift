@@ -1,0 +1,232 @@
+import Foundation
+import LMDB
+
+/// The single writer: drains submissions from many tasks, runs a batch of them in one write
+/// transaction, commits once (durably), then answers every caller.
+///
+/// Runs on a dedicated thread so that fsync never blocks Swift's cooperative pool.
+final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `condition`; the rest is writer-thread only
+    struct Limits: Sendable {
+        var maxBatchItems: Int
+        var maxQueuedItems: Int
+    }
+
+    private let condition = NSCondition()
+    private var queue: [WorkItem] = []
+    private var closing = false
+    private var finished = false
+    private let limits: Limits
+
+    private let env: Environment
+    private let dbs: LogDatabases
+    private let registry: KeyRegistry
+    private let notifier: CommitNotifier
+    private let clock: any LogClock
+    private var state: WriterState
+    private var staged = UnsafeMutablePointer<StagedWrites>.allocate(capacity: 1)
+    private var thread: Thread?
+    /// Called on the writer thread when a batch failed and state was reloaded from the store.
+    var onReload: (@Sendable () -> Void)?
+    private var _stats = (batches: 0, items: 0, events: 0)
+    /// Statistics for metrics: batches committed, work items and events in them.
+    var stats: (batches: Int, items: Int, events: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return _stats
+    }
+
+    init(env: Environment, dbs: LogDatabases, registry: KeyRegistry, notifier: CommitNotifier, clock: any LogClock,
+         state: WriterState, limits: Limits) {
+        self.env = env
+        self.dbs = dbs
+        self.registry = registry
+        self.notifier = notifier
+        self.clock = clock
+        self.state = state
+        self.limits = limits
+        staged.initialize(to: StagedWrites())
+    }
+
+    deinit {
+        staged.deinitialize(count: 1)
+        staged.deallocate()
+    }
+
+    func start() {
+        let t = Thread { [self] in self.loop() }
+        t.name = "chronicle-log-writer"
+        t.qualityOfService = .userInitiated
+        thread = t
+        t.start()
+    }
+
+    /// Queues a work item; throws `overloaded` when the queue is full and `closed` after `close()`.
+    func submit(_ item: WorkItem) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closing else { throw EventLogError.closed }
+        guard queue.count < limits.maxQueuedItems else { throw EventLogError.overloaded }
+        queue.append(item)
+        condition.signal()
+    }
+
+    var queuedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// Stops accepting work, finishes what is queued, and waits for the thread to end.
+    func close() {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closing { condition.wait() }
+            if queue.isEmpty && closing {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let n = min(queue.count, limits.maxBatchItems)
+            let batch = Array(queue.prefix(n))
+            queue.removeFirst(n)
+            condition.unlock()
+            process(batch)
+        }
+    }
+
+    private func process(_ batch: [WorkItem]) {
+        let at = max(clock.nowMilliseconds(), state.lastAt)
+        var flushedNow: UInt32?
+        do {
+            try env.write(onRetry: { self.reloadAfterFailure() }) { txn in
+                staged.pointee.reset()
+                state.pendingCommands.removeAll(keepingCapacity: true)
+                flushedNow = try flushSlice(txn)
+                for item in batch {
+                    var writer = LogWriter(
+                        state: state, registry: registry, env: env, dbs: dbs, staged: staged, batchAt: at)
+                    item.run(&writer)
+                }
+                try writeStaged(txn)
+            }
+        } catch {
+            reloadAfterFailure()
+            let failure: Error
+            if let e = error as? LMDBError, e.isStorageFailure {
+                failure = EventLogError.unavailable(e.description)
+            } else if let e = error as? EventLogError {
+                failure = e
+            } else {
+                failure = EventLogError.unavailable(String(describing: error))
+            }
+            for item in batch { item.finish(failure) }
+            return
+        }
+        state.pendingCommands.removeAll(keepingCapacity: true)
+        if let run = flushedNow {
+            state.flushedRun = Int64(run)
+            state.flushing = nil
+            registry.state.withLock { s in s.memtables[run] = nil }
+        }
+        condition.lock()
+        _stats.batches += 1
+        _stats.items += batch.count
+        _stats.events += staged.pointee.records.count
+        condition.unlock()
+        notifier.publish(state.lastPosition)
+        for item in batch { item.finish(nil) }
+    }
+
+    /// Rebuilds the in-memory state from the store after a batch did not commit.
+    private func reloadAfterFailure() {
+        do {
+            state = try WriterState.load(env: env, dbs: dbs, registry: registry)
+        } catch {
+            // The store could not be read either; keep the old state and let the next batch retry.
+        }
+        onReload?()
+    }
+
+    private func writeStaged(_ txn: borrowing Transaction) throws {
+        let s = staged.pointee
+        try s.recordBytes.withUnsafeBytes { all in
+            for (position, range) in s.records {
+                try withUnsafeBytes(of: position.bigEndian) { k in
+                    try txn.put(dbs.events, key: k, value: UnsafeRawBufferPointer(rebasing: all[range]), flags: .append)
+                }
+            }
+        }
+        for (id, kind, name) in s.newKeys {
+            var value: [UInt8] = [kind.rawValue]
+            value.append(contentsOf: name.utf8)
+            try withUnsafeBytes(of: id.bigEndian) { k in
+                try value.withUnsafeBytes { v in try txn.put(dbs.keys, key: k, value: v, flags: .append) }
+            }
+        }
+        for (seq, bytes) in s.commands {
+            try withUnsafeBytes(of: seq.bigEndian) { k in
+                try bytes.withUnsafeBytes { v in try txn.put(dbs.commands, key: k, value: v, flags: .append) }
+            }
+        }
+        for (typeId, position) in s.typeEntries {
+            try withUnsafeBytes(of: typeId.bigEndian) { k in
+                try withUnsafeBytes(of: position.bigEndian) { v in try txn.put(dbs.typeIndex, key: k, value: v) }
+            }
+        }
+    }
+
+    /// Moves part of a sealed run of the in-memory key index to `keyIndex`, with the heads of the
+    /// keys it moves. Returns the run when this slice completed it.
+    private func flushSlice(_ txn: borrowing Transaction) throws -> UInt32? {
+        let currentRun = registry.runs.of(state.lastPosition + 1)
+        let nextToFlush = UInt32(state.flushedRun + 1)
+        guard nextToFlush < currentRun else { return nil }
+        if state.flushing?.run != nextToFlush {
+            let keys = registry.state.withLock { s in (s.memtables[nextToFlush]?.keys).map { Array($0) } ?? [] }
+            state.flushing = (nextToFlush, keys.sorted(), 0)
+        }
+        guard var flushing = state.flushing else { return nil }
+        let sliceEnd = min(flushing.keys.count, flushing.done + 4096)
+        let slice = Array(flushing.keys[flushing.done..<sliceEnd])
+        let lists = registry.state.withLock { s in slice.map { s.memtables[nextToFlush]?[$0] ?? [] } }
+        var key = [UInt8](repeating: 0, count: 8)
+        for (keyId, positions) in zip(slice, lists) {
+            withUnsafeBytes(of: nextToFlush.bigEndian) { key.replaceSubrange(0..<4, with: $0) }
+            withUnsafeBytes(of: keyId.bigEndian) { key.replaceSubrange(4..<8, with: $0) }
+            try key.withUnsafeBytes { k in
+                for p in positions {
+                    try withUnsafeBytes(of: p.bigEndian) { v in
+                        do {
+                            try txn.put(dbs.keyIndex, key: k, value: v, flags: .noDuplicateData)
+                        } catch LMDBError.keyExists {
+                            // Already flushed before a crash: the put is idempotent.
+                        }
+                    }
+                }
+            }
+            let head = state.head(keyId)
+            var value: [UInt8] = []
+            Bytes.appendBigEndian(head.count, to: &value)
+            Bytes.appendBigEndian(head.lastPosition, to: &value)
+            try withUnsafeBytes(of: keyId.bigEndian) { k in
+                try value.withUnsafeBytes { v in try txn.put(dbs.heads, key: k, value: v) }
+            }
+        }
+        flushing.done = sliceEnd
+        state.flushing = flushing
+        guard sliceEnd == flushing.keys.count else { return nil }
+        var runValue: [UInt8] = []
+        Bytes.appendBigEndian(nextToFlush, to: &runValue)
+        try txn.put(dbs.meta, key: Array(LogMeta.flushedRun.utf8), value: runValue)
+        return nextToFlush
+    }
+}

@@ -1,0 +1,225 @@
+import Crypto
+import LMDB
+
+/// The log as one work item of a batch sees it, inside the single writer.
+///
+/// Conditions are checked against everything committed before and everything earlier work items of
+/// the same batch appended, so two concurrent writers can never both pass a check. An `append` that
+/// returns has been applied: it is committed with the batch (or the whole batch fails).
+public struct LogWriter: ~Copyable {
+    let state: WriterState
+    let registry: KeyRegistry
+    let env: Environment
+    let dbs: LogDatabases
+    var staged: UnsafeMutablePointer<StagedWrites>
+    /// The commit time of this batch (ms), never earlier than the last event's.
+    public let batchAt: Int64
+
+    /// The position of the last event appended so far (committed or earlier in this batch).
+    public var lastPosition: UInt64 { state.lastPosition }
+    /// The time of the last event appended so far.
+    public var lastAt: Int64 { state.lastAt }
+
+    /// The stream's last version (0 when it does not exist).
+    public func streamVersion(_ stream: String) -> UInt64 {
+        guard let id = registry.id(.stream, stream) else { return 0 }
+        return state.head(id).count
+    }
+
+    /// The position of the last event carrying `tag` (0 when none).
+    public func lastPosition(ofTag tag: String) -> UInt64 {
+        guard let id = registry.id(.tag, tag) else { return 0 }
+        return state.head(id).lastPosition
+    }
+
+    /// The original result of a command id, when it was seen before.
+    public func previousResult(commandId: String) throws -> (result: AppendResult, fingerprint: UInt64)? {
+        guard let record = try findCommand(commandId) else { return nil }
+        return (try result(of: record), record.fingerprint)
+    }
+
+    /// Appends the request's events atomically, after checking its command id and conditions.
+    ///
+    /// - Returns: the positions written, or the original result when the command id was seen before
+    ///   with the same fingerprint (`duplicate == true`, nothing written).
+    /// - Throws: ``EventLogError`` for a failed condition or a conflicting command id; nothing is
+    ///   written then.
+    public mutating func append(_ request: AppendRequest) throws -> AppendResult {
+        if let id = request.commandId, let (previous, fingerprint) = try previousResult(commandId: id) {
+            guard fingerprint == request.fingerprint else { throw EventLogError.commandIdConflict(commandId: id) }
+            var r = previous
+            r.duplicate = true
+            return r
+        }
+        try validate(request)
+        let at = request.at ?? batchAt
+        guard at >= state.lastAt else {
+            throw EventLogError.invalidTime("time \(at) is earlier than the log's last time \(state.lastAt)")
+        }
+        for (stream, expected) in request.expectedVersions {
+            let actual = streamVersion(stream)
+            switch expected {
+            case .any: continue
+            case .noStream, .exact(0):
+                if actual != 0 { throw EventLogError.wrongExpectedVersion(stream: stream, expected: expected, actual: actual) }
+            case .exact(let v):
+                if actual != v { throw EventLogError.wrongExpectedVersion(stream: stream, expected: expected, actual: actual) }
+            }
+        }
+        if let condition = request.tagCondition {
+            for tag in condition.tags {
+                let last = lastPosition(ofTag: tag)
+                if last > condition.position {
+                    throw EventLogError.tagConditionFailed(tag: tag, after: condition.position, lastPosition: last)
+                }
+            }
+        }
+
+        var appended: [AppendedEvent] = []
+        appended.reserveCapacity(request.events.count)
+        let firstPosition = state.lastPosition + 1
+        for event in request.events {
+            appended.append(write(event, request: request, at: at))
+        }
+        state.lastAt = at
+        let result = AppendResult(
+            position: state.lastPosition, events: appended, duplicate: false, at: at)
+        if let id = request.commandId {
+            let record = CommandRecord(
+                commandId: id, fingerprint: request.fingerprint,
+                firstPosition: appended.isEmpty ? 0 : firstPosition, count: UInt64(appended.count),
+                resultPosition: state.lastPosition, at: at)
+            let seq = state.nextCommandSeq
+            state.nextCommandSeq += 1
+            state.pendingCommands[seq] = record
+            state.remember(commandId: id, seq: seq)
+            staged.pointee.commands.append((seq, record.encoded()))
+        }
+        return result
+    }
+
+    // MARK: Internals
+
+    private func validate(_ request: AppendRequest) throws {
+        for e in request.events {
+            guard !e.stream.isEmpty, e.stream.utf8.count <= 512 else {
+                throw EventLogError.invalidRequest("stream names are 1–512 bytes")
+            }
+            guard !e.type.isEmpty, e.type.utf8.count <= 256 else {
+                throw EventLogError.invalidRequest("event types are 1–256 bytes")
+            }
+            for t in e.tags where t.isEmpty || t.utf8.count > 512 {
+                throw EventLogError.invalidRequest("tags are 1–512 bytes")
+            }
+        }
+    }
+
+    private mutating func write(_ event: EventToAppend, request: AppendRequest, at: Int64) -> AppendedEvent {
+        let position = state.lastPosition + 1
+        let streamId = keyId(.stream, event.stream)
+        let typeId = keyId(.type, event.type)
+        var tagIds: [UInt32] = []
+        tagIds.reserveCapacity(event.tags.count)
+        for t in event.tags {
+            let id = keyId(.tag, t)
+            if !tagIds.contains(id) { tagIds.append(id) }
+        }
+        let version = state.heads[Int(streamId)].count + 1
+
+        // Record body, then its chain hash.
+        let start = staged.pointee.recordBytes.count
+        EventRecord.encodeBody(
+            version: version, at: at, actor: request.actor, commandId: request.commandId,
+            correlationId: request.correlationId, causationId: request.causationId, event: event,
+            into: &staged.pointee.recordBytes)
+        var hasher = SHA256()
+        state.lastHash.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: position.bigEndian) { hasher.update(bufferPointer: $0) }
+        staged.pointee.recordBytes.withUnsafeBytes { all in
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: all[start...]))
+        }
+        let digest = hasher.finalize()
+        var hash = [UInt8]()
+        hash.reserveCapacity(32)
+        digest.withUnsafeBytes { hash.append(contentsOf: $0) }
+        staged.pointee.recordBytes.append(contentsOf: hash)
+        staged.pointee.records.append((position, start..<staged.pointee.recordBytes.count))
+        staged.pointee.typeEntries.append((typeId, position))
+
+        // In-memory heads and index.
+        state.lastHash = hash
+        state.lastPosition = position
+        state.heads[Int(streamId)].count = version
+        state.heads[Int(streamId)].lastPosition = position
+        state.heads[Int(typeId)].count += 1
+        state.heads[Int(typeId)].lastPosition = position
+        for id in tagIds {
+            state.heads[Int(id)].count += 1
+            state.heads[Int(id)].lastPosition = position
+        }
+        let run = registry.runs.of(position)
+        registry.state.withLock { s in
+            s.memtables[run, default: [:]][streamId, default: []].append(position)
+            for id in tagIds { s.memtables[run, default: [:]][id, default: []].append(position) }
+        }
+        return AppendedEvent(position: position, stream: event.stream, version: version, type: event.type)
+    }
+
+    private mutating func keyId(_ kind: KeyKind, _ name: String) -> UInt32 {
+        if let id = registry.id(kind, name) { return id }
+        let id = state.nextKeyId
+        state.nextKeyId += 1
+        state.heads.append(KeyHead(count: 0, lastPosition: 0))
+        registry.state.withLock { s in
+            let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
+            s.ids[kn] = id
+            s.names[id] = kn
+        }
+        staged.pointee.newKeys.append((id, kind, name))
+        return id
+    }
+
+    private func findCommand(_ commandId: String) throws -> CommandRecord? {
+        var candidates: [UInt64] = []
+        if let seq = state.commandIndex[commandId.hashValue] { candidates.append(seq) }
+        if let seq = state.commandOverflow[commandId] { candidates.append(seq) }
+        for seq in candidates {
+            if let pending = state.pendingCommands[seq] {
+                if pending.commandId == commandId { return pending }
+                continue
+            }
+            let record = try env.read { txn in
+                try txn.withValue(dbs.commands, key: Bytes.key(seq)) { v in
+                    try v.map { try CommandRecord(decoding: $0) }
+                }
+            }
+            if let record, record.commandId == commandId { return record }
+        }
+        return nil
+    }
+
+    private func result(of record: CommandRecord) throws -> AppendResult {
+        var events: [AppendedEvent] = []
+        if record.count > 0 {
+            let staged = self.staged.pointee
+            for p in record.firstPosition..<(record.firstPosition + record.count) {
+                if let i = staged.records.firstIndex(where: { $0.position == p }) {
+                    let range = staged.records[i].range
+                    let e = try staged.recordBytes.withUnsafeBytes { all in
+                        try EventRecord.decode(position: p, UnsafeRawBufferPointer(rebasing: all[range])).envelope
+                    }
+                    events.append(AppendedEvent(position: p, stream: e.stream, version: e.version, type: e.type))
+                } else {
+                    let e = try env.read { txn in
+                        try txn.withValue(dbs.events, key: Bytes.key(p)) { v in
+                            try v.map { try EventRecord.decode(position: p, $0).envelope }
+                        }
+                    }
+                    guard let e else { throw EventLogError.corrupt(position: p, "event of command \(record.commandId) missing") }
+                    events.append(AppendedEvent(position: p, stream: e.stream, version: e.version, type: e.type))
+                }
+            }
+        }
+        return AppendResult(position: record.resultPosition, events: events, duplicate: true, at: record.at)
+    }
+}

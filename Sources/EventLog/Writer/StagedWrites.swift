@@ -1,0 +1,19 @@
+/// Puts collected while a batch runs, written to LMDB in order once every work item has run.
+struct StagedWrites {
+    /// The records of the batch, back to back.
+    var recordBytes: [UInt8] = []
+    var records: [(position: UInt64, range: Range<Int>)] = []
+    var typeEntries: [(typeId: UInt32, position: UInt64)] = []
+    var newKeys: [(id: UInt32, kind: KeyKind, name: String)] = []
+    var commands: [(seq: UInt64, bytes: [UInt8])] = []
+
+    var isEmpty: Bool { records.isEmpty && newKeys.isEmpty && commands.isEmpty }
+
+    mutating func reset() {
+        recordBytes.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+        typeEntries.removeAll(keepingCapacity: true)
+        newKeys.removeAll(keepingCapacity: true)
+        commands.removeAll(keepingCapacity: true)
+    }
+}

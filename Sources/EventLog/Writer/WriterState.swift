@@ -1,0 +1,127 @@
+import LMDB
+
+/// A key's head: how many events carry it and the position of the last one.
+struct KeyHead: Sendable, Hashable {
+    var count: UInt64
+    var lastPosition: UInt64
+}
+
+/// The writer's in-memory state: last position and hash, key heads, command ids, index progress.
+///
+/// Touched only by the writer thread once the log is open. Built from the store at open and rebuilt
+/// the same way after a failed commit, so it never disagrees with what is on disk.
+final class WriterState {
+    var lastPosition: UInt64 = 0
+    var lastAt: Int64 = 0
+    var lastHash: [UInt8] = ChainHash.zero.bytes
+    var heads: [KeyHead] = []
+    var nextKeyId: UInt32 = 0
+    var nextCommandSeq: UInt64 = 1
+    /// Hash of a command id → its sequence in `commands` (collisions go to `commandOverflow`).
+    var commandIndex: [Int: UInt64] = [:]
+    var commandOverflow: [String: UInt64] = [:]
+    /// Command records written in the batch being built (not yet readable from the store).
+    var pendingCommands: [UInt64: CommandRecord] = [:]
+    /// Highest run fully in `keyIndex`, or -1.
+    var flushedRun: Int64 = -1
+    /// The sealed run being flushed, its keys in order, and how many are done.
+    var flushing: (run: UInt32, keys: [UInt32], done: Int)?
+
+    /// Loads everything from the store: registry, heads, command ids, the unflushed tail of the index.
+    static func load(env: Environment, dbs: LogDatabases, registry: KeyRegistry) throws -> WriterState {
+        let s = WriterState()
+        var registryState = KeyRegistry.State()
+        try env.read { txn in
+            if let v = try txn.get(dbs.meta, key: Array(LogMeta.flushedRun.utf8)), v.count == 4 {
+                s.flushedRun = Int64(v.withUnsafeBytes { Bytes.readBigEndianUInt32($0) })
+            }
+            try txn.withCursor(dbs.keys) { c in
+                var e = try c.first()
+                while let entry = e {
+                    let id = Bytes.readBigEndianUInt32(entry.key)
+                    guard entry.value.count >= 1, let kind = KeyKind(rawValue: entry.value[0]) else {
+                        throw EventLogError.corrupt(position: 0, "bad entry in keys for id \(id)")
+                    }
+                    let name = String(decoding: entry.value[1...], as: UTF8.self)
+                    let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
+                    registryState.ids[kn] = id
+                    registryState.names[id] = kn
+                    s.nextKeyId = max(s.nextKeyId, id + 1)
+                    e = try c.next()
+                }
+            }
+            s.heads = Array(repeating: KeyHead(count: 0, lastPosition: 0), count: Int(s.nextKeyId))
+            try txn.withCursor(dbs.heads) { c in
+                var e = try c.first()
+                while let entry = e {
+                    let id = Int(Bytes.readBigEndianUInt32(entry.key))
+                    if id < s.heads.count, entry.value.count == 16 {
+                        s.heads[id] = KeyHead(
+                            count: Bytes.readBigEndianUInt64(entry.value),
+                            lastPosition: Bytes.readBigEndianUInt64(entry.value, at: 8))
+                    }
+                    e = try c.next()
+                }
+            }
+            try txn.withCursor(dbs.commands) { c in
+                var e = try c.first()
+                while let entry = e {
+                    let seq = Bytes.readBigEndianUInt64(entry.key)
+                    let record = try CommandRecord(decoding: entry.value)
+                    s.remember(commandId: record.commandId, seq: seq)
+                    s.nextCommandSeq = seq + 1
+                    e = try c.next()
+                }
+            }
+            try txn.withCursor(dbs.events) { c in
+                guard let last = try c.last() else { return }
+                s.lastPosition = Bytes.readBigEndianUInt64(last.key)
+                let value = last.value
+                guard value.count > EventRecord.hashLength else {
+                    throw EventLogError.corrupt(position: s.lastPosition, "record too short")
+                }
+                s.lastHash = Array(value[(value.count - EventRecord.hashLength)...])
+                s.lastAt = try EventRecord.decodeAt(value)
+            }
+            // The index tail: every run after the last fully flushed one is rebuilt from the events.
+            let firstUnflushed = registry.runs.firstPosition(UInt32(s.flushedRun + 1))
+            guard s.lastPosition >= firstUnflushed else { return }
+            try txn.withCursor(dbs.events) { c in
+                var e = try Bytes.key(firstUnflushed).withUnsafeBytes { try c.seek(atLeast: $0) }
+                while let entry = e {
+                    let position = Bytes.readBigEndianUInt64(entry.key)
+                    let run = registry.runs.of(position)
+                    try EventRecord.decodeKeys(entry.value) { stream, type, tags in
+                        func note(_ kind: KeyKind, _ name: String) {
+                            guard let id = registryState.ids[KeyRegistry.KeyKindName(kind: kind, name: name)] else { return }
+                            if kind != .type {
+                                registryState.memtables[run, default: [:]][id, default: []].append(position)
+                            }
+                            if s.heads[Int(id)].lastPosition < position {
+                                s.heads[Int(id)].count += 1
+                                s.heads[Int(id)].lastPosition = position
+                            }
+                        }
+                        note(.stream, stream)
+                        note(.type, type)
+                        for t in tags { note(.tag, t) }
+                    }
+                    e = try c.next()
+                }
+            }
+        }
+        registry.state.withLock { $0 = registryState }
+        return s
+    }
+
+    func remember(commandId: String, seq: UInt64) {
+        let h = commandId.hashValue
+        if commandIndex[h] == nil {
+            commandIndex[h] = seq
+        } else {
+            commandOverflow[commandId] = seq
+        }
+    }
+
+    func head(_ id: UInt32) -> KeyHead { heads[Int(id)] }
+}

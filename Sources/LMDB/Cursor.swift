@@ -1,0 +1,92 @@
+internal import CLMDB
+
+/// A position in a database, lent to a closure by ``Transaction/withCursor(_:_:)``.
+///
+/// Positioning methods return the entry there as raw buffers into the memory map, valid until the
+/// transaction ends; nil past either end.
+public struct Cursor: ~Copyable {
+    public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+
+    let cursor: OpaquePointer
+    let database: Database
+
+    init(cursor: OpaquePointer, database: Database) {
+        self.cursor = cursor
+        self.database = database
+    }
+
+    private func op(_ operation: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws -> Entry? {
+        var k = MDB_val()
+        if let key { k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress)) }
+        var v = MDB_val()
+        let rc = mdb_cursor_get(cursor, &k, &v, operation)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "mdb_cursor_get \(database.name)")
+        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+    }
+
+    public func first() throws -> Entry? { try op(MDB_FIRST) }
+    public func last() throws -> Entry? { try op(MDB_LAST) }
+    public func next() throws -> Entry? { try op(MDB_NEXT) }
+    public func previous() throws -> Entry? { try op(MDB_PREV) }
+    public func current() throws -> Entry? { try op(MDB_GET_CURRENT) }
+
+    /// The next value of the current key (dup-sorted databases); nil after its last value.
+    public func nextDuplicate() throws -> Entry? { try op(MDB_NEXT_DUP) }
+    /// The previous value of the current key (dup-sorted databases).
+    public func previousDuplicate() throws -> Entry? { try op(MDB_PREV_DUP) }
+    /// The last value of the current key (dup-sorted databases).
+    public func lastDuplicate() throws -> Entry? { try op(MDB_LAST_DUP) }
+
+    /// Positions at `key` exactly and its first value ≥ `value` (dup-sorted databases).
+    public func seek(key: UnsafeRawBufferPointer, valueAtLeast value: UnsafeRawBufferPointer) throws -> Entry? {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        let rc = mdb_cursor_get(cursor, &k, &v, MDB_GET_BOTH_RANGE)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "mdb_cursor_get \(database.name)")
+        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+    }
+
+    /// How many values the current key has (dup-sorted databases).
+    public func duplicateCount() throws -> Int {
+        var n: Int = 0
+        try check(mdb_cursor_count(cursor, &n), "mdb_cursor_count \(database.name)")
+        return n
+    }
+
+    /// Positions at `key` exactly (its first value), nil when absent.
+    public func seek(exactly key: UnsafeRawBufferPointer) throws -> Entry? { try op(MDB_SET_KEY, key: key) }
+
+    /// The first entry whose key is ≥ `key`.
+    public func seek(atLeast key: UnsafeRawBufferPointer) throws -> Entry? {
+        try op(MDB_SET_RANGE, key: key)
+    }
+
+    public func seek(atLeast key: [UInt8]) throws -> Entry? {
+        try key.withUnsafeBytes { k in try seek(atLeast: k) }
+    }
+
+    /// The last entry whose key is ≤ `key`.
+    public func seek(atMost key: [UInt8]) throws -> Entry? {
+        if let e = try seek(atLeast: key) {
+            if e.key.elementsEqual(key) { return e }
+            return try previous()
+        }
+        return try last()
+    }
+
+    /// Stores `value` under `key` through the cursor (appending when `flags` has `.append`).
+    public func put(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, flags: PutFlags = []) throws {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_cursor_put(cursor, &k, &v, flags.rawValue), "mdb_cursor_put \(database.name)")
+    }
+
+    /// Deletes the entry at the cursor.
+    public func deleteCurrent() throws {
+        try check(mdb_cursor_del(cursor, 0), "mdb_cursor_del \(database.name)")
+    }
+}

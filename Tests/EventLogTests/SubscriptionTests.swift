@@ -1,0 +1,60 @@
+import EventLog
+import Foundation
+import Testing
+
+@Suite struct SubscriptionTests {
+    @Test(arguments: [1, 2, 17, 40, 61])
+    func aSubscriptionFromAnyPointDeliversEveryLaterEventOnceInOrderWhileWritesContinue(start: UInt64) async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir, runShift: 4)
+        defer { log.close() }
+        for i in 0..<40 { _ = try await log.append(AppendRequest(events: [event("s-\(i % 3)")], actor: "a")) }
+        let total: UInt64 = 120
+        let writer = Task {
+            for i in 40..<Int(total) {
+                _ = try await log.append(AppendRequest(events: [event("s-\(i % 3)")], actor: "a"))
+                if i % 10 == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            }
+        }
+        var received: [UInt64] = []
+        for try await e in log.subscribe(from: start, pageSize: 7) {
+            received.append(e.position)
+            if e.position == total { break }
+        }
+        try await writer.value
+        #expect(received == Array(start...total))
+    }
+
+    @Test func aFilteredSubscriptionSkipsOthersWithoutGaps() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let writer = Task {
+            for i in 0..<90 {
+                _ = try await log.append(AppendRequest(events: [event("s", tags: ["k:\(i % 3)"])], actor: "a"))
+            }
+        }
+        var received: [UInt64] = []
+        for try await e in log.subscribe(from: 1, filter: EventFilter(tags: ["k:1"]), pageSize: 4) {
+            received.append(e.position)
+            if received.count == 30 { break }
+        }
+        try await writer.value
+        let expected: [UInt64] = (0..<90).filter { (i: Int) -> Bool in i % 3 == 1 }.map { UInt64($0 + 1) }
+        #expect(received == expected)
+    }
+
+    @Test func aSubscriptionEndsWhenItsTaskIsCancelled() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let task = Task {
+            var n = 0
+            for try await _ in log.subscribe(from: 1) { n += 1 }
+            return n
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        _ = await task.result  // returns rather than hanging
+    }
+}
