@@ -4,9 +4,6 @@
 /// `withdrawn` are final; `paid` follows `approved`.
 public enum ExpenseStatus: String, Sendable, Hashable {
     case pending, approved, rejected, withdrawn, paid
-
-    /// Whether no decision, withdrawal or reassignment can change it any more.
-    public var isClosed: Bool { self != .pending }
 }
 
 /// Who may decide a step of an approval chain.
