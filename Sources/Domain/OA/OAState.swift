@@ -1,4 +1,8 @@
-/// OA state: expenses and their approval chains.
+/// OA state: expenses and their approval chains, keyed by expense id so every decision is O(1).
 public struct OAState: Sendable {
+    public var expenses: [String: Expense] = [:]
+
     public init() {}
+
+    public func expense(_ id: String) -> Expense? { expenses[id] }
 }
