@@ -1,5 +1,35 @@
-/// ERP: products, warehouses, stock movements and sales orders.
+/// ERP: products, warehouses, stock movements and sales orders (CONTRACT §3, "ERP — inventory and
+/// orders").
+///
+/// Stock lives per sku and warehouse in stream `stock-<sku>@<warehouseId>`; an order in `order-<id>`.
+/// Every stock event carries the position's quantities after it (`onHandAfter`, `reservedAfter`,
+/// `averageCostAfter`), so evolvers and views set them instead of recomputing.
 enum ERPArea {
-    static let handlers: [CommandType: CommandHandler] = [:]
-    static let evolvers: [EventType: EventEvolver] = [:]
+    static let handlers: [CommandType: CommandHandler] = [
+        "RegisterProduct": registerProduct,
+        "RegisterWarehouse": registerWarehouse,
+        "ReceiveStock": receiveStock,
+        "PlaceSalesOrder": placeSalesOrder,
+        "ShipOrder": shipOrder,
+        "CancelOrder": cancelOrder,
+        "ReturnGoods": returnGoods,
+        "AdjustStock": adjustStock,
+        "TransferStock": transferStock,
+    ]
+
+    static let evolvers: [EventType: EventEvolver] = [
+        "ProductRegistered": productRegistered,
+        "WarehouseRegistered": warehouseRegistered,
+        "StockReceived": stockReceived,
+        "SalesOrderPlaced": salesOrderPlaced,
+        "StockReserved": stockReserved,
+        "StockShipped": stockShipped,
+        "OrderShipped": orderShipped,
+        "ReservationReleased": reservationReleased,
+        "OrderCancelled": orderCancelled,
+        "StockReturned": stockReturned,
+        "StockAdjusted": stockAdjusted,
+        "StockTransferredOut": stockTransferredOut,
+        "StockTransferredIn": stockTransferredIn,
+    ]
 }

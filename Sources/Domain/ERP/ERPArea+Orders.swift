@@ -1,0 +1,180 @@
+import JSON
+
+/// The life of a sales order: `PlaceSalesOrder`, `ShipOrder`, `CancelOrder`.
+extension ERPArea {
+    static func placeSalesOrder(_ command: Command, _ context: CommandContext, _ state: CompanyState) throws
+        -> [NewEvent]
+    {
+        var r = try DataReader(command.data)
+        let orderId = try r.id("orderId")
+        let customerId = try r.id("customerId")
+        let opportunityId = try r.optionalId("opportunityId")
+        let warehouseId = try r.id("warehouseId")
+        let lines = try readLines(&r) { line, path in
+            let sku = try line.id("sku")
+            let quantity = try line.quantity("quantity")
+            let unitPrice = try price(&line, "unitPrice", path: path)
+            return (sku: sku, quantity: quantity, unitPrice: unitPrice)
+        }
+        try r.finish()
+        try requireDistinct(lines.map(\.sku))
+        var orderLines: [OrderLine] = []
+        orderLines.reserveCapacity(lines.count)
+        var total = Money.zero
+        for (i, line) in lines.enumerated() {
+            // Checked in Int128 first: `Money.value(times:)` traps when the product passes Int64.
+            // After the check every sum stays ≤ 2 × 999,999,999,999.99, far inside Int64.
+            let exact = Int128(line.unitPrice.units) * Int128(line.quantity)
+            guard exact <= Int128(Money.maximumAmount.units - total.units) else {
+                throw DomainError.invalid("lines[\(i)].quantity", "the order total must be at most 999999999999.99")
+            }
+            let lineTotal = line.unitPrice.value(times: line.quantity)
+            total += lineTotal
+            orderLines.append(
+                OrderLine(sku: line.sku, quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: lineTotal))
+        }
+
+        for line in lines { try requireProduct(line.sku, state) }
+        try requireWarehouse(warehouseId, state)
+        guard let customer = state.crm.customers[customerId] else { throw DomainError.notFound("customer", customerId) }
+        if let opportunityId {
+            guard let opportunity = state.crm.opportunities[opportunityId] else {
+                throw DomainError.notFound("opportunity", opportunityId)
+            }
+            guard opportunity.customerId == customerId else {
+                throw DomainError.invalid(
+                    "opportunityId", "opportunity \(opportunityId) is not of customer \(customerId)")
+            }
+        }
+        try requireActsForCustomer(context.actor, customerId: customerId, ownerId: customer.ownerId, state)
+        if state.erp.orders[orderId] != nil { throw DomainError.alreadyExists("order", orderId) }
+
+        var short: [(sku: String, requested: Int, available: Int)] = []
+        for line in lines {
+            let available = state.erp.level(sku: line.sku, warehouseId: warehouseId).available
+            if available < line.quantity { short.append((line.sku, line.quantity, available)) }
+        }
+        guard short.isEmpty else {
+            throw DomainError(
+                .insufficientStock, "\(short.count) line(s) of order \(orderId) cannot be reserved in \(warehouseId)",
+                details: ["warehouseId": .string(warehouseId), "lines": shortLines(short)])
+        }
+
+        let order = SalesOrder(
+            id: orderId, customerId: customerId, opportunityId: opportunityId, warehouseId: warehouseId,
+            lines: orderLines, total: total, repId: customer.ownerId)
+        var tags = orderTags(order, rep: customer.ownerId)
+        if let opportunityId { tags.append("opportunity:\(opportunityId)") }
+        tags.append("warehouse:\(warehouseId)")
+        tags += lines.map { "sku:\($0.sku)" }
+        let placed: JSONObject = [
+            "orderId": .string(orderId), "customerId": .string(customerId),
+            "opportunityId": opportunityId.map(JSONValue.string) ?? .null, "warehouseId": .string(warehouseId),
+            "lines": .array(
+                orderLines.map { line in
+                    .object([
+                        "sku": .string(line.sku), "quantity": json(line.quantity),
+                        "unitPrice": .string(line.unitPrice.amountText),
+                        "lineTotal": .string(line.lineTotal.amountText),
+                    ])
+                }),
+            "total": .string(total.amountText), "repId": .string(customer.ownerId),
+        ]
+        var events = [NewEvent(stream: "order-\(orderId)", type: "SalesOrderPlaced", tags: tags, data: placed)]
+        for line in orderLines {
+            let key = StockKey(sku: line.sku, warehouseId: warehouseId)
+            let level = state.erp.level(sku: line.sku, warehouseId: warehouseId)
+            let data: JSONObject = [
+                "orderId": .string(orderId), "sku": .string(line.sku), "warehouseId": .string(warehouseId),
+                "quantity": json(line.quantity), "reservedAfter": json(level.reserved + line.quantity),
+            ]
+            events.append(
+                NewEvent(stream: key.stream, type: "StockReserved", tags: stockTags(key, order: order), data: data))
+        }
+        return events
+    }
+
+    static func shipOrder(_ command: Command, _ context: CommandContext, _ state: CompanyState) throws -> [NewEvent] {
+        var r = try DataReader(command.data)
+        let orderId = try r.id("orderId")
+        try r.finish()
+        let order = try requireOrder(orderId, state)
+        try requireOpen(order)
+        let rep = currentRep(of: order, state)
+        var events: [NewEvent] = []
+        events.reserveCapacity(order.lines.count + 1)
+        for line in order.lines {
+            let key = StockKey(sku: line.sku, warehouseId: order.warehouseId)
+            let level = state.erp.level(sku: line.sku, warehouseId: order.warehouseId)
+            // The reservation guarantees this; the guard keeps a damaged history from breaking invariants.
+            guard level.reserved >= line.quantity, level.onHand >= line.quantity else {
+                throw DomainError(
+                    .insufficientStock, "order \(orderId) is no longer covered by stock in \(order.warehouseId)",
+                    details: [
+                        "warehouseId": .string(order.warehouseId),
+                        "lines": shortLines([(line.sku, line.quantity, min(level.reserved, level.onHand))]),
+                    ])
+            }
+            let data: JSONObject = [
+                "orderId": .string(orderId), "sku": .string(line.sku), "warehouseId": .string(order.warehouseId),
+                "quantity": json(line.quantity), "unitCost": .string(level.averageCost.costText),
+                "onHandAfter": json(level.onHand - line.quantity),
+                "reservedAfter": json(level.reserved - line.quantity),
+            ]
+            events.append(
+                NewEvent(
+                    stream: key.stream, type: "StockShipped", tags: stockTags(key, order: order, rep: rep), data: data))
+        }
+        let data: JSONObject = [
+            "orderId": .string(orderId), "customerId": .string(order.customerId),
+            "total": .string(order.total.amountText),
+        ]
+        events.append(
+            NewEvent(
+                stream: "order-\(orderId)", type: "OrderShipped",
+                tags: orderTags(order, rep: rep) + ["warehouse:\(order.warehouseId)"], data: data))
+        return events
+    }
+
+    static func cancelOrder(_ command: Command, _ context: CommandContext, _ state: CompanyState) throws -> [NewEvent] {
+        var r = try DataReader(command.data)
+        let orderId = try r.id("orderId")
+        let reason = try r.reason()
+        try r.finish()
+        let order = try requireOrder(orderId, state)
+        let rep = currentRep(of: order, state)
+        try requireActsForCustomer(context.actor, customerId: order.customerId, ownerId: rep, state)
+        try requireOpen(order)
+        var events: [NewEvent] = []
+        events.reserveCapacity(order.lines.count + 1)
+        for line in order.lines {
+            let key = StockKey(sku: line.sku, warehouseId: order.warehouseId)
+            let level = state.erp.level(sku: line.sku, warehouseId: order.warehouseId)
+            let data: JSONObject = [
+                "orderId": .string(orderId), "sku": .string(line.sku), "warehouseId": .string(order.warehouseId),
+                "quantity": json(line.quantity), "reservedAfter": json(max(0, level.reserved - line.quantity)),
+            ]
+            events.append(
+                NewEvent(
+                    stream: key.stream, type: "ReservationReleased", tags: stockTags(key, order: order, rep: rep),
+                    data: data))
+        }
+        let data: JSONObject = [
+            "orderId": .string(orderId), "customerId": .string(order.customerId), "reason": .string(reason),
+        ]
+        events.append(
+            NewEvent(
+                stream: "order-\(orderId)", type: "OrderCancelled",
+                tags: orderTags(order, rep: rep) + ["warehouse:\(order.warehouseId)"], data: data))
+        return events
+    }
+
+    /// `order_not_open` unless the order is placed and neither shipped nor cancelled.
+    static func requireOpen(_ order: SalesOrder) throws {
+        guard order.status == .open else {
+            throw DomainError(
+                .orderNotOpen, "order \(order.id) is \(order.status.rawValue)",
+                details: ["orderId": .string(order.id), "status": .string(order.status.rawValue)])
+        }
+    }
+}
