@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "chronicle", targets: ["chronicle"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "Domain", targets: ["Domain"]),
+        .library(name: "EventCoding", targets: ["EventCoding"]),
         .library(name: "CommandProcessing", targets: ["CommandProcessing"]),
     ],
     dependencies: [
@@ -31,7 +32,9 @@ let package = Package(
         ),
         // Pure business rules: no I/O, no clock, no LMDB.
         .target(name: "Domain", dependencies: ["JSON"]),
-        .target(name: "CommandProcessing", dependencies: ["EventLog", "Domain", "JSON"]),
+        // Events in domain and JSON terms: payload codec, upcasters, the public JSON form.
+        .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON"]),
+        .target(name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON"]),
         .executableTarget(
             name: "chronicle",
             dependencies: [
@@ -43,6 +46,6 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON"]),
-        .testTarget(name: "CommandProcessingTests", dependencies: ["CommandProcessing", "EventLog", "Domain", "JSON"]),
+        .testTarget(name: "CommandProcessingTests", dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON"]),
     ]
 )

@@ -1,2 +1,181 @@
 import Domain
+import EventCoding
 import EventLog
+import JSON
+
+/// Runs commands: authorises the actor, decides against the company's state inside the log's single
+/// writer, and appends all events of a command atomically. Many commands share one durable commit.
+///
+/// ```swift
+/// let processor = try CommandProcessor(log: log)
+/// let reply = try await processor.execute(CommandRequest(
+///     type: "ClaimLead", data: ["leadId": "L-1"], actorId: "E-7", commandId: "c-1"))
+/// ```
+/// Rejections are thrown as ``DomainError`` with the contract's code.
+public final class CommandProcessor: Sendable {
+    public let log: EventLog
+    let box: StateBox
+
+    /// Loads the company's state by replaying the log.
+    public init(log: EventLog) throws {
+        self.log = log
+        self.box = StateBox()
+        try box.reload(from: log)
+        let box = self.box
+        log.setReloadHandler { box.needsReload = true }
+    }
+
+    /// Runs one command and returns once its events are durable.
+    public func execute(_ request: CommandRequest) async throws -> CommandReply {
+        try Self.precheck(request)
+        let fingerprint = Fingerprint.of(actor: request.actorId, type: request.type, data: request.data)
+        let box = self.box
+        let log = self.log
+        do {
+            return try await log.write { w in try box.run(request, fingerprint: fingerprint, log: log, &w) }
+        } catch let e as EventLogError {
+            throw Self.domainError(e)
+        }
+    }
+
+    /// A copy of the current state (for tests and diagnostics); waits for the writer.
+    public func snapshot() async throws -> CompanyState {
+        let box = self.box
+        let log = self.log
+        return try await log.write { _ in
+            if box.needsReload { try box.reload(from: log) }
+            return box.state
+        }
+    }
+
+    static func precheck(_ request: CommandRequest) throws {
+        for (field, value) in [("commandId", request.commandId), ("correlationId", request.correlationId),
+                               ("causationId", request.causationId)] {
+            if let value, value.isEmpty || value.utf8.count > 256 {
+                throw DomainError(.badRequest, "\(field) must be 1–256 bytes", details: ["field": .string(field)])
+            }
+        }
+    }
+
+    static func domainError(_ e: EventLogError) -> DomainError {
+        switch e {
+        case .wrongExpectedVersion(let stream, let expected, let actual):
+            let expectedValue: JSONValue
+            switch expected {
+            case .any: expectedValue = .null
+            case .noStream: expectedValue = .number(JSONNumber(0))
+            case .exact(let v): expectedValue = .number(JSONNumber(v))
+            }
+            return DomainError(
+                .wrongExpectedVersion, "stream \(stream) is at version \(actual), expected \(expected)",
+                details: ["stream": .string(stream), "expected": expectedValue, "actual": .number(JSONNumber(actual))])
+        case .commandIdConflict(let id):
+            return DomainError(
+                .alreadyExists, "command id \(id) was already used for a different command",
+                details: ["commandId": .string(id)])
+        case .overloaded:
+            return DomainError(.overloaded, "the writer queue is full; retry later")
+        case .unavailable(let why):
+            return DomainError(.unavailable, "the store cannot write now (\(why)); reads still work")
+        case .closed:
+            return DomainError(.unavailable, "the server is shutting down")
+        case .invalidTime(let why):
+            return DomainError(.invalidArgument, why, details: ["field": "at"])
+        case .invalidRequest(let why):
+            return DomainError(.invalidArgument, why)
+        case .tagConditionFailed, .corrupt:
+            return DomainError(.internal, e.description)
+        }
+    }
+}
+
+/// The company's state, owned by the log's writer thread: read and changed only inside `log.write`
+/// closures, which the writer runs one at a time.
+final class StateBox: @unchecked Sendable {  // confined to the single writer thread (see above)
+    var state = CompanyState()
+    var needsReload = false
+
+    func reload(from log: EventLog) throws {
+        var s = CompanyState()
+        try log.scan(from: 1) { envelope, payload in
+            s.apply(try EventJSON.domainEvent(envelope, payload: payload))
+            return true
+        }
+        state = s
+        needsReload = false
+    }
+
+    func run(_ request: CommandRequest, fingerprint: UInt64, log: EventLog, _ w: inout LogWriter) throws -> CommandReply {
+        if needsReload { try reload(from: log) }
+        if let id = request.commandId, let (previous, previousFingerprint) = try w.previousResult(commandId: id) {
+            guard previousFingerprint == fingerprint else {
+                throw CommandProcessor.domainError(.commandIdConflict(commandId: id))
+            }
+            return CommandReply(
+                position: previous.position, events: previous.events, duplicate: true,
+                at: Timestamp(milliseconds: previous.at))
+        }
+        let actor: Actor
+        switch request.actorId {
+        case "admin": actor = .admin
+        case "system": actor = .system
+        default:
+            guard let a = state.org.actor(for: request.actorId) else {
+                throw DomainError(.unauthenticated, "\(request.actorId) is not an active employee")
+            }
+            actor = a
+        }
+        let now: Timestamp
+        if let at = request.at {
+            guard at.milliseconds <= w.batchAt else {
+                throw DomainError(.invalidArgument, "at is in the future", details: ["field": "at"])
+            }
+            guard at.milliseconds >= w.lastAt else {
+                throw DomainError(.invalidArgument, "at is earlier than the log's last event", details: ["field": "at"])
+            }
+            now = at
+        } else {
+            now = Timestamp(milliseconds: w.batchAt)
+        }
+        let command = Command(type: CommandType(rawValue: request.type), data: request.data)
+        let context = CommandContext(actor: actor, now: now, nextPosition: w.lastPosition + 1)
+        var events = try state.decide(command, context: context)
+        if let expected = request.expectedVersion, let primary = events.first?.stream {
+            let actual = w.streamVersion(primary)
+            if actual != expected {
+                throw CommandProcessor.domainError(
+                    .wrongExpectedVersion(stream: primary, expected: .exact(expected), actual: actual))
+            }
+        }
+        for i in events.indices {
+            let current = Upcasters.currentSchema(of: events[i].type.rawValue)
+            if events[i].schema < current {
+                let (schema, data) = Upcasters.upcast(
+                    type: events[i].type.rawValue, schema: events[i].schema, data: events[i].data)
+                events[i].schema = schema
+                events[i].data = data
+            }
+        }
+        let append = AppendRequest(
+            events: events.map {
+                EventToAppend(stream: $0.stream, type: $0.type.rawValue, schema: $0.schema, tags: $0.tags,
+                              data: PayloadCodec.encode($0.data))
+            },
+            actor: actor.id, commandId: request.commandId, fingerprint: fingerprint,
+            correlationId: request.correlationId, causationId: request.causationId, at: request.at?.milliseconds)
+        let result: AppendResult
+        do {
+            result = try w.append(append)
+        } catch let e as EventLogError {
+            throw CommandProcessor.domainError(e)
+        }
+        for (event, appended) in zip(events, result.events) {
+            state.apply(DomainEvent(
+                position: appended.position, at: Timestamp(milliseconds: result.at), actor: actor.id,
+                stream: event.stream, type: event.type, data: event.data))
+        }
+        return CommandReply(
+            position: result.position, events: result.events, duplicate: result.duplicate,
+            at: Timestamp(milliseconds: result.at))
+    }
+}

@@ -1,0 +1,24 @@
+import EventLog
+import JSON
+
+/// How event payloads are stored in the log: the compact binary form of a JSON object
+/// (see `JSONBinary` in the JSON module for the exact bytes).
+public enum PayloadCodec {
+    public static func encode(_ data: JSONObject) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        JSONValue.object(data).encodeBinary(into: &out)
+        return out
+    }
+
+    /// Decodes stored payload bytes; a payload that is not an object decodes as `{"value": …}`.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> JSONObject {
+        let value = try JSONValue.decodeBinary(bytes)
+        if case .object(let o) = value { return o }
+        return ["value": value]
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> JSONObject {
+        try bytes.withUnsafeBytes { try decode($0) }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import EventLog
+import Foundation
+
+/// `chronicle verify [--digest FILE]`: recomputes the hash chain (CONTRACT §7).
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the event log's hash chain (and a kept digest); exit 0 only when intact.")
+
+    @OptionGroup var data: DataOptions
+
+    @Option(name: .long, help: "A digest kept earlier (`chronicle digest` output): proves the log up to it is unchanged.")
+    var digest: String?
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    func run() throws {
+        let kept = try digest.map(Self.readDigest)
+        let log = try data.directory.openLogReadOnly()
+        defer { log.close() }
+        var progress = Progress("verify")
+        let started = Date()
+        let report = try log.verify(digest: kept) { progress.update($0, of: log.lastPosition) }
+        progress.finish()
+        let seconds = Date().timeIntervalSince(started)
+        if json {
+            var fields = [
+                "\"intact\":\(report.isIntact)", "\"checked\":\(report.checked)",
+                "\"lastPosition\":\(report.lastPosition)", "\"hash\":\"\(report.lastHash.hex)\"",
+            ]
+            if let bad = report.firstBad {
+                fields.append("\"firstBadPosition\":\(bad.position)")
+                fields.append("\"reason\":\"\(bad.reason)\"")
+            }
+            print("{" + fields.joined(separator: ",") + "}")
+        } else if let bad = report.firstBad {
+            print("BROKEN at position \(bad.position): \(bad.reason)")
+            print("checked \(report.checked) events before it")
+        } else {
+            let rate = seconds > 0 ? Int(Double(report.checked) / seconds) : 0
+            print("intact: \(report.checked) events, last position \(report.lastPosition), hash \(report.lastHash.hex)")
+            if let kept { print("matches the kept digest at position \(kept.position)") }
+            print("verified in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
+        }
+        if !report.isIntact { throw Exit.failure }
+    }
+
+    /// Reads `POSITION HASH` (the output of `chronicle digest`), or its JSON form.
+    static func readDigest(_ path: String) throws -> Digest {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CLIError("cannot read digest file \(path)")
+        }
+        let cleaned = text.replacingOccurrences(of: "[{}\",:]", with: " ", options: .regularExpression)
+        let words = cleaned.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
+        let position = words.compactMap { UInt64($0) }.first
+        let hash = words.compactMap { ChainHash(hex: $0) }.first
+        guard let position, let hash else {
+            throw CLIError("digest file \(path) must hold a position and a 64-digit hex hash")
+        }
+        return Digest(position: position, hash: hash)
+    }
+}
+
+/// `chronicle digest`: the current position and hash, for an auditor to keep.
+struct DigestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "digest", abstract: "Print the log's last position and chain hash, to keep outside.")
+
+    @OptionGroup var data: DataOptions
+
+    @Flag(name: .long, help: "Print as JSON.")
+    var json = false
+
+    func run() throws {
+        let log = try data.directory.openLogReadOnly()
+        defer { log.close() }
+        let d = try log.digest()
+        if json {
+            print("{\"position\":\(d.position),\"hash\":\"\(d.hash.hex)\"}")
+        } else {
+            print("\(d.position) \(d.hash.hex)")
+        }
+    }
+}
