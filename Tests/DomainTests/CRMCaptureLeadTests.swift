@@ -29,7 +29,8 @@ import Testing
     @Test func optionalFieldsLeftOutAreWrittenAsNull() throws {
         var s = Scenario()
         let events = try s.then(
-            .admin, "CaptureLead", ["leadId": "L-1", "company": "Acme", "contactName": "Dana", "source": "fair", "phone": " "])
+            .admin, "CaptureLead",
+            ["leadId": "L-1", "company": "Acme", "contactName": "Dana", "source": "fair", "phone": " "])
         #expect(events[0].data["phone"] == .null)
         #expect(events[0].data["email"] == .null)
         #expect(events[0].data["estimatedValue"] == .null)
@@ -38,7 +39,8 @@ import Testing
     @Test func capturingAnExistingLeadIsRejected() {
         var s = Scenario()
         s.lead("L-1")
-        let e = s.rejection(.admin, "CaptureLead", ["leadId": "L-1", "company": "B", "contactName": "C", "source": "web"])
+        let e = s.rejection(
+            .admin, "CaptureLead", ["leadId": "L-1", "company": "B", "contactName": "C", "source": "web"])
         #expect(e?.code == .alreadyExists)
         #expect(e?.details["kind"] == "lead")
         #expect(e?.details["id"] == "L-1")

@@ -165,6 +165,7 @@ import Testing
         var s = Scenario()
         s.salesTeam()
         #expect(s.rejection(s.actor("S-1"), "ClaimLead", [:])?.details["field"] == "leadId")
-        #expect(s.rejection(s.actor("S-1"), "ClaimLead", ["leadId": "L-1", "repId": "S-2"])?.details["field"] == "repId")
+        #expect(
+            s.rejection(s.actor("S-1"), "ClaimLead", ["leadId": "L-1", "repId": "S-2"])?.details["field"] == "repId")
     }
 }

@@ -17,7 +17,8 @@ import Testing
     @Test func anOwnerCanBeNamed() throws {
         var s = Scenario()
         s.salesTeam()
-        let events = try s.then(s.actor("M-1"), "RegisterCustomer", ["customerId": "C-1", "name": "Initech", "ownerId": "S-2"])
+        let events = try s.then(
+            s.actor("M-1"), "RegisterCustomer", ["customerId": "C-1", "name": "Initech", "ownerId": "S-2"])
         #expect(events[0].data["ownerId"] == "S-2")
         #expect(events[0].tags == ["customer:C-1", "rep:S-2"])
     }
@@ -45,7 +46,10 @@ import Testing
         s.customer("C-1", owner: "S-1")
         let events = try s.then(
             s.actor("M-1"), "OpenOpportunity",
-            ["opportunityId": "O-1", "customerId": "C-1", "title": "Renewal", "amount": .number(JSONNumber(unchecked: "1200.5"))])
+            [
+                "opportunityId": "O-1", "customerId": "C-1", "title": "Renewal",
+                "amount": .number(JSONNumber(unchecked: "1200.5")),
+            ])
         #expect(events.map(\.type) == ["OpportunityOpened"])
         #expect(events[0].stream == "opportunity-O-1")
         #expect(events[0].tags == ["customer:C-1", "opportunity:O-1", "rep:S-1"])
@@ -54,15 +58,19 @@ import Testing
                 "opportunityId": "O-1", "customerId": "C-1", "title": "Renewal", "amount": "1200.50",
                 "expectedClose": .null, "ownerId": "S-1", "stage": "discovery", "probability": 10,
             ])
-        #expect(s.state.crm.opportunities["O-1"] == Opportunity(
-            id: "O-1", customerId: "C-1", ownerId: "S-1", stage: .discovery, amount: Money(parsing: "1200.50", maxFractionDigits: 2)!))
+        #expect(
+            s.state.crm.opportunities["O-1"]
+                == Opportunity(
+                    id: "O-1", customerId: "C-1", ownerId: "S-1", stage: .discovery,
+                    amount: Money(parsing: "1200.50", maxFractionDigits: 2)!))
     }
 
     @Test func theCustomerMustExist() {
         var s = Scenario()
         s.salesTeam()
         let e = s.rejection(
-            s.actor("S-1"), "OpenOpportunity", ["opportunityId": "O-1", "customerId": "C-404", "title": "T", "amount": "1"])
+            s.actor("S-1"), "OpenOpportunity",
+            ["opportunityId": "O-1", "customerId": "C-404", "title": "T", "amount": "1"])
         #expect(e?.code == .notFound)
         #expect(e?.details == ["kind": "customer", "id": "C-404"])
     }
@@ -85,7 +93,8 @@ import Testing
         s.customer("C-1", owner: "S-1")
         s.opportunity("O-1", customer: "C-1")
         let e = s.rejection(
-            s.actor("S-1"), "OpenOpportunity", ["opportunityId": "O-1", "customerId": "C-1", "title": "T", "amount": "1"])
+            s.actor("S-1"), "OpenOpportunity",
+            ["opportunityId": "O-1", "customerId": "C-1", "title": "T", "amount": "1"])
         #expect(e?.code == .alreadyExists)
         #expect(e?.details == ["kind": "opportunity", "id": "O-1"])
     }

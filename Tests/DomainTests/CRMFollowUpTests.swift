@@ -8,7 +8,8 @@ import Testing
         s.salesTeam()
         s.claimedLead("L-1", by: "S-1")
         s.advance(days: 2)
-        let events = try s.then(s.actor("S-1"), "LogFollowUp", ["leadId": "L-1", "channel": "visit", "note": "demo booked"])
+        let events = try s.then(
+            s.actor("S-1"), "LogFollowUp", ["leadId": "L-1", "channel": "visit", "note": "demo booked"])
         #expect(events.map(\.type) == ["FollowUpLogged"])
         #expect(events[0].stream == "lead-L-1")
         #expect(events[0].tags == ["lead:L-1", "rep:S-1"])
@@ -23,7 +24,8 @@ import Testing
         var s = Scenario()
         s.salesTeam()
         s.customer("C-1", owner: "S-1")
-        let events = try s.then(s.actor("S-1"), "LogFollowUp", ["customerId": "C-1", "channel": "meeting", "note": "QBR"])
+        let events = try s.then(
+            s.actor("S-1"), "LogFollowUp", ["customerId": "C-1", "channel": "meeting", "note": "QBR"])
         #expect(events[0].stream == "customer-C-1")
         #expect(events[0].tags == ["customer:C-1", "rep:S-1"])
         #expect(events[0].data["leadId"] == .null)
@@ -52,7 +54,8 @@ import Testing
         let blank = s.rejection(s.actor("S-1"), "LogFollowUp", ["leadId": "L-1", "channel": "call", "note": " "])
         #expect(blank?.details["field"] == "note")
         let long = String(repeating: "x", count: 4097)
-        let tooLong = s.rejection(s.actor("S-1"), "LogFollowUp", ["leadId": "L-1", "channel": "call", "note": .string(long)])
+        let tooLong = s.rejection(
+            s.actor("S-1"), "LogFollowUp", ["leadId": "L-1", "channel": "call", "note": .string(long)])
         #expect(tooLong?.details["field"] == "note")
     }
 
@@ -61,7 +64,8 @@ import Testing
         s.salesTeam()
         let lead = s.rejection(s.actor("S-1"), "LogFollowUp", ["leadId": "L-404", "channel": "call", "note": "x"])
         #expect(lead?.details == ["kind": "lead", "id": "L-404"])
-        let customer = s.rejection(s.actor("S-1"), "LogFollowUp", ["customerId": "C-404", "channel": "call", "note": "x"])
+        let customer = s.rejection(
+            s.actor("S-1"), "LogFollowUp", ["customerId": "C-404", "channel": "call", "note": "x"])
         #expect(customer?.details == ["kind": "customer", "id": "C-404"])
     }
 

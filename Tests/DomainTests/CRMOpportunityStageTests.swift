@@ -62,7 +62,8 @@ import Testing
         #expect(events.map(\.stream) == ["opportunity-O-1", "opportunity-O-1"])
         #expect(events[0].data["probability"] == 100)
         #expect(events[1].tags == ["customer:C-1", "opportunity:O-1", "rep:S-1"])
-        #expect(events[1].data == ["opportunityId": "O-1", "customerId": "C-1", "ownerId": "S-1", "amount": "10000.00"])
+        #expect(
+            events[1].data == ["opportunityId": "O-1", "customerId": "C-1", "ownerId": "S-1", "amount": "10000.00"])
         #expect(s.state.crm.opportunities["O-1"]?.isClosed == true)
     }
 
@@ -75,13 +76,16 @@ import Testing
         #expect(
             s.code(s.actor("S-1"), "AdvanceStage", ["opportunityId": "O-1", "stage": "proposal", "reason": "reopen"])
                 == .opportunityClosed)
-        #expect(s.code(s.actor("S-1"), "MarkOpportunityLost", ["opportunityId": "O-1", "reason": "x"]) == .opportunityClosed)
+        #expect(
+            s.code(s.actor("S-1"), "MarkOpportunityLost", ["opportunityId": "O-1", "reason": "x"]) == .opportunityClosed
+        )
     }
 
     @Test func losingRecordsTheStageItWasLostFrom() throws {
         var s = Self.opened()
         s.given(s.actor("S-1"), "AdvanceStage", ["opportunityId": "O-1", "stage": "proposal"])
-        let events = try s.then(s.actor("S-1"), "MarkOpportunityLost", ["opportunityId": "O-1", "reason": "went with a rival"])
+        let events = try s.then(
+            s.actor("S-1"), "MarkOpportunityLost", ["opportunityId": "O-1", "reason": "went with a rival"])
         #expect(events.map(\.type) == ["OpportunityLost"])
         #expect(events[0].stream == "opportunity-O-1")
         #expect(events[0].tags == ["customer:C-1", "opportunity:O-1", "rep:S-1"])

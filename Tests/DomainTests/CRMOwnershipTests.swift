@@ -10,7 +10,8 @@ import Testing
         s.customer("C-1", owner: "S-1")
         #expect(s.code(s.actor("S-1"), "ReleaseLead", ["leadId": "L-1", "reason": "x"]) == nil)
         #expect(s.code(s.actor("S-2"), "ReleaseLead", ["leadId": "L-1", "reason": "x"]) == .notLeadOwner)
-        #expect(s.code(s.actor("S-2"), "LogFollowUp", ["customerId": "C-1", "channel": "call", "note": "x"]) == .notOwner)
+        #expect(
+            s.code(s.actor("S-2"), "LogFollowUp", ["customerId": "C-1", "channel": "call", "note": "x"]) == .notOwner)
     }
 
     @Test func aManagerActsOnTheLeadsOfDirectAndIndirectReports() {
@@ -60,7 +61,8 @@ import Testing
         s.claimedLead("L-1", by: "S-1")
         s.given(s.actor("S-1"), "ReleaseLead", ["leadId": "L-1", "reason": "x"])
         s.given(s.actor("S-2"), "ClaimLead", ["leadId": "L-1"])
-        #expect(s.code(s.actor("S-1"), "LogFollowUp", ["leadId": "L-1", "channel": "call", "note": "x"]) == .notLeadOwner)
+        #expect(
+            s.code(s.actor("S-1"), "LogFollowUp", ["leadId": "L-1", "channel": "call", "note": "x"]) == .notLeadOwner)
         #expect(s.code(s.actor("S-2"), "LogFollowUp", ["leadId": "L-1", "channel": "call", "note": "x"]) == nil)
     }
 
@@ -69,7 +71,8 @@ import Testing
         s.salesTeam()
         s.claimedLead("L-1", by: "S-1")
         #expect(s.code(s.actor("S-2"), "ReleaseLead", ["leadId": "L-1"]) == .reasonRequired)
-        #expect(s.code(s.actor("S-2"), "ReleaseLead", ["leadId": "L-1", "reason": "x", "force": true]) == .invalidArgument)
+        #expect(
+            s.code(s.actor("S-2"), "ReleaseLead", ["leadId": "L-1", "reason": "x", "force": true]) == .invalidArgument)
     }
 }
 

@@ -44,7 +44,10 @@ extension Scenario {
     mutating func opportunity(_ id: String, customer: String, amount: String = "10000.00") {
         given(
             .admin, "OpenOpportunity",
-            ["opportunityId": .string(id), "customerId": .string(customer), "title": "Pilot", "amount": .string(amount)])
+            [
+                "opportunityId": .string(id), "customerId": .string(customer), "title": "Pilot",
+                "amount": .string(amount),
+            ])
     }
 
     /// The code of a rejection (nil when accepted).
@@ -76,7 +79,8 @@ extension Scenario {
         s.salesTeam()
         s.claimedLead("L-1", by: "S-1")
         let junk: [(EventType, JSONObject)] = [
-            ("LeadCaptured", [:]), ("LeadClaimed", ["leadId": 7]), ("LeadClaimed", ["leadId": "L-404", "repId": "S-1"]),
+            ("LeadCaptured", [:]), ("LeadClaimed", ["leadId": 7]),
+            ("LeadClaimed", ["leadId": "L-404", "repId": "S-1"]),
             ("LeadAssigned", ["leadId": "L-1"]), ("LeadReleased", ["leadId": "L-404"]), ("LeadRecycled", [:]),
             ("LeadDisqualified", ["leadId": .null]), ("LeadConverted", ["leadId": "L-404"]),
             ("FollowUpLogged", ["customerId": "C-404"]), ("CustomerRegistered", ["customerId": "C-1"]),
@@ -86,7 +90,8 @@ extension Scenario {
         ]
         for (type, data) in junk {
             s.position += 1
-            s.state.apply(DomainEvent(position: s.position, at: s.now, actor: "admin", stream: "x", type: type, data: data))
+            s.state.apply(
+                DomainEvent(position: s.position, at: s.now, actor: "admin", stream: "x", type: type, data: data))
         }
         #expect(s.state.crm.leads["L-1"]?.ownerId == "S-1")
         #expect(s.state.crm.leadsOwned(by: "S-1") == 1)

@@ -55,7 +55,8 @@ enum CRMAccess {
     ) throws {
         if state.org.actsFor(actor, owner: owner) { return }
         if actor.has(.manager) {
-            throw DomainError(.forbidden, "\(owner) is not a report of \(actor.id)", details: ["ownerId": .string(owner)])
+            throw DomainError(
+                .forbidden, "\(owner) is not a report of \(actor.id)", details: ["ownerId": .string(owner)])
         }
         throw otherwise()
     }

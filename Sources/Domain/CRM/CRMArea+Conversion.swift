@@ -24,7 +24,9 @@ extension CRMArea {
             guard let amount else { throw DomainError.invalid("amount", "amount is required with opportunityId") }
             opening = (opportunityId, title, amount)
         } else {
-            for (field, given) in [("title", title != nil), ("amount", amount != nil), ("expectedClose", expectedClose != nil)]
+            for (field, given) in [
+                ("title", title != nil), ("amount", amount != nil), ("expectedClose", expectedClose != nil),
+            ]
             where given {
                 throw DomainError.invalid(field, "\(field) describes an opportunity: give an opportunityId too")
             }

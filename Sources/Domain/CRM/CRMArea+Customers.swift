@@ -33,7 +33,9 @@ extension CRMArea {
         try r.finish()
         guard let customer = state.crm.customers[customerId] else { throw DomainError.notFound("customer", customerId) }
         try CRMAccess.requireActsFor(context.actor, customer: customer, state: state)
-        if state.crm.opportunities[opportunityId] != nil { throw DomainError.alreadyExists("opportunity", opportunityId) }
+        if state.crm.opportunities[opportunityId] != nil {
+            throw DomainError.alreadyExists("opportunity", opportunityId)
+        }
         return [
             CRMEvents.opportunityOpened(
                 opportunityId: opportunityId, customerId: customerId, title: title, amount: amount,

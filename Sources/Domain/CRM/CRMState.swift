@@ -3,8 +3,11 @@
 ///
 /// Only the evolvers change it (`CRMState+Evolve.swift`); deciders read it.
 public struct CRMState: Sendable {
+    /// Every lead ever captured, by id.
     public internal(set) var leads: [String: Lead] = [:]
+    /// Every customer, by id (ERP orders and OA expenses check these).
     public var customers: [String: Customer] = [:]
+    /// Every opportunity, open or closed, by id.
     public var opportunities: [String: Opportunity] = [:]
     /// The leads each rep owns now: the capacity count, and the index that recycling and
     /// deactivation walk instead of every lead.
@@ -29,9 +32,12 @@ public struct CRMState: Sendable {
         let day = TimeZones.day(of: time, in: timeZone)
         let earliest = time.milliseconds - CRMState.recentClaimWindow
         var count = 0
+        // Newest first; calendar days only move forward with time, so the first earlier day ends it.
         for t in times.reversed() {
             if t.milliseconds < earliest { break }
-            if TimeZones.day(of: t, in: timeZone) == day { count += 1 }
+            let claimDay = TimeZones.day(of: t, in: timeZone)
+            if claimDay < day { break }
+            if claimDay == day { count += 1 }
         }
         return count
     }

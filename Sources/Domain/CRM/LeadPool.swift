@@ -30,7 +30,8 @@ enum LeadPool {
             throw DomainError(
                 .claimLimitReached, "\(repId) already holds \(owned) leads (capacity \(capacity))",
                 details: [
-                    "repId": .string(repId), "capacity": .number(JSONNumber(capacity)), "owned": .number(JSONNumber(owned)),
+                    "repId": .string(repId), "capacity": .number(JSONNumber(capacity)),
+                    "owned": .number(JSONNumber(owned)),
                 ])
         }
     }

@@ -31,6 +31,7 @@ public enum OpportunityStage: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// `won` and `lost` are final.
     public var isClosed: Bool { self == .won || self == .lost }
 
     /// The stage names, in order, for error messages.
