@@ -1,0 +1,152 @@
+import JSON
+
+/// The CRM's events, schema 1: the one place their streams, tags and payloads are written.
+///
+/// Payloads are frozen once shipped (CONTRACT §9). Conventions: every field of a schema is always
+/// present, an optional one as `null` when absent; money as a two-decimal string; counts and
+/// probabilities as JSON integers; times as ISO-8601 UTC; dates as `YYYY-MM-DD`. Tags name every
+/// entity the event refers to, in the order `lead`, `customer`, `opportunity`, `rep` (the owning
+/// rep at that moment; for a release or recycle, the rep who had the lead).
+enum CRMEvents {
+    static func leadCaptured(
+        leadId: String, company: String, contactName: String, phone: String?, email: String?, source: String,
+        estimatedValue: Money?
+    ) -> NewEvent {
+        lead(
+            leadId, CRMEventType.leadCaptured, rep: nil,
+            [
+                "leadId": .string(leadId), "company": .string(company), "contactName": .string(contactName),
+                "phone": optional(phone), "email": optional(email), "source": .string(source),
+                "estimatedValue": optional(estimatedValue?.amountText),
+            ])
+    }
+
+    static func leadClaimed(leadId: String, repId: String) -> NewEvent {
+        lead(leadId, CRMEventType.leadClaimed, rep: repId, ["leadId": .string(leadId), "repId": .string(repId)])
+    }
+
+    static func leadAssigned(leadId: String, repId: String, assignedBy: String) -> NewEvent {
+        lead(
+            leadId, CRMEventType.leadAssigned, rep: repId,
+            ["leadId": .string(leadId), "repId": .string(repId), "assignedBy": .string(assignedBy)])
+    }
+
+    static func leadReleased(leadId: String, repId: String, reason: String) -> NewEvent {
+        lead(
+            leadId, CRMEventType.leadReleased, rep: repId,
+            ["leadId": .string(leadId), "repId": .string(repId), "reason": .string(reason)])
+    }
+
+    static func leadRecycled(leadId: String, repId: String, lastActivityAt: Timestamp, asOf: Timestamp) -> NewEvent {
+        lead(
+            leadId, CRMEventType.leadRecycled, rep: repId,
+            [
+                "leadId": .string(leadId), "repId": .string(repId),
+                "lastActivityAt": .string(lastActivityAt.iso8601), "asOf": .string(asOf.iso8601),
+            ])
+    }
+
+    static func leadDisqualified(leadId: String, repId: String?, reason: String) -> NewEvent {
+        lead(
+            leadId, CRMEventType.leadDisqualified, rep: repId,
+            ["leadId": .string(leadId), "reason": .string(reason), "repId": optional(repId)])
+    }
+
+    /// A follow-up on a lead (`customerId` null) or on a customer (`leadId` null).
+    static func followUpLogged(leadId: String?, customerId: String?, channel: String, note: String, repId: String?)
+        -> NewEvent
+    {
+        let stream = leadId.map { "lead-\($0)" } ?? "customer-\(customerId ?? "")"
+        return NewEvent(
+            stream: stream, type: CRMEventType.followUpLogged,
+            tags: tags(lead: leadId, customer: customerId, rep: repId),
+            data: [
+                "leadId": optional(leadId), "customerId": optional(customerId), "channel": .string(channel),
+                "note": .string(note), "repId": optional(repId),
+            ])
+    }
+
+    static func leadConverted(leadId: String, customerId: String, opportunityId: String?, repId: String) -> NewEvent {
+        NewEvent(
+            stream: "lead-\(leadId)", type: CRMEventType.leadConverted,
+            tags: tags(lead: leadId, customer: customerId, opportunity: opportunityId, rep: repId),
+            data: [
+                "leadId": .string(leadId), "customerId": .string(customerId), "opportunityId": optional(opportunityId),
+                "repId": .string(repId),
+            ])
+    }
+
+    static func customerRegistered(customerId: String, name: String, ownerId: String, leadId: String?) -> NewEvent {
+        NewEvent(
+            stream: "customer-\(customerId)", type: CRMEventType.customerRegistered,
+            tags: tags(lead: leadId, customer: customerId, rep: ownerId),
+            data: [
+                "customerId": .string(customerId), "name": .string(name), "ownerId": .string(ownerId),
+                "leadId": optional(leadId),
+            ])
+    }
+
+    static func opportunityOpened(
+        opportunityId: String, customerId: String, title: String, amount: Money, expectedClose: CivilDate?,
+        ownerId: String
+    ) -> NewEvent {
+        let stage = OpportunityStage.discovery
+        return NewEvent(
+            stream: "opportunity-\(opportunityId)", type: CRMEventType.opportunityOpened,
+            tags: tags(customer: customerId, opportunity: opportunityId, rep: ownerId),
+            data: [
+                "opportunityId": .string(opportunityId), "customerId": .string(customerId), "title": .string(title),
+                "amount": .string(amount.amountText), "expectedClose": optional(expectedClose?.text),
+                "ownerId": .string(ownerId), "stage": .string(stage.rawValue),
+                "probability": .number(JSONNumber(stage.probability)),
+            ])
+    }
+
+    static func opportunityStageAdvanced(_ o: Opportunity, to stage: OpportunityStage, reason: String?) -> NewEvent {
+        opportunity(
+            o, CRMEventType.opportunityStageAdvanced,
+            [
+                "from": .string(o.stage.rawValue), "to": .string(stage.rawValue),
+                "probability": .number(JSONNumber(stage.probability)), "reason": optional(reason),
+            ])
+    }
+
+    static func opportunityWon(_ o: Opportunity) -> NewEvent {
+        opportunity(o, CRMEventType.opportunityWon, ["amount": .string(o.amount.amountText)])
+    }
+
+    static func opportunityLost(_ o: Opportunity, reason: String) -> NewEvent {
+        opportunity(o, CRMEventType.opportunityLost, ["from": .string(o.stage.rawValue), "reason": .string(reason)])
+    }
+
+    // MARK: Shapes
+
+    private static func lead(_ leadId: String, _ type: EventType, rep: String?, _ data: JSONObject) -> NewEvent {
+        NewEvent(stream: "lead-\(leadId)", type: type, tags: tags(lead: leadId, rep: rep), data: data)
+    }
+
+    /// An opportunity event: `opportunityId`, `customerId` and `ownerId` first, so views that follow a
+    /// customer or a rep need no other view.
+    private static func opportunity(_ o: Opportunity, _ type: EventType, _ fields: JSONObject) -> NewEvent {
+        var data: JSONObject = [
+            "opportunityId": .string(o.id), "customerId": .string(o.customerId), "ownerId": .string(o.ownerId),
+        ]
+        for (key, value) in fields { data[key] = value }
+        return NewEvent(
+            stream: "opportunity-\(o.id)", type: type,
+            tags: tags(customer: o.customerId, opportunity: o.id, rep: o.ownerId), data: data)
+    }
+
+    private static func tags(
+        lead: String? = nil, customer: String? = nil, opportunity: String? = nil, rep: String? = nil
+    ) -> [String] {
+        var tags: [String] = []
+        if let lead { tags.append("lead:\(lead)") }
+        if let customer { tags.append("customer:\(customer)") }
+        if let opportunity { tags.append("opportunity:\(opportunity)") }
+        if let rep { tags.append("rep:\(rep)") }
+        return tags
+    }
+
+    private static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+}
