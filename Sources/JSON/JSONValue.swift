@@ -79,6 +79,12 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         }
     }
 
+    /// Wraps parallel key and value arrays; the caller guarantees equal counts and unique keys.
+    init(uncheckedKeys keys: [String], values: [JSONValue]) {
+        self.keys = keys
+        self.values = values
+    }
+
     /// Appends a member without checking for a duplicate key (for decoders that already checked).
     public mutating func appendUnchecked(key: String, value: JSONValue) {
         keys.append(key)
