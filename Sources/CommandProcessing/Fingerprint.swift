@@ -6,9 +6,9 @@ enum Fingerprint {
     static func of(actor: String, type: String, data: JSONValue) -> UInt64 {
         var h = FNV1a()
         h.add(actor)
-        h.add(0)
+        h.addByte(0)
         h.add(type)
-        h.add(0)
+        h.addByte(0)
         h.add(data)
         return h.value
     }
@@ -18,39 +18,39 @@ enum Fingerprint {
 struct FNV1a {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
-    mutating func add(_ byte: UInt8) {
+    mutating func addByte(_ byte: UInt8) {
         value ^= UInt64(byte)
         value &*= 0x0000_0100_0000_01B3
     }
 
     mutating func add(_ s: String) {
-        for b in s.utf8 { add(b) }
+        for b in s.utf8 { addByte(b) }
     }
 
     mutating func add(_ v: JSONValue) {
         switch v {
-        case .null: add(UInt8(ascii: "n"))
-        case .bool(let b): add(b ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+        case .null: addByte(UInt8(ascii: "n"))
+        case .bool(let b): addByte(b ? UInt8(ascii: "t") : UInt8(ascii: "f"))
         case .number(let n):
-            add(UInt8(ascii: "#"))
+            addByte(UInt8(ascii: "#"))
             add(n.text)
-            add(0)
+            addByte(0)
         case .string(let s):
-            add(UInt8(ascii: "\""))
+            addByte(UInt8(ascii: "\""))
             add(s)
-            add(0)
+            addByte(0)
         case .array(let items):
-            add(UInt8(ascii: "["))
+            addByte(UInt8(ascii: "["))
             for i in items { add(i) }
-            add(UInt8(ascii: "]"))
+            addByte(UInt8(ascii: "]"))
         case .object(let o):
-            add(UInt8(ascii: "{"))
+            addByte(UInt8(ascii: "{"))
             for (k, value) in o.sorted(by: { $0.key < $1.key }) {
                 add(k)
-                add(0)
+                addByte(0)
                 add(value)
             }
-            add(UInt8(ascii: "}"))
+            addByte(UInt8(ascii: "}"))
         }
     }
 }

@@ -77,7 +77,7 @@ func copyTree(_ from: String, to: String) throws {
     for name in try fm.contentsOfDirectory(atPath: from) where name != "lock.mdb" {
         let source = from + "/" + name
         var isDir: ObjCBool = false
-        fm.fileExists(atPath: source, isDirectory: &isDir)
+        _ = fm.fileExists(atPath: source, isDirectory: &isDir)
         if isDir.boolValue {
             try copyTree(source, to: to + "/" + name)
         } else {

@@ -57,7 +57,7 @@ struct Harness {
         } catch let e as DomainError {
             return e.code
         } catch {
-            return "unexpected: \(error)"
+            return ErrorCode(rawValue: "unexpected: \(error)")
         }
     }
 

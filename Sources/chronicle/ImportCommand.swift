@@ -1,0 +1,130 @@
+import ArgumentParser
+import CommandProcessing
+import Domain
+import EventLog
+import Foundation
+
+/// `chronicle import FILE`: runs NDJSON commands through the deciders, offline (CONTRACT §5).
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Append commands from an NDJSON file (one {type,data,actor,at?,commandId?} per line) through the deciders.",
+        discussion: "Takes the data directory's lock, so the server must be stopped. Exits 1 when any line was rejected.")
+
+    @OptionGroup var data: DataOptions
+
+    @Argument(help: "The NDJSON file ('-' for standard input).")
+    var file: String
+
+    @Option(help: "Commands per write transaction.")
+    var batch = 2000
+
+    @Option(help: "How many rejections to list.")
+    var show = 20
+
+    func run() async throws {
+        let dir = data.directory
+        let lock = try dir.lockForWriting()
+        defer { lock.release() }
+        guard let handle = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
+            throw CLIError("cannot open \(file)")
+        }
+        let total = file == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? nil
+        let log = try EventLog.open(directory: dir.log)
+        defer { log.close() }
+        let processor = try CommandProcessor(log: log)
+        var report = ImportReport(show: show)
+        var progress = Progress("import")
+        let started = Date()
+        var pending: [(line: Int, request: CommandRequest)] = []
+        var bytesRead: UInt64 = 0
+        for try await (lineNumber, bytes) in NDJSONLines(handle: handle) {
+            bytesRead += UInt64(bytes.count + 1)
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { continue }
+            do {
+                pending.append((lineNumber, try bytes.withUnsafeBytes { try ImportLine.parse($0) }))
+            } catch let e as DomainError {
+                report.reject(line: lineNumber, e)
+            }
+            if pending.count >= batch {
+                try await flush(&pending, processor, &report)
+                progress.update(bytesRead, of: total, extra: "accepted \(report.accepted) rejected \(report.rejected)")
+            }
+        }
+        try await flush(&pending, processor, &report)
+        progress.finish()
+        let seconds = Date().timeIntervalSince(started)
+        print("accepted \(report.accepted), rejected \(report.rejected) in \(String(format: "%.1f", seconds)) s; log at position \(log.lastPosition)")
+        for r in report.shown { print("  line \(r.line): \(r.error.code.rawValue): \(r.error.message)") }
+        if report.rejected > report.shown.count { print("  … and \(report.rejected - report.shown.count) more") }
+        if report.rejected > 0 { throw Exit.failure }
+    }
+
+    private func flush(_ pending: inout [(line: Int, request: CommandRequest)], _ processor: CommandProcessor,
+                       _ report: inout ImportReport) async throws {
+        guard !pending.isEmpty else { return }
+        let results: [Result<CommandReply, DomainError>]
+        do {
+            results = try await processor.executeBatch(pending.map(\.request))
+        } catch {
+            throw CLIError("import stopped at line \(pending[0].line): \(error) (lines before it are committed)")
+        }
+        for ((line, _), result) in zip(pending, results) {
+            switch result {
+            case .success: report.accepted += 1
+            case .failure(let e): report.reject(line: line, e)
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+
+struct ImportReport {
+    let show: Int
+    var accepted = 0
+    var rejected = 0
+    var shown: [(line: Int, error: DomainError)] = []
+
+    mutating func reject(line: Int, _ error: DomainError) {
+        rejected += 1
+        if shown.count < show { shown.append((line, error)) }
+    }
+}
+
+/// Lines of a file as byte arrays with their 1-based numbers, read in large chunks.
+struct NDJSONLines: AsyncSequence {
+    typealias Element = (Int, [UInt8])
+    let handle: FileHandle
+
+    func makeAsyncIterator() -> Iterator { Iterator(handle: handle) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let handle: FileHandle
+        var buffer: [UInt8] = []
+        var start = 0
+        var lineNumber = 0
+        var eof = false
+
+        mutating func next() async throws -> (Int, [UInt8])? {
+            while true {
+                if let nl = buffer[start...].firstIndex(of: 0x0a) {
+                    let line = Array(buffer[start..<nl])
+                    start = nl + 1
+                    lineNumber += 1
+                    return (lineNumber, line)
+                }
+                if eof {
+                    guard start < buffer.count else { return nil }
+                    let line = Array(buffer[start...])
+                    start = buffer.count
+                    lineNumber += 1
+                    return (lineNumber, line)
+                }
+                buffer.removeFirst(start)
+                start = 0
+                let chunk = handle.readData(ofLength: 1 << 20)
+                if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
+            }
+        }
+    }
+}
