@@ -2,6 +2,7 @@ import Domain
 import EventCoding
 import EventLog
 import JSON
+import Synchronization
 
 /// Runs commands: authorises the actor, decides against the company's state inside the log's single
 /// writer, and appends all events of a command atomically. Many commands share one durable commit.
@@ -24,6 +25,20 @@ public final class CommandProcessor: Sendable {
         let box = self.box
         log.setReloadHandler { box.needsReload = true }
     }
+
+    /// The actor for an employee id as of the last committed command: its current roles, or nil when
+    /// it is unknown or deactivated. `admin` and `system` resolve to themselves. Never waits for the
+    /// writer (reads a copy of the org chart published after each change).
+    public func resolveActor(_ id: String) -> Actor? {
+        switch id {
+        case "admin": return .admin
+        case "system": return .system
+        default: return box.org.withLock { $0.actor(for: id) }
+        }
+    }
+
+    /// The organisation as of the last committed command (employees, policies).
+    public var organisation: OrgState { box.org.withLock { $0 } }
 
     /// Runs one command and returns once its events are durable.
     public func execute(_ request: CommandRequest) async throws -> CommandReply {
@@ -91,9 +106,11 @@ public final class CommandProcessor: Sendable {
 
 /// The company's state, owned by the log's writer thread: read and changed only inside `log.write`
 /// closures, which the writer runs one at a time.
-final class StateBox: @unchecked Sendable {  // confined to the single writer thread (see above)
+final class StateBox: @unchecked Sendable {  // `state` is confined to the single writer thread (see above)
     var state = CompanyState()
     var needsReload = false
+    /// A copy of `state.org` for readers outside the writer; replaced whenever the org changes.
+    let org = Mutex(OrgState())
 
     func reload(from log: EventLog) throws {
         var s = CompanyState()
@@ -103,7 +120,12 @@ final class StateBox: @unchecked Sendable {  // confined to the single writer th
         }
         state = s
         needsReload = false
+        org.withLock { $0 = s.org }
     }
+
+    static let orgEventTypes: Set<String> = [
+        "EmployeeRegistered", "EmployeeUpdated", "EmployeeDeactivated", "LeadPoolRulesSet", "ApprovalPolicySet",
+    ]
 
     func run(_ request: CommandRequest, fingerprint: UInt64, log: EventLog, _ w: inout LogWriter) throws -> CommandReply {
         if needsReload { try reload(from: log) }
@@ -169,11 +191,16 @@ final class StateBox: @unchecked Sendable {  // confined to the single writer th
         } catch let e as EventLogError {
             throw CommandProcessor.domainError(e)
         }
+        var orgChanged = false
         for (event, appended) in zip(events, result.events) {
             state.apply(DomainEvent(
                 position: appended.position, at: Timestamp(milliseconds: result.at), actor: actor.id,
                 stream: event.stream, type: event.type, data: event.data))
+            if StateBox.orgEventTypes.contains(event.type.rawValue) { orgChanged = true }
         }
+        // Published before the commit is durable, which is harmless: a token that authenticates a
+        // moment early can only issue commands that queue behind this one.
+        if orgChanged { org.withLock { [state] in $0 = state.org } }
         return CommandReply(
             position: result.position, events: result.events, duplicate: result.duplicate,
             at: Timestamp(milliseconds: result.at))
