@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "EventCoding", targets: ["EventCoding"]),
+        .library(name: "PersonalData", targets: ["PersonalData"]),
         .library(name: "CommandProcessing", targets: ["CommandProcessing"]),
     ],
     dependencies: [
@@ -32,9 +33,15 @@ let package = Package(
         ),
         // Pure business rules: no I/O, no clock, no LMDB.
         .target(name: "Domain", dependencies: ["JSON"]),
+        // Per-subject keys for personal fields (crypto-shredding), in their own LMDB environment.
+        .target(
+            name: "PersonalData",
+            dependencies: ["LMDB", "JSON", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Events in domain and JSON terms: payload codec, upcasters, the public JSON form.
-        .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON"]),
-        .target(name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON"]),
+        .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON", "PersonalData"]),
+        .target(
+            name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON", "PersonalData"]),
         .executableTarget(
             name: "chronicle",
             dependencies: [
@@ -46,6 +53,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON"]),
-        .testTarget(name: "CommandProcessingTests", dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON"]),
+        .testTarget(name: "CommandProcessingTests",
+            dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData"]),
     ]
 )

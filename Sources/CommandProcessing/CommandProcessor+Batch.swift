@@ -14,8 +14,9 @@ extension CommandProcessor {
         let fingerprints = requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) }
         let box = self.box
         let log = self.log
+        let results: [Result<CommandReply, DomainError>]
         do {
-            return try await log.write { w in
+            results = try await log.write { w in
                 var results: [Result<CommandReply, DomainError>] = []
                 results.reserveCapacity(requests.count)
                 for (request, fingerprint) in zip(requests, fingerprints) {
@@ -34,6 +35,10 @@ extension CommandProcessor {
         } catch let e as EventLogError {
             throw Self.domainError(e)
         }
+        for (request, result) in zip(requests, results) {
+            if case .success = result { try forgetIfNeeded(request) }
+        }
+        return results
     }
 }
 

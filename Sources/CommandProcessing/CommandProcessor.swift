@@ -1,7 +1,9 @@
 import Domain
 import EventCoding
 import EventLog
+import Foundation
 import JSON
+import PersonalData
 import Synchronization
 
 /// Runs commands: authorises the actor, decides against the company's state inside the log's single
@@ -15,15 +17,22 @@ import Synchronization
 /// Rejections are thrown as ``DomainError`` with the contract's code.
 public final class CommandProcessor: Sendable {
     public let log: EventLog
+    /// The per-subject keys sealing personal fields.
+    public let keys: SubjectKeyStore
     let box: StateBox
 
-    /// Loads the company's state by replaying the log.
-    public init(log: EventLog) throws {
+    /// Loads the company's state by replaying the log. Personal fields are sealed with keys in
+    /// `keysDirectory` (default: `keys/` beside the log's directory).
+    public init(log: EventLog, keysDirectory: String? = nil) throws {
         self.log = log
-        self.box = StateBox()
+        let keysPath = keysDirectory ?? (URL(fileURLWithPath: log.directory).deletingLastPathComponent().path + "/keys")
+        self.keys = try SubjectKeyStore(path: keysPath)
+        self.box = StateBox(keys: keys)
         try box.reload(from: log)
         let box = self.box
         log.setReloadHandler { box.needsReload = true }
+        // A crash between a durable SubjectForgotten and the key's destruction is finished here.
+        for subject in box.state.forgottenSubjects where keys.hasKey(subject) { try keys.forget(subject) }
     }
 
     /// The actor for an employee id as of the last committed command: its current roles, or nil when
@@ -46,11 +55,22 @@ public final class CommandProcessor: Sendable {
         let fingerprint = Fingerprint.of(actor: request.actorId, type: request.type, data: request.data)
         let box = self.box
         let log = self.log
+        let reply: CommandReply
         do {
-            return try await log.write { w in try box.run(request, fingerprint: fingerprint, log: log, &w) }
+            reply = try await log.write { w in try box.run(request, fingerprint: fingerprint, log: log, &w) }
         } catch let e as EventLogError {
             throw Self.domainError(e)
         }
+        try forgetIfNeeded(request)
+        return reply
+    }
+
+    /// After a durable `ForgetSubject`, destroys the subject's key (idempotent).
+    func forgetIfNeeded(_ request: CommandRequest) throws {
+        guard request.type == "ForgetSubject", let subject = request.data["subject"]?.stringValue,
+            keys.hasKey(subject)
+        else { return }
+        try keys.forget(subject)
     }
 
     /// A copy of the current state (for tests and diagnostics); waits for the writer.
@@ -111,11 +131,17 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
     var needsReload = false
     /// A copy of `state.org` for readers outside the writer; replaced whenever the org changes.
     let org = Mutex(OrgState())
+    let keys: SubjectKeyStore
+
+    init(keys: SubjectKeyStore) { self.keys = keys }
 
     func reload(from log: EventLog) throws {
         var s = CompanyState()
+        let keys = self.keys
         try log.scan(from: 1) { envelope, payload in
-            s.apply(try EventJSON.domainEvent(envelope, payload: payload))
+            var event = try EventJSON.domainEvent(envelope, payload: payload)
+            if PersonalFields.rules[envelope.type] != nil { event.data = keys.reveal(event.data) }
+            s.apply(event)
             return true
         }
         state = s
@@ -178,11 +204,24 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
                 events[i].data = data
             }
         }
+        var sealedAny = false
+        var toAppend: [EventToAppend] = []
+        toAppend.reserveCapacity(events.count)
+        for e in events {
+            var data = e.data
+            if PersonalFields.rules[e.type.rawValue] != nil {
+                data = try keys.seal(type: e.type.rawValue, data: data)
+                sealedAny = true
+            }
+            toAppend.append(EventToAppend(
+                stream: e.stream, type: e.type.rawValue, schema: e.schema, tags: e.tags, data: PayloadCodec.encode(data)))
+        }
+        if sealedAny {
+            let keys = self.keys
+            w.beforeCommit { try keys.flushPending() }
+        }
         let append = AppendRequest(
-            events: events.map {
-                EventToAppend(stream: $0.stream, type: $0.type.rawValue, schema: $0.schema, tags: $0.tags,
-                              data: PayloadCodec.encode($0.data))
-            },
+            events: toAppend,
             actor: actor.id, commandId: request.commandId, fingerprint: fingerprint,
             correlationId: request.correlationId, causationId: request.causationId, at: request.at?.milliseconds)
         let result: AppendResult

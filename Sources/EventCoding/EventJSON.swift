@@ -1,15 +1,18 @@
 import Domain
 import EventLog
 import JSON
+import PersonalData
 
 /// Events in their public JSON form (CONTRACT §1), for the wire, exports and audit trails.
 public enum EventJSON {
     /// The §1 object: position, stream, version, type, schema, at, actor, commandId, correlationId,
-    /// causationId, tags, data, hash. `data` is upcast to the newest schema unless `raw`.
-    public static func object(_ event: RecordedEvent, raw: Bool = false) throws -> JSONObject {
+    /// causationId, tags, data, hash. `data` is upcast to the newest schema unless `raw`; with `keys`,
+    /// personal fields are decrypted (or read `[erased]`), without them they stay sealed.
+    public static func object(_ event: RecordedEvent, raw: Bool = false, keys: SubjectKeyStore? = nil) throws -> JSONObject {
         let stored = try PayloadCodec.decode(event.data)
         let e = event.envelope
-        let (schema, data) = raw ? (e.schema, stored) : Upcasters.upcast(type: e.type, schema: e.schema, data: stored)
+        var (schema, data) = raw ? (e.schema, stored) : Upcasters.upcast(type: e.type, schema: e.schema, data: stored)
+        if let keys { data = keys.reveal(data) }
         return object(e, schema: schema, data: data, hash: event.hash)
     }
 

@@ -15,6 +15,8 @@ public struct CompanyState: Sendable {
     public var crm = CRMState()
     public var oa = OAState()
     public var erp = ERPState()
+    /// Subjects whose personal data was erased (`SubjectForgotten`).
+    public var forgottenSubjects: Set<String> = []
     /// The position of the last event applied.
     public var lastPosition: UInt64 = 0
 
@@ -22,7 +24,7 @@ public struct CompanyState: Sendable {
 
     static let handlers: [CommandType: CommandHandler] = {
         var all: [CommandType: CommandHandler] = [:]
-        for table in [OrgArea.handlers, CRMArea.handlers, OAArea.handlers, ERPArea.handlers] {
+        for table in [OrgArea.handlers, CRMArea.handlers, OAArea.handlers, ERPArea.handlers, PrivacyArea.handlers] {
             all.merge(table) { first, _ in first }
         }
         return all
@@ -30,7 +32,7 @@ public struct CompanyState: Sendable {
 
     static let evolvers: [EventType: EventEvolver] = {
         var all: [EventType: EventEvolver] = [:]
-        for table in [OrgArea.evolvers, CRMArea.evolvers, OAArea.evolvers, ERPArea.evolvers] {
+        for table in [OrgArea.evolvers, CRMArea.evolvers, OAArea.evolvers, ERPArea.evolvers, PrivacyArea.evolvers] {
             all.merge(table) { first, _ in first }
         }
         return all

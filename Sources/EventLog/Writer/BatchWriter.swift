@@ -116,6 +116,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                         state: state, registry: registry, env: env, dbs: dbs, staged: staged, batchAt: at)
                     item.run(&writer)
                 }
+                for hook in staged.pointee.beforeCommit { try hook() }
                 try writeStaged(txn)
             }
         } catch {

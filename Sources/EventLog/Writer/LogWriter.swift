@@ -32,6 +32,13 @@ public struct LogWriter: ~Copyable {
         return state.head(id).lastPosition
     }
 
+    /// Registers work to run once every work item of this batch has run and before the batch commits
+    /// (for example making keys durable that the batch's events need). If it throws, the whole batch
+    /// fails with ``EventLogError/unavailable(_:)`` and nothing is written.
+    public func beforeCommit(_ hook: @escaping () throws -> Void) {
+        staged.pointee.beforeCommit.append(hook)
+    }
+
     /// The original result of a command id, when it was seen before.
     public func previousResult(commandId: String) throws -> (result: AppendResult, fingerprint: UInt64)? {
         guard let record = try findCommand(commandId) else { return nil }

@@ -6,6 +6,8 @@ struct StagedWrites {
     var typeEntries: [(typeId: UInt32, position: UInt64)] = []
     var newKeys: [(id: UInt32, kind: KeyKind, name: String)] = []
     var commands: [(seq: UInt64, bytes: [UInt8])] = []
+    /// Run after every work item of the batch and before the commit; a throw fails the whole batch.
+    var beforeCommit: [() throws -> Void] = []
 
     var isEmpty: Bool { records.isEmpty && newKeys.isEmpty && commands.isEmpty }
 
@@ -15,5 +17,6 @@ struct StagedWrites {
         typeEntries.removeAll(keepingCapacity: true)
         newKeys.removeAll(keepingCapacity: true)
         commands.removeAll(keepingCapacity: true)
+        beforeCommit.removeAll(keepingCapacity: true)
     }
 }
