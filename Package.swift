@@ -50,6 +50,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "CLITests", dependencies: ["JSON", "chronicle"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON"]),

@@ -138,6 +138,21 @@ extension EventLog {
         }
     }
 
+    /// Like ``scan(from:through:_:)``, also handing out each event's chain hash.
+    @discardableResult
+    public func scanWithHashes(from position: UInt64 = 1, through: UInt64? = nil,
+                               _ body: (EventEnvelope, UnsafeRawBufferPointer, ChainHash) throws -> Bool) throws -> UInt64 {
+        try scanRecords(from: position, through: through) { p, value in
+            let decoded: (envelope: EventEnvelope, data: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer)
+            do {
+                decoded = try EventRecord.decode(position: p, value)
+            } catch {
+                throw EventLogError.corrupt(position: p, String(describing: error))
+            }
+            return try body(decoded.envelope, decoded.data, ChainHash(bytes: Array(decoded.hash)))
+        }
+    }
+
     /// Like ``scan(from:through:_:)`` but hands out the raw stored records (key position, value bytes).
     @discardableResult
     public func scanRecords(from position: UInt64 = 1, through: UInt64? = nil,
@@ -169,6 +184,32 @@ struct Snapshot {
         flushedRun = try txn.withValue(log.dbs.meta, key: Array(LogMeta.flushedRun.utf8)) { v in
             guard let v, v.count == 4 else { return -1 }
             return Int64(Bytes.readBigEndianUInt32(v))
+        }
+    }
+}
+
+extension EventLog {
+    /// The first position whose event time is ≥ `milliseconds` (times never decrease along positions,
+    /// so this is a binary search), or nil when every event is earlier.
+    public func firstPosition(atOrAfter milliseconds: Int64) throws -> UInt64? {
+        try env.read { txn in
+            let snapshot = try Snapshot(self, txn)
+            var lo: UInt64 = 1
+            var hi = snapshot.end
+            guard hi >= 1 else { return nil }
+            guard try time(at: hi, txn) >= milliseconds else { return nil }
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                if try time(at: mid, txn) >= milliseconds { hi = mid } else { lo = mid + 1 }
+            }
+            return lo
+        }
+    }
+
+    private func time(at position: UInt64, _ txn: borrowing Transaction) throws -> Int64 {
+        try txn.withValue(dbs.events, key: Bytes.key(position)) { v in
+            guard let v else { throw EventLogError.corrupt(position: position, "missing event") }
+            return try EventRecord.decodeAt(v)
         }
     }
 }

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Domain
+import EventCoding
+import EventLog
+import Foundation
+import JSON
+import PersonalData
+
+/// `chronicle export`: events as NDJSON (one §1 object per line) or CSV (RFC 4180), filtered.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write events as NDJSON or CSV for analysts' tools (DuckDB, pandas), filtered by time, stream, type and tag.",
+        discussion: """
+            CSV columns: position, stream, version, type, schema, at, actor, commandId, correlationId, \
+            causationId, tags, data, hash — tags and data as JSON text in quoted fields. Payloads are \
+            upcast to their newest schema unless --raw. Personal fields read as their value, or [erased].
+            """)
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "ndjson (default) or csv.") var format = "ndjson"
+    @Option(help: "Only events at or after this ISO-8601 time.") var from: String?
+    @Option(help: "Only events before this ISO-8601 time.") var until: String?
+    @Option(help: "Only this stream.") var stream: String?
+    @Option(name: .customLong("type"), help: "Only these event types (repeatable).") var types: [String] = []
+    @Option(name: .customLong("tag"), help: "Only events carrying one of these tags (repeatable).") var tags: [String] = []
+    @Flag(help: "Write payloads as stored (no upcasting).") var raw = false
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func validate() throws {
+        guard ["ndjson", "csv"].contains(format) else { throw ValidationError("--format must be ndjson or csv") }
+        if let from, Timestamp(iso8601: from) == nil { throw ValidationError("--from must be an ISO-8601 time") }
+        if let until, Timestamp(iso8601: until) == nil { throw ValidationError("--until must be an ISO-8601 time") }
+    }
+
+    func run() throws {
+        let dir = data.directory
+        let log = try dir.openLogReadOnly()
+        defer { log.close() }
+        let keys = try SubjectKeyStore(path: dir.keys, readOnly: true)
+        defer { keys.close() }
+        let sink = try OutputSink(path: out)
+        let filter = EventFilter(types: types.isEmpty ? nil : Set(types), tags: tags.isEmpty ? nil : Set(tags))
+        let fromMs = from.flatMap { Timestamp(iso8601: $0)?.milliseconds }
+        let untilMs = until.flatMap { Timestamp(iso8601: $0)?.milliseconds }
+        let csv = format == "csv"
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        if csv {
+            buffer.append(contentsOf: Array("position,stream,version,type,schema,at,actor,commandId,correlationId,causationId,tags,data,hash\n".utf8))
+        }
+        var start: UInt64 = 1
+        if let fromMs {
+            guard let p = try log.firstPosition(atOrAfter: fromMs) else {
+                try sink.write(buffer)
+                return
+            }
+            start = p
+        }
+        var count = 0
+        var progress = Progress("export")
+        let last = log.lastPosition
+        try log.scanWithHashes(from: start) { envelope, payload, hash in
+            if let untilMs, envelope.at >= untilMs { return false }
+            if let stream, envelope.stream != stream { return true }
+            guard filter.matches(envelope) else { return true }
+            let stored = try PayloadCodec.decode(payload)
+            var (schema, body) = raw ? (envelope.schema, stored) : Upcasters.upcast(type: envelope.type, schema: envelope.schema, data: stored)
+            body = keys.reveal(body)
+            if csv {
+                CSV.appendRow(envelope, schema: schema, data: body, hash: hash, into: &buffer)
+            } else {
+                JSONValue.object(EventJSON.object(envelope, schema: schema, data: body, hash: hash)).write(into: &buffer)
+                buffer.append(0x0a)
+            }
+            count += 1
+            if buffer.count >= 1 << 20 {
+                try sink.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+                progress.update(envelope.position, of: last)
+            }
+            return true
+        }
+        try sink.write(buffer)
+        progress.finish()
+        sink.close()
+        if out != nil { printError("exported \(count) events to \(out!)") }
+    }
+}
+
+/// RFC 4180 rows.
+enum CSV {
+    static func appendRow(_ e: EventEnvelope, schema: Int, data: JSONObject, hash: ChainHash, into out: inout [UInt8]) {
+        appendField(String(e.position), &out, quote: false)
+        out.append(0x2c)
+        appendField(e.stream, &out)
+        out.append(0x2c)
+        appendField(String(e.version), &out, quote: false)
+        out.append(0x2c)
+        appendField(e.type, &out)
+        out.append(0x2c)
+        appendField(String(schema), &out, quote: false)
+        out.append(0x2c)
+        appendField(Timestamp(milliseconds: e.at).iso8601, &out, quote: false)
+        out.append(0x2c)
+        appendField(e.actor, &out)
+        for v in [e.commandId, e.correlationId, e.causationId] {
+            out.append(0x2c)
+            if let v { appendField(v, &out) }
+        }
+        out.append(0x2c)
+        appendField(JSONValue.array(e.tags.map(JSONValue.string)).jsonString, &out, forceQuote: true)
+        out.append(0x2c)
+        appendField(JSONValue.object(data).jsonString, &out, forceQuote: true)
+        out.append(0x2c)
+        appendField(hash.hex, &out, quote: false)
+        out.append(0x0a)
+    }
+
+    /// A field, quoted when it holds a comma, quote, CR or LF (or always with `forceQuote`).
+    static func appendField(_ s: String, _ out: inout [UInt8], quote: Bool = true, forceQuote: Bool = false) {
+        let needs = forceQuote || (quote && s.utf8.contains { $0 == 0x2c || $0 == 0x22 || $0 == 0x0a || $0 == 0x0d })
+        guard needs else {
+            out.append(contentsOf: s.utf8)
+            return
+        }
+        out.append(0x22)
+        for b in s.utf8 {
+            if b == 0x22 { out.append(0x22) }
+            out.append(b)
+        }
+        out.append(0x22)
+    }
+}
+
+/// Standard output or a file, written in large chunks.
+final class OutputSink {
+    private let handle: FileHandle
+
+    init(path: String?) throws {
+        if let path {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let h = FileHandle(forWritingAtPath: path)
+            else { throw CLIError("cannot write \(path)") }
+            handle = h
+        } else {
+            handle = FileHandle.standardOutput
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        try handle.write(contentsOf: bytes)
+    }
+
+    func close() { try? handle.synchronize() }
+}

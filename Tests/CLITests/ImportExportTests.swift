@@ -1,0 +1,95 @@
+import Foundation
+import JSON
+import Testing
+
+@Suite struct ImportExportTests {
+    let history = """
+        {"type":"RegisterEmployee","data":{"employeeId":"W-1","name":"Wanda Stock","roles":["warehouse"]},"actor":"admin","at":"2025-01-02T08:00:00Z","commandId":"c1"}
+        {"type":"RegisterWarehouse","data":{"warehouseId":"WH-1","name":"Main"},"actor":"W-1","at":"2025-01-02T08:01:00Z"}
+        {"type":"RegisterProduct","data":{"sku":"S-1","name":"Widget, large","unit":"pcs","reorderPoint":2},"actor":"W-1","at":"2025-01-02T08:02:00Z"}
+        {"type":"ReceiveStock","data":{"receiptId":"R-1","sku":"S-1","warehouseId":"WH-1","quantity":8,"unitCost":"10"},"actor":"W-1","at":"2025-01-03T09:00:00Z"}
+        {"type":"ReceiveStock","data":{"receiptId":"R-2","sku":"S-1","warehouseId":"WH-1","quantity":4,"unitCost":16},"actor":"W-1","at":"2025-01-04T09:00:00Z"}
+        not json
+        {"type":"ReceiveStock","data":{"receiptId":"R-3","sku":"NOPE","warehouseId":"WH-1","quantity":1,"unitCost":"1"},"actor":"W-1","at":"2025-01-05T09:00:00Z"}
+        {"type":"ReceiveStock","data":{"receiptId":"R-4","sku":"S-1","warehouseId":"WH-1","quantity":1,"unitCost":"1"},"actor":"W-1","at":"2024-01-01T00:00:00Z"}
+
+        """
+
+    func imported() throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory()
+        let file = dir.path + "/history.ndjson"
+        try history.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["import", file, "--data", dir.path + "/data"])
+        #expect(r.status == 1, "rejected lines make import exit 1")
+        #expect(r.stdout.contains("accepted 5, rejected 3"), "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("line 6: bad_request"))
+        #expect(r.stdout.contains("line 7: unknown_product"))
+        #expect(r.stdout.contains("line 8: invalid_argument"))
+        return dir
+    }
+
+    @Test func importReportsEachRejectionWithItsLineAndKeepsTheAcceptedLines() throws {
+        let dir = try imported()
+        let verify = try CLI.run(["verify", "--data", dir.path + "/data"])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("intact: 5 events"))
+    }
+
+    @Test func ndjsonExportWritesOneContractEventPerLineWithFilters() throws {
+        let dir = try imported()
+        let all = try CLI.run(["export", "--data", dir.path + "/data"])
+        #expect(all.status == 0)
+        let lines = all.stdout.split(separator: "\n")
+        #expect(lines.count == 5)
+        let first = try JSONValue.parse(String(lines[0]))
+        #expect(first["position"] == 1)
+        #expect(first["type"] == "EmployeeRegistered")
+        #expect(first["data"]?["name"] == "Wanda Stock")  // personal, revealed with the keys
+        #expect(first["at"] == "2025-01-02T08:00:00.000Z")
+        #expect(first["commandId"] == "c1")
+        #expect(first["hash"]?.stringValue?.count == 64)
+        let typed = try CLI.run(["export", "--data", dir.path + "/data", "--type", "StockReceived"])
+        #expect(typed.stdout.split(separator: "\n").count == 2)
+        let tagged = try CLI.run(["export", "--data", dir.path + "/data", "--tag", "sku:S-1", "--from", "2025-01-04T00:00:00Z"])
+        #expect(tagged.stdout.split(separator: "\n").count == 1)
+        let stream = try CLI.run(["export", "--data", dir.path + "/data", "--stream", "stock-S-1@WH-1", "--until", "2025-01-04T00:00:00Z"])
+        let received = try JSONValue.parse(String(stream.stdout.split(separator: "\n")[0]))
+        #expect(received["data"]?["averageCostAfter"] == "10.0000")
+    }
+
+    @Test func csvExportQuotesJSONColumnsPerRFC4180() throws {
+        let dir = try imported()
+        let r = try CLI.run(["export", "--data", dir.path + "/data", "--format", "csv"])
+        let rows = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(rows[0] == "position,stream,version,type,schema,at,actor,commandId,correlationId,causationId,tags,data,hash")
+        #expect(rows[3].hasPrefix("3,product-S-1,1,ProductRegistered,1,2025-01-02T08:02:00.000Z,W-1,,,,\"[\"\"sku:S-1\"\"]\",\"{\"\"sku\"\":\"\"S-1\"\",\"\"name\"\":\"\"Widget, large\"\""))
+        #expect(rows.count == 7)  // header, 5 rows, trailing newline
+    }
+
+    @Test func backupIsAConsistentCopyAndRestoreRefusesALiveOrFullStore() throws {
+        let dir = try imported()
+        let backup = try CLI.run(["backup", dir.path + "/backup", "--data", dir.path + "/data"])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let refused = try CLI.run(["restore", dir.path + "/backup", "--data", dir.path + "/data"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("already holds a log"))
+        let restored = try CLI.run(["restore", dir.path + "/backup", "--data", dir.path + "/restored"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(restored.stdout.contains("restored 5 events"))
+        let export = try CLI.run(["export", "--data", dir.path + "/restored"])
+        #expect(export.stdout.contains("Wanda Stock"), "the keys came along")
+    }
+
+    @Test func digestAndVerifyWithAKeptDigest() throws {
+        let dir = try imported()
+        let digest = try CLI.run(["digest", "--data", dir.path + "/data"])
+        #expect(digest.status == 0)
+        try digest.stdout.write(toFile: dir.path + "/digest.txt", atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["verify", "--data", dir.path + "/data", "--digest", dir.path + "/digest.txt"]).status == 0)
+        try "3 \(String(repeating: "0", count: 64))".write(toFile: dir.path + "/bad.txt", atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["verify", "--data", dir.path + "/data", "--digest", dir.path + "/bad.txt"])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("BROKEN at position 3"))
+        #expect(try CLI.run(["verify", "--data", dir.path + "/nowhere"]).status != 0)
+    }
+}
