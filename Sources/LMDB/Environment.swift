@@ -63,7 +63,9 @@ public final class Environment: @unchecked Sendable {  // MDB_env is thread-safe
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             try check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open \(path)")
         } catch {
+            // The instance is fully initialised, so deinit runs after this throw: close only once.
             mdb_env_close(env)
+            closed = true
             throw error
         }
         // A map larger than asked (set by another process) is adopted.
