@@ -41,3 +41,16 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+## fuzz: libFuzzer targets (request decoder, command payloads and deciders, binary records), FUZZ_SECONDS each
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := request command record
+fuzz: deps
+	cd Tests/Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer,address
+	@for t in $(FUZZ_TARGETS); do \
+		T=$$(echo $$t | sed 's/./\U&/'); mkdir -p Tests/Fuzz/.work/$$t; \
+		echo "== Fuzz$$T for $(FUZZ_SECONDS)s"; \
+		Tests/Fuzz/.build/release/Fuzz$$T Tests/Fuzz/.work/$$t Tests/Fuzz/Corpus/$$t \
+			-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=4096 -timeout=10 \
+			-artifact_prefix=Tests/Fuzz/.work/$$t- 2>&1 | grep -E "^#[0-9]+ +DONE|^Done|ERROR|SUMMARY" || exit 1; \
+	done

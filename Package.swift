@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "chronicle", targets: ["chronicle"]),
         .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "JSON", targets: ["JSON"]),
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "EventCoding", targets: ["EventCoding"]),
         .library(name: "PersonalData", targets: ["PersonalData"]),

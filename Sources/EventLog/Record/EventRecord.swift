@@ -115,3 +115,12 @@ enum EventRecord {
         return Int64(truncatingIfNeeded: try r.varint())
     }
 }
+
+/// Decoding of stored records for tools (fuzzing, forensic readers) that hold raw `events` values.
+public enum StoredRecord {
+    /// Decodes a raw value of the `events` database, or throws ``RecordError``; never traps.
+    public static func decode(position: UInt64, _ value: UnsafeRawBufferPointer) throws -> RecordedEvent {
+        let (envelope, data, hash) = try EventRecord.decode(position: position, value)
+        return RecordedEvent(envelope: envelope, data: Array(data), hash: ChainHash(bytes: Array(hash)))
+    }
+}
