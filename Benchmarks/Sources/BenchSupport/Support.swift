@@ -55,6 +55,14 @@ extension Duration {
     }
 }
 
+/// CPU time (user + system, all threads) this process has used so far, in seconds.
+public func processCPUSeconds() -> Double {
+    var ru = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &ru)
+    return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6
+        + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
+}
+
 /// Facts about the machine that go with every figure.
 public enum Machine {
     public static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }

@@ -83,8 +83,23 @@ struct Figure: Codable {
     var events: Int
     var seconds: Double
     var eventsPerSecond: Double
+    /// Process CPU time (user + system, all threads) during the phase: on a shared machine,
+    /// events per CPU-second moves much less with other people's load than events per second.
+    var cpuSeconds: Double
+    var eventsPerCPUSecond: Double
     var load: [Double]
     var note: String?
+
+    init(name: String, events: Int, seconds: Double, cpuSeconds: Double, load: [Double], note: String? = nil) {
+        self.name = name
+        self.events = events
+        self.seconds = seconds
+        self.eventsPerSecond = Double(events) / seconds
+        self.cpuSeconds = cpuSeconds
+        self.eventsPerCPUSecond = Double(events) / cpuSeconds
+        self.load = load
+        self.note = note
+    }
 }
 
 struct DatabaseBytes: Codable {
@@ -147,6 +162,7 @@ func run(_ args: Arguments) async throws {
     let step = max(args.perCommit, (args.events / 10) / args.perCommit * args.perCommit)
     var lastMark = (done: 0, spent: Duration.zero)
     let wallStart = clock.now
+    let appendCPU0 = processCPUSeconds()
     var previousSpent = Duration.zero
     let appendTime = try await populate(logHandle, &workload, events: args.events, perCommit: args.perCommit) { done, spent in
         latencies.append((spent - previousSpent).seconds * 1000)
@@ -158,11 +174,11 @@ func run(_ args: Arguments) async throws {
         }
     }
     let wall = wallStart.duration(to: clock.now)
-    let appendLoad = Machine.loadAverage
+    let appendCPU = processCPUSeconds() - appendCPU0
     figures.append(Figure(
         name: "durable append, \(args.perCommit)/commit, all indexes", events: args.events, seconds: appendTime.seconds,
-        eventsPerSecond: Double(args.events) / appendTime.seconds, load: appendLoad,
-        note: "time inside append calls; with request building \(grouped(Double(args.events) / wall.seconds)) events/s"))
+        cpuSeconds: appendCPU, load: Machine.loadAverage,
+        note: "time inside append calls; with request building \(grouped(Double(args.events) / wall.seconds)) events/s; CPU includes building"))
     latencies.sort()
     let latency: [String: Double] = [
         "p50": percentile(latencies, 50), "p90": percentile(latencies, 90), "p99": percentile(latencies, 99),
@@ -180,11 +196,12 @@ func run(_ args: Arguments) async throws {
     // Reopen: what a restart costs at this size (loads keys, heads, command ids, the unflushed index tail).
     logHandle.close()
     let openStart = clock.now
+    let openCPU0 = processCPUSeconds()
     logHandle = try openBenchLog(scratch.logPath)
     let openTime = openStart.duration(to: clock.now)
     figures.append(Figure(
         name: "reopen (load writer state)", events: args.events, seconds: openTime.seconds,
-        eventsPerSecond: Double(args.events) / openTime.seconds, load: Machine.loadAverage, note: nil))
+        cpuSeconds: processCPUSeconds() - openCPU0, load: Machine.loadAverage))
     let log2 = logHandle
     defer { log2.close() }
 
@@ -192,6 +209,7 @@ func run(_ args: Arguments) async throws {
     for pass in 1...args.scanPasses {
         var count = 0
         var payloadBytes = 0
+        let cpu0 = processCPUSeconds()
         let start = clock.now
         try logHandle.scan(from: 1) { envelope, data in
             count += 1
@@ -202,13 +220,14 @@ func run(_ args: Arguments) async throws {
         guard count == args.events else { throw UsageError("scan saw \(count) events, expected \(args.events)") }
         figures.append(Figure(
             name: "scan(from:) pass \(pass), envelopes decoded", events: count, seconds: t.seconds,
-            eventsPerSecond: Double(count) / t.seconds, load: Machine.loadAverage,
+            cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage,
             note: pass == 1 ? "first pass after reopen (page cache warm from the appends)" : nil))
         log("  scan pass \(pass): \(grouped(Double(count) / t.seconds)) events/s (load \(Machine.loadText))")
     }
     do {
         var count = 0
         var bytes = 0
+        let cpu0 = processCPUSeconds()
         let start = clock.now
         try logHandle.scanRecords(from: 1) { _, value in
             count += 1
@@ -218,13 +237,14 @@ func run(_ args: Arguments) async throws {
         let t = start.duration(to: clock.now)
         figures.append(Figure(
             name: "scanRecords(from:), raw records (reference)", events: count, seconds: t.seconds,
-            eventsPerSecond: Double(count) / t.seconds, load: Machine.loadAverage,
+            cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage,
             note: "cursor walk only: the floor under scan(from:); \(grouped(Double(bytes) / Double(max(count, 1)))) B/record"))
         log("  scanRecords: \(grouped(Double(count) / t.seconds)) events/s")
     }
     if args.readPages {
         var count = 0
         var next: UInt64? = 1
+        let cpu0 = processCPUSeconds()
         let start = clock.now
         while let from = next {
             let page = try logHandle.read(from: from, limit: 1000)
@@ -234,17 +254,18 @@ func run(_ args: Arguments) async throws {
         let t = start.duration(to: clock.now)
         figures.append(Figure(
             name: "read(from:limit: 1000) pages, payloads copied", events: count, seconds: t.seconds,
-            eventsPerSecond: Double(count) / t.seconds, load: Machine.loadAverage, note: nil))
+            cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage))
         log("  read pages: \(grouped(Double(count) / t.seconds)) events/s")
     }
 
     // 4. Verify.
+    let verifyCPU0 = processCPUSeconds()
     let verifyStart = clock.now
     let report = try logHandle.verify()
     let verifyTime = verifyStart.duration(to: clock.now)
     figures.append(Figure(
         name: "verify()", events: Int(report.checked), seconds: verifyTime.seconds,
-        eventsPerSecond: Double(report.checked) / verifyTime.seconds, load: Machine.loadAverage,
+        cpuSeconds: processCPUSeconds() - verifyCPU0, load: Machine.loadAverage,
         note: report.isIntact ? "intact" : "BROKEN at \(report.firstBad!.position): \(report.firstBad!.reason)"))
     log("  verify: \(grouped(Double(report.checked) / verifyTime.seconds)) events/s, intact: \(report.isIntact)")
 
@@ -280,10 +301,12 @@ func render(_ r: Report) -> String {
     out.append("machine: nproc \(r.machine["nproc"]!), \(r.machine["cpu"]!), \(r.machine["memoryGiB"]!) GiB, kernel \(r.machine["kernel"]!)")
     out.append("store: \(r.machine["storage"]!); load at start \(r.machine["loadAtStart"]!)")
     out.append("")
-    out.append(pad("what", 46) + pad("events", 12, right: true) + pad("seconds", 10, right: true) + pad("events/s", 14, right: true) + "  load (1/5/15 min)")
+    out.append(pad("what", 46) + pad("events", 12, right: true) + pad("seconds", 10, right: true) + pad("events/s", 14, right: true)
+        + pad("CPU s", 9, right: true) + pad("events/CPU-s", 14, right: true) + "  load (1/5/15 min)")
     for f in r.figures {
         out.append(pad(f.name, 46) + pad(grouped(Double(f.events)), 12, right: true)
             + pad(String(format: "%.3f", f.seconds), 10, right: true) + pad(grouped(f.eventsPerSecond), 14, right: true)
+            + pad(String(format: "%.3f", f.cpuSeconds), 9, right: true) + pad(grouped(f.eventsPerCPUSecond), 14, right: true)
             + "  " + f.load.map { String(format: "%.2f", $0) }.joined(separator: " ")
             + (f.note.map { "  (\($0))" } ?? ""))
     }
