@@ -6,7 +6,7 @@ DATA        ?= ./data
 BUILD_FLAGS ?=
 SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build release test run format bench clean
+.PHONY: all deps build release test run format bench bench-log clean
 
 all: build
 
@@ -35,12 +35,17 @@ run: release
 format:
 	swift-format format --in-place --recursive Sources Tests Projections Fixtures
 
-## bench: the benchmark package (nested, so the root build stays lean)
+## bench: the benchmark package (nested, so the root build stays lean): ordo-one/benchmark suites
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
 
+## bench-log: the event log at a large population (EVENTS=10000000 for the README's figures)
+EVENTS ?= 1000000
+bench-log: deps
+	cd Benchmarks && $(SWIFT) run -c release LogBench --events $(EVENTS)
+
 clean:
-	rm -rf .build
+	rm -rf .build Benchmarks/.build
 
 ## fuzz: libFuzzer targets (request decoder, command payloads and deciders, binary records), FUZZ_SECONDS each
 FUZZ_SECONDS ?= 60

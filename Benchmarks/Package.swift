@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+// The benchmark package: nested so that the root build stays lean (ordo-one/benchmark and its
+// dependencies are only resolved here). Run from this directory:
+//
+//   swift package --disable-sandbox benchmark            # the ordo-one/benchmark suite
+//   swift run -c release LogBench --events 10000000      # the large-population run (see README.md)
+import PackageDescription
+
+let package = Package(
+    name: "ChronicleBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Chronicle", path: ".."),
+        // Default traits also enable RuntimeInterposer, whose package is not in the local mirror.
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The benchmark workload (streams, tags, payloads) shared by both runners.
+        .target(
+            name: "BenchSupport",
+            dependencies: [.product(name: "EventLog", package: "Chronicle")],
+            path: "Sources/BenchSupport"
+        ),
+        // ordo-one/benchmark suites: Benchmarks/<Name>/<Name>.swift.
+        .executableTarget(
+            name: "EventLogBenchmarks",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "EventLog", package: "Chronicle"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/EventLogBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // A plain executable for populations too large for the benchmark driver (10 M events).
+        .executableTarget(
+            name: "LogBench",
+            dependencies: ["BenchSupport", .product(name: "EventLog", package: "Chronicle")],
+            path: "Sources/LogBench"
+        ),
+    ]
+)

@@ -1,0 +1,127 @@
+import EventLog
+import Foundation
+
+/// A fresh directory for benchmark stores, removed by ``remove()``.
+///
+/// The default base is `/tmp`, which on the reference machine is the same disk (`/dev/vda`) as
+/// `/work`, not a tmpfs: durable-append figures would be meaningless on a RAM-backed file system.
+public struct ScratchDirectory: Sendable {
+    public let path: String
+
+    public init(base: String = ProcessInfo.processInfo.environment["CHRONICLE_BENCH_DIR"] ?? "/tmp", prefix: String = "chronicle-bench") throws {
+        path = "\(base)/\(prefix)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    public var logPath: String { path + "/log" }
+
+    public func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// What the benchmark opens: a large map up front so that growth does not show in the figures.
+public func openBenchLog(_ directory: String, mapSize: Int = 1 << 36) throws -> EventLog {
+    try EventLog.open(directory: directory, options: .init(mapSize: mapSize))
+}
+
+/// Appends `events` events in appends of `perCommit` events each (the single-append-with-N-events
+/// form: one `append` call per commit). Building the requests is not timed.
+///
+/// - Returns: the time spent inside `append` calls.
+public func populate(
+    _ log: EventLog, _ workload: inout Workload, events: Int, perCommit: Int,
+    progress: ((_ done: Int, _ appendTime: Duration) -> Void)? = nil
+) async throws -> Duration {
+    let clock = ContinuousClock()
+    var spent = Duration.zero
+    var done = 0
+    while done < events {
+        let n = min(perCommit, events - done)
+        let request = workload.request(events: n)
+        let start = clock.now
+        _ = try await log.append(request)
+        spent += start.duration(to: clock.now)
+        done += n
+        progress?(done, spent)
+    }
+    return spent
+}
+
+extension Duration {
+    public var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}
+
+/// CPU time (user + system, all threads) this process has used so far, in seconds.
+public func processCPUSeconds() -> Double {
+    var ru = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &ru)
+    return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6
+        + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
+}
+
+/// Facts about the machine that go with every figure.
+public enum Machine {
+    public static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    public static var cpuModel: String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "unknown"
+    }
+
+    /// The 1, 5 and 15 minute load averages.
+    public static var loadAverage: [Double] {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return [] }
+        return text.split(separator: " ").prefix(3).compactMap { Double($0) }
+    }
+
+    public static var loadText: String {
+        loadAverage.map { String(format: "%.2f", $0) }.joined(separator: " ")
+    }
+
+    public static var memoryGiB: Double {
+        Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)
+    }
+
+    /// The mounted device and file-system type holding `path` (longest mount-point prefix).
+    public static func fileSystem(of path: String) -> String {
+        guard let text = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return "unknown" }
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var best: (mount: String, desc: String) = ("", "unknown")
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count >= 3 else { continue }
+            let mount = String(f[1])
+            let prefix = mount == "/" ? "/" : mount + "/"
+            if (resolved == mount || resolved.hasPrefix(prefix)) && mount.count > best.mount.count {
+                best = (mount, "\(f[0]) (\(f[2])) on \(mount)")
+            }
+        }
+        return best.desc
+    }
+
+    public static var kernel: String {
+        (try? String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+    }
+}
+
+/// Formats 1234567.8 as "1,234,568".
+public func grouped(_ value: Double) -> String {
+    let n = Int(value.rounded())
+    let digits = Array(String(abs(n)))
+    var out = ""
+    for (i, d) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(d)
+    }
+    return n < 0 ? "-" + out : out
+}

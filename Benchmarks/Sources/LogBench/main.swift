@@ -1,0 +1,342 @@
+// LogBench: the event log at a large population (the event log issue's figures).
+//
+//   swift run -c release LogBench --events 10000000 [--dir /tmp] [--per-commit 1000] [--json]
+//
+// 1. populates a fresh log with N events of the benchmark shape (see `Workload`) in appends of
+//    `--per-commit` events (one `append` call per commit, each durable) and reports events/s;
+// 2. reports bytes per event on disk (`fileSize() / N`) and per named database (`databaseStats()`);
+// 3. times full scans through `scan(from:)` (envelopes decoded) and, for reference, through
+//    `scanRecords` (raw records, nothing decoded) and `read(from:limit:)` pages;
+// 4. times `verify()`;
+// and prints the machine and the load average next to every figure.
+import BenchSupport
+import EventLog
+import Foundation
+
+struct Arguments {
+    var events = 1_000_000
+    var perCommit = 1_000
+    var streams = Workload.defaultStreams
+    var base = ProcessInfo.processInfo.environment["CHRONICLE_BENCH_DIR"] ?? "/tmp"
+    var seed: UInt64 = 42
+    var json = false
+    var keep = false
+    var scanPasses = 3
+    var commandIds = true
+    var readPages = true
+
+    static let usage = """
+        usage: LogBench [--events N] [--per-commit N] [--streams N] [--dir BASE] [--seed N]
+                        [--scan-passes N] [--no-command-ids] [--no-read-pages] [--keep] [--json]
+          --events N        events to append (default 1000000)
+          --per-commit N    events per append call = per durable commit (default 1000)
+          --streams N       lead streams the events are spread over (default 100000)
+          --dir BASE        the log goes into a fresh directory under BASE (default /tmp; must not be tmpfs)
+          --scan-passes N   full scans to time (default 3)
+          --no-command-ids  appends without command ids (by default each append carries one)
+          --no-read-pages   skip the read(from:limit:) pass
+          --keep            keep the log directory afterwards (it is deleted by default)
+          --json            print the report as JSON on stdout (the table goes to stderr)
+        """
+
+    init(_ argv: [String]) throws {
+        var i = 1
+        func value() throws -> String {
+            i += 1
+            guard i < argv.count else { throw UsageError("\(argv[i - 1]) needs a value") }
+            return argv[i]
+        }
+        func int() throws -> Int {
+            let text = try value()
+            guard let n = Int(text.filter { $0 != "_" && $0 != "," }), n > 0 else { throw UsageError("not a positive number: \(text)") }
+            return n
+        }
+        while i < argv.count {
+            switch argv[i] {
+            case "--events": events = try int()
+            case "--per-commit": perCommit = try int()
+            case "--streams": streams = try int()
+            case "--dir": base = try value()
+            case "--seed": seed = UInt64(try int())
+            case "--scan-passes": scanPasses = try int()
+            case "--no-command-ids": commandIds = false
+            case "--no-read-pages": readPages = false
+            case "--json": json = true
+            case "--keep": keep = true
+            case "-h", "--help":
+                print(Self.usage)
+                exit(0)
+            default: throw UsageError("unknown argument \(argv[i])")
+            }
+            i += 1
+        }
+    }
+}
+
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+struct Figure: Codable {
+    var name: String
+    var events: Int
+    var seconds: Double
+    var eventsPerSecond: Double
+    /// Process CPU time (user + system, all threads) during the phase: on a shared machine,
+    /// events per CPU-second moves much less with other people's load than events per second.
+    var cpuSeconds: Double
+    var eventsPerCPUSecond: Double
+    var load: [Double]
+    var note: String?
+
+    init(name: String, events: Int, seconds: Double, cpuSeconds: Double, load: [Double], note: String? = nil) {
+        self.name = name
+        self.events = events
+        self.seconds = seconds
+        self.eventsPerSecond = Double(events) / seconds
+        self.cpuSeconds = cpuSeconds
+        self.eventsPerCPUSecond = Double(events) / cpuSeconds
+        self.load = load
+        self.note = note
+    }
+}
+
+struct DatabaseBytes: Codable {
+    var name: String
+    var entries: Int
+    var bytes: Int
+    var bytesPerEvent: Double
+}
+
+struct Report: Codable {
+    var machine: [String: String]
+    var events: Int
+    var perCommit: Int
+    var streams: Int
+    var commandIds: Bool
+    var meanPayloadBytes: Double
+    var figures: [Figure]
+    var commitLatencyMs: [String: Double]
+    var fileBytes: Int
+    var fileBytesPerEvent: Double
+    var databases: [DatabaseBytes]
+    var writerStats: [String: Int]
+    var verifyIntact: Bool
+}
+
+func log(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    let i = min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
+    return sorted[i]
+}
+
+func run(_ args: Arguments) async throws {
+    let scratch = try ScratchDirectory(base: args.base, prefix: "chronicle-logbench")
+    defer { if !args.keep { scratch.remove() } }
+    let machine: [String: String] = [
+        "nproc": String(Machine.cores),
+        "cpu": Machine.cpuModel,
+        "memoryGiB": String(format: "%.1f", Machine.memoryGiB),
+        "kernel": Machine.kernel,
+        "storage": Machine.fileSystem(of: scratch.path),
+        "directory": scratch.logPath,
+        "loadAtStart": Machine.loadText,
+    ]
+    log("LogBench: \(grouped(Double(args.events))) events, \(args.perCommit) per commit, \(grouped(Double(args.streams))) streams")
+    log("machine: \(Machine.cores) cores, \(Machine.cpuModel), \(machine["memoryGiB"]!) GiB; store on \(machine["storage"]!)")
+    log("log: \(scratch.logPath); load \(Machine.loadText)")
+
+    var figures: [Figure] = []
+    let clock = ContinuousClock()
+    var workload = Workload(streams: args.streams, seed: args.seed, withCommandIds: args.commandIds)
+
+    // 1. Durable appends.
+    var logHandle = try openBenchLog(scratch.logPath)
+    var latencies: [Double] = []
+    latencies.reserveCapacity(args.events / args.perCommit + 1)
+    let step = max(args.perCommit, (args.events / 10) / args.perCommit * args.perCommit)
+    var lastMark = (done: 0, spent: Duration.zero)
+    let wallStart = clock.now
+    let appendCPU0 = processCPUSeconds()
+    var previousSpent = Duration.zero
+    let appendTime = try await populate(logHandle, &workload, events: args.events, perCommit: args.perCommit) { done, spent in
+        latencies.append((spent - previousSpent).seconds * 1000)
+        previousSpent = spent
+        if done - lastMark.done >= step || done == args.events {
+            let rate = Double(done - lastMark.done) / (spent - lastMark.spent).seconds
+            log("  appended \(grouped(Double(done))): \(grouped(rate)) events/s over the last \(grouped(Double(done - lastMark.done))) (load \(Machine.loadText))")
+            lastMark = (done, spent)
+        }
+    }
+    let wall = wallStart.duration(to: clock.now)
+    let appendCPU = processCPUSeconds() - appendCPU0
+    figures.append(Figure(
+        name: "durable append, \(args.perCommit)/commit, all indexes", events: args.events, seconds: appendTime.seconds,
+        cpuSeconds: appendCPU, load: Machine.loadAverage,
+        note: "time inside append calls; with request building \(grouped(Double(args.events) / wall.seconds)) events/s; CPU includes building"))
+    latencies.sort()
+    let latency: [String: Double] = [
+        "p50": percentile(latencies, 50), "p90": percentile(latencies, 90), "p99": percentile(latencies, 99),
+        "p99.9": percentile(latencies, 99.9), "max": latencies.last ?? 0,
+    ]
+    let ws = logHandle.writerStats
+    let writerStats = ["batches": ws.batches, "items": ws.items, "events": ws.events]
+
+    // 2. Size.
+    let fileBytes = logHandle.fileSize()
+    let databases = try logHandle.databaseStats().map {
+        DatabaseBytes(name: $0.name, entries: $0.entries, bytes: $0.bytes, bytesPerEvent: Double($0.bytes) / Double(args.events))
+    }
+
+    // Reopen: what a restart costs at this size (loads keys, heads, command ids, the unflushed index tail).
+    logHandle.close()
+    let openStart = clock.now
+    let openCPU0 = processCPUSeconds()
+    logHandle = try openBenchLog(scratch.logPath)
+    let openTime = openStart.duration(to: clock.now)
+    figures.append(Figure(
+        name: "reopen (load writer state)", events: args.events, seconds: openTime.seconds,
+        cpuSeconds: processCPUSeconds() - openCPU0, load: Machine.loadAverage))
+    let log2 = logHandle
+    defer { log2.close() }
+
+    // 3. Scans.
+    for pass in 1...args.scanPasses {
+        var count = 0
+        var payloadBytes = 0
+        let cpu0 = processCPUSeconds()
+        let start = clock.now
+        try logHandle.scan(from: 1) { envelope, data in
+            count += 1
+            payloadBytes &+= data.count &+ envelope.tags.count
+            return true
+        }
+        let t = start.duration(to: clock.now)
+        guard count == args.events else { throw UsageError("scan saw \(count) events, expected \(args.events)") }
+        figures.append(Figure(
+            name: "scan(from:) pass \(pass), envelopes decoded", events: count, seconds: t.seconds,
+            cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage,
+            note: pass == 1 ? "first pass after reopen (page cache warm from the appends)" : nil))
+        log("  scan pass \(pass): \(grouped(Double(count) / t.seconds)) events/s (load \(Machine.loadText))")
+    }
+    do {
+        var count = 0
+        var bytes = 0
+        let cpu0 = processCPUSeconds()
+        let start = clock.now
+        try logHandle.scanRecords(from: 1) { _, value in
+            count += 1
+            bytes &+= value.count
+            return true
+        }
+        let t = start.duration(to: clock.now)
+        figures.append(Figure(
+            name: "scanRecords(from:), raw records (reference)", events: count, seconds: t.seconds,
+            cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage,
+            note: "cursor walk only: the floor under scan(from:); \(grouped(Double(bytes) / Double(max(count, 1)))) B/record"))
+        log("  scanRecords: \(grouped(Double(count) / t.seconds)) events/s")
+    }
+    if args.readPages {
+        var count = 0
+        var next: UInt64? = 1
+        let cpu0 = processCPUSeconds()
+        let start = clock.now
+        while let from = next {
+            let page = try logHandle.read(from: from, limit: 1000)
+            count += page.events.count
+            next = page.next
+        }
+        let t = start.duration(to: clock.now)
+        figures.append(Figure(
+            name: "read(from:limit: 1000) pages, payloads copied", events: count, seconds: t.seconds,
+            cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage))
+        log("  read pages: \(grouped(Double(count) / t.seconds)) events/s")
+    }
+
+    // 4. Verify.
+    let verifyCPU0 = processCPUSeconds()
+    let verifyStart = clock.now
+    let report = try logHandle.verify()
+    let verifyTime = verifyStart.duration(to: clock.now)
+    figures.append(Figure(
+        name: "verify()", events: Int(report.checked), seconds: verifyTime.seconds,
+        cpuSeconds: processCPUSeconds() - verifyCPU0, load: Machine.loadAverage,
+        note: report.isIntact ? "intact" : "BROKEN at \(report.firstBad!.position): \(report.firstBad!.reason)"))
+    log("  verify: \(grouped(Double(report.checked) / verifyTime.seconds)) events/s, intact: \(report.isIntact)")
+
+    let result = Report(
+        machine: machine, events: args.events, perCommit: args.perCommit, streams: args.streams,
+        commandIds: args.commandIds, meanPayloadBytes: workload.meanPayloadBytes, figures: figures,
+        commitLatencyMs: latency, fileBytes: fileBytes, fileBytesPerEvent: Double(fileBytes) / Double(args.events),
+        databases: databases, writerStats: writerStats, verifyIntact: report.isIntact)
+
+    let table = render(result)
+    if args.json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        log(table)
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    } else {
+        print(table)
+    }
+}
+
+func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+    let c = s.count
+    if c >= n { return s }
+    let fill = String(repeating: " ", count: n - c)
+    return right ? fill + s : s + fill
+}
+
+func render(_ r: Report) -> String {
+    var out: [String] = []
+    out.append("")
+    out.append("Chronicle EventLog — \(grouped(Double(r.events))) events, \(r.perCommit) per commit, \(grouped(Double(r.streams))) streams, "
+        + "2 tags, payload mean \(String(format: "%.0f", r.meanPayloadBytes)) B, command ids \(r.commandIds ? "on" : "off")")
+    out.append("machine: nproc \(r.machine["nproc"]!), \(r.machine["cpu"]!), \(r.machine["memoryGiB"]!) GiB, kernel \(r.machine["kernel"]!)")
+    out.append("store: \(r.machine["storage"]!); load at start \(r.machine["loadAtStart"]!)")
+    out.append("")
+    out.append(pad("what", 46) + pad("events", 12, right: true) + pad("seconds", 10, right: true) + pad("events/s", 14, right: true)
+        + pad("CPU s", 9, right: true) + pad("events/CPU-s", 14, right: true) + "  load (1/5/15 min)")
+    for f in r.figures {
+        out.append(pad(f.name, 46) + pad(grouped(Double(f.events)), 12, right: true)
+            + pad(String(format: "%.3f", f.seconds), 10, right: true) + pad(grouped(f.eventsPerSecond), 14, right: true)
+            + pad(String(format: "%.3f", f.cpuSeconds), 9, right: true) + pad(grouped(f.eventsPerCPUSecond), 14, right: true)
+            + "  " + f.load.map { String(format: "%.2f", $0) }.joined(separator: " ")
+            + (f.note.map { "  (\($0))" } ?? ""))
+    }
+    out.append("")
+    out.append("commit latency (ms, one append of \(r.perCommit) events): "
+        + ["p50", "p90", "p99", "p99.9", "max"].map { "\($0) \(String(format: "%.2f", r.commitLatencyMs[$0]!))" }.joined(separator: ", "))
+    out.append("writer: \(r.writerStats["batches"]!) batches, \(r.writerStats["items"]!) items, \(r.writerStats["events"]!) events")
+    out.append("")
+    out.append(pad("database", 14) + pad("entries", 14, right: true) + pad("bytes", 16, right: true) + pad("bytes/event", 13, right: true))
+    var sum = 0
+    for d in r.databases {
+        sum += d.bytes
+        out.append(pad(d.name, 14) + pad(grouped(Double(d.entries)), 14, right: true) + pad(grouped(Double(d.bytes)), 16, right: true)
+            + pad(String(format: "%.1f", d.bytesPerEvent), 13, right: true))
+    }
+    out.append(pad("(sum of dbs)", 14) + pad("", 14) + pad(grouped(Double(sum)), 16, right: true)
+        + pad(String(format: "%.1f", Double(sum) / Double(r.events)), 13, right: true))
+    out.append(pad("data.mdb", 14) + pad("", 14) + pad(grouped(Double(r.fileBytes)), 16, right: true)
+        + pad(String(format: "%.1f", r.fileBytesPerEvent), 13, right: true) + "  (file size, free pages included)")
+    out.append("verify: \(r.verifyIntact ? "intact" : "BROKEN")")
+    return out.joined(separator: "\n")
+}
+
+do {
+    let args = try Arguments(CommandLine.arguments)
+    try await run(args)
+} catch let e as UsageError {
+    log("LogBench: \(e.description)\n\(Arguments.usage)")
+    exit(2)
+} catch {
+    log("LogBench failed: \(error)")
+    exit(1)
+}
