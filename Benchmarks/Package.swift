@@ -32,6 +32,15 @@ let package = Package(
             path: "Benchmarks/EventLogBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Durable throughput through the command processor, N concurrent submitters.
+        .executableTarget(
+            name: "CommandBench",
+            dependencies: [
+                .product(name: "CommandProcessing", package: "Chronicle"), .product(name: "Domain", package: "Chronicle"),
+                .product(name: "EventLog", package: "Chronicle"), .product(name: "JSON", package: "Chronicle"),
+            ],
+            path: "Sources/CommandBench"
+        ),
         // A plain executable for populations too large for the benchmark driver (10 M events).
         .executableTarget(
             name: "LogBench",

@@ -1,0 +1,133 @@
+import CommandProcessing
+import Domain
+import EventLog
+import Foundation
+import JSON
+
+/// Durable throughput through the command processor: N concurrent submitters, each acting as one
+/// sales rep with a mix shaped like the demo company (capture, claim, follow up, convert, place an
+/// order, submit an expense), every command awaited until its commit is on disk.
+///
+///   swift run -c release CommandBench --submitters 64 --seconds 20 --dir /path/on/disk
+@main
+struct CommandBench {
+    static func main() async throws {
+        var submitters = 64
+        var seconds = 20.0
+        var dir = NSTemporaryDirectory() + "chronicle-commandbench-" + UUID().uuidString
+        var args = CommandLine.arguments.dropFirst().makeIterator()
+        while let a = args.next() {
+            switch a {
+            case "--submitters": submitters = Int(args.next() ?? "") ?? submitters
+            case "--seconds": seconds = Double(args.next() ?? "") ?? seconds
+            case "--dir": dir = args.next() ?? dir
+            default:
+                print("usage: CommandBench [--submitters N] [--seconds S] [--dir DIR]")
+                return
+            }
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = try EventLog.open(directory: dir + "/log", options: .init(mapSize: 1 << 32))
+        let processor = try CommandProcessor(log: log)
+        try await setUp(processor, reps: submitters)
+
+        let deadline = Date().addingTimeInterval(seconds)
+        let started = Date()
+        let batchesBefore = log.writerStats
+        let results = try await withThrowingTaskGroup(of: (Int, Int, [Double]).self) { group in
+            for rep in 0..<submitters {
+                group.addTask { try await submitter(rep, processor, until: deadline) }
+            }
+            var commands = 0
+            var rejected = 0
+            var latencies: [Double] = []
+            for try await (c, r, l) in group {
+                commands += c
+                rejected += r
+                latencies += l
+            }
+            return (commands, rejected, latencies)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let stats = log.writerStats
+        let events = stats.events - batchesBefore.events
+        let batches = stats.batches - batchesBefore.batches
+        let sorted = results.2.sorted()
+        func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        print("submitters \(submitters), \(String(format: "%.1f", elapsed)) s, load \(loadAverage())")
+        print("commands: \(results.0) (\(results.1) rejected) → \(Int(Double(results.0) / elapsed)) commands/s")
+        print("events:   \(events) → \(Int(Double(events) / elapsed)) events/s; \(batches) commits, \(batches > 0 ? results.0 / batches : 0) commands per commit")
+        print(String(format: "latency ms: p50 %.2f  p99 %.2f  p999 %.2f", pct(0.5) * 1000, pct(0.99) * 1000, pct(0.999) * 1000))
+        log.close()
+    }
+
+    static func setUp(_ p: CommandProcessor, reps: Int) async throws {
+        var setup: [CommandRequest] = []
+        func admin(_ type: String, _ data: JSONObject) {
+            setup.append(CommandRequest(type: type, data: .object(data), actorId: "admin"))
+        }
+        admin("SetLeadPoolRules", ["capacity": 100_000, "dailyClaimLimit": 100_000])
+        for m in 0..<4 { admin("RegisterEmployee", ["employeeId": .string("M-\(m)"), "name": "Manager", "roles": ["manager", "sales"]]) }
+        for f in 0..<3 { admin("RegisterEmployee", ["employeeId": .string("F-\(f)"), "name": "Finance", "roles": ["finance"]]) }
+        admin("RegisterEmployee", ["employeeId": "CEO", "name": "Chief", "roles": ["ceo"]])
+        for r in 0..<reps {
+            admin("RegisterEmployee", ["employeeId": .string("R-\(r)"), "name": "Rep", "roles": ["sales"], "managerId": .string("M-\(r % 4)")])
+        }
+        for w in 0..<3 { admin("RegisterWarehouse", ["warehouseId": .string("WH-\(w)"), "name": "Warehouse"]) }
+        for s in 0..<300 {
+            admin("RegisterProduct", ["sku": .string("SKU-\(s)"), "name": "Product", "unit": "pcs", "reorderPoint": 10])
+            for w in 0..<3 {
+                admin("ReceiveStock", ["receiptId": .string("R-\(s)-\(w)"), "sku": .string("SKU-\(s)"), "warehouseId": .string("WH-\(w)"),
+                                       "quantity": 1_000_000_000, "unitCost": "4.2500"])
+            }
+        }
+        for r in 0..<reps {
+            admin("RegisterCustomer", ["customerId": .string("C-\(r)"), "name": "Customer", "ownerId": .string("R-\(r)")])
+        }
+        let results = try await p.executeBatch(setup)
+        let failed = results.filter { if case .failure = $0 { return true } else { return false } }
+        precondition(failed.isEmpty, "setup rejected: \(failed.prefix(3))")
+    }
+
+    /// One rep's loop; returns commands done, rejections and latencies (s).
+    static func submitter(_ rep: Int, _ p: CommandProcessor, until deadline: Date) async throws -> (Int, Int, [Double]) {
+        let me = "R-\(rep)"
+        var n = 0
+        var rejected = 0
+        var latencies: [Double] = []
+        latencies.reserveCapacity(200_000)
+        var k = 0
+        func run(_ type: String, _ data: JSONObject) async throws {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            do {
+                _ = try await p.execute(CommandRequest(type: type, data: .object(data), actorId: me, commandId: "\(me)-\(n)"))
+            } catch is DomainError {
+                rejected += 1
+            }
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            n += 1
+        }
+        while Date() < deadline {
+            k += 1
+            let lead = "L-\(rep)-\(k)"
+            try await run("CaptureLead", ["leadId": .string(lead), "company": "Acme", "contactName": "Contact", "email": "c@acme.example", "source": "web"])
+            try await run("ClaimLead", ["leadId": .string(lead)])
+            try await run("LogFollowUp", ["leadId": .string(lead), "channel": "call", "note": "called about the offer"])
+            if k % 4 == 0 {
+                try await run("ConvertLead", ["leadId": .string(lead), "customerId": .string("C-\(rep)-\(k)"), "opportunityId": .string("O-\(rep)-\(k)"),
+                                              "title": "Deal", "amount": "12000.00"])
+            }
+            try await run("PlaceSalesOrder", ["orderId": .string("SO-\(rep)-\(k)"), "customerId": .string("C-\(rep)"), "warehouseId": .string("WH-\(k % 3)"),
+                                              "lines": [["sku": .string("SKU-\((rep * 7 + k) % 300)"), "quantity": 2, "unitPrice": "19.90"]]])
+            if k % 3 == 0 {
+                try await run("SubmitExpense", ["expenseId": .string("X-\(rep)-\(k)"), "amount": "120.00", "category": "travel", "description": "client visit"])
+            }
+        }
+        return (n, rejected, latencies)
+    }
+
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+    }
+}
