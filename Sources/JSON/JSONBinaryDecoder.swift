@@ -84,35 +84,57 @@ struct JSONBinaryDecoder {
         var values: [JSONValue] = []
         keys.reserveCapacity(Swift.min(count, 64))
         values.reserveCapacity(Swift.min(count, 64))
-        var seen: Set<String>? = nil
-        for m in 0..<count {
-            let keyOffset = i
-            let key = try readString()
-            if m < 16 {
-                for k in keys where k == key { throw duplicateKey(at: keyOffset) }
-            } else {
-                if seen == nil { seen = Set(keys) }
-                guard seen!.insert(key).inserted else { throw duplicateKey(at: keyOffset) }
+        if count <= 16 {
+            // Small objects: compare each key with the earlier ones, by fingerprint where possible.
+            try withUnsafeTemporaryAllocation(of: JSONKeyFingerprint.self, capacity: count) {
+                (fingerprints) throws(JSONBinaryError) in
+                for m in 0..<count {
+                    let keyOffset = i
+                    let (key, fingerprint) = try readKey()
+                    for k in 0..<m {
+                        if JSONKeyFingerprint.sameKey(fingerprint, fingerprints[k]) ?? (keys[k] == key) {
+                            throw duplicateKey(at: keyOffset)
+                        }
+                    }
+                    fingerprints.initializeElement(at: m, to: fingerprint)
+                    keys.append(key)
+                    values.append(try decodeValue())
+                }
             }
-            keys.append(key)
-            values.append(try decodeValue())
+        } else {
+            var seen = Set<String>(minimumCapacity: Swift.min(count, 64))
+            for _ in 0..<count {
+                let keyOffset = i
+                let (key, _) = try readKey()
+                guard seen.insert(key).inserted else { throw duplicateKey(at: keyOffset) }
+                keys.append(key)
+                values.append(try decodeValue())
+            }
         }
         return .object(JSONObject(uncheckedKeys: keys, values: values))
     }
 
     // MARK: Bodies
 
+    @inline(__always)
     mutating func readVarint() throws(JSONBinaryError) -> UInt64 {
+        if i < end && p[i] < 0x80 {
+            i += 1
+            return UInt64(p[i - 1])
+        }
+        return try readLongVarint()
+    }
+
+    /// A varint of two bytes or more (or none at all).
+    mutating func readLongVarint() throws(JSONBinaryError) -> UInt64 {
         guard i < end else { throw truncated("a varint") }
-        var b = p[i]
+        let start = i
+        var result = UInt64(p[i] & 0x7F)
         i += 1
-        if b < 0x80 { return UInt64(b) }
-        let start = i - 1
-        var result = UInt64(b & 0x7F)
         var shift: UInt64 = 7
         while true {
             guard i < end else { throw truncated("a varint") }
-            b = p[i]
+            let b = p[i]
             i += 1
             if shift == 63 && b > 1 {
                 throw JSONBinaryError(kind: .invalidVarint, offset: start, message: "a varint exceeds 64 bits")
@@ -166,29 +188,47 @@ struct JSONBinaryDecoder {
     }
 
     mutating func readString() throws(JSONBinaryError) -> String {
+        try readKey().string
+    }
+
+    /// A string, and its fingerprint when it is ASCII (for the duplicate-key check).
+    @inline(__always)
+    mutating func readKey() throws(JSONBinaryError) -> (string: String, fingerprint: JSONKeyFingerprint) {
         let count = try readLength()
         let start = i
-        guard let s = JSONGrammar.validatedString(p + start, count: count) else {
-            let bad = JSONGrammar.firstInvalidUTF8(p, from: start, to: start + count) ?? start
+        let ascii = JSONGrammar.isASCII(p + start, count: count)
+        if !ascii, let bad = JSONGrammar.firstInvalidUTF8(p, from: start, to: start + count) {
             throw JSONBinaryError(kind: .invalidUTF8, offset: bad, message: "string bytes are not valid UTF-8")
         }
         i += count
-        return s
+        let string = JSONGrammar.string(validUTF8: p + start, count: count, isASCII: ascii)
+        return (string, ascii ? JSONKeyFingerprint(ascii: p + start, count: count) : .none)
     }
 
     // MARK: Skipping (for ``JSONBinaryReader``: structure only, no UTF-8 or duplicate checks)
 
+    @inline(__always)
     mutating func skipValue() throws(JSONBinaryError) {
         guard i < end else { throw truncated("a tag") }
+        switch p[i] {
+        case JSONBinary.Tag.null, JSONBinary.Tag.false, JSONBinary.Tag.true:
+            i += 1
+        case JSONBinary.Tag.integer:
+            i += 1
+            _ = try readVarint()
+        case JSONBinary.Tag.numberText, JSONBinary.Tag.string:
+            i += 1
+            i += try readLength()
+        default:
+            try skipContainer()
+        }
+    }
+
+    /// Skips an array or an object (or throws for an unknown tag).
+    mutating func skipContainer() throws(JSONBinaryError) {
         let tag = p[i]
         i += 1
         switch tag {
-        case JSONBinary.Tag.null, JSONBinary.Tag.false, JSONBinary.Tag.true:
-            return
-        case JSONBinary.Tag.integer:
-            _ = try readVarint()
-        case JSONBinary.Tag.numberText, JSONBinary.Tag.string:
-            i += try readLength()
         case JSONBinary.Tag.array:
             try enterContainer()
             defer { depth -= 1 }

@@ -59,29 +59,27 @@ public struct JSONBinaryReader {
 
     /// The value of the member whose key is exactly these UTF-8 bytes.
     public func member(utf8 key: UnsafeBufferPointer<UInt8>) throws(JSONBinaryError) -> JSONBinaryReader? {
-        var d = try body(expecting: JSONBinary.Tag.object)
-        guard let p = base, d != nil else { return nil }
-        let count = try d!.readCount(bytesPerItem: 2)
+        guard var d = try body(expecting: JSONBinary.Tag.object) else { return nil }
+        let count = try d.readCount(bytesPerItem: 2)
         for _ in 0..<count {
-            let length = try d!.readLength()
-            let keyStart = d!.i
-            d!.i += length
-            if length == key.count && Self.equal(p + keyStart, key.baseAddress, length) {
-                return JSONBinaryReader(base: p, start: d!.i, end: end)
+            let length = try d.readLength()
+            let keyStart = d.i
+            d.i += length
+            if length == key.count && Self.equal(d.p + keyStart, key.baseAddress, length) {
+                return JSONBinaryReader(base: d.p, start: d.i, end: end)
             }
-            try d!.skipValue()
+            try d.skipValue()
         }
         return nil
     }
 
     /// The element at `index`, when this value is an array that long; nil otherwise.
     public func element(at index: Int) throws(JSONBinaryError) -> JSONBinaryReader? {
-        var d = try body(expecting: JSONBinary.Tag.array)
-        guard let p = base, d != nil else { return nil }
-        let count = try d!.readCount(bytesPerItem: 1)
+        guard var d = try body(expecting: JSONBinary.Tag.array) else { return nil }
+        let count = try d.readCount(bytesPerItem: 1)
         guard index >= 0, index < count else { return nil }
-        for _ in 0..<index { try d!.skipValue() }
-        return JSONBinaryReader(base: p, start: d!.i, end: end)
+        for _ in 0..<index { try d.skipValue() }
+        return JSONBinaryReader(base: d.p, start: d.i, end: end)
     }
 
     /// The number of elements or members, when this value is an array or an object; nil otherwise.
@@ -95,25 +93,22 @@ public struct JSONBinaryReader {
     /// The raw UTF-8 bytes of this string, pointing into the payload (not copied, not validated); nil when
     /// this value is not a string.
     public func stringBytes() throws(JSONBinaryError) -> UnsafeRawBufferPointer? {
-        var d = try body(expecting: JSONBinary.Tag.string)
-        guard let p = base, d != nil else { return nil }
-        let length = try d!.readLength()
-        return UnsafeRawBufferPointer(start: p + d!.i, count: length)
+        guard var d = try body(expecting: JSONBinary.Tag.string) else { return nil }
+        let length = try d.readLength()
+        return UnsafeRawBufferPointer(start: d.p + d.i, count: length)
     }
 
     /// This string, UTF-8 validated; nil when this value is not a string.
     public func string() throws(JSONBinaryError) -> String? {
-        var d = try body(expecting: JSONBinary.Tag.string)
-        guard d != nil else { return nil }
-        return try d!.readString()
+        guard var d = try body(expecting: JSONBinary.Tag.string) else { return nil }
+        return try d.readString()
     }
 
     /// This number as an `Int64`, when it is one (tag 0x03); nil for any other value, including numbers
     /// such as `1.5` or `1e3`.
     public func int64() throws(JSONBinaryError) -> Int64? {
-        var d = try body(expecting: JSONBinary.Tag.integer)
-        guard d != nil else { return nil }
-        return try d!.readInteger()
+        guard var d = try body(expecting: JSONBinary.Tag.integer) else { return nil }
+        return try d.readInteger()
     }
 
     /// This number's exact JSON text; nil when this value is not a number.

@@ -2,8 +2,8 @@ extension JSONParser {
     /// Parses the string whose opening quote is at `i`.
     ///
     /// Fast path: scan eight bytes at a time for `"`, `\` or a control character; a string without escapes
-    /// then becomes a `String` in one call over the input bytes (ASCII is copied; anything else goes through
-    /// the standard library's UTF-8 validation, and only on failure do we look for the offending byte).
+    /// then becomes a `String` in one call over the input bytes (ASCII directly; anything else after our own
+    /// UTF-8 check, which also finds the offending byte). Sets ``lastStringIsPlainASCII``.
     mutating func parseString() throws(JSONParseError) -> String {
         let start = i + 1
         var j = start
@@ -32,10 +32,10 @@ extension JSONParser {
             let b = p[j]
             if b == UInt8(ascii: "\"") {
                 i = j + 1
-                let bytes = UnsafeBufferPointer(start: p + start, count: j - start)
-                if high & 0x8080_8080_8080_8080 == 0 { return String(decoding: bytes, as: UTF8.self) }
-                if let s = String(validating: bytes, as: UTF8.self) { return s }
-                throw invalidUTF8(JSONGrammar.firstInvalidUTF8(p, from: start, to: j) ?? start)
+                let ascii = high & 0x8080_8080_8080_8080 == 0
+                if !ascii, let bad = JSONGrammar.firstInvalidUTF8(p, from: start, to: j) { throw invalidUTF8(bad) }
+                lastStringIsPlainASCII = ascii
+                return JSONGrammar.string(validUTF8: p + start, count: j - start, isASCII: ascii)
             }
             if b == UInt8(ascii: "\\") { return try parseEscapedString(start: start, firstEscape: j) }
             throw controlCharacter(j)
@@ -44,6 +44,7 @@ extension JSONParser {
 
     /// The slow path for a string with escapes: decode into `scratch`, validating UTF-8 as we copy.
     mutating func parseEscapedString(start: Int, firstEscape: Int) throws(JSONParseError) -> String {
+        lastStringIsPlainASCII = false
         if let bad = JSONGrammar.firstInvalidUTF8(p, from: start, to: firstEscape) { throw invalidUTF8(bad) }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(start: p + start, count: firstEscape - start))

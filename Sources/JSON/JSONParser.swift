@@ -27,7 +27,9 @@ public struct JSONParser {
     /// Members and elements of the containers being parsed, innermost last. Each container moves its slice
     /// into an exactly sized array when it closes, so growth is paid once per parse, not once per container.
     var valueStack: [JSONValue] = []
-    var keyStack: [String] = []
+    var keyStack: [(key: String, fingerprint: JSONKeyFingerprint)] = []
+    /// Whether the last string parsed was ASCII without escapes, so its input bytes are its UTF-8.
+    var lastStringIsPlainASCII = false
     /// Decoded bytes of a string with escapes.
     var scratch: [UInt8] = []
 
@@ -149,17 +151,22 @@ public struct JSONParser {
             }
             let keyOffset = i
             let key = try parseString()
+            let fingerprint =
+                lastStringIsPlainASCII ? JSONKeyFingerprint(ascii: p + keyOffset + 1, count: i - keyOffset - 2) : .none
             if seen == nil && keyStack.count - firstKey < 16 {
-                for k in firstKey..<keyStack.count where keyStack[k] == key {
-                    throw fail(.duplicateKey, keyOffset, "this member name already appeared in the object")
+                for k in firstKey..<keyStack.count {
+                    let earlier = keyStack[k]
+                    if JSONKeyFingerprint.sameKey(fingerprint, earlier.fingerprint) ?? (earlier.key == key) {
+                        throw fail(.duplicateKey, keyOffset, "this member name already appeared in the object")
+                    }
                 }
             } else {
-                if seen == nil { seen = Set(keyStack[firstKey...]) }
+                if seen == nil { seen = Set(keyStack[firstKey...].map(\.key)) }
                 guard seen!.insert(key).inserted else {
                     throw fail(.duplicateKey, keyOffset, "this member name already appeared in the object")
                 }
             }
-            keyStack.append(key)
+            keyStack.append((key, fingerprint))
             skipWhitespace()
             guard i < end else { throw endOfInput("':'") }
             guard p[i] == UInt8(ascii: ":") else {
@@ -178,7 +185,7 @@ public struct JSONParser {
             if b == UInt8(ascii: "}") { break }
             throw fail(.unexpectedCharacter, i - 1, "expected ',' or '}' in an object, found \(JSONParseError.show(b))")
         }
-        let keys = Array(keyStack[firstKey...])
+        let keys = keyStack[firstKey...].map(\.key)
         keyStack.removeLast(keyStack.count - firstKey)
         let values = Array(valueStack[firstValue...])
         valueStack.removeLast(valueStack.count - firstValue)
