@@ -24,10 +24,8 @@ public struct JSONParser {
     var i = 0
     let maxDepth: Int
     var depth = 0
-    /// Members and elements of the containers being parsed, innermost last. Each container moves its slice
-    /// into an exactly sized array when it closes, so growth is paid once per parse, not once per container.
-    var valueStack: [JSONValue] = []
-    var keyStack: [(key: String, fingerprint: JSONKeyFingerprint)] = []
+    /// Fingerprints of the keys of the objects being parsed, innermost last, for the duplicate-key check.
+    var fingerprints: [JSONKeyFingerprint] = []
     /// Whether the last string parsed was ASCII without escapes, so its input bytes are its UTF-8.
     var lastStringIsPlainASCII = false
     /// Decoded bytes of a string with escapes.
@@ -37,8 +35,6 @@ public struct JSONParser {
         self.p = p
         self.end = count
         self.maxDepth = min(max(limits.maxDepth, 1), Limits.maximumDepthCeiling)
-        valueStack.reserveCapacity(16)
-        keyStack.reserveCapacity(16)
     }
 
     /// Exactly one value, with optional whitespace around it.
@@ -114,9 +110,10 @@ public struct JSONParser {
             i += 1
             return .array([])
         }
-        let first = valueStack.count
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(4)
         while true {
-            valueStack.append(try parseValue())
+            elements.append(try parseValue())
             skipWhitespace()
             guard i < end else { throw endOfInput("',' or ']'") }
             let b = p[i]
@@ -125,8 +122,6 @@ public struct JSONParser {
             if b == UInt8(ascii: "]") { break }
             throw fail(.unexpectedCharacter, i - 1, "expected ',' or ']' in an array, found \(JSONParseError.show(b))")
         }
-        let elements = Array(valueStack[first...])
-        valueStack.removeLast(valueStack.count - first)
         return .array(elements)
     }
 
@@ -139,9 +134,14 @@ public struct JSONParser {
             i += 1
             return .object(JSONObject())
         }
-        let firstKey = keyStack.count
-        let firstValue = valueStack.count
-        // Small objects compare keys linearly; a big one switches to a set so 100k keys stay linear time.
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        keys.reserveCapacity(8)
+        values.reserveCapacity(8)
+        // Small objects compare each key with the earlier ones (by fingerprint where possible); a big one
+        // switches to a set, so 100,000 keys stay linear time.
+        let firstFingerprint = fingerprints.count
+        defer { fingerprints.removeLast(fingerprints.count - firstFingerprint) }
         var seen: Set<String>? = nil
         while true {
             guard i < end else { throw endOfInput("a member name") }
@@ -151,29 +151,29 @@ public struct JSONParser {
             }
             let keyOffset = i
             let key = try parseString()
-            let fingerprint =
-                lastStringIsPlainASCII ? JSONKeyFingerprint(ascii: p + keyOffset + 1, count: i - keyOffset - 2) : .none
-            if seen == nil && keyStack.count - firstKey < 16 {
-                for k in firstKey..<keyStack.count {
-                    let earlier = keyStack[k]
-                    if JSONKeyFingerprint.sameKey(fingerprint, earlier.fingerprint) ?? (earlier.key == key) {
+            if keys.count < 16 {
+                let fingerprint =
+                    lastStringIsPlainASCII ? JSONKeyFingerprint(ascii: p + keyOffset + 1, count: i - keyOffset - 2) : .none
+                for k in keys.indices {
+                    if JSONKeyFingerprint.sameKey(fingerprint, fingerprints[firstFingerprint + k]) ?? (keys[k] == key) {
                         throw fail(.duplicateKey, keyOffset, "this member name already appeared in the object")
                     }
                 }
+                fingerprints.append(fingerprint)
             } else {
-                if seen == nil { seen = Set(keyStack[firstKey...].map(\.key)) }
+                if seen == nil { seen = Set(keys) }
                 guard seen!.insert(key).inserted else {
                     throw fail(.duplicateKey, keyOffset, "this member name already appeared in the object")
                 }
             }
-            keyStack.append((key, fingerprint))
+            keys.append(key)
             skipWhitespace()
             guard i < end else { throw endOfInput("':'") }
             guard p[i] == UInt8(ascii: ":") else {
                 throw fail(.unexpectedCharacter, i, "expected ':' after a member name, found \(JSONParseError.show(p[i]))")
             }
             i += 1
-            valueStack.append(try parseValue())
+            values.append(try parseValue())
             skipWhitespace()
             guard i < end else { throw endOfInput("',' or '}'") }
             let b = p[i]
@@ -185,10 +185,6 @@ public struct JSONParser {
             if b == UInt8(ascii: "}") { break }
             throw fail(.unexpectedCharacter, i - 1, "expected ',' or '}' in an object, found \(JSONParseError.show(b))")
         }
-        let keys = keyStack[firstKey...].map(\.key)
-        keyStack.removeLast(keyStack.count - firstKey)
-        let values = Array(valueStack[firstValue...])
-        valueStack.removeLast(valueStack.count - firstValue)
         return .object(JSONObject(uncheckedKeys: keys, values: values))
     }
 
