@@ -86,7 +86,7 @@ public struct JSONBinaryReader {
     public func count() throws(JSONBinaryError) -> Int? {
         let tag = try self.tag()
         guard tag == JSONBinary.Tag.array || tag == JSONBinary.Tag.object, let p = base else { return nil }
-        var d = JSONBinaryDecoder(p, start: start + 1, end: end, maxDepth: JSONBinary.defaultMaxDepth)
+        var d = JSONBinaryDecoder(p, start: start + 1, end: end)
         return try d.readCount(bytesPerItem: tag == JSONBinary.Tag.object ? 2 : 1)
     }
 
@@ -115,7 +115,7 @@ public struct JSONBinaryReader {
     public func numberText() throws(JSONBinaryError) -> String? {
         let tag = try self.tag()
         guard let p = base else { return nil }
-        var d = JSONBinaryDecoder(p, start: start + 1, end: end, maxDepth: JSONBinary.defaultMaxDepth)
+        var d = JSONBinaryDecoder(p, start: start + 1, end: end)
         switch tag {
         case JSONBinary.Tag.integer: return JSONGrammar.decimalText(try d.readInteger())
         case JSONBinary.Tag.numberText: return try d.readNumberText()
@@ -138,15 +138,16 @@ public struct JSONBinaryReader {
     /// This value, fully decoded (bytes after it are ignored).
     public func decode() throws(JSONBinaryError) -> JSONValue {
         guard let p = base, start < end else { throw Self.noValue(at: start) }
-        var d = JSONBinaryDecoder(p, start: start, end: end, maxDepth: JSONBinary.defaultMaxDepth)
-        return try d.decodeValue()
+        return try JSONBinaryDecoder.decoding(p, start: start, end: end, maxDepth: JSONBinary.defaultMaxDepth) {
+            (decoder) throws(JSONBinaryError) in try decoder.decodeValue()
+        }
     }
 
     /// Exactly the encoded bytes of this value, pointing into the payload — for copying a member's binary
     /// form elsewhere without decoding it.
     public func encodedBytes() throws(JSONBinaryError) -> UnsafeRawBufferPointer {
         guard let p = base, start < end else { throw Self.noValue(at: start) }
-        var d = JSONBinaryDecoder(p, start: start, end: end, maxDepth: JSONBinary.defaultMaxDepth)
+        var d = JSONBinaryDecoder(p, start: start, end: end)
         try d.skipValue()
         return UnsafeRawBufferPointer(start: p + start, count: d.i - start)
     }
@@ -158,7 +159,8 @@ public struct JSONBinaryReader {
         guard let p = base, start < end else { throw Self.noValue(at: start) }
         let tag = p[start]
         guard tag <= JSONBinary.Tag.object else {
-            throw JSONBinaryError(kind: .unknownTag, offset: start, message: "tag \(JSONGrammar.hex(tag)) is not defined")
+            throw JSONBinaryError(
+                kind: .unknownTag, offset: start, message: "tag \(JSONGrammar.hex(tag)) is not defined")
         }
         return tag
     }
@@ -166,7 +168,7 @@ public struct JSONBinaryReader {
     /// A decoder placed after the tag when this value has tag `expected`; nil when it has another known tag.
     func body(expecting expected: UInt8) throws(JSONBinaryError) -> JSONBinaryDecoder? {
         guard try tag() == expected, let p = base else { return nil }
-        return JSONBinaryDecoder(p, start: start + 1, end: end, maxDepth: JSONBinary.defaultMaxDepth)
+        return JSONBinaryDecoder(p, start: start + 1, end: end)
     }
 
     static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {

@@ -6,7 +6,8 @@ import Testing
 
     @Test func theDocumentedExamplesHaveExactlyTheDocumentedBytes() {
         let object: JSONValue = ["a": 1, "b": ["x", nil]]
-        #expect(object.binaryBytes == [0x07, 0x02, 0x01, 0x61, 0x03, 0x02, 0x01, 0x62, 0x06, 0x02, 0x05, 0x01, 0x78, 0x00])
+        #expect(
+            object.binaryBytes == [0x07, 0x02, 0x01, 0x61, 0x03, 0x02, 0x01, 0x62, 0x06, 0x02, 0x05, 0x01, 0x78, 0x00])
         #expect(Self.number("12.50").binaryBytes == [0x04, 0x05, 0x31, 0x32, 0x2E, 0x35, 0x30])
         #expect(JSONValue(integerLiteral: -1).binaryBytes == [0x03, 0x01])
         #expect(JSONValue(integerLiteral: 300).binaryBytes == [0x03, 0xD8, 0x04])
@@ -25,7 +26,10 @@ import Testing
             #expect(Self.number(text).binaryBytes.first == 0x04, "\(text)")
             #expect(try JSONValue.decodeBinary(Self.number(text).binaryBytes).numberText == text)
         }
-        #expect(JSONValue(integerLiteral: .max).binaryBytes == [0x03, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01])
+        #expect(
+            JSONValue(integerLiteral: .max).binaryBytes == [
+                0x03, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,
+            ])
     }
 
     @Test(arguments: [
@@ -68,7 +72,9 @@ import Testing
     }
 
     @Test func everyProperPrefixOfAPayloadIsRejected() {
-        let payload: JSONValue = ["leadId": "L-1001", "amount": Self.number("125.50"), "n": 300, "tags": ["a", nil, true]]
+        let payload: JSONValue = [
+            "leadId": "L-1001", "amount": Self.number("125.50"), "n": 300, "tags": ["a", nil, true],
+        ]
         let bytes = payload.binaryBytes
         for cut in 0..<bytes.count {
             #expect(throws: JSONBinaryError.self) { try JSONValue.decodeBinary(Array(bytes[..<cut])) }

@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct JSONParserTests {
     @Test func aRequestObjectParsesWithMembersInOrder() throws {
-        let line = #"{"id":17,"op":"command","type":"ClaimLead","commandId":"c-123456","data":{"leadId":"L-1001","amount":"125.50"}}"#
+        let line =
+            #"{"id":17,"op":"command","type":"ClaimLead","commandId":"c-123456","data":{"leadId":"L-1001","amount":"125.50"}}"#
         let request = try JSONValue.parse(line)
         #expect(request.objectValue?.keys == ["id", "op", "type", "commandId", "data"])
         #expect(request["id"]?.intValue == 17)
