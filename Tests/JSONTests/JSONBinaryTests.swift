@@ -99,6 +99,29 @@ import Testing
         #expect(error?.kind == .duplicateKey)
     }
 
+    @Test func duplicatesAreFoundAtEveryNestingLevel() throws {
+        // As in the parser test: four levels of twelve keys, so the inner levels use the set fallback.
+        func nested(_ level: Int) -> JSONValue {
+            var object = JSONObject()
+            for k in 0..<11 { object["k\(k < 10 ? "0" : "")\(k)"] = nil as JSONValue }
+            object["k11"] = level == 3 ? nil : nested(level + 1)
+            return .object(object)
+        }
+        let bytes = nested(0).binaryBytes
+        #expect(try JSONValue.decodeBinary(bytes) == nested(0))
+        // Rename every "k11" in turn to "k00" (same length, so the layout stays valid).
+        let k11: [UInt8] = [0x03, 0x6B, 0x31, 0x31]
+        let positions = (0...(bytes.count - 4)).filter { Array(bytes[$0..<($0 + 4)]) == k11 }
+        #expect(positions.count == 4)
+        for position in positions {
+            var damaged = bytes
+            damaged[position + 2] = 0x30
+            damaged[position + 3] = 0x30
+            let error = #expect(throws: JSONBinaryError.self) { try JSONValue.decodeBinary(damaged) }
+            #expect(error?.kind == .duplicateKey)
+        }
+    }
+
     @Test func nestingIsLimited() throws {
         let deep = [UInt8](repeating: 0x06, count: 1) + [UInt8](repeating: 0x01, count: 1)
         let hostile = [UInt8]((0..<100_000).flatMap { _ in deep }) + [0x00]
