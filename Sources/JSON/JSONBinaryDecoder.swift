@@ -3,6 +3,7 @@ extension JSONValue {
     ///
     /// Total on any input: bytes either decode or throw; lengths are checked against the bytes that remain
     /// before anything is allocated, and nesting deeper than `maxDepth` is an error, not a stack overflow.
+    /// `maxDepth` is clamped to `1...JSONParser.Limits.maximumDepthCeiling` (the decoder recurses per level).
     public static func decodeBinary(
         _ bytes: UnsafeRawBufferPointer, maxDepth: Int = JSONBinary.defaultMaxDepth
     ) throws(JSONBinaryError) -> JSONValue {
@@ -55,7 +56,7 @@ struct JSONBinaryDecoder {
         self.p = p
         self.i = start
         self.end = end
-        self.maxDepth = max(maxDepth, 1)
+        self.maxDepth = min(max(maxDepth, 1), JSONParser.Limits.maximumDepthCeiling)
         self.fingerprints = fingerprints
     }
 

@@ -130,6 +130,8 @@ import Testing
         let atDefault = [UInt8]((0..<JSONBinary.defaultMaxDepth).flatMap { _ in deep }) + [0x00]
         #expect(throws: Never.self) { try JSONValue.decodeBinary(atDefault) }
         #expect(throws: JSONBinaryError.self) { try JSONValue.decodeBinary([0x06, 0x01, 0x06, 0x00], maxDepth: 1) }
+        let clamped = #expect(throws: JSONBinaryError.self) { try JSONValue.decodeBinary(hostile, maxDepth: .max) }
+        #expect(clamped?.offset == 2 * JSONBinary.defaultMaxDepth)
     }
 
     @Test func errorKindsCanBeCaughtByPattern() {
