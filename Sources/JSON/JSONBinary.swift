@@ -53,6 +53,10 @@ public enum JSONBinary {
     /// and from ``JSONNumber/init(validating:)``); text smuggled in through ``JSONNumber/init(unchecked:)``
     /// that is not would be written but refused by the decoder.
     public static func encode(_ value: JSONValue, into out: inout [UInt8]) {
+        JSONOutput.withOutput(appendingTo: &out) { output in encode(value, to: &output) }
+    }
+
+    static func encode(_ value: JSONValue, to out: inout JSONOutput) {
         switch value {
         case .null:
             out.append(Tag.null)
@@ -63,49 +67,39 @@ public enum JSONBinary {
             text.withUTF8 { utf8 in
                 if let base = utf8.baseAddress, let int = JSONGrammar.canonicalInt64(base, count: utf8.count) {
                     out.append(Tag.integer)
-                    appendVarint(UInt64(bitPattern: (int &<< 1) ^ (int &>> 63)), into: &out)
+                    out.appendVarint(UInt64(bitPattern: (int &<< 1) ^ (int &>> 63)))
                 } else {
                     out.append(Tag.numberText)
-                    appendVarint(UInt64(utf8.count), into: &out)
-                    out.append(contentsOf: utf8)
+                    out.appendVarint(UInt64(utf8.count))
+                    if let base = utf8.baseAddress { out.append(base, count: utf8.count) }
                 }
             }
         case .string(let s):
             out.append(Tag.string)
-            appendLengthPrefixed(s, into: &out)
+            appendLengthPrefixed(s, to: &out)
         case .array(let elements):
             out.append(Tag.array)
-            appendVarint(UInt64(elements.count), into: &out)
-            for element in elements { encode(element, into: &out) }
+            out.appendVarint(UInt64(elements.count))
+            for element in elements { encode(element, to: &out) }
         case .object(let object):
             out.append(Tag.object)
             let keys = object.keys
             let values = object.values
-            appendVarint(UInt64(keys.count), into: &out)
+            out.appendVarint(UInt64(keys.count))
             for k in keys.indices {
-                appendLengthPrefixed(keys[k], into: &out)
-                encode(values[k], into: &out)
+                appendLengthPrefixed(keys[k], to: &out)
+                encode(values[k], to: &out)
             }
         }
     }
 
     @inline(__always)
-    static func appendLengthPrefixed(_ string: String, into out: inout [UInt8]) {
+    static func appendLengthPrefixed(_ string: String, to out: inout JSONOutput) {
         var string = string
         string.withUTF8 { utf8 in
-            appendVarint(UInt64(utf8.count), into: &out)
-            out.append(contentsOf: utf8)
+            out.appendVarint(UInt64(utf8.count))
+            if let base = utf8.baseAddress { out.append(base, count: utf8.count) }
         }
-    }
-
-    @inline(__always)
-    static func appendVarint(_ value: UInt64, into out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v &>>= 7
-        }
-        out.append(UInt8(truncatingIfNeeded: v))
     }
 }
 
@@ -118,7 +112,6 @@ extension JSONValue {
     /// This value in Chronicle's binary form (layout: ``JSONBinary``).
     public var binaryBytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
         JSONBinary.encode(self, into: &out)
         return out
     }

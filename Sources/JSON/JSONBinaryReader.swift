@@ -59,68 +59,63 @@ public struct JSONBinaryReader {
 
     /// The value of the member whose key is exactly these UTF-8 bytes.
     public func member(utf8 key: UnsafeBufferPointer<UInt8>) throws(JSONBinaryError) -> JSONBinaryReader? {
-        var d = try body(expecting: JSONBinary.Tag.object)
-        guard let p = base, d != nil else { return nil }
-        let count = try d!.readCount(bytesPerItem: 2)
+        guard var d = try body(expecting: JSONBinary.Tag.object) else { return nil }
+        let count = try d.readCount(bytesPerItem: 2)
         for _ in 0..<count {
-            let length = try d!.readLength()
-            let keyStart = d!.i
-            d!.i += length
-            if length == key.count && Self.equal(p + keyStart, key.baseAddress, length) {
-                return JSONBinaryReader(base: p, start: d!.i, end: end)
+            let length = try d.readLength()
+            let keyStart = d.i
+            d.i += length
+            if length == key.count && Self.equal(d.p + keyStart, key.baseAddress, length) {
+                return JSONBinaryReader(base: d.p, start: d.i, end: end)
             }
-            try d!.skipValue()
+            try d.skipValue()
         }
         return nil
     }
 
     /// The element at `index`, when this value is an array that long; nil otherwise.
     public func element(at index: Int) throws(JSONBinaryError) -> JSONBinaryReader? {
-        var d = try body(expecting: JSONBinary.Tag.array)
-        guard let p = base, d != nil else { return nil }
-        let count = try d!.readCount(bytesPerItem: 1)
+        guard var d = try body(expecting: JSONBinary.Tag.array) else { return nil }
+        let count = try d.readCount(bytesPerItem: 1)
         guard index >= 0, index < count else { return nil }
-        for _ in 0..<index { try d!.skipValue() }
-        return JSONBinaryReader(base: p, start: d!.i, end: end)
+        for _ in 0..<index { try d.skipValue() }
+        return JSONBinaryReader(base: d.p, start: d.i, end: end)
     }
 
     /// The number of elements or members, when this value is an array or an object; nil otherwise.
     public func count() throws(JSONBinaryError) -> Int? {
         let tag = try self.tag()
         guard tag == JSONBinary.Tag.array || tag == JSONBinary.Tag.object, let p = base else { return nil }
-        var d = JSONBinaryDecoder(p, start: start + 1, end: end, maxDepth: JSONBinary.defaultMaxDepth)
+        var d = JSONBinaryDecoder(p, start: start + 1, end: end)
         return try d.readCount(bytesPerItem: tag == JSONBinary.Tag.object ? 2 : 1)
     }
 
     /// The raw UTF-8 bytes of this string, pointing into the payload (not copied, not validated); nil when
     /// this value is not a string.
     public func stringBytes() throws(JSONBinaryError) -> UnsafeRawBufferPointer? {
-        var d = try body(expecting: JSONBinary.Tag.string)
-        guard let p = base, d != nil else { return nil }
-        let length = try d!.readLength()
-        return UnsafeRawBufferPointer(start: p + d!.i, count: length)
+        guard var d = try body(expecting: JSONBinary.Tag.string) else { return nil }
+        let length = try d.readLength()
+        return UnsafeRawBufferPointer(start: d.p + d.i, count: length)
     }
 
     /// This string, UTF-8 validated; nil when this value is not a string.
     public func string() throws(JSONBinaryError) -> String? {
-        var d = try body(expecting: JSONBinary.Tag.string)
-        guard d != nil else { return nil }
-        return try d!.readString()
+        guard var d = try body(expecting: JSONBinary.Tag.string) else { return nil }
+        return try d.readString()
     }
 
     /// This number as an `Int64`, when it is one (tag 0x03); nil for any other value, including numbers
     /// such as `1.5` or `1e3`.
     public func int64() throws(JSONBinaryError) -> Int64? {
-        var d = try body(expecting: JSONBinary.Tag.integer)
-        guard d != nil else { return nil }
-        return try d!.readInteger()
+        guard var d = try body(expecting: JSONBinary.Tag.integer) else { return nil }
+        return try d.readInteger()
     }
 
     /// This number's exact JSON text; nil when this value is not a number.
     public func numberText() throws(JSONBinaryError) -> String? {
         let tag = try self.tag()
         guard let p = base else { return nil }
-        var d = JSONBinaryDecoder(p, start: start + 1, end: end, maxDepth: JSONBinary.defaultMaxDepth)
+        var d = JSONBinaryDecoder(p, start: start + 1, end: end)
         switch tag {
         case JSONBinary.Tag.integer: return JSONGrammar.decimalText(try d.readInteger())
         case JSONBinary.Tag.numberText: return try d.readNumberText()
@@ -143,15 +138,16 @@ public struct JSONBinaryReader {
     /// This value, fully decoded (bytes after it are ignored).
     public func decode() throws(JSONBinaryError) -> JSONValue {
         guard let p = base, start < end else { throw Self.noValue(at: start) }
-        var d = JSONBinaryDecoder(p, start: start, end: end, maxDepth: JSONBinary.defaultMaxDepth)
-        return try d.decodeValue()
+        return try JSONBinaryDecoder.decoding(p, start: start, end: end, maxDepth: JSONBinary.defaultMaxDepth) {
+            (decoder) throws(JSONBinaryError) in try decoder.decodeValue()
+        }
     }
 
     /// Exactly the encoded bytes of this value, pointing into the payload — for copying a member's binary
     /// form elsewhere without decoding it.
     public func encodedBytes() throws(JSONBinaryError) -> UnsafeRawBufferPointer {
         guard let p = base, start < end else { throw Self.noValue(at: start) }
-        var d = JSONBinaryDecoder(p, start: start, end: end, maxDepth: JSONBinary.defaultMaxDepth)
+        var d = JSONBinaryDecoder(p, start: start, end: end)
         try d.skipValue()
         return UnsafeRawBufferPointer(start: p + start, count: d.i - start)
     }
@@ -163,7 +159,8 @@ public struct JSONBinaryReader {
         guard let p = base, start < end else { throw Self.noValue(at: start) }
         let tag = p[start]
         guard tag <= JSONBinary.Tag.object else {
-            throw JSONBinaryError(kind: .unknownTag, offset: start, message: "tag \(JSONGrammar.hex(tag)) is not defined")
+            throw JSONBinaryError(
+                kind: .unknownTag, offset: start, message: "tag \(JSONGrammar.hex(tag)) is not defined")
         }
         return tag
     }
@@ -171,7 +168,7 @@ public struct JSONBinaryReader {
     /// A decoder placed after the tag when this value has tag `expected`; nil when it has another known tag.
     func body(expecting expected: UInt8) throws(JSONBinaryError) -> JSONBinaryDecoder? {
         guard try tag() == expected, let p = base else { return nil }
-        return JSONBinaryDecoder(p, start: start + 1, end: end, maxDepth: JSONBinary.defaultMaxDepth)
+        return JSONBinaryDecoder(p, start: start + 1, end: end)
     }
 
     static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {

@@ -2,8 +2,9 @@ extension JSONParser {
     /// Parses the string whose opening quote is at `i`.
     ///
     /// Fast path: scan eight bytes at a time for `"`, `\` or a control character; a string without escapes
-    /// then becomes a `String` in one call over the input bytes (ASCII is copied; anything else goes through
-    /// the standard library's UTF-8 validation, and only on failure do we look for the offending byte).
+    /// then becomes a `String` in one call over the input bytes (ASCII directly; anything else after our own
+    /// UTF-8 check, which also finds the offending byte). Sets ``lastStringIsPlainASCII``.
+    @inline(never)
     mutating func parseString() throws(JSONParseError) -> String {
         let start = i + 1
         var j = start
@@ -27,24 +28,29 @@ extension JSONParser {
                     high |= UInt64(b)
                     j += 1
                 }
-                guard j < end else { throw unterminatedString(start - 1) }
+                guard j < end else { throw Self.unterminatedString(quote: start - 1, end: end) }
             }
             let b = p[j]
             if b == UInt8(ascii: "\"") {
                 i = j + 1
-                let bytes = UnsafeBufferPointer(start: p + start, count: j - start)
-                if high & 0x8080_8080_8080_8080 == 0 { return String(decoding: bytes, as: UTF8.self) }
-                if let s = String(validating: bytes, as: UTF8.self) { return s }
-                throw invalidUTF8(JSONGrammar.firstInvalidUTF8(p, from: start, to: j) ?? start)
+                let ascii = high & 0x8080_8080_8080_8080 == 0
+                if !ascii, let bad = JSONGrammar.firstInvalidUTF8(p, from: start, to: j) {
+                    throw Self.invalidUTF8(at: bad, p[bad])
+                }
+                lastStringIsPlainASCII = ascii
+                return JSONGrammar.string(validUTF8: p + start, count: j - start, isASCII: ascii)
             }
             if b == UInt8(ascii: "\\") { return try parseEscapedString(start: start, firstEscape: j) }
-            throw controlCharacter(j)
+            throw Self.controlCharacter(at: j, p[j])
         }
     }
 
     /// The slow path for a string with escapes: decode into `scratch`, validating UTF-8 as we copy.
     mutating func parseEscapedString(start: Int, firstEscape: Int) throws(JSONParseError) -> String {
-        if let bad = JSONGrammar.firstInvalidUTF8(p, from: start, to: firstEscape) { throw invalidUTF8(bad) }
+        lastStringIsPlainASCII = false
+        if let bad = JSONGrammar.firstInvalidUTF8(p, from: start, to: firstEscape) {
+            throw Self.invalidUTF8(at: bad, p[bad])
+        }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(start: p + start, count: firstEscape - start))
         var j = firstEscape
@@ -55,25 +61,25 @@ extension JSONParser {
                 return String(decoding: scratch, as: UTF8.self)
             }
             if b == UInt8(ascii: "\\") {
-                j = try decodeEscape(at: j)
+                j = try decodeEscape(at: j, stringStart: start)
             } else if b < 0x20 {
-                throw controlCharacter(j)
+                throw Self.controlCharacter(at: j, p[j])
             } else if b < 0x80 {
                 scratch.append(b)
                 j += 1
             } else {
                 let n = JSONGrammar.utf8SequenceLength(p, at: j, end: end)
-                guard n > 0 else { throw invalidUTF8(j) }
+                guard n > 0 else { throw Self.invalidUTF8(at: j, p[j]) }
                 scratch.append(contentsOf: UnsafeBufferPointer(start: p + j, count: n))
                 j += n
             }
         }
-        throw unterminatedString(start - 1)
+        throw Self.unterminatedString(quote: start - 1, end: end)
     }
 
     /// Decodes the escape whose backslash is at `j` into `scratch`; returns the index after it.
-    mutating func decodeEscape(at j: Int) throws(JSONParseError) -> Int {
-        guard j + 1 < end else { throw unterminatedString(j) }
+    mutating func decodeEscape(at j: Int, stringStart: Int) throws(JSONParseError) -> Int {
+        guard j + 1 < end else { throw Self.unterminatedString(quote: stringStart - 1, end: end) }
         let c = p[j + 1]
         switch c {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(c)
@@ -84,27 +90,25 @@ extension JSONParser {
         case UInt8(ascii: "t"): scratch.append(0x09)
         case UInt8(ascii: "u"):
             guard let unit = hex4(at: j + 2) else {
-                throw JSONParseError(kind: .invalidEscape, offset: j, message: "\\u must be followed by four hex digits")
+                throw Self.invalidEscape(at: j, "\\u must be followed by four hex digits")
             }
             if unit & 0xF800 != 0xD800 {
                 appendUTF8(UInt32(unit))
                 return j + 6
             }
-            guard unit < 0xDC00 else { throw loneSurrogate(j) }
+            guard unit < 0xDC00 else { throw Self.loneSurrogate(at: j) }
             // A high surrogate: its low partner must follow as another \u escape.
             guard j + 7 < end, p[j + 6] == UInt8(ascii: "\\"), p[j + 7] == UInt8(ascii: "u") else {
-                throw loneSurrogate(j)
+                throw Self.loneSurrogate(at: j)
             }
             guard let low = hex4(at: j + 8) else {
-                throw JSONParseError(
-                    kind: .invalidEscape, offset: j + 6, message: "\\u must be followed by four hex digits")
+                throw Self.invalidEscape(at: j + 6, "\\u must be followed by four hex digits")
             }
-            guard low & 0xFC00 == 0xDC00 else { throw loneSurrogate(j) }
+            guard low & 0xFC00 == 0xDC00 else { throw Self.loneSurrogate(at: j) }
             appendUTF8(0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00))
             return j + 12
         default:
-            throw JSONParseError(
-                kind: .invalidEscape, offset: j, message: "unknown escape \\\(JSONParseError.show(c))")
+            throw Self.unknownEscape(at: j, c)
         }
         return j + 2
     }
@@ -147,27 +151,38 @@ extension JSONParser {
     }
 
     @inline(never)
-    func unterminatedString(_ quote: Int) -> JSONParseError {
+    static func unterminatedString(quote: Int, end: Int) -> JSONParseError {
         JSONParseError(
             kind: .unexpectedEndOfInput, offset: end,
             message: "the string that starts at byte \(quote) has no closing quote")
     }
 
     @inline(never)
-    func controlCharacter(_ k: Int) -> JSONParseError {
+    static func controlCharacter(at offset: Int, _ byte: UInt8) -> JSONParseError {
         JSONParseError(
-            kind: .controlCharacterInString, offset: k,
-            message: "control character \(JSONParseError.show(p[k])) must be escaped in a string")
+            kind: .controlCharacterInString, offset: offset,
+            message: "control character \(JSONParseError.show(byte)) must be escaped in a string")
     }
 
     @inline(never)
-    func invalidUTF8(_ k: Int) -> JSONParseError {
-        JSONParseError(kind: .invalidUTF8, offset: k, message: "byte \(JSONParseError.show(p[k])) is not valid UTF-8 here")
+    static func invalidUTF8(at offset: Int, _ byte: UInt8) -> JSONParseError {
+        JSONParseError(
+            kind: .invalidUTF8, offset: offset, message: "byte \(JSONParseError.show(byte)) is not valid UTF-8 here")
     }
 
     @inline(never)
-    func loneSurrogate(_ k: Int) -> JSONParseError {
+    static func invalidEscape(at offset: Int, _ message: StaticString) -> JSONParseError {
+        JSONParseError(kind: .invalidEscape, offset: offset, message: "\(message)")
+    }
+
+    @inline(never)
+    static func unknownEscape(at offset: Int, _ byte: UInt8) -> JSONParseError {
+        JSONParseError(kind: .invalidEscape, offset: offset, message: "unknown escape \\\(JSONParseError.show(byte))")
+    }
+
+    @inline(never)
+    static func loneSurrogate(at offset: Int) -> JSONParseError {
         JSONParseError(
-            kind: .loneSurrogate, offset: k, message: "a \\u escape of a UTF-16 surrogate must form a pair")
+            kind: .loneSurrogate, offset: offset, message: "a \\u escape of a UTF-16 surrogate must form a pair")
     }
 }

@@ -15,7 +15,9 @@ public struct JSONParser {
 
         /// 64 levels: far more than any Chronicle request needs.
         public static let `default` = Limits()
-        /// The largest ``maxDepth`` honoured (recursion stays well inside a 512 KiB thread stack).
+        /// The largest ``maxDepth`` honoured. Measured: parsing, writing, encoding, decoding and destroying a
+        /// value nested this deep needs under 192 KiB of stack in a release build (512 KiB is the smallest
+        /// default thread stack among server platforms).
         public static let maximumDepthCeiling = 1024
     }
 
@@ -24,19 +26,33 @@ public struct JSONParser {
     var i = 0
     let maxDepth: Int
     var depth = 0
-    /// Members and elements of the containers being parsed, innermost last. Each container moves its slice
-    /// into an exactly sized array when it closes, so growth is paid once per parse, not once per container.
-    var valueStack: [JSONValue] = []
-    var keyStack: [String] = []
+    /// Fingerprints of the keys of the objects being parsed, innermost last, for the duplicate-key check.
+    /// The memory is lent by the caller for the whole parse, so recursion frames stay small and no parse
+    /// allocates for it; an object whose keys do not fit switches to a `Set`.
+    let fingerprints: UnsafeMutablePointer<JSONKeyFingerprint>
+    var fingerprintCount = 0
+    static let fingerprintCapacity = 32
+    /// Whether the last string parsed was ASCII without escapes, so its input bytes are its UTF-8.
+    var lastStringIsPlainASCII = false
     /// Decoded bytes of a string with escapes.
     var scratch: [UInt8] = []
 
-    init(_ p: UnsafePointer<UInt8>, count: Int, limits: Limits) {
+    /// Parses exactly one value from `count` bytes at `p`.
+    static func parse(_ p: UnsafePointer<UInt8>, count: Int, limits: Limits) throws(JSONParseError) -> JSONValue {
+        try withUnsafeTemporaryAllocation(of: JSONKeyFingerprint.self, capacity: fingerprintCapacity) {
+            (fingerprints) throws(JSONParseError) in
+            var parser = JSONParser(p, count: count, limits: limits, fingerprints: fingerprints.baseAddress!)
+            return try parser.parseDocument()
+        }
+    }
+
+    private init(
+        _ p: UnsafePointer<UInt8>, count: Int, limits: Limits, fingerprints: UnsafeMutablePointer<JSONKeyFingerprint>
+    ) {
         self.p = p
         self.end = count
         self.maxDepth = min(max(limits.maxDepth, 1), Limits.maximumDepthCeiling)
-        valueStack.reserveCapacity(16)
-        keyStack.reserveCapacity(16)
+        self.fingerprints = fingerprints
     }
 
     /// Exactly one value, with optional whitespace around it.
@@ -46,7 +62,7 @@ public struct JSONParser {
         let value = try parseValue()
         skipWhitespace()
         guard i == end else {
-            throw fail(.trailingData, i, "unexpected \(JSONParseError.show(p[i])) after the JSON value")
+            throw Self.unexpected(.trailingData, at: i, found: p[i], expected: "the end of the input")
         }
         return value
     }
@@ -62,7 +78,7 @@ public struct JSONParser {
 
     mutating func parseValue() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
-        guard i < end else { throw endOfInput("a value") }
+        guard i < end else { throw Self.endOfInput(at: end, expected: "a value") }
         switch p[i] {
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "{"): return try parseObject()
@@ -75,12 +91,12 @@ public struct JSONParser {
             try expectLiteral(0x6E, 0x75, 0x6C, 0x6C, "null")
             return .null
         case UInt8(ascii: "f"):
-            guard end - i >= 5, p[i + 4] == UInt8(ascii: "e") else { throw badLiteral("false") }
+            guard end - i >= 5, p[i + 4] == UInt8(ascii: "e") else { throw Self.badLiteral(at: i, "false") }
             try expectLiteral(0x66, 0x61, 0x6C, 0x73, "false")
             i += 1
             return .bool(false)
         default:
-            throw fail(.unexpectedCharacter, i, "expected a value, found \(JSONParseError.show(p[i]))")
+            throw Self.unexpected(.unexpectedCharacter, at: i, found: p[i], expected: "a value")
         }
     }
 
@@ -89,18 +105,20 @@ public struct JSONParser {
         _ b0: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8, _ name: StaticString
     ) throws(JSONParseError) {
         guard end - i >= 4, p[i] == b0, p[i + 1] == b1, p[i + 2] == b2, p[i + 3] == b3 else {
-            throw badLiteral(name)
+            throw Self.badLiteral(at: i, name)
         }
         i += 4
     }
 
+    @inline(never)
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = i
         switch JSONGrammar.scanNumber(p, from: start, to: end) {
         case .end(let after): i = after
-        case .invalid(let offset, let reason): throw fail(.invalidNumber, offset, "\(reason)")
+        case .invalid(let offset, let reason): throw Self.invalidNumber(at: offset, reason)
         }
-        return JSONNumber(unchecked: String(decoding: UnsafeBufferPointer(start: p + start, count: i - start), as: UTF8.self))
+        return JSONNumber(
+            unchecked: String(decoding: UnsafeBufferPointer(start: p + start, count: i - start), as: UTF8.self))
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {
@@ -112,19 +130,18 @@ public struct JSONParser {
             i += 1
             return .array([])
         }
-        let first = valueStack.count
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(4)
         while true {
-            valueStack.append(try parseValue())
+            elements.append(try parseValue())
             skipWhitespace()
-            guard i < end else { throw endOfInput("',' or ']'") }
+            guard i < end else { throw Self.endOfInput(at: end, expected: "',' or ']'") }
             let b = p[i]
             i += 1
             if b == UInt8(ascii: ",") { continue }
             if b == UInt8(ascii: "]") { break }
-            throw fail(.unexpectedCharacter, i - 1, "expected ',' or ']' in an array, found \(JSONParseError.show(b))")
+            throw Self.unexpected(.unexpectedCharacter, at: i - 1, found: p[i - 1], expected: "',' or ']' in an array")
         }
-        let elements = Array(valueStack[first...])
-        valueStack.removeLast(valueStack.count - first)
         return .array(elements)
     }
 
@@ -137,38 +154,46 @@ public struct JSONParser {
             i += 1
             return .object(JSONObject())
         }
-        let firstKey = keyStack.count
-        let firstValue = valueStack.count
-        // Small objects compare keys linearly; a big one switches to a set so 100k keys stay linear time.
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        keys.reserveCapacity(8)
+        values.reserveCapacity(8)
+        // Up to 16 keys are compared with the earlier ones, by fingerprint where possible; past that (or when
+        // the fingerprint memory is used up by the enclosing objects) a set keeps 100,000 keys linear time.
+        let firstFingerprint = fingerprintCount
+        defer { fingerprintCount = firstFingerprint }
         var seen: Set<String>? = nil
         while true {
-            guard i < end else { throw endOfInput("a member name") }
+            guard i < end else { throw Self.endOfInput(at: end, expected: "a member name") }
             guard p[i] == UInt8(ascii: "\"") else {
-                throw fail(
-                    .unexpectedCharacter, i, "expected a quoted member name, found \(JSONParseError.show(p[i]))")
+                throw Self.unexpected(.unexpectedCharacter, at: i, found: p[i], expected: "a quoted member name")
             }
             let keyOffset = i
             let key = try parseString()
-            if seen == nil && keyStack.count - firstKey < 16 {
-                for k in firstKey..<keyStack.count where keyStack[k] == key {
-                    throw fail(.duplicateKey, keyOffset, "this member name already appeared in the object")
+            if seen == nil && keys.count < 16 && fingerprintCount < Self.fingerprintCapacity {
+                let fingerprint =
+                    lastStringIsPlainASCII
+                    ? JSONKeyFingerprint(ascii: p + keyOffset + 1, count: i - keyOffset - 2) : .none
+                for k in keys.indices {
+                    if JSONKeyFingerprint.sameKey(fingerprint, fingerprints[firstFingerprint + k]) ?? (keys[k] == key) {
+                        throw Self.duplicateKey(at: keyOffset)
+                    }
                 }
-            } else {
-                if seen == nil { seen = Set(keyStack[firstKey...]) }
-                guard seen!.insert(key).inserted else {
-                    throw fail(.duplicateKey, keyOffset, "this member name already appeared in the object")
-                }
+                (fingerprints + fingerprintCount).initialize(to: fingerprint)
+                fingerprintCount += 1
+            } else if !Self.insert(key, into: &seen, startingWith: keys) {
+                throw Self.duplicateKey(at: keyOffset)
             }
-            keyStack.append(key)
+            keys.append(key)
             skipWhitespace()
-            guard i < end else { throw endOfInput("':'") }
+            guard i < end else { throw Self.endOfInput(at: end, expected: "':'") }
             guard p[i] == UInt8(ascii: ":") else {
-                throw fail(.unexpectedCharacter, i, "expected ':' after a member name, found \(JSONParseError.show(p[i]))")
+                throw Self.unexpected(.unexpectedCharacter, at: i, found: p[i], expected: "':' after a member name")
             }
             i += 1
-            valueStack.append(try parseValue())
+            values.append(try parseValue())
             skipWhitespace()
-            guard i < end else { throw endOfInput("',' or '}'") }
+            guard i < end else { throw Self.endOfInput(at: end, expected: "',' or '}'") }
             let b = p[i]
             i += 1
             if b == UInt8(ascii: ",") {
@@ -176,37 +201,59 @@ public struct JSONParser {
                 continue
             }
             if b == UInt8(ascii: "}") { break }
-            throw fail(.unexpectedCharacter, i - 1, "expected ',' or '}' in an object, found \(JSONParseError.show(b))")
+            throw Self.unexpected(.unexpectedCharacter, at: i - 1, found: p[i - 1], expected: "',' or '}' in an object")
         }
-        let keys = Array(keyStack[firstKey...])
-        keyStack.removeLast(keyStack.count - firstKey)
-        let values = Array(valueStack[firstValue...])
-        valueStack.removeLast(valueStack.count - firstValue)
         return .object(JSONObject(uncheckedKeys: keys, values: values))
+    }
+
+    /// Adds `key` to the set of an object's keys (made from `keys` on first use); false when it was there.
+    @inline(never)
+    static func insert(_ key: String, into seen: inout Set<String>?, startingWith keys: [String]) -> Bool {
+        if seen == nil { seen = Set(keys) }
+        return seen!.insert(key).inserted
     }
 
     @inline(__always)
     mutating func enterContainer() throws(JSONParseError) {
         depth += 1
-        guard depth <= maxDepth else {
-            throw fail(.tooDeep, i, "arrays and objects are nested deeper than \(maxDepth) levels")
-        }
+        guard depth <= maxDepth else { throw Self.tooDeep(at: i, limit: maxDepth) }
     }
 
-    // MARK: Errors (kept out of line so the hot paths stay small)
+    // MARK: Errors
+    // Static and out of line: a method would copy the parser into every throwing frame, and the message
+    // would be built there; both made the recursion's frames several times bigger.
 
     @inline(never)
-    func fail(_ kind: JSONParseError.Kind, _ offset: Int, _ message: String) -> JSONParseError {
-        JSONParseError(kind: kind, offset: offset, message: message)
-    }
-
-    @inline(never)
-    func endOfInput(_ expected: String) -> JSONParseError {
-        JSONParseError(kind: .unexpectedEndOfInput, offset: end, message: "the input ended where \(expected) was expected")
+    static func unexpected(
+        _ kind: JSONParseError.Kind, at offset: Int, found byte: UInt8, expected: StaticString
+    ) -> JSONParseError {
+        JSONParseError(kind: kind, offset: offset, message: "expected \(expected), found \(JSONParseError.show(byte))")
     }
 
     @inline(never)
-    func badLiteral(_ name: StaticString) -> JSONParseError {
-        JSONParseError(kind: .invalidLiteral, offset: i, message: "expected the literal \(name)")
+    static func endOfInput(at end: Int, expected: StaticString) -> JSONParseError {
+        JSONParseError(
+            kind: .unexpectedEndOfInput, offset: end, message: "the input ended where \(expected) was expected")
+    }
+
+    @inline(never)
+    static func badLiteral(at offset: Int, _ name: StaticString) -> JSONParseError {
+        JSONParseError(kind: .invalidLiteral, offset: offset, message: "expected the literal \(name)")
+    }
+
+    @inline(never)
+    static func invalidNumber(at offset: Int, _ reason: StaticString) -> JSONParseError {
+        JSONParseError(kind: .invalidNumber, offset: offset, message: "\(reason)")
+    }
+
+    @inline(never)
+    static func duplicateKey(at offset: Int) -> JSONParseError {
+        JSONParseError(kind: .duplicateKey, offset: offset, message: "this member name already appeared in the object")
+    }
+
+    @inline(never)
+    static func tooDeep(at offset: Int, limit: Int) -> JSONParseError {
+        JSONParseError(
+            kind: .tooDeep, offset: offset, message: "arrays and objects are nested deeper than \(limit) levels")
     }
 }

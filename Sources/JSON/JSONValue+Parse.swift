@@ -14,8 +14,7 @@ extension JSONValue {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             throw JSONParseError(kind: .emptyInput, offset: 0, message: "there is no JSON value")
         }
-        var parser = JSONParser(base.assumingMemoryBound(to: UInt8.self), count: bytes.count, limits: limits)
-        return try parser.parseDocument()
+        return try JSONParser.parse(base.assumingMemoryBound(to: UInt8.self), count: bytes.count, limits: limits)
     }
 
     /// Parses exactly one JSON value from bytes; see ``parse(_:limits:)-(UnsafeRawBufferPointer,_)``.

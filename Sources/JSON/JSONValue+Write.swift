@@ -7,7 +7,6 @@ extension JSONValue {
     /// This value as compact JSON text, in UTF-8.
     public var jsonBytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
         JSONWriter.append(self, into: &out)
         return out
     }

@@ -12,35 +12,7 @@
 public enum JSONWriter {
     /// Appends `value` as compact JSON text.
     public static func append(_ value: JSONValue, into out: inout [UInt8]) {
-        switch value {
-        case .null:
-            appendLiteral("null", into: &out)
-        case .bool(let b):
-            appendLiteral(b ? "true" : "false", into: &out)
-        case .number(let n):
-            var text = n.text
-            text.withUTF8 { out.append(contentsOf: $0) }
-        case .string(let s):
-            appendString(s, into: &out)
-        case .array(let elements):
-            out.append(UInt8(ascii: "["))
-            for (k, element) in elements.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                append(element, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let object):
-            out.append(UInt8(ascii: "{"))
-            let keys = object.keys
-            let values = object.values
-            for k in keys.indices {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(keys[k], into: &out)
-                out.append(UInt8(ascii: ":"))
-                append(values[k], into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
+        JSONOutput.withOutput(appendingTo: &out) { output in write(value, to: &output) }
     }
 
     /// Appends `string` as a quoted JSON string literal.
@@ -50,12 +22,48 @@ public enum JSONWriter {
     /// `JSONSerialization` silently drops a raw U+FEFF at the start of a string or after an escape). Everything
     /// else, `/` and non-ASCII included, is written as its UTF-8 bytes.
     public static func appendString(_ string: String, into out: inout [UInt8]) {
-        var string = string
-        string.withUTF8 { appendString(utf8: $0, into: &out) }
+        JSONOutput.withOutput(appendingTo: &out) { output in write(string: string, to: &output) }
     }
 
-    /// Appends bytes that are known to be valid UTF-8 as a quoted JSON string literal.
-    static func appendString(utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    static func write(_ value: JSONValue, to out: inout JSONOutput) {
+        switch value {
+        case .null:
+            out.append("null")
+        case .bool(let b):
+            out.append(b ? "true" : "false")
+        case .number(let n):
+            out.append(utf8Of: n.text)
+        case .string(let s):
+            write(string: s, to: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for k in elements.indices {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                write(elements[k], to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            let keys = object.keys
+            let values = object.values
+            for k in keys.indices {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                write(string: keys[k], to: &out)
+                out.append(UInt8(ascii: ":"))
+                write(values[k], to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    @inline(__always)
+    static func write(string: String, to out: inout JSONOutput) {
+        var string = string
+        string.withUTF8 { write(utf8: $0, to: &out) }
+    }
+
+    /// Writes bytes that are known to be valid UTF-8 as a quoted JSON string literal.
+    static func write(utf8: UnsafeBufferPointer<UInt8>, to out: inout JSONOutput) {
         out.append(UInt8(ascii: "\""))
         guard let p = utf8.baseAddress else {
             out.append(UInt8(ascii: "\""))
@@ -92,45 +100,39 @@ public enum JSONWriter {
                     j += 1
                     continue
                 }
-                out.append(contentsOf: UnsafeBufferPointer(start: p + run, count: j - run))
-                appendLiteral(escape, into: &out)
+                out.append(p + run, count: j - run)
+                out.append(escape)
                 j += 3
                 run = j
                 continue
             }
-            out.append(contentsOf: UnsafeBufferPointer(start: p + run, count: j - run))
-            appendEscape(b, into: &out)
+            out.append(p + run, count: j - run)
+            writeEscape(b, to: &out)
             j += 1
             run = j
         }
-        out.append(contentsOf: UnsafeBufferPointer(start: p + run, count: n - run))
+        out.append(p + run, count: n - run)
         out.append(UInt8(ascii: "\""))
     }
 
-    static func appendEscape(_ b: UInt8, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\\"))
+    static func writeEscape(_ b: UInt8, to out: inout JSONOutput) {
+        out.reserve(6)
+        out.appendReserved(UInt8(ascii: "\\"))
         switch b {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(b)
-        case 0x0A: out.append(UInt8(ascii: "n"))
-        case 0x0D: out.append(UInt8(ascii: "r"))
-        case 0x09: out.append(UInt8(ascii: "t"))
-        case 0x08: out.append(UInt8(ascii: "b"))
-        case 0x0C: out.append(UInt8(ascii: "f"))
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.appendReserved(b)
+        case 0x0A: out.appendReserved(UInt8(ascii: "n"))
+        case 0x0D: out.appendReserved(UInt8(ascii: "r"))
+        case 0x09: out.appendReserved(UInt8(ascii: "t"))
+        case 0x08: out.appendReserved(UInt8(ascii: "b"))
+        case 0x0C: out.appendReserved(UInt8(ascii: "f"))
         default:
             let hex: StaticString = "0123456789abcdef"
-            out.append(UInt8(ascii: "u"))
-            out.append(UInt8(ascii: "0"))
-            out.append(UInt8(ascii: "0"))
-            hex.withUTF8Buffer { digits in
-                out.append(digits[Int(b >> 4)])
-                out.append(digits[Int(b & 0x0F)])
-            }
+            out.appendReserved(UInt8(ascii: "u"))
+            out.appendReserved(UInt8(ascii: "0"))
+            out.appendReserved(UInt8(ascii: "0"))
+            out.appendReserved(hex.utf8Start[Int(b >> 4)])
+            out.appendReserved(hex.utf8Start[Int(b & 0x0F)])
         }
-    }
-
-    @inline(__always)
-    static func appendLiteral(_ literal: StaticString, into out: inout [UInt8]) {
-        literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     /// High bit set in the lowest byte of `w` that is zero (bits above it may be spurious).

@@ -6,7 +6,8 @@ import Testing
 
     @Test func theDocumentedExamplesHaveExactlyTheDocumentedBytes() {
         let object: JSONValue = ["a": 1, "b": ["x", nil]]
-        #expect(object.binaryBytes == [0x07, 0x02, 0x01, 0x61, 0x03, 0x02, 0x01, 0x62, 0x06, 0x02, 0x05, 0x01, 0x78, 0x00])
+        #expect(
+            object.binaryBytes == [0x07, 0x02, 0x01, 0x61, 0x03, 0x02, 0x01, 0x62, 0x06, 0x02, 0x05, 0x01, 0x78, 0x00])
         #expect(Self.number("12.50").binaryBytes == [0x04, 0x05, 0x31, 0x32, 0x2E, 0x35, 0x30])
         #expect(JSONValue(integerLiteral: -1).binaryBytes == [0x03, 0x01])
         #expect(JSONValue(integerLiteral: 300).binaryBytes == [0x03, 0xD8, 0x04])
@@ -25,7 +26,10 @@ import Testing
             #expect(Self.number(text).binaryBytes.first == 0x04, "\(text)")
             #expect(try JSONValue.decodeBinary(Self.number(text).binaryBytes).numberText == text)
         }
-        #expect(JSONValue(integerLiteral: .max).binaryBytes == [0x03, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01])
+        #expect(
+            JSONValue(integerLiteral: .max).binaryBytes == [
+                0x03, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,
+            ])
     }
 
     @Test(arguments: [
@@ -68,7 +72,9 @@ import Testing
     }
 
     @Test func everyProperPrefixOfAPayloadIsRejected() {
-        let payload: JSONValue = ["leadId": "L-1001", "amount": Self.number("125.50"), "n": 300, "tags": ["a", nil, true]]
+        let payload: JSONValue = [
+            "leadId": "L-1001", "amount": Self.number("125.50"), "n": 300, "tags": ["a", nil, true],
+        ]
         let bytes = payload.binaryBytes
         for cut in 0..<bytes.count {
             #expect(throws: JSONBinaryError.self) { try JSONValue.decodeBinary(Array(bytes[..<cut])) }
@@ -93,6 +99,29 @@ import Testing
         #expect(error?.kind == .duplicateKey)
     }
 
+    @Test func duplicatesAreFoundAtEveryNestingLevel() throws {
+        // As in the parser test: four levels of twelve keys, so the inner levels use the set fallback.
+        func nested(_ level: Int) -> JSONValue {
+            var object = JSONObject()
+            for k in 0..<11 { object["k\(k < 10 ? "0" : "")\(k)"] = nil as JSONValue }
+            object["k11"] = level == 3 ? nil : nested(level + 1)
+            return .object(object)
+        }
+        let bytes = nested(0).binaryBytes
+        #expect(try JSONValue.decodeBinary(bytes) == nested(0))
+        // Rename every "k11" in turn to "k00" (same length, so the layout stays valid).
+        let k11: [UInt8] = [0x03, 0x6B, 0x31, 0x31]
+        let positions = (0...(bytes.count - 4)).filter { Array(bytes[$0..<($0 + 4)]) == k11 }
+        #expect(positions.count == 4)
+        for position in positions {
+            var damaged = bytes
+            damaged[position + 2] = 0x30
+            damaged[position + 3] = 0x30
+            let error = #expect(throws: JSONBinaryError.self) { try JSONValue.decodeBinary(damaged) }
+            #expect(error?.kind == .duplicateKey)
+        }
+    }
+
     @Test func nestingIsLimited() throws {
         let deep = [UInt8](repeating: 0x06, count: 1) + [UInt8](repeating: 0x01, count: 1)
         let hostile = [UInt8]((0..<100_000).flatMap { _ in deep }) + [0x00]
@@ -101,6 +130,8 @@ import Testing
         let atDefault = [UInt8]((0..<JSONBinary.defaultMaxDepth).flatMap { _ in deep }) + [0x00]
         #expect(throws: Never.self) { try JSONValue.decodeBinary(atDefault) }
         #expect(throws: JSONBinaryError.self) { try JSONValue.decodeBinary([0x06, 0x01, 0x06, 0x00], maxDepth: 1) }
+        let clamped = #expect(throws: JSONBinaryError.self) { try JSONValue.decodeBinary(hostile, maxDepth: .max) }
+        #expect(clamped?.offset == 2 * JSONBinary.defaultMaxDepth)
     }
 
     @Test func errorKindsCanBeCaughtByPattern() {

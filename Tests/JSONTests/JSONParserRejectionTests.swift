@@ -17,7 +17,9 @@ struct Rejection: Sendable, CustomTestStringConvertible {
         self.offset = offset
     }
 
-    var testDescription: String { "\(bytes.map { $0 < 0x20 || $0 > 0x7E ? "<\($0)>" : String(UnicodeScalar($0)) }.joined())" }
+    var testDescription: String {
+        "\(bytes.map { $0 < 0x20 || $0 > 0x7E ? "<\($0)>" : String(UnicodeScalar($0)) }.joined())"
+    }
 }
 
 private let q: UInt8 = 0x22  // "

@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct JSONParserTests {
     @Test func aRequestObjectParsesWithMembersInOrder() throws {
-        let line = #"{"id":17,"op":"command","type":"ClaimLead","commandId":"c-123456","data":{"leadId":"L-1001","amount":"125.50"}}"#
+        let line =
+            #"{"id":17,"op":"command","type":"ClaimLead","commandId":"c-123456","data":{"leadId":"L-1001","amount":"125.50"}}"#
         let request = try JSONValue.parse(line)
         #expect(request.objectValue?.keys == ["id", "op", "type", "commandId", "data"])
         #expect(request["id"]?.intValue == 17)
@@ -84,6 +85,38 @@ import Testing
             try JSONValue.parse("{" + members.joined(separator: ",") + #","k1000":0}"#)
         }
         #expect(error?.kind == .duplicateKey)
+    }
+
+    @Test func duplicatesAreFoundAtEveryNestingLevel() throws {
+        // Twelve keys per level, four levels: the inner levels no longer fit the fingerprint memory and use
+        // the set fallback; a duplicate must be found either way, and distinct keys must never clash.
+        func nested(_ level: Int, duplicateAt: Int?) -> String {
+            let keys = (0..<11).map { #""k\#($0 < 10 ? "0" : "")\#($0)":null"# }
+            let last = level == 3 ? "null" : nested(level + 1, duplicateAt: duplicateAt)
+            let lastKey = level == duplicateAt ? "k00" : "k11"
+            return "{" + keys.joined(separator: ",") + #","\#(lastKey)":"# + last + "}"
+        }
+        #expect(throws: Never.self) { try JSONValue.parse(nested(0, duplicateAt: nil)) }
+        for level in 0...3 {
+            let error = #expect(throws: JSONParseError.self) { try JSONValue.parse(nested(0, duplicateAt: level)) }
+            #expect(error?.kind == .duplicateKey)
+        }
+    }
+
+    @Test func keysDifferingOnlyPastSixteenBytesAreDistinct() throws {
+        let a = String(repeating: "x", count: 17) + "a"
+        let b = String(repeating: "x", count: 17) + "b"
+        #expect(try JSONValue.parse(#"{"\#(a)":1,"\#(b)":2}"#).objectValue?.count == 2)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"\#(a)":1,"\#(a)":2}"#) }
+        // Keys of 8 to 16 bytes are told apart by the two words of their fingerprint.
+        #expect(try JSONValue.parse(#"{"abcdefghij":1,"abcdefghik":2,"bbcdefghij":3}"#).objectValue?.count == 3)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"abcdefghij":1,"k":0,"abcdefghij":2}"#) }
+    }
+
+    @Test func aKeyCanonicallyEqualToAnASCIIKeyIsADuplicate() {
+        // U+212A KELVIN SIGN is canonically equivalent to "K", so Swift (and JSONObject) treat them as one key.
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("{\"K\":1,\"\u{212A}\":2}") }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"K":1,"\u212A":2}"#) }
     }
 
     @Test func validatedNumbersFollowTheGrammar() {

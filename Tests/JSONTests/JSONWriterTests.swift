@@ -32,7 +32,9 @@ import Testing
     @Test func escapesAreFoundAtEveryPositionOfAWord() {
         for k in 0..<20 {
             let pad = String(repeating: "x", count: k)
-            for (raw, escaped) in [("\"", #"\""#), ("\n", #"\n"#), ("\u{2028}", #"\u2028"#), ("\u{FEFF}", #"\ufeff"#), ("€", "€")] {
+            for (raw, escaped) in [
+                ("\"", #"\""#), ("\n", #"\n"#), ("\u{2028}", #"\u2028"#), ("\u{FEFF}", #"\ufeff"#), ("€", "€"),
+            ] {
                 #expect(JSONValue.string(pad + raw + pad).jsonString == "\"\(pad)\(escaped)\(pad)\"")
             }
         }

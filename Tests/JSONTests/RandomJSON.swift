@@ -66,9 +66,10 @@ enum RandomJSON {
     }
 
     static func digits(using rng: inout SeededGenerator) -> String {
-        String((0..<Int.random(in: 1...12, using: &rng)).map { _ in
-            Character(Unicode.Scalar(UInt8.random(in: 0x30...0x39, using: &rng)))
-        })
+        String(
+            (0..<Int.random(in: 1...12, using: &rng)).map { _ in
+                Character(Unicode.Scalar(UInt8.random(in: 0x30...0x39, using: &rng)))
+            })
     }
 
     static let specials: [Unicode.Scalar] = [
