@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "EventCoding", targets: ["EventCoding"]),
         .library(name: "CommandProcessing", targets: ["CommandProcessing"]),
+        .library(name: "DemoCompany", targets: ["DemoCompany"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
@@ -35,10 +36,12 @@ let package = Package(
         // Events in domain and JSON terms: payload codec, upcasters, the public JSON form.
         .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON"]),
         .target(name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON"]),
+        // The demo company: a year of history generated from a seed (pure), and its loader.
+        .target(name: "DemoCompany", dependencies: ["CommandProcessing", "Domain", "JSON"], path: "Fixtures/DemoCompany"),
         .executableTarget(
             name: "chronicle",
             dependencies: [
-                "EventLog", "Domain", "CommandProcessing", "JSON",
+                "EventLog", "Domain", "CommandProcessing", "JSON", "DemoCompany",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,5 +50,10 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON"]),
         .testTarget(name: "CommandProcessingTests", dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON"]),
+        // The demo company's generator and the hand-checked scenarios of Fixtures/Scenarios, on real LMDB.
+        .testTarget(
+            name: "FixturesTests",
+            dependencies: ["DemoCompany", "CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON"]
+        ),
     ]
 )
