@@ -47,7 +47,7 @@ extension DemoSimulation {
                 ], by: actor, events: 1)
         }
         // A few customers go quiet for good.
-        if rng.chance(0.985) { schedule(.customerCycle(customer: c), workingDays: rng.int(4...14)) }
+        if rng.chance(0.985) { schedule(.customerCycle(customer: c), workingDays: rng.int(4...13)) }
     }
 
     func workOpportunity(_ o: Int) {

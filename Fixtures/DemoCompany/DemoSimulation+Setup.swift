@@ -1,7 +1,7 @@
 import JSON
 
 /// New Year's Day: the opening roster, the policies, the warehouses, the catalog with its opening
-/// stock, and the customers the company already had — all issued by `admin`, 20 ms apart from
+/// stock, and the 800 customers (at scale 1) the company already had — all issued by `admin`, 20 ms apart from
 /// 2025-01-01T08:00:00Z.
 extension DemoSimulation {
     func setUp() {
@@ -50,7 +50,7 @@ extension DemoSimulation {
             }
         }
         let reps = roster.staff.filter { $0.job == .salesRep && $0.joinDay == nil }.map(\.index)
-        for i in 0..<max(5, Int((150 * scale).rounded())) {
+        for i in 0..<max(10, Int((800 * scale).rounded())) {
             let owner = reps[i % reps.count]
             let c = addCustomer(owner: owner)
             emit(

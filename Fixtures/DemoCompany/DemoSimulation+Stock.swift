@@ -9,7 +9,7 @@ extension DemoSimulation {
     func placeOrder(customer c: Int, opportunity o: Int) {
         let owner = customers[c].owner
         let home = customers[c].warehouse
-        let wanted = [1, 1, 1, 1, 2, 2, 2, 3, 3, 4][rng.below(10)]
+        let wanted = [1, 1, 2, 2, 2, 3, 3, 4, 5, 6][rng.below(10)]
         var lines: [OrderLineModel] = []
         var warehouse = home
         for attempt in 0..<3 {
