@@ -63,6 +63,19 @@ struct DemoCalendar {
         return i < workingDays.count ? workingDays[i] : nil
     }
 
+    /// The pool time zone's offset from UTC at noon of each day of the year (it changes at 01:00 UTC,
+    /// outside business hours), so a business time's local day needs no time-zone lookup.
+    static let noonOffsets: [Int64] = (0...days).map {
+        TimeZones.offsetMilliseconds(at: Timestamp(milliseconds: midnight($0) + 12 * hourMs), in: timeZone)
+    }
+
+    /// The calendar day (days since 1970-01-01) of a business time in the pool's time zone, as the
+    /// deciders count the daily claim limit.
+    static func localDay(of time: Int64) -> Int64 {
+        let offset = noonOffsets[min(max(0, day(of: time)), days)]
+        return (time + offset) / dayMs
+    }
+
     /// When the daily recycle for the morning after `day` runs: 00:05 in the pool's time zone.
     static func recycleTime(after day: Int) -> (time: Int64, localDate: String) {
         let local = midnight(day + 1) + 5 * minuteMs

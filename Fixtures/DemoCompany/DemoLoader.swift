@@ -9,6 +9,10 @@ public struct DemoLoadReport: Sendable {
     public var events: UInt64 = 0
     /// The first rejections: the command's 1-based number in the history, its type and the error.
     public var rejections: [(number: Int, type: String, error: DomainError)] = []
+    /// Time spent generating commands (overlapped with the processor's work on the previous batch).
+    public var generating: Duration = .zero
+    /// Time spent waiting for the processor (deciding, appending and committing) after generating.
+    public var waiting: Duration = .zero
 
     public var commands: Int { accepted + rejected }
 }
@@ -47,12 +51,18 @@ extension DemoCompany {
         var report = DemoLoadReport()
         var running: (task: Task<[Result<CommandReply, DomainError>], Error>, batch: [CommandRequest])?
         var number = 0
+        let clock = ContinuousClock()
         while true {
             var batch: [CommandRequest] = []
             batch.reserveCapacity(batchSize)
-            while batch.count < batchSize, let request = iterator.next() { batch.append(request) }
+            report.generating += clock.measure {
+                while batch.count < batchSize, let request = iterator.next() { batch.append(request) }
+            }
             if case let (task, previous)? = running {
-                for (request, result) in zip(previous, try await task.value) {
+                let started = clock.now
+                let results = try await task.value
+                report.waiting += clock.now - started
+                for (request, result) in zip(previous, results) {
                     number += 1
                     switch result {
                     case .success:

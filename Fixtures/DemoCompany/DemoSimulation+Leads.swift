@@ -1,4 +1,3 @@
-import Domain
 import JSON
 
 /// The lead pool: captures, claims within capacity and the daily limit (never a lead that left the
@@ -27,9 +26,7 @@ extension DemoSimulation {
         employees[rep].claimDay == localDay() ? employees[rep].claimsToday : 0
     }
 
-    func localDay() -> Int {
-        Int(TimeZones.day(of: Timestamp(milliseconds: clock), in: DemoCalendar.timeZone))
-    }
+    func localDay() -> Int { Int(DemoCalendar.localDay(of: clock)) }
 
     func mayClaim(_ rep: Int) -> Bool {
         employees[rep].active && employees[rep].ownedLeads.count < rules.capacity

@@ -7,6 +7,7 @@ extension DemoSimulation {
         switch change {
         case .hire(let i):
             register(i)
+            updateClerks()
         case .leave(let i):
             guard employees[i].active else { return }
             emit(
@@ -14,6 +15,7 @@ extension DemoSimulation {
                 by: "admin", events: 1 + employees[i].ownedLeads.count)
             releaseAll(of: i)
             employees[i].active = false
+            updateClerks()
         case .move(let i, let manager):
             guard employees[i].active, employees[i].managerIndex != manager else { return }
             emit("UpdateEmployee", ["employeeId": .string(id(i)), "managerId": .string(id(manager))], by: "admin", events: 1)

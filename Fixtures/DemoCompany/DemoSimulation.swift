@@ -26,6 +26,8 @@ final class DemoSimulation {
     let director: Int
     let managers: [Int]
     let financeHead: Int
+    /// Active warehouse clerks by warehouse.
+    var clerks: [[Int]] = [[], [], []]
 
     // CRM.
     var leads: [LeadModel] = []
@@ -70,6 +72,7 @@ final class DemoSimulation {
         managers = roster.indexes(of: .salesManager)
         financeHead = roster.indexes(of: .financeHead)[0]
         setUp()
+        updateClerks()
         for day in 0..<DemoCalendar.days {
             agenda.schedule(.dayStart(day: day), at: DemoCalendar.midnight(day) + 7 * DemoCalendar.hourMs)
             agenda.schedule(.recycle(day: day), at: DemoCalendar.recycleTime(after: day).time)
@@ -230,11 +233,18 @@ final class DemoSimulation {
 
     /// An active warehouse clerk of `warehouse`, else any active clerk, else the warehouse lead.
     func warehouseStaff(for warehouse: Int) -> Int {
-        let clerks = roster.staff.filter { $0.job == .warehouseClerk && employees[$0.index].active }
-        let local = clerks.filter { $0.warehouse == warehouse }
-        if !local.isEmpty { return rng.pick(local).index }
-        if !clerks.isEmpty { return rng.pick(clerks).index }
+        let local = clerks[warehouse]
+        if !local.isEmpty { return rng.pick(local) }
+        let all = clerks.flatMap { $0 }
+        if !all.isEmpty { return rng.pick(all) }
         return roster.indexes(of: .warehouseLead)[0]
+    }
+
+    /// Recomputes ``clerks`` after someone joins or leaves.
+    func updateClerks() {
+        clerks = (0..<3).map { w in
+            roster.staff.filter { $0.job == .warehouseClerk && $0.warehouse == w && employees[$0.index].active }.map(\.index)
+        }
     }
 
     // MARK: Formatting

@@ -71,11 +71,16 @@ struct DemoCommand: AsyncParsableCommand {
         let rate = seconds > 0 ? Int(Double(report.events) / seconds) : 0
         print("demo company (seed \(seed), scale \(scale)) loaded into \(dir.path)")
         print("accepted \(report.accepted), rejected \(report.rejected); \(report.events) events in \(String(format: "%.1f", seconds)) s (\(rate) events/s)")
+        print("  generating \(Self.seconds(report.generating)) s (overlapped with the processor), waiting for the processor \(Self.seconds(report.waiting)) s")
         for r in report.rejections { print("  command \(r.number) \(r.type): \(r.error.code.rawValue): \(r.error.message)") }
         if report.rejected > report.rejections.count { print("  … and \(report.rejected - report.rejections.count) more") }
         print("tokens for all \(all.count) accounts in \(tokensPath) (demo only: derived from the seed). A few:")
         printTable(Self.sample(all))
         if report.rejected > 0 { throw Exit.failure }
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        String(format: "%.1f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
     /// One account of each kind, so a newcomer can try every view and role.
