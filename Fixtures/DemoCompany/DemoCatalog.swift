@@ -34,26 +34,59 @@ struct DemoCatalog: Sendable {
     }
 
     private static let families: [Family] = [
-        Family(name: "Office chair", unit: "pcs", cost: 60...260, quantity: 1...6, variants: ["mesh", "leather", "ergonomic", "task", "executive"]),
-        Family(name: "Desk", unit: "pcs", cost: 90...420, quantity: 1...4, variants: ["120 cm", "160 cm", "standing", "corner"]),
-        Family(name: "Steel shelf", unit: "pcs", cost: 40...180, quantity: 1...8, variants: ["5 levels", "heavy duty", "wide", "narrow"]),
-        Family(name: "Printer paper", unit: "box", cost: 12...30, quantity: 2...40, variants: ["A4 80 g", "A4 100 g", "A3 80 g", "recycled"]),
-        Family(name: "Toner", unit: "pcs", cost: 25...120, quantity: 1...12, variants: ["black", "cyan", "magenta", "yellow"]),
-        Family(name: "Safety gloves", unit: "box", cost: 6...25, quantity: 2...30, variants: ["size M", "size L", "size XL", "cut resistant"]),
-        Family(name: "Safety shoes", unit: "pair", cost: 35...110, quantity: 1...10, variants: ["S1P", "S3", "winter"]),
-        Family(name: "LED panel", unit: "pcs", cost: 18...90, quantity: 1...20, variants: ["60x60", "30x120", "dimmable"]),
-        Family(name: "Network cable", unit: "pcs", cost: 2...14, quantity: 5...60, variants: ["Cat6 2 m", "Cat6 5 m", "Cat7 10 m"]),
-        Family(name: "Drill bit set", unit: "set", cost: 9...60, quantity: 1...12, variants: ["HSS", "masonry", "wood", "cobalt"]),
-        Family(name: "Cordless drill", unit: "pcs", cost: 70...260, quantity: 1...5, variants: ["18 V", "12 V", "hammer"]),
+        Family(
+            name: "Office chair", unit: "pcs", cost: 60...260, quantity: 1...6,
+            variants: ["mesh", "leather", "ergonomic", "task", "executive"]),
+        Family(
+            name: "Desk", unit: "pcs", cost: 90...420, quantity: 1...4,
+            variants: ["120 cm", "160 cm", "standing", "corner"]),
+        Family(
+            name: "Steel shelf", unit: "pcs", cost: 40...180, quantity: 1...8,
+            variants: ["5 levels", "heavy duty", "wide", "narrow"]),
+        Family(
+            name: "Printer paper", unit: "box", cost: 12...30, quantity: 2...40,
+            variants: ["A4 80 g", "A4 100 g", "A3 80 g", "recycled"]),
+        Family(
+            name: "Toner", unit: "pcs", cost: 25...120, quantity: 1...12,
+            variants: ["black", "cyan", "magenta", "yellow"]),
+        Family(
+            name: "Safety gloves", unit: "box", cost: 6...25, quantity: 2...30,
+            variants: ["size M", "size L", "size XL", "cut resistant"]),
+        Family(
+            name: "Safety shoes", unit: "pair", cost: 35...110, quantity: 1...10, variants: ["S1P", "S3", "winter"]),
+        Family(
+            name: "LED panel", unit: "pcs", cost: 18...90, quantity: 1...20, variants: ["60x60", "30x120", "dimmable"]),
+        Family(
+            name: "Network cable", unit: "pcs", cost: 2...14, quantity: 5...60,
+            variants: ["Cat6 2 m", "Cat6 5 m", "Cat7 10 m"]),
+        Family(
+            name: "Drill bit set", unit: "set", cost: 9...60, quantity: 1...12,
+            variants: ["HSS", "masonry", "wood", "cobalt"]),
+        Family(
+            name: "Cordless drill", unit: "pcs", cost: 70...260, quantity: 1...5, variants: ["18 V", "12 V", "hammer"]),
         Family(name: "Pallet", unit: "pcs", cost: 8...25, quantity: 4...40, variants: ["EUR", "plastic", "half"]),
-        Family(name: "Packing tape", unit: "roll", cost: 1...5, quantity: 10...120, variants: ["clear", "brown", "printed"]),
-        Family(name: "Cardboard box", unit: "bundle", cost: 10...40, quantity: 2...30, variants: ["small", "medium", "large"]),
-        Family(name: "Label printer", unit: "pcs", cost: 80...320, quantity: 1...3, variants: ["desktop", "industrial"]),
-        Family(name: "Monitor", unit: "pcs", cost: 110...480, quantity: 1...6, variants: ["24 inch", "27 inch", "32 inch"]),
-        Family(name: "Keyboard", unit: "pcs", cost: 15...90, quantity: 1...10, variants: ["wired", "wireless", "compact"]),
-        Family(name: "Whiteboard", unit: "pcs", cost: 30...150, quantity: 1...4, variants: ["90x60", "180x90", "mobile"]),
-        Family(name: "Coffee beans", unit: "kg", cost: 12...28, quantity: 2...20, variants: ["espresso", "crema", "decaf"]),
-        Family(name: "First aid kit", unit: "pcs", cost: 20...70, quantity: 1...6, variants: ["DIN 13157", "DIN 13169", "vehicle"]),
+        Family(
+            name: "Packing tape", unit: "roll", cost: 1...5, quantity: 10...120,
+            variants: ["clear", "brown", "printed"]),
+        Family(
+            name: "Cardboard box", unit: "bundle", cost: 10...40, quantity: 2...30,
+            variants: ["small", "medium", "large"]),
+        Family(
+            name: "Label printer", unit: "pcs", cost: 80...320, quantity: 1...3, variants: ["desktop", "industrial"]),
+        Family(
+            name: "Monitor", unit: "pcs", cost: 110...480, quantity: 1...6,
+            variants: ["24 inch", "27 inch", "32 inch"]),
+        Family(
+            name: "Keyboard", unit: "pcs", cost: 15...90, quantity: 1...10,
+            variants: ["wired", "wireless", "compact"]),
+        Family(
+            name: "Whiteboard", unit: "pcs", cost: 30...150, quantity: 1...4, variants: ["90x60", "180x90", "mobile"]),
+        Family(
+            name: "Coffee beans", unit: "kg", cost: 12...28, quantity: 2...20,
+            variants: ["espresso", "crema", "decaf"]),
+        Family(
+            name: "First aid kit", unit: "pcs", cost: 20...70, quantity: 1...6,
+            variants: ["DIN 13157", "DIN 13169", "vehicle"]),
     ]
 
     init(seed: UInt64, scale: Double) {

@@ -46,7 +46,8 @@ public enum DemoCompany {
         }
         tokens.append(
             DemoToken(
-                token: token(seed: seed, for: "admin"), employeeId: "admin", name: "Administrator", title: "Administrator",
+                token: token(seed: seed, for: "admin"), employeeId: "admin", name: "Administrator",
+                title: "Administrator",
                 roles: ["admin"], active: true))
         return tokens
     }

@@ -45,7 +45,8 @@ extension DemoCompany {
     ) async throws -> DemoLoadReport {
         guard processor.log.lastPosition == 0 else {
             throw DemoLoadError(
-                description: "the log already holds \(processor.log.lastPosition) events; the demo loads into an empty store")
+                description:
+                    "the log already holds \(processor.log.lastPosition) events; the demo loads into an empty store")
         }
         var iterator = generate(seed: seed, scale: scale).makeIterator()
         var report = DemoLoadReport()
@@ -78,7 +79,8 @@ extension DemoCompany {
                 progress(
                     DemoLoadProgress(
                         commands: number, position: processor.log.lastPosition,
-                        yearFraction: Double(at - DemoCalendar.yearStart) / Double(DemoCalendar.end - DemoCalendar.yearStart)))
+                        yearFraction: Double(at - DemoCalendar.yearStart)
+                            / Double(DemoCalendar.end - DemoCalendar.yearStart)))
             }
             guard !batch.isEmpty else { break }
             let submitted = batch

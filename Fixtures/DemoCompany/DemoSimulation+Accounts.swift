@@ -12,7 +12,9 @@ extension DemoSimulation {
         "Office refurbishment", "Warehouse racking", "Annual supplies contract", "Safety equipment roll-out",
         "IT workplace upgrade", "Packaging materials framework", "New branch fit-out", "Workshop tools renewal",
     ]
-    static let lostReasons = ["price too high", "went with a competitor", "project cancelled", "no decision, budget frozen"]
+    static let lostReasons = [
+        "price too high", "went with a competitor", "project cancelled", "no decision, budget frozen",
+    ]
 
     func opportunityTitle() -> String { rng.pick(Self.opportunityTitles) + " \(2025 + rng.below(2))" }
 

@@ -10,8 +10,10 @@ extension DemoSimulation {
         ("trade fair", 1_500, 9_000, 4),
     ]
     private static let descriptions = [
-        "meals": "Lunch with a customer", "travel": "Train and taxi to a customer visit", "hotel": "Two nights near the customer",
-        "client entertainment": "Dinner after the contract signing", "training": "Course fee", "equipment": "Laptop dock and headset",
+        "meals": "Lunch with a customer", "travel": "Train and taxi to a customer visit",
+        "hotel": "Two nights near the customer",
+        "client entertainment": "Dinner after the contract signing", "training": "Course fee",
+        "equipment": "Laptop dock and headset",
         "trade fair": "Booth share and travel for the trade fair",
     ]
 
@@ -106,7 +108,9 @@ extension DemoSimulation {
         if rng.chance(approveChance) {
             let last = expense.current == expense.chain.count - 1
             var data: JSONObject = ["expenseId": .string(expenseId(e))]
-            if rng.chance(0.3) { data["comment"] = .string(rng.pick(["ok", "approved, thanks", "fine within budget"])) }
+            if rng.chance(0.3) {
+                data["comment"] = .string(rng.pick(["ok", "approved, thanks", "fine within budget"]))
+            }
             emit("ApproveExpense", data, by: approver, events: last ? 2 : 1)
             expenses[e].deciders.append(approver)
             if last {
@@ -119,7 +123,11 @@ extension DemoSimulation {
         } else {
             emit(
                 "RejectExpense",
-                ["expenseId": .string(expenseId(e)), "reason": .string(rng.pick(["receipt missing", "not a business expense", "over the travel policy"]))],
+                [
+                    "expenseId": .string(expenseId(e)),
+                    "reason": .string(
+                        rng.pick(["receipt missing", "not a business expense", "over the travel policy"])),
+                ],
                 by: approver, events: 1)
             expenses[e].deciders.append(approver)
             expenses[e].status = .rejected

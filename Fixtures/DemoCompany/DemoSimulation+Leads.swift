@@ -79,7 +79,10 @@ extension DemoSimulation {
             guard leads[lead].capturedAt < stale else { continue }
             emit(
                 "DisqualifyLead",
-                ["leadId": .string(leadId(lead)), "reason": .string(rng.pick(["no response for weeks", "duplicate", "not a business customer"]))],
+                [
+                    "leadId": .string(leadId(lead)),
+                    "reason": .string(rng.pick(["no response for weeks", "duplicate", "not a business customer"])),
+                ],
                 by: manager, events: 1)
             removeFromPool(lead)
             leads[lead].status = .disqualified
@@ -99,13 +102,19 @@ extension DemoSimulation {
         } else if r < 0.87 {
             emit(
                 "DisqualifyLead",
-                ["leadId": .string(leadId(lead)), "reason": .string(rng.pick(["no budget", "bought elsewhere", "too small", "not reachable"]))],
+                [
+                    "leadId": .string(leadId(lead)),
+                    "reason": .string(rng.pick(["no budget", "bought elsewhere", "too small", "not reachable"])),
+                ],
                 by: rep, events: 1)
             drop(lead, as: .disqualified)
         } else if r < 0.94 {
             emit(
                 "ReleaseLead",
-                ["leadId": .string(leadId(lead)), "reason": .string(rng.pick(["not my region", "no time this month", "better fit for a colleague"]))],
+                [
+                    "leadId": .string(leadId(lead)),
+                    "reason": .string(rng.pick(["not my region", "no time this month", "better fit for a colleague"])),
+                ],
                 by: rep, events: 1)
             returnToPool(lead, from: rep)
         } else {

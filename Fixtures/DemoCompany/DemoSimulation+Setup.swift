@@ -60,7 +60,9 @@ extension DemoSimulation {
                     "ownerId": .string(id(owner)),
                 ], by: "admin", events: 1)
             tick()
-            if let day = calendar.workingDay(after: 1, plus: rng.below(8)) { schedule(.customerCycle(customer: c), on: day) }
+            if let day = calendar.workingDay(after: 1, plus: rng.below(8)) {
+                schedule(.customerCycle(customer: c), on: day)
+            }
         }
     }
 

@@ -18,7 +18,9 @@ extension DemoSimulation {
             updateClerks()
         case .move(let i, let manager):
             guard employees[i].active, employees[i].managerIndex != manager else { return }
-            emit("UpdateEmployee", ["employeeId": .string(id(i)), "managerId": .string(id(manager))], by: "admin", events: 1)
+            emit(
+                "UpdateEmployee", ["employeeId": .string(id(i)), "managerId": .string(id(manager))], by: "admin",
+                events: 1)
             employees[i].managerIndex = manager
         case .rename(let i, let name):
             guard employees[i].active, name != roster.staff[i].name else { return }

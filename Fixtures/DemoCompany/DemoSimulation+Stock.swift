@@ -63,7 +63,9 @@ extension DemoSimulation {
     func shipOrder(_ order: Int) {
         guard orders[order].status == .open else { return }
         let w = orders[order].warehouse
-        emit("ShipOrder", ["orderId": .string(orderId(order))], by: warehouseStaff(for: w), events: orders[order].lines.count + 1)
+        emit(
+            "ShipOrder", ["orderId": .string(orderId(order))], by: warehouseStaff(for: w),
+            events: orders[order].lines.count + 1)
         orders[order].status = .shipped
         for line in orders[order].lines {
             let key = line.product * 3 + w
@@ -82,7 +84,8 @@ extension DemoSimulation {
             "CancelOrder",
             [
                 "orderId": .string(orderId(order)),
-                "reason": .string(rng.pick(["customer changed their mind", "duplicate order", "delivery date too late"])),
+                "reason": .string(
+                    rng.pick(["customer changed their mind", "duplicate order", "delivery date too late"])),
             ], by: actor, events: orders[order].lines.count + 1)
         orders[order].status = .cancelled
         for line in orders[order].lines { stock[line.product * 3 + w].reserved -= line.quantity }
@@ -107,7 +110,11 @@ extension DemoSimulation {
         }
         returnCount += 1
         emit(
-            "ReturnGoods", ["returnId": .string("RMA-\(10_000 + returnCount)"), "orderId": .string(orderId(order)), "lines": .array(lines)],
+            "ReturnGoods",
+            [
+                "returnId": .string("RMA-\(10_000 + returnCount)"), "orderId": .string(orderId(order)),
+                "lines": .array(lines),
+            ],
             by: warehouseStaff(for: w), events: lines.count)
         if rng.chance(0.15) { schedule(.returnGoods(order: order), workingDays: rng.int(2...10)) }
     }
@@ -142,7 +149,8 @@ extension DemoSimulation {
         emit(
             "ReceiveStock",
             [
-                "receiptId": .string("GR-\(100_000 + receiptCount)"), "sku": sku(key), "warehouseId": warehouseId(key % 3),
+                "receiptId": .string("GR-\(100_000 + receiptCount)"), "sku": sku(key),
+                "warehouseId": warehouseId(key % 3),
                 "quantity": Self.int(quantity), "unitCost": Self.cost(unitCost),
             ], by: actor, events: 1)
         stock[key].onHand += quantity
@@ -180,7 +188,8 @@ extension DemoSimulation {
         emit(
             "AdjustStock",
             [
-                "adjustmentId": .string("ADJ-\(10_000 + adjustmentCount)"), "sku": sku(key), "warehouseId": warehouseId(key % 3),
+                "adjustmentId": .string("ADJ-\(10_000 + adjustmentCount)"), "sku": sku(key),
+                "warehouseId": warehouseId(key % 3),
                 "countedQuantity": Self.int(counted), "reason": .string(reason),
             ], by: clerk, events: 1)
         stock[key].onHand = counted

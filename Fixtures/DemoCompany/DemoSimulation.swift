@@ -243,7 +243,8 @@ final class DemoSimulation {
     /// Recomputes ``clerks`` after someone joins or leaves.
     func updateClerks() {
         clerks = (0..<3).map { w in
-            roster.staff.filter { $0.job == .warehouseClerk && $0.warehouse == w && employees[$0.index].active }.map(\.index)
+            roster.staff.filter { $0.job == .warehouseClerk && $0.warehouse == w && employees[$0.index].active }.map(
+                \.index)
         }
     }
 

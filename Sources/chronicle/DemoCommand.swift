@@ -53,13 +53,15 @@ struct DemoCommand: AsyncParsableCommand {
         let log = try EventLog.open(directory: dir.log)
         defer { log.close() }
         guard log.lastPosition == 0 else {
-            throw CLIError("the log in \(dir.path) already holds \(log.lastPosition) events; the demo loads into an empty store")
+            throw CLIError(
+                "the log in \(dir.path) already holds \(log.lastPosition) events; the demo loads into an empty store")
         }
         let processor = try CommandProcessor(log: log)
         var progress = Progress("demo")
         let started = Date()
         let report = try await DemoCompany.load(into: processor, seed: seed, scale: scale, batchSize: batch) { p in
-            progress.update(UInt64(p.yearFraction * 1000), of: 1000, extra: "commands \(p.commands) events \(p.position)")
+            progress.update(
+                UInt64(p.yearFraction * 1000), of: 1000, extra: "commands \(p.commands) events \(p.position)")
         }
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
@@ -70,10 +72,18 @@ struct DemoCommand: AsyncParsableCommand {
 
         let rate = seconds > 0 ? Int(Double(report.events) / seconds) : 0
         print("demo company (seed \(seed), scale \(scale)) loaded into \(dir.path)")
-        print("accepted \(report.accepted), rejected \(report.rejected); \(report.events) events in \(String(format: "%.1f", seconds)) s (\(rate) events/s)")
-        print("  generating \(Self.seconds(report.generating)) s (overlapped with the processor), waiting for the processor \(Self.seconds(report.waiting)) s")
-        for r in report.rejections { print("  command \(r.number) \(r.type): \(r.error.code.rawValue): \(r.error.message)") }
-        if report.rejected > report.rejections.count { print("  … and \(report.rejected - report.rejections.count) more") }
+        let elapsed = String(format: "%.1f", seconds)
+        print("accepted \(report.accepted), rejected \(report.rejected)", terminator: "; ")
+        print("\(report.events) events in \(elapsed) s (\(rate) events/s)")
+        let generating = Self.seconds(report.generating)
+        let waiting = Self.seconds(report.waiting)
+        print("  generating \(generating) s (overlapped with the processor), waiting for the processor \(waiting) s")
+        for r in report.rejections {
+            print("  command \(r.number) \(r.type): \(r.error.code.rawValue): \(r.error.message)")
+        }
+        if report.rejected > report.rejections.count {
+            print("  … and \(report.rejected - report.rejections.count) more")
+        }
         print("tokens for all \(all.count) accounts in \(tokensPath) (demo only: derived from the seed). A few:")
         printTable(Self.sample(all))
         if report.rejected > 0 { throw Exit.failure }
@@ -139,7 +149,8 @@ struct DemoCommand: AsyncParsableCommand {
                 .write(to: URL(fileURLWithPath: tokens))
         }
         if path != "-" {
-            print("\(count) commands (about \(iterator.predictedEvents) events) written to \(path); load with `chronicle import \(path)`")
+            print("\(count) commands (about \(iterator.predictedEvents) events) written to \(path)")
+            print("load them with `chronicle import \(path)`")
         }
     }
 }

@@ -78,7 +78,8 @@ import Testing
 
         let state = try await store.processor.snapshot()
         for (key, level) in state.erp.stock {
-            #expect(level.onHand >= 0 && level.reserved >= 0 && level.reserved <= level.onHand, "\(key.stream): \(level)")
+            #expect(
+                level.onHand >= 0 && level.reserved >= 0 && level.reserved <= level.onHand, "\(key.stream): \(level)")
         }
         let capacity = state.org.leadPoolRules.capacity
         for (rep, leads) in state.crm.leadsByOwner {
@@ -126,7 +127,9 @@ struct RequestChecks {
             if problems.count < 10 { problems.append("command \(count) (\(request.type)): \(what)") }
         }
         let at = request.at?.milliseconds ?? 0
-        if at < last || at < Self.start || at >= Self.end { problem("at \(request.at?.iso8601 ?? "nil") after \(last)") }
+        if at < last || at < Self.start || at >= Self.end {
+            problem("at \(request.at?.iso8601 ?? "nil") after \(last)")
+        }
         last = at
         if let id = request.commandId {
             if !ids.insert(id).inserted { problem("repeated id \(id)") }
@@ -138,6 +141,8 @@ struct RequestChecks {
             problem("actor \(request.actorId) with id \(request.commandId ?? "nil")")
         }
         actors.insert(request.actorId)
-        if request.type == "RegisterEmployee", let id = request.data["employeeId"]?.stringValue { registered.insert(id) }
+        if request.type == "RegisterEmployee", let id = request.data["employeeId"]?.stringValue {
+            registered.insert(id)
+        }
     }
 }

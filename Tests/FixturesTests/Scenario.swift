@@ -130,7 +130,9 @@ struct Scenario {
             }
             return nil
         case (.array(let e), .array(let a)):
-            guard e.count == a.count else { return "\(path) has \(a.count) elements, expected \(e.count): \(text(actual))" }
+            guard e.count == a.count else {
+                return "\(path) has \(a.count) elements, expected \(e.count): \(text(actual))"
+            }
             for (k, pair) in zip(e, a).enumerated() {
                 if let why = mismatch(pair.0, pair.1, "\(path)[\(k)]") { return why }
             }
