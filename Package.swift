@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "EventCoding", targets: ["EventCoding"]),
         .library(name: "PersonalData", targets: ["PersonalData"]),
         .library(name: "CommandProcessing", targets: ["CommandProcessing"]),
+        .library(name: "DemoCompany", targets: ["DemoCompany"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
@@ -43,10 +44,12 @@ let package = Package(
         .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON", "PersonalData"]),
         .target(
             name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON", "PersonalData"]),
+        // The demo company: a year of history generated from a seed (pure), and its loader.
+        .target(name: "DemoCompany", dependencies: ["CommandProcessing", "Domain", "JSON"], path: "Fixtures/DemoCompany"),
         .executableTarget(
             name: "chronicle",
             dependencies: [
-                "EventLog", "Domain", "CommandProcessing", "JSON",
+                "EventLog", "Domain", "CommandProcessing", "JSON", "DemoCompany",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,7 +58,14 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON"]),
-        .testTarget(name: "CommandProcessingTests",
-            dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData"]),
+        .testTarget(
+            name: "CommandProcessingTests",
+            dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData"]
+        ),
+        // The demo company's generator and the hand-checked scenarios of Fixtures/Scenarios, on real LMDB.
+        .testTarget(
+            name: "FixturesTests",
+            dependencies: ["DemoCompany", "CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON"]
+        ),
     ]
 )

@@ -7,7 +7,8 @@ struct Chronicle: AsyncParsableCommand {
         commandName: "chronicle",
         abstract: "An event-sourced operations backend: CRM, OA and ERP on one immutable event log.",
         subcommands: [
-            ImportCommand.self, ExportCommand.self, VerifyCommand.self, DigestCommand.self, BackupCommand.self, RestoreCommand.self,
+            ImportCommand.self, ExportCommand.self, DemoCommand.self, VerifyCommand.self, DigestCommand.self,
+            BackupCommand.self, RestoreCommand.self,
             AppendTortureCommand.self,
         ]
     )
