@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// What a view module may depend on: the runtime and the shared basics, never another view.
+let view: [Target.Dependency] = ["ProjectionRuntime", "LMDB", "EventLog", "JSON", "Domain"]
+
 let package = Package(
     name: "Chronicle",
     platforms: [.macOS(.v15)],
@@ -35,6 +38,14 @@ let package = Package(
         // Events in domain and JSON terms: payload codec, upcasters, the public JSON form.
         .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON"]),
         .target(name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON"]),
+        // Views: the runtime that feeds projectors from the log and keeps `views/`, then one module per view.
+        .target(name: "ProjectionRuntime", dependencies: ["LMDB", "EventLog", "EventCoding", "JSON", "Domain"]),
+        .target(name: "Customer360", dependencies: view, path: "Projections/Customer360"),
+        .target(name: "Inventory", dependencies: view, path: "Projections/Inventory"),
+        // Every projection, and the query API (roles, params, minPosition) the server and the CLI call.
+        .target(
+            name: "Views",
+            dependencies: ["ProjectionRuntime", "Customer360", "Inventory", "EventLog", "LMDB", "JSON", "Domain"]),
         .executableTarget(
             name: "chronicle",
             dependencies: [
@@ -47,5 +58,11 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON"]),
         .testTarget(name: "CommandProcessingTests", dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON"]),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: [
+                "Views", "ProjectionRuntime", "Customer360", "Inventory", "CommandProcessing", "EventCoding",
+                "EventLog", "LMDB", "Domain", "JSON",
+            ]),
     ]
 )
