@@ -41,11 +41,17 @@ let package = Package(
         // Views: the runtime that feeds projectors from the log and keeps `views/`, then one module per view.
         .target(name: "ProjectionRuntime", dependencies: ["LMDB", "EventLog", "EventCoding", "JSON", "Domain"]),
         .target(name: "Customer360", dependencies: view, path: "Projections/Customer360"),
+        .target(name: "SalesFunnel", dependencies: view, path: "Projections/SalesFunnel"),
+        .target(name: "ApprovalQueues", dependencies: view, path: "Projections/ApprovalQueues"),
         .target(name: "Inventory", dependencies: view, path: "Projections/Inventory"),
+        .target(name: "AuditTrail", dependencies: view, path: "Projections/AuditTrail"),
         // Every projection, and the query API (roles, params, minPosition) the server and the CLI call.
         .target(
             name: "Views",
-            dependencies: ["ProjectionRuntime", "Customer360", "Inventory", "EventLog", "LMDB", "JSON", "Domain"]),
+            dependencies: [
+                "ProjectionRuntime", "Customer360", "SalesFunnel", "ApprovalQueues", "Inventory", "AuditTrail",
+                "EventLog", "LMDB", "JSON", "Domain",
+            ]),
         .executableTarget(
             name: "chronicle",
             dependencies: [
@@ -61,7 +67,7 @@ let package = Package(
         .testTarget(
             name: "ProjectionsTests",
             dependencies: [
-                "Views", "ProjectionRuntime", "Customer360", "Inventory", "CommandProcessing", "EventCoding",
+                "Views", "ProjectionRuntime", "CommandProcessing", "EventCoding",
                 "EventLog", "LMDB", "Domain", "JSON",
             ]),
     ]

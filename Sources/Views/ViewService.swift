@@ -1,3 +1,5 @@
+import ApprovalQueues
+import AuditTrail
 import Customer360
 import Domain
 import EventLog
@@ -6,6 +8,7 @@ import Inventory
 import JSON
 import LMDB
 import ProjectionRuntime
+import SalesFunnel
 
 /// The query API of CONTRACT §4 over every view — what the socket server's `query` op and the CLI call.
 ///
@@ -27,7 +30,8 @@ public final class ViewService: Sendable {
 
     /// Every projection, in the order their views are listed.
     public static let projections: [Projection] = [
-        Customer360.projection, Inventory.projection,
+        Customer360.projection, SalesFunnel.projection, ApprovalQueues.projection, Inventory.projection,
+        AuditTrail.projection,
     ]
 
     /// The view names this service answers.
@@ -98,6 +102,30 @@ public final class ViewService: Sendable {
                 }
                 return try encoder.encodeObject(result)
             }
+        case "salesFunnel":
+            let p = try SalesFunnel.Params(params)
+            if !access.unrestricted && !(access.ownOnly && p.repId == actor.id) {
+                throw ViewAccess.denied(actor, "the sales funnel of anyone but themselves (pass repId=\(actor.id))")
+            }
+            return { txn, context in try encoder.encodeObject(SalesFunnel.query(p, txn, context)) }
+        case "approvalQueue":
+            let p = try ApprovalQueues.QueueParams(params)
+            if !access.unrestricted && !(access.selfOnly && p.approverId == actor.id) {
+                throw ViewAccess.denied(actor, "the approval queue of \(p.approverId)")
+            }
+            return { txn, context in try encoder.encodeObject(ApprovalQueues.queue(p, txn, context)) }
+        case "myExpenses":
+            let p = try ApprovalQueues.ExpensesParams(params)
+            return { txn, context in
+                if !access.unrestricted && !(access.selfOnly && p.requesterId == actor.id) {
+                    let report = try access.reports && ApprovalQueues.isReport(p.requesterId, of: actor.id, txn, context)
+                    if !report { throw ViewAccess.denied(actor, "the expenses of \(p.requesterId)") }
+                }
+                return try encoder.encodeObject(ApprovalQueues.myExpenses(p, txn, context))
+            }
+        case "auditTrail":
+            let p = try AuditTrail.Params(params)
+            return { txn, context in try encoder.encodeObject(AuditTrail.query(p, txn, context)) }
         case "inventory":
             let p = try Inventory.LevelsParams(params)
             return { txn, context in try encoder.encodeObject(Inventory.levels(p, txn, context)) }
