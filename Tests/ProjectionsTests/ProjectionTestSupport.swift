@@ -25,6 +25,8 @@ final class ManualClock: LogClock {
     func advance(minutes: Int) { now.withLock { $0 += Int64(minutes) * 60_000 } }
     func advance(days: Int) { now.withLock { $0 += Int64(days) * 86_400_000 } }
     func set(_ ms: Int64) { now.withLock { $0 = max($0, ms) } }
+    /// Moves the clock anywhere (before anything is written).
+    func reset(to ms: Int64) { now.withLock { $0 = ms } }
 }
 
 /// A log, a processor and a projection engine in a temporary directory; commands run through the
