@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "chronicle",
             dependencies: [
-                "EventLog", "Domain", "CommandProcessing", "JSON",
+                "EventLog", "Domain", "CommandProcessing", "JSON", "ProjectionRuntime", "Views",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

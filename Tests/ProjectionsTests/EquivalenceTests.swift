@@ -54,8 +54,15 @@ struct QuerySet {
             var pages: [JSONValue] = []
             var position: UInt64 = 0
             while true {
-                let (p, result) = try await views.query(
-                    view: view, params: params, actor: .admin, minPosition: nil, timeout: .seconds(1))
+                let p: UInt64
+                let result: JSONObject
+                do {
+                    (p, result) = try await views.query(
+                        view: view, params: params, actor: .admin, minPosition: nil, timeout: .seconds(1))
+                } catch let e as DomainError {
+                    pages.append(["error": .string(e.code.rawValue)])
+                    break
+                }
                 position = p
                 pages.append(.object(result))
                 guard let next = result["next"], case .string = next, pages.count < 1000 else { break }
