@@ -8,7 +8,7 @@ struct Chronicle: AsyncParsableCommand {
         abstract: "An event-sourced operations backend: CRM, OA and ERP on one immutable event log.",
         subcommands: [
             ImportCommand.self, VerifyCommand.self, DigestCommand.self, BackupCommand.self, RestoreCommand.self,
-            AppendTortureCommand.self, ProjectTortureCommand.self,
+            AppendTortureCommand.self, ProjectTortureCommand.self, BenchViewsCommand.self,
         ]
     )
 }
