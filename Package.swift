@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// What a view module may depend on: the runtime and the shared basics, never another view.
+let view: [Target.Dependency] = ["ProjectionRuntime", "LMDB", "EventLog", "JSON", "Domain"]
+
 let package = Package(
     name: "Chronicle",
     platforms: [.macOS(.v15)],
@@ -46,10 +49,24 @@ let package = Package(
             name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON", "PersonalData"]),
         // The demo company: a year of history generated from a seed (pure), and its loader.
         .target(name: "DemoCompany", dependencies: ["CommandProcessing", "Domain", "JSON"], path: "Fixtures/DemoCompany"),
+        // Views: the runtime that feeds projectors from the log and keeps `views/`, then one module per view.
+        .target(name: "ProjectionRuntime", dependencies: ["LMDB", "EventLog", "EventCoding", "JSON", "Domain"]),
+        .target(name: "Customer360", dependencies: view, path: "Projections/Customer360"),
+        .target(name: "SalesFunnel", dependencies: view, path: "Projections/SalesFunnel"),
+        .target(name: "ApprovalQueues", dependencies: view, path: "Projections/ApprovalQueues"),
+        .target(name: "Inventory", dependencies: view, path: "Projections/Inventory"),
+        .target(name: "AuditTrail", dependencies: view, path: "Projections/AuditTrail"),
+        // Every projection, and the query API (roles, params, minPosition) the server and the CLI call.
+        .target(
+            name: "Views",
+            dependencies: [
+                "ProjectionRuntime", "Customer360", "SalesFunnel", "ApprovalQueues", "Inventory", "AuditTrail",
+                "EventLog", "LMDB", "JSON", "Domain",
+            ]),
         .executableTarget(
             name: "chronicle",
             dependencies: [
-                "EventLog", "Domain", "CommandProcessing", "JSON", "DemoCompany",
+                "EventLog", "Domain", "CommandProcessing", "JSON", "DemoCompany", "ProjectionRuntime", "Views",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,5 +84,11 @@ let package = Package(
             name: "FixturesTests",
             dependencies: ["DemoCompany", "CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON"]
         ),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: [
+                "Views", "ProjectionRuntime", "CommandProcessing", "EventCoding",
+                "EventLog", "LMDB", "Domain", "JSON",
+            ]),
     ]
 )

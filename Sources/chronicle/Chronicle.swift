@@ -9,7 +9,7 @@ struct Chronicle: AsyncParsableCommand {
         subcommands: [
             ImportCommand.self, ExportCommand.self, DemoCommand.self, VerifyCommand.self, DigestCommand.self,
             BackupCommand.self, RestoreCommand.self,
-            AppendTortureCommand.self,
+            AppendTortureCommand.self, ProjectTortureCommand.self, BenchViewsCommand.self,
         ]
     )
 }

@@ -1,0 +1,144 @@
+import LMDB
+
+/// A stored event read in place: the envelope's fields as raw bytes pointing into the memory map,
+/// decoded only when asked — for projectors that replay millions of events and need two or three
+/// fields of each (CONTRACT §6 record layout, ``EventRecord``).
+///
+/// A view is only valid inside the closure that lends it (``EventLog/scanInPlace(from:through:_:)``,
+/// ``EventLog/withRecord(at:_:)``): its buffers point into a read transaction's snapshot. Strings are
+/// not validated until a `String` is made of them.
+public struct EventRecordView {
+    public let position: UInt64
+    /// 1-based version inside the stream.
+    public let version: UInt64
+    /// Commit time, milliseconds since the Unix epoch.
+    public let at: Int64
+    /// The payload's schema version.
+    public let schema: Int
+    public let stream: UnsafeRawBufferPointer
+    public let type: UnsafeRawBufferPointer
+    public let actor: UnsafeRawBufferPointer
+    public let commandId: UnsafeRawBufferPointer?
+    public let correlationId: UnsafeRawBufferPointer?
+    public let causationId: UnsafeRawBufferPointer?
+    /// The payload bytes as stored.
+    public let payload: UnsafeRawBufferPointer
+    /// The 32-byte chain hash.
+    public let hash: UnsafeRawBufferPointer
+    public let tagCount: Int
+    private let tags: UnsafeRawBufferPointer
+    private let record: UnsafeRawBufferPointer
+
+    init(position: UInt64, _ value: UnsafeRawBufferPointer) throws(RecordError) {
+        guard value.count > EventRecord.hashLength else { throw RecordError.truncated }
+        record = value
+        let body = UnsafeRawBufferPointer(rebasing: value[0..<(value.count - EventRecord.hashLength)])
+        hash = UnsafeRawBufferPointer(rebasing: value[(value.count - EventRecord.hashLength)...])
+        var r = ByteReader(body)
+        let f = try r.byte()
+        guard f == EventRecord.format else { throw RecordError.unsupportedFormat(f) }
+        self.position = position
+        version = try r.varint()
+        let at = try r.varint()
+        guard at <= UInt64(Int64.max) else { throw RecordError.malformed("time out of range") }
+        self.at = Int64(at)
+        let schema = try r.varint()
+        guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
+        self.schema = Int(schema)
+        stream = try r.rawString()
+        type = try r.rawString()
+        actor = try r.rawString()
+        commandId = try r.rawOptionalString()
+        correlationId = try r.rawOptionalString()
+        causationId = try r.rawOptionalString()
+        let count = try r.varint()
+        guard count <= UInt64(r.remaining) else { throw RecordError.truncated }
+        tagCount = Int(count)
+        let tagsStart = r.offset
+        for _ in 0..<tagCount { try r.skipString() }
+        tags = UnsafeRawBufferPointer(rebasing: body[tagsStart..<r.offset])
+        let dataLength = try r.varint()
+        guard dataLength == UInt64(r.remaining) else { throw RecordError.malformed("payload length mismatch") }
+        payload = try r.bytes(Int(dataLength))
+    }
+
+    /// Calls `body` with each tag's UTF-8 bytes, in order; stops early when `body` returns false.
+    public func forEachTag(_ body: (UnsafeRawBufferPointer) throws -> Bool) rethrows {
+        var r = ByteReader(tags)
+        for _ in 0..<tagCount {
+            // The initialiser already walked these bytes, so they are well formed.
+            guard let tag = try? r.rawString() else { return }
+            if try !body(tag) { return }
+        }
+    }
+
+    /// The whole envelope, decoded and validated as ``EventLog/scan(from:through:_:)`` would.
+    public func envelope() throws -> EventEnvelope {
+        do {
+            return try EventRecord.decode(position: position, record).envelope
+        } catch {
+            throw EventLogError.corrupt(position: position, String(describing: error))
+        }
+    }
+}
+
+extension ByteReader {
+    @inline(__always)
+    mutating func rawString() throws(RecordError) -> UnsafeRawBufferPointer {
+        let n = try varint()
+        guard n <= UInt64(remaining) else { throw RecordError.truncated }
+        return try bytes(Int(n))
+    }
+
+    @inline(__always)
+    mutating func rawOptionalString() throws(RecordError) -> UnsafeRawBufferPointer? {
+        let n = try varint()
+        if n == 0 { return nil }
+        guard n - 1 <= UInt64(remaining) else { throw RecordError.truncated }
+        return try bytes(Int(n - 1))
+    }
+}
+
+extension EventLog {
+    /// Calls `body` for each event from `position` through `through` (inclusive), in order, with the
+    /// record read in place (no allocation per event). Stops when `body` returns false.
+    /// - Returns: the last position passed to `body` (0 when none).
+    @discardableResult
+    public func scanInPlace(from position: UInt64 = 1, through: UInt64? = nil,
+                            _ body: (EventRecordView) throws -> Bool) throws -> UInt64 {
+        try env.read { txn in
+            try txn.withCursor(dbs.events) { c in
+                var entry = try c.seek(atLeast: Bytes.key(max(position, 1)))
+                var last: UInt64 = 0
+                while let e = entry {
+                    let p = Bytes.readBigEndianUInt64(e.key)
+                    if let through, p > through { break }
+                    let view: EventRecordView
+                    do {
+                        view = try EventRecordView(position: p, e.value)
+                    } catch {
+                        throw EventLogError.corrupt(position: p, String(describing: error))
+                    }
+                    last = p
+                    guard try body(view) else { break }
+                    entry = try c.next()
+                }
+                return last
+            }
+        }
+    }
+
+    /// Calls `body` with the record at `position` read in place, or nil when there is none.
+    public func withRecord<R>(at position: UInt64, _ body: (EventRecordView?) throws -> R) throws -> R {
+        try env.read { txn in
+            try txn.withValue(dbs.events, key: Bytes.key(position)) { v in
+                guard let v else { return try body(nil) }
+                do {
+                    return try body(try EventRecordView(position: position, v))
+                } catch let e as RecordError {
+                    throw EventLogError.corrupt(position: position, String(describing: e))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import EventLog
+
+/// An event as a projector sees it: the stored record read in place, its type name interned, and
+/// its payload decoded only when the projector asks (``payload``). Valid only during `apply`.
+public struct ProjectedEvent {
+    public let record: EventRecordView
+    /// The event type (interned: no allocation per event).
+    public let type: String
+
+    init(record: EventRecordView, type: String) {
+        self.record = record
+        self.type = type
+    }
+
+    public var position: UInt64 { record.position }
+    /// Milliseconds since the Unix epoch.
+    public var at: Int64 { record.at }
+    public var actor: String { String(decoding: record.actor, as: UTF8.self) }
+    public var stream: String { String(decoding: record.stream, as: UTF8.self) }
+
+    /// The payload in the newest schema (upcast when stored older), read field by field.
+    public var payload: Payload { Payload(type: type, schema: record.schema, bytes: record.payload) }
+
+    /// The id of the first tag of `kind` (`customer` for `customer:C-1`), or nil.
+    public func tag(_ kind: StaticString) -> String? {
+        var found: String?
+        let k = UnsafeRawBufferPointer(start: kind.utf8Start, count: kind.utf8CodeUnitCount)
+        record.forEachTag { t in
+            guard t.count > k.count, t[k.count] == UInt8(ascii: ":"), ViewKeys.hasPrefix(t, Array(k)) else {
+                return true
+            }
+            found = String(decoding: UnsafeRawBufferPointer(rebasing: t[(k.count + 1)...]), as: UTF8.self)
+            return false
+        }
+        return found
+    }
+}
+
+/// Event type names → the projectors that read them, looked up from the record's raw type bytes.
+struct TypeDispatch {
+    private var names: [String] = []
+    private var bytes: [[UInt8]] = []
+    private var byHash: [UInt64: [Int]] = [:]
+    /// Per type index: the projectors (indices) that read it.
+    private(set) var readers: [[Int]] = []
+    /// Projectors that read every event.
+    private(set) var everyEvent: [Int] = []
+
+    init(_ projections: [Projection]) {
+        for (p, projection) in projections.enumerated() {
+            guard let types = projection.eventTypes else {
+                everyEvent.append(p)
+                continue
+            }
+            for type in types.sorted() {
+                let i = intern(type)
+                readers[i].append(p)
+            }
+        }
+        for i in readers.indices { readers[i].append(contentsOf: everyEvent) }
+    }
+
+    private mutating func intern(_ name: String) -> Int {
+        let b = Array(name.utf8)
+        let h = b.withUnsafeBytes { Self.hash($0) }
+        if let candidates = byHash[h] {
+            for i in candidates where bytes[i] == b { return i }
+        }
+        names.append(name)
+        bytes.append(b)
+        readers.append([])
+        byHash[h, default: []].append(names.count - 1)
+        return names.count - 1
+    }
+
+    /// The interned type index for raw type bytes, or nil when no projector names the type.
+    @inline(__always)
+    func lookup(_ type: UnsafeRawBufferPointer) -> Int? {
+        guard let candidates = byHash[Self.hash(type)] else { return nil }
+        for i in candidates where bytes[i].elementsEqual(type) { return i }
+        return nil
+    }
+
+    func name(_ index: Int) -> String { names[index] }
+
+    @inline(__always)
+    static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in b {
+            h ^= UInt64(byte)
+            h &*= 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+}

@@ -1,0 +1,482 @@
+import EventLog
+import Foundation
+import LMDB
+import Synchronization
+
+/// Keeps every projection of `<data>/views/` up to date with the log.
+///
+/// `start()` opens the views environment (or builds it from the log when it is missing, written by
+/// another layout version, or does not belong to this log), then a follower thread applies each
+/// new commit of the log in batches — each batch one transaction with the checkpoints. Queries read
+/// ``currentStore()`` snapshots and never wait for the follower, except for a `minPosition`
+/// (``waitUntil(_:reaches:timeout:)``). ``rebuild()`` builds a fresh environment beside the live one
+/// while it keeps serving, then swaps them; ``replay(log:projections:until:into:parallelism:)``
+/// builds views as of a past point into a scratch directory.
+public final class ProjectionEngine: ViewSource, @unchecked Sendable {
+    // Mutable fields are guarded: `runner` by `applyLock`, the rest by `shared` or `wake`.
+
+    public struct Options: Sendable {
+        /// Most events per live transaction.
+        public var batchSize: Int
+        /// Records a projector keeps cached between live batches (per table).
+        public var cacheLimit: Int
+        /// Threads for a rebuild (projections are split across them).
+        public var rebuildParallelism: Int
+        /// At start, views further behind the log than this are rebuilt fresh instead of caught up.
+        public var rebuildWhenBehind: UInt64
+        /// How often the follower looks at the log when no commit wakes it (a log written by another process).
+        public var pollInterval: Duration
+
+        public init(
+            batchSize: Int = 20_000, cacheLimit: Int = 500_000, rebuildParallelism: Int = 2,
+            rebuildWhenBehind: UInt64 = 1_000_000, pollInterval: Duration = .milliseconds(50)
+        ) {
+            self.batchSize = batchSize
+            self.cacheLimit = cacheLimit
+            self.rebuildParallelism = rebuildParallelism
+            self.rebuildWhenBehind = rebuildWhenBehind
+            self.pollInterval = pollInterval
+        }
+    }
+
+    public let log: EventLog
+    /// The views directory (`<data>/views`).
+    public let directory: String
+    public let projections: [Projection]
+    public let options: Options
+
+    private struct Waiter {
+        var projection: Int
+        var position: UInt64
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct Shared {
+        var store: ViewStore?
+        var checkpoints: [UInt64]
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
+        var lastError: String?
+        var batches = 0
+    }
+
+    private let shared: Mutex<Shared>
+    private let applyLock = NSLock()
+    private var runner: ProjectionRunner?
+    private let wake = NSCondition()
+    private var woken = false
+    private var stopping = false
+    private var followerDone: DispatchSemaphore?
+    private var signalTask: Task<Void, Never>?
+    private let observer = Mutex<(@Sendable (UInt64) -> Void)?>(nil)
+
+    public init(log: EventLog, directory: String, projections: [Projection], options: Options = Options()) {
+        self.log = log
+        self.directory = directory
+        self.projections = projections
+        self.options = options
+        shared = Mutex(Shared(checkpoints: [UInt64](repeating: 0, count: projections.count)))
+    }
+
+    deinit { stop() }
+
+    // MARK: Starting and stopping
+
+    /// Opens or builds the views, then follows the log until ``stop()``.
+    public func start() throws {
+        removeLeftovers()
+        if let runner = try openExisting() {
+            install(runner)
+        } else {
+            try rebuildNow()
+        }
+        startFollower()
+    }
+
+    /// Stops following the log (the views stay as they are; queries keep working).
+    public func stop() {
+        wake.lock()
+        let done = followerDone
+        stopping = true
+        woken = true
+        wake.signal()
+        wake.unlock()
+        signalTask?.cancel()
+        done?.wait()
+        wake.lock()
+        followerDone = nil
+        wake.unlock()
+        let waiters = shared.withLock { s -> [Waiter] in
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
+        }
+        for w in waiters { w.continuation.resume(returning: false) }
+    }
+
+    /// Stops and closes the environment (tests, shutdown). No query may be running.
+    public func close() {
+        stop()
+        applyLock.lock()
+        runner = nil
+        applyLock.unlock()
+        let store = shared.withLock { s -> ViewStore? in
+            defer { s.store = nil }
+            return s.store
+        }
+        store?.close()
+    }
+
+    private func openExisting() throws -> ProjectionRunner? {
+        guard FileManager.default.fileExists(atPath: directory + "/data.mdb") else { return nil }
+        let store: ViewStore
+        let runner: ProjectionRunner
+        do {
+            store = try ViewStore.open(directory: directory, projections: projections)
+            runner = try ProjectionRunner(
+                store: store, projections: projections, fresh: false, cacheLimit: options.cacheLimit)
+        } catch {
+            return nil
+        }
+        let last = log.lastPosition
+        let valid = (try? runner.checkpointsMatch(log)) ?? false
+        if valid && last - min(last, runner.minCheckpoint) <= options.rebuildWhenBehind { return runner }
+        store.close()
+        return nil
+    }
+
+    private func install(_ runner: ProjectionRunner) {
+        applyLock.lock()
+        self.runner = runner
+        applyLock.unlock()
+        publish(runner, store: runner.store)
+    }
+
+    private func removeLeftovers() {
+        let parent = (directory as NSString).deletingLastPathComponent
+        let base = (directory as NSString).lastPathComponent
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: parent.isEmpty ? "." : parent)) ?? []
+        where name.hasPrefix(base + ".rebuild-") || name.hasPrefix(base + ".old-") {
+            try? fm.removeItem(atPath: (parent.isEmpty ? "." : parent) + "/" + name)
+        }
+    }
+
+    // MARK: Following the log
+
+    private func startFollower() {
+        wake.lock()
+        stopping = false
+        let done = DispatchSemaphore(value: 0)
+        followerDone = done
+        wake.unlock()
+        let thread = Thread { [self] in
+            self.follow()
+            done.signal()
+        }
+        thread.name = "chronicle-projections"
+        thread.start()
+        let log = self.log
+        signalTask = Task.detached { [weak self] in
+            var seen = log.lastPosition
+            while !Task.isCancelled {
+                await log.waitForCommit(after: seen)
+                let now = log.lastPosition
+                if now == seen {
+                    // The log is closing (or was closed): do not spin.
+                    try? await Task.sleep(for: .milliseconds(20))
+                    continue
+                }
+                seen = now
+                self?.nudge()
+            }
+        }
+    }
+
+    private func nudge() {
+        wake.lock()
+        woken = true
+        wake.signal()
+        wake.unlock()
+    }
+
+    private func follow() {
+        var backoff = 0.001
+        while true {
+            wake.lock()
+            if stopping {
+                wake.unlock()
+                return
+            }
+            wake.unlock()
+            var progressed = false
+            applyLock.lock()
+            if let runner {
+                do {
+                    let covered = try runner.applyBatch(log, through: log.lastPosition, maxEvents: options.batchSize)
+                    if covered > 0 {
+                        progressed = true
+                        backoff = 0.001
+                        publish(runner, store: nil)
+                    }
+                } catch {
+                    shared.withLock { $0.lastError = String(describing: error) }
+                    applyLock.unlock()
+                    Thread.sleep(forTimeInterval: backoff)
+                    backoff = min(backoff * 2, 1)
+                    continue
+                }
+            }
+            applyLock.unlock()
+            if progressed { continue }
+            wake.lock()
+            if !woken && !stopping {
+                let seconds = Double(options.pollInterval.components.attoseconds) / 1e18
+                    + Double(options.pollInterval.components.seconds)
+                _ = wake.wait(until: Date(timeIntervalSinceNow: seconds))
+            }
+            woken = false
+            wake.unlock()
+        }
+    }
+
+    /// Publishes the runner's checkpoints (and a new store) and wakes the waiters they satisfy.
+    private func publish(_ runner: ProjectionRunner, store: ViewStore?) {
+        let positions = runner.checkpoints.map(\.position)
+        let ready = shared.withLock { s -> [CheckedContinuation<Bool, Never>] in
+            if let store { s.store = store }
+            s.checkpoints = positions
+            s.batches += 1
+            let due = s.waiters.filter { positions[$0.value.projection] >= $0.value.position }
+            for id in due.keys { s.waiters[id] = nil }
+            return due.values.map(\.continuation)
+        }
+        for c in ready { c.resume(returning: true) }
+        if let f = observer.withLock({ $0 }) { f(positions.min() ?? 0) }
+    }
+
+    /// Calls `body` after each committed batch with the lowest checkpoint (benchmarks measure lag with it).
+    public func setBatchObserver(_ body: (@Sendable (UInt64) -> Void)?) { observer.withLock { $0 = body } }
+
+    // MARK: Queries
+
+    public func currentStore() throws -> ViewStore {
+        guard let store = shared.withLock({ $0.store }) else { throw ProjectionError.stopped }
+        return store
+    }
+
+    public func waitUntil(_ projection: String, reaches position: UInt64, timeout: Duration) async -> Bool {
+        guard let index = projections.firstIndex(where: { $0.name == projection }) else { return false }
+        let id = shared.withLock { s -> Int in
+            s.nextWaiter += 1
+            return s.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                let now = shared.withLock { s -> Bool in
+                    if s.checkpoints[index] >= position { return true }
+                    s.waiters[id] = Waiter(projection: index, position: position, continuation: c)
+                    return false
+                }
+                if now {
+                    c.resume(returning: true)
+                    return
+                }
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.expire(id)
+                }
+            }
+        } onCancel: {
+            expire(id)
+        }
+    }
+
+    private func expire(_ id: Int) {
+        let c = shared.withLock { $0.waiters.removeValue(forKey: id)?.continuation }
+        c?.resume(returning: false)
+    }
+
+    /// The checkpoint (last applied position) of each projection, as published.
+    public func checkpoint(of projection: String) -> UInt64? {
+        guard let i = projections.firstIndex(where: { $0.name == projection }) else { return nil }
+        return shared.withLock { $0.checkpoints[i] }
+    }
+
+    /// Checkpoint and lag of every projection.
+    public func status() -> [ProjectionStatus] {
+        let (checkpoints, error) = shared.withLock { ($0.checkpoints, $0.lastError) }
+        let last = log.lastPosition
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return zip(projections, checkpoints).map { projection, checkpoint in
+            var lagMs: Int64 = 0
+            if checkpoint < last {
+                let oldest = (try? log.withRecord(at: checkpoint + 1) { $0?.at }) ?? nil
+                lagMs = oldest.map { max(0, now - $0) } ?? 0
+            }
+            return ProjectionStatus(
+                name: projection.name, views: projection.views, checkpoint: checkpoint, logPosition: last,
+                lagEvents: last - min(last, checkpoint), lagMilliseconds: lagMs, lastError: error)
+        }
+    }
+
+    // MARK: Rebuilding
+
+    /// Builds every projection from the log into a fresh environment beside the live one — which
+    /// keeps serving and following — then swaps it in. Returns the position it was built through.
+    @discardableResult
+    public func rebuild() async throws -> UInt64 {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<UInt64, any Error>) in
+            let thread = Thread { [self] in
+                c.resume(with: Result { try self.rebuildNow() })
+            }
+            thread.name = "chronicle-rebuild"
+            thread.start()
+        }
+    }
+
+    @discardableResult
+    private func rebuildNow() throws -> UInt64 {
+        let fresh = directory + ".rebuild-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: fresh) }
+        let store = try ViewStore.open(directory: fresh, projections: projections)
+        let runner = try ProjectionRunner(
+            store: store, projections: projections, fresh: true, cacheLimit: options.cacheLimit)
+        let through = log.lastPosition
+        try runner.build(log, through: through, parallelism: options.rebuildParallelism)
+        // Catch up outside the lock first, then briefly inside it for the swap.
+        while runner.minCheckpoint + UInt64(options.batchSize) < log.lastPosition {
+            try runner.applyBatch(log, through: log.lastPosition, maxEvents: options.batchSize * 5)
+        }
+        applyLock.lock()
+        defer { applyLock.unlock() }
+        while runner.minCheckpoint < log.lastPosition {
+            try runner.applyBatch(log, through: log.lastPosition, maxEvents: options.batchSize * 5)
+        }
+        try store.sync()
+        try swapDirectories(fresh)
+        let old = self.runner?.store
+        self.runner = runner
+        publish(runner, store: store)
+        _ = old  // closed when the last query holding it ends (Environment closes on deinit)
+        return through
+    }
+
+    /// Puts `fresh` in place of the views directory; the previous one moves to `fresh`'s name (and is
+    /// removed by the caller). Open environments keep working: LMDB holds its files open.
+    private func swapDirectories(_ fresh: String) throws {
+        if FileManager.default.fileExists(atPath: directory) {
+            if Self.exchange(fresh, directory) { return }
+            let old = directory + ".old-\(UInt32.random(in: 0...UInt32.max))"
+            try FileManager.default.moveItem(atPath: directory, toPath: old)
+            try FileManager.default.moveItem(atPath: fresh, toPath: directory)
+            try? FileManager.default.moveItem(atPath: old, toPath: fresh)
+        } else {
+            try FileManager.default.moveItem(atPath: fresh, toPath: directory)
+        }
+    }
+
+    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
+    /// Linux `renameat2(…, RENAME_EXCHANGE)`: swaps two paths atomically, so a crash never leaves the
+    /// views directory missing. Looked up at run time (Glibc's module map does not export it).
+    private static func exchange(_ a: String, _ b: String) -> Bool {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return false }
+        let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+        let atFdcwd: Int32 = -100
+        let renameExchange: UInt32 = 2
+        return renameat2(atFdcwd, a, atFdcwd, b, renameExchange) == 0
+    }
+
+    // MARK: As-of replay
+
+    /// Where an as-of replay stops: a position, or the last event at or before a time (ms since the epoch).
+    public enum ReplayPoint: Sendable, Hashable {
+        case position(UInt64)
+        case time(Int64)
+    }
+
+    /// Builds `projections` from the log as of `until` (the whole log when nil) into a new views
+    /// environment in `directory`, which must not hold one yet. Returns the position built through.
+    @discardableResult
+    public static func replay(
+        log: EventLog, projections: [Projection], until: ReplayPoint? = nil, into directory: String,
+        parallelism: Int = 2
+    ) throws -> UInt64 {
+        let last = log.lastPosition
+        let through: UInt64
+        switch until {
+        case nil: through = last
+        case .position(let p): through = min(p, last)
+        case .time(let t): through = try lastPosition(in: log, atOrBefore: t, last: last)
+        }
+        let store = try ViewStore.open(directory: directory, projections: projections)
+        defer { store.close() }
+        let runner = try ProjectionRunner(store: store, projections: projections, fresh: true, cacheLimit: .max)
+        guard runner.minCheckpoint == 0 else { throw ProjectionError.notEmpty(directory) }
+        try runner.build(log, through: through, parallelism: parallelism)
+        try store.sync()
+        return through
+    }
+
+    /// Creates a views environment in `directory` in which nothing is applied yet, so that an engine
+    /// opening it catches up batch by batch instead of building fresh (tests, crash drills).
+    public static func createEmpty(directory: String, projections: [Projection]) throws {
+        let store = try ViewStore.open(directory: directory, projections: projections)
+        defer { store.close() }
+        let runner = try ProjectionRunner(store: store, projections: projections, fresh: true, cacheLimit: 0)
+        try runner.writeEmptyCheckpoints()
+        try store.sync()
+    }
+
+    /// The last position whose time is ≤ `time` (0 when none); times never decrease along positions.
+    public static func lastPosition(in log: EventLog, atOrBefore time: Int64, last: UInt64) throws -> UInt64 {
+        var lo: UInt64 = 0
+        var hi = last
+        while lo < hi {
+            let mid = lo + (hi - lo + 1) / 2
+            let at = try log.withRecord(at: mid) { $0?.at } ?? .max
+            if at <= time { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    // MARK: Tests
+
+    /// Applies at most `maxEvents` pending events in one batch, on the caller's thread (tests drive
+    /// the engine by hand with this instead of ``start()``'s follower). Returns positions covered.
+    @discardableResult
+    public func applyPending(maxEvents: Int) throws -> Int {
+        applyLock.lock()
+        defer { applyLock.unlock() }
+        if runner == nil {
+            removeLeftovers()
+            if let existing = try openExisting() {
+                runner = existing
+            } else {
+                applyLock.unlock()
+                try rebuildNow()
+                applyLock.lock()
+                publish(runner!, store: nil)
+                return 0
+            }
+            publish(runner!, store: runner!.store)
+        }
+        let covered = try runner!.applyBatch(log, through: log.lastPosition, maxEvents: maxEvents)
+        if covered > 0 { publish(runner!, store: nil) }
+        return covered
+    }
+}
+
+/// One projection's progress.
+public struct ProjectionStatus: Sendable, Hashable, Codable {
+    public var name: String
+    public var views: [String]
+    /// The last position applied.
+    public var checkpoint: UInt64
+    /// The log's last committed position.
+    public var logPosition: UInt64
+    public var lagEvents: UInt64
+    /// How long the oldest event not yet applied has been committed (0 when caught up).
+    public var lagMilliseconds: Int64
+    public var lastError: String?
+}

@@ -1,0 +1,180 @@
+import Dispatch
+import EventLog
+import LMDB
+import Synchronization
+
+/// Applies the log to a set of projections in one views environment. Confined to one thread at a
+/// time (the engine's follower, or whoever rebuilds or replays); queries never touch it.
+final class ProjectionRunner {
+    let store: ViewStore
+    let projections: [Projection]
+    private(set) var contexts: [ProjectorContext] = []
+    private(set) var projectors: [any Projector] = []
+    /// Committed checkpoints, one per projection (position 0: nothing applied yet).
+    private(set) var checkpoints: [Checkpoint]
+    private let dispatch: TypeDispatch
+    private var hashScratch = [UInt8](repeating: 0, count: 32)
+
+    init(store: ViewStore, projections: [Projection], fresh: Bool, cacheLimit: Int) throws {
+        self.store = store
+        self.projections = projections
+        dispatch = TypeDispatch(projections)
+        let stored = try store.checkpoints(projections.map(\.name))
+        checkpoints = projections.map { stored[$0.name] ?? Checkpoint(position: 0, hash: [], version: $0.version) }
+        for projection in projections {
+            let context = ProjectorContext(store: store, isFresh: fresh, cacheLimit: cacheLimit)
+            contexts.append(context)
+            projectors.append(try projection.makeProjector(context))
+        }
+    }
+
+    var minCheckpoint: UInt64 { checkpoints.map(\.position).min() ?? 0 }
+
+    /// Whether each stored checkpoint belongs to this layout and to this log (its hash matches the
+    /// log's event at that position, which must exist).
+    func checkpointsMatch(_ log: EventLog) throws -> Bool {
+        for (projection, checkpoint) in zip(projections, checkpoints) {
+            guard checkpoint.version == projection.version else { return false }
+            if checkpoint.position == 0 { continue }
+            let same = try log.withRecord(at: checkpoint.position) { view in
+                view.map { Array($0.hash) == checkpoint.hash } ?? false
+            }
+            if !same { return false }
+        }
+        return true
+    }
+
+    // MARK: Live batches
+
+    /// Applies the events after the lowest checkpoint, at most `maxEvents` of them and none after
+    /// `through`, in one write transaction that also moves every checkpoint. Returns how many
+    /// positions it covered (0 when there was nothing to do).
+    @discardableResult
+    func applyBatch(_ log: EventLog, through: UInt64, maxEvents: Int) throws -> Int {
+        let from = minCheckpoint + 1
+        guard from <= through else { return 0 }
+        let end = min(through, from + UInt64(max(maxEvents, 1)) - 1)
+        var last: UInt64 = 0
+        do {
+            try store.env.write(onRetry: { for c in self.contexts { c.discardChanges() } }) { txn in
+                last = try log.scanInPlace(from: from, through: end) { record in
+                    try self.dispatchEvent(record, txn, only: nil)
+                    if record.position == end { self.copyHash(record.hash) }
+                    return true
+                }
+                guard last == end else { throw ProjectionError.logShorterThan(end) }
+                for (i, context) in contexts.enumerated() where checkpoints[i].position < end {
+                    try context.flush(txn)
+                    try store.writeCheckpoint(
+                        projections[i].name, Checkpoint(position: end, hash: hashScratch, version: projections[i].version),
+                        txn)
+                }
+            }
+        } catch {
+            for c in contexts { c.discardChanges() }
+            throw error
+        }
+        for (i, context) in contexts.enumerated() where checkpoints[i].position < end {
+            context.didCommit()
+            checkpoints[i] = Checkpoint(position: end, hash: hashScratch, version: projections[i].version)
+        }
+        return Int(end - from + 1)
+    }
+
+    private func copyHash(_ hash: UnsafeRawBufferPointer) {
+        hashScratch.withUnsafeMutableBytes { $0.copyMemory(from: hash) }
+    }
+
+    @inline(__always)
+    private func dispatchEvent(_ record: EventRecordView, _ txn: borrowing Transaction, only group: [Bool]?) throws {
+        if let t = dispatch.lookup(record.type) {
+            let readers = dispatch.readers[t]
+            if readers.isEmpty { return }
+            let event = ProjectedEvent(record: record, type: dispatch.name(t))
+            for p in readers where record.position > checkpoints[p].position && (group?[p] ?? true) {
+                try projectors[p].apply(event, txn)
+            }
+        } else if !dispatch.everyEvent.isEmpty {
+            let event = ProjectedEvent(record: record, type: String(decoding: record.type, as: UTF8.self))
+            for p in dispatch.everyEvent where record.position > checkpoints[p].position && (group?[p] ?? true) {
+                try projectors[p].apply(event, txn)
+            }
+        }
+    }
+
+    // MARK: Rebuilds
+
+    /// Builds every projection from the start of the log through `through`, in memory, then writes it
+    /// in one transaction (keys appended in order). Only for a fresh environment. Projections are
+    /// split into `parallelism` groups that each scan the log on their own thread.
+    func build(_ log: EventLog, through: UInt64, parallelism: Int) throws {
+        guard through > 0, !projections.isEmpty else {
+            try writeEmptyCheckpoints()
+            return
+        }
+        let groups = Self.groups(projections, parallelism)
+        let failures = Mutex<[any Error]>([])
+        let shared = UncheckedBox(self)
+        DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+            let runner = shared.value
+            var mask = [Bool](repeating: false, count: runner.projections.count)
+            for p in groups[g] { mask[p] = true }
+            do {
+                _ = try runner.store.read { txn in
+                    try log.scanInPlace(from: 1, through: through) { record in
+                        try runner.dispatchEvent(record, txn, only: mask)
+                        return true
+                    }
+                }
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
+        }
+        if let error = failures.withLock({ $0.first }) { throw error }
+        guard let hash = try log.withRecord(at: through, { $0.map { Array($0.hash) } }) else {
+            throw ProjectionError.logShorterThan(through)
+        }
+        try store.env.write { txn in
+            for (i, context) in contexts.enumerated() {
+                try context.flush(txn)
+                try store.writeCheckpoint(
+                    projections[i].name, Checkpoint(position: through, hash: hash, version: projections[i].version), txn)
+            }
+        }
+        for (i, context) in contexts.enumerated() {
+            context.didCommit()
+            checkpoints[i] = Checkpoint(position: through, hash: hash, version: projections[i].version)
+        }
+    }
+
+    /// Records that nothing is applied yet (a new environment for an empty log).
+    func writeEmptyCheckpoints() throws {
+        try store.env.write { txn in
+            for (i, projection) in projections.enumerated() where checkpoints[i].position == 0 {
+                try store.writeCheckpoint(
+                    projection.name, Checkpoint(position: 0, hash: [], version: projection.version), txn)
+            }
+        }
+    }
+
+    /// Splits projections into at most `n` groups of similar cost (every-event projections weigh more).
+    static func groups(_ projections: [Projection], _ n: Int) -> [[Int]] {
+        let n = max(1, min(n, projections.count))
+        var groups = [[Int]](repeating: [], count: n)
+        var load = [Int](repeating: 0, count: n)
+        let weighted = projections.enumerated().map { ($0.offset, $0.element.rebuildWeight) }.sorted { $0.1 > $1.1 }
+        for (p, w) in weighted {
+            let g = load.indices.min { load[$0] < load[$1] }!
+            groups[g].append(p)
+            load[g] += w
+        }
+        return groups.filter { !$0.isEmpty }
+    }
+}
+
+/// Lends a non-`Sendable` value to worker threads that each touch a disjoint part of it (the
+/// rebuild's projector groups).
+struct UncheckedBox<T>: @unchecked Sendable {  // callers guarantee disjoint access per thread
+    let value: T
+    init(_ value: T) { self.value = value }
+}

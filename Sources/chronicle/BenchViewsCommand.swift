@@ -1,0 +1,215 @@
+import ArgumentParser
+import CommandProcessing
+import Domain
+import EventLog
+import Foundation
+import JSON
+import ProjectionRuntime
+import Synchronization
+import Views
+
+/// `chronicle bench-views --data DIR`: the projection benchmarks of the README — a full rebuild of
+/// every view (events/s, end to end), then customer360 query latency in process and view lag while a
+/// writer commits continuously at `--rate` events/s. Populates the log first with a year of plausible
+/// company history when it holds fewer than `--events` events.
+struct BenchViewsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-views", abstract: "Benchmark view rebuilds, queries and lag.", shouldDisplay: false)
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Make sure the log holds at least this many events (appends a generated history).")
+    var events = 1_000_000
+
+    @Option(help: "Threads for the rebuild.") var parallelism = 2
+
+    @Option(help: "Events per second the writer commits during the live phase.") var rate = 50_000
+
+    @Option(help: "Seconds of the live phase.") var seconds = 20
+
+    @Flag(help: "Also rebuild each projection alone.") var each = false
+
+    @Flag(help: "Skip the live phase.") var noLive = false
+
+    func run() async throws {
+        try data.directory.create()
+        let log = try EventLog.open(directory: data.directory.log, options: .init(mapSize: 1 << 37))
+        defer { log.close() }
+        var started = Date()
+        let processor = try CommandProcessor(log: log)
+        print("loaded the company state from \(log.lastPosition) events in \(format(Date().timeIntervalSince(started))) s")
+        var history = try await populate(log, processor)
+
+        // Raw scan, the ceiling.
+        started = Date()
+        var scanned = 0
+        try log.scanInPlace(from: 1) { _ in
+            scanned += 1
+            return true
+        }
+        let scanSeconds = Date().timeIntervalSince(started)
+        print("raw scan (records read in place): \(scanned) events in \(format(scanSeconds)) s = \(rate(scanned, scanSeconds)) events/s")
+
+        // Rebuild every view, end to end (writes and fsync included).
+        let projections = ViewService.projections
+        let scratch = data.directory.path + "/bench-rebuild"
+        try? FileManager.default.removeItem(atPath: scratch)
+        started = Date()
+        let through = try ProjectionEngine.replay(log: log, projections: projections, into: scratch, parallelism: parallelism)
+        let rebuildSeconds = Date().timeIntervalSince(started)
+        let size = (try? FileManager.default.attributesOfItem(atPath: scratch + "/data.mdb")[.size] as? Int) ?? 0
+        print(
+            "rebuild of all views (\(parallelism) threads): \(through) events in \(format(rebuildSeconds)) s = "
+                + "\(rate(Int(through), rebuildSeconds)) events/s, views file \(size / 1_000_000) MB")
+        if each {
+            for p in projections {
+                let dir = scratch + "-" + p.name
+                try? FileManager.default.removeItem(atPath: dir)
+                let t = Date()
+                try ProjectionEngine.replay(log: log, projections: [p], into: dir, parallelism: 1)
+                let s = Date().timeIntervalSince(t)
+                print("  \(p.name) alone: \(format(s)) s = \(rate(Int(through), s)) events/s")
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+        }
+        guard !noLive else { return }
+
+        // The live phase: the rebuilt views become <data>/views and follow a continuous writer.
+        try? FileManager.default.removeItem(atPath: data.directory.views)
+        try FileManager.default.moveItem(atPath: scratch, toPath: data.directory.views)
+        let engine = ViewService.engine(log: log, dataDirectory: data.directory.path)
+        try engine.start()
+        defer { engine.close() }
+        let views = ViewService(source: engine)
+        try await live(log, processor, engine, views, &history)
+    }
+
+    // MARK: Populating
+
+    private func populate(_ log: EventLog, _ processor: CommandProcessor) async throws -> BenchHistory {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let lastAt = try log.withRecord(at: log.lastPosition) { $0?.at } ?? (now - 365 * 86_400_000)
+        let missing = max(0, events - Int(log.lastPosition))
+        let perCommand = max(1, (now - 60_000 - lastAt) / Int64(max(1, missing * 10 / 16)))
+        var history = BenchHistory(seed: log.lastPosition &+ 42, start: lastAt, millisecondsPerCommand: perCommand)
+        history.counter = Int(log.lastPosition) * 2
+        if log.lastPosition == 0 { _ = try await processor.executeBatch(history.setup()) }
+        guard missing > 0 else { return history }
+        let started = Date()
+        var lastPrint = started
+        let first = log.lastPosition
+        while Int(log.lastPosition) < events {
+            let steps = (0..<4096).map { _ in history.next() }
+            let results = try await processor.executeBatch(steps.map(\.request))
+            for (step, result) in zip(steps, results) {
+                if case .success = result { step.accepted(&history) }
+            }
+            if Date().timeIntervalSince(lastPrint) > 5 {
+                lastPrint = Date()
+                let done = Int(log.lastPosition - first)
+                print("populating: \(log.lastPosition) events (\(rate(done, Date().timeIntervalSince(started))) events/s)")
+            }
+        }
+        let s = Date().timeIntervalSince(started)
+        print("populated \(log.lastPosition - first) events in \(format(s)) s (\(rate(Int(log.lastPosition - first), s)) events/s)")
+        return history
+    }
+
+    // MARK: Live
+
+    private func live(
+        _ log: EventLog, _ processor: CommandProcessor, _ engine: ProjectionEngine, _ views: ViewService,
+        _ history: inout BenchHistory
+    ) async throws {
+        let clock = ContinuousClock()
+        let origin = clock.now
+        let applied = Mutex<[(position: UInt64, at: Duration)]>([])
+        engine.setBatchObserver { checkpoint in
+            let t = clock.now - origin
+            applied.withLock { $0.append((checkpoint, t)) }
+        }
+        let customers = history.customers.map(\.id)
+        let stop = Atomic<Bool>(false)
+        let queryTask = Task.detached { () -> [Duration] in
+            var latencies: [Duration] = []
+            var i = 0
+            guard !customers.isEmpty else { return [] }
+            while !stop.load(ordering: .relaxed) {
+                let id = customers[(i &* 7919) % customers.count]
+                i += 1
+                let t = clock.now
+                _ = try? await views.query(
+                    view: "customer360", params: ["customerId": .string(id)], actor: .admin, minPosition: nil,
+                    timeout: .seconds(1))
+                latencies.append(clock.now - t)
+            }
+            return latencies
+        }
+
+        // The writer: a batch every 10 ms, sized for `rate` events per second.
+        var commits: [(position: UInt64, at: Duration)] = []
+        var written = 0
+        let phaseStart = clock.now
+        var commandsPerBatch = max(1, rate / 100 * 10 / 16)
+        while clock.now - phaseStart < .seconds(seconds) {
+            let tick = clock.now
+            let steps = (0..<commandsPerBatch).map { _ -> BenchHistory.Step in
+                var s = history.next()
+                s.request.at = nil
+                return s
+            }
+            let before = log.lastPosition
+            let results = try await processor.executeBatch(steps.map(\.request))
+            let after = log.lastPosition
+            commits.append((after, clock.now - origin))
+            for (step, result) in zip(steps, results) {
+                if case .success = result { step.accepted(&history) }
+            }
+            written += Int(after - before)
+            // Steer the batch size toward the target rate.
+            let elapsed = clock.now - phaseStart
+            let target = Double(rate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            if Double(written) < target * 0.98 { commandsPerBatch += max(1, commandsPerBatch / 20) }
+            if Double(written) > target * 1.02 { commandsPerBatch = max(1, commandsPerBatch - max(1, commandsPerBatch / 20)) }
+            let spent = clock.now - tick
+            if spent < .milliseconds(10) { try await Task.sleep(for: .milliseconds(10) - spent) }
+        }
+        let phase = clock.now - phaseStart
+        stop.store(true, ordering: .relaxed)
+        let latencies = await queryTask.value.sorted()
+        // Let the views finish, then match each commit with the first batch that applied it.
+        let last = log.lastPosition
+        for p in ViewService.projections { _ = await engine.waitUntil(p.name, reaches: last, timeout: .seconds(30)) }
+        let observed = applied.withLock { $0 }
+        var lags: [Duration] = []
+        var j = 0
+        for c in commits where c.position > 0 {
+            while j < observed.count && observed[j].position < c.position { j += 1 }
+            guard j < observed.count else { break }
+            lags.append(max(.zero, observed[j].at - c.at))
+        }
+        lags.sort()
+        let phaseSeconds = Double(phase.components.seconds) + Double(phase.components.attoseconds) / 1e18
+        print(
+            "live phase: \(written) events in \(format(phaseSeconds)) s = \(rate(written, phaseSeconds)) events/s written "
+                + "(\(commits.count) commits)")
+        print(
+            "  view lag after each commit: p50 \(ms(pct(lags, 0.5))) ms, p99 \(ms(pct(lags, 0.99))) ms, "
+                + "max \(ms(lags.last ?? .zero)) ms")
+        print(
+            "  customer360 in process: \(latencies.count) queries (\(rate(latencies.count, phaseSeconds))/s), "
+                + "p50 \(ms(pct(latencies, 0.5))) ms, p99 \(ms(pct(latencies, 0.99))) ms, max \(ms(latencies.last ?? .zero)) ms")
+    }
+
+    private func pct(_ sorted: [Duration], _ p: Double) -> Duration {
+        sorted.isEmpty ? .zero : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+
+    private func ms(_ d: Duration) -> String {
+        format((Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) * 1000, digits: 3)
+    }
+
+    private func rate(_ n: Int, _ seconds: Double) -> String { seconds > 0 ? String(Int(Double(n) / seconds)) : "∞" }
+
+    private func format(_ x: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+}

@@ -1,0 +1,141 @@
+import CommandProcessing
+import Domain
+import EventLog
+import Foundation
+import JSON
+import LMDB
+import ProjectionRuntime
+import Testing
+import Views
+
+@Suite struct EngineTests {
+    func company(_ h: ViewHarness) async throws {
+        try await h.employee("E-1", ["sales"])
+        try await h.run("E-1", "RegisterCustomer", ["customerId": "C-1", "name": "Acme"])
+    }
+
+    @Test func aQueryWithMinPositionWaitsForTheFollowerToApplyIt() async throws {
+        let h = try ViewHarness(options: .init(pollInterval: .milliseconds(500)))
+        try await company(h)
+        try h.engine.start()
+        let reply = try await h.run("E-1", "OpenOpportunity", ["opportunityId": "O-1", "customerId": "C-1", "title": "t", "amount": "10"])
+        let (position, result) = try await h.views.query(
+            view: "customer360", params: ["customerId": "C-1"], actor: h.actor("E-1"), minPosition: reply.position,
+            timeout: .seconds(5))
+        #expect(position >= reply.position)
+        #expect(result["opportunities"]?.arrayValue?.count == 1)
+        let status = h.engine.status()
+        #expect(status.map(\.name) == ViewService.projections.map(\.name))
+        #expect(status.allSatisfy { $0.checkpoint == h.log.lastPosition && $0.lagEvents == 0 })
+    }
+
+    @Test func aMinPositionNotReachedInTimeIsATimeoutWithTheCheckpoint() async throws {
+        let h = try ViewHarness()
+        try await company(h)
+        try h.project()
+        let last = h.log.lastPosition
+        do {
+            _ = try await h.views.query(
+                view: "customer360", params: ["customerId": "C-1"], actor: .admin, minPosition: last + 5,
+                timeout: .milliseconds(50))
+            Issue.record("no timeout")
+        } catch let e as DomainError {
+            #expect(e.code == .timeout)
+            #expect(e.details["checkpoint"] == .number(JSONNumber(last)))
+        }
+    }
+
+    @Test func aRebuildSwapsInFreshViewsWhileQueriesKeepAnswering() async throws {
+        let h = try ViewHarness()
+        try await company(h)
+        try h.engine.start()
+        for i in 0..<50 {
+            try await h.run("E-1", "OpenOpportunity", ["opportunityId": .string("O-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"])
+        }
+        let before = try await h.query("customer360", ["customerId": "C-1"])
+        let oldStore = try h.engine.currentStore()
+        // Queries keep reading the old store (even after the swap) while the rebuild runs.
+        async let rebuilt = h.engine.rebuild()
+        var answered = 0
+        for _ in 0..<20 {
+            _ = try await h.views.query(view: "customer360", params: ["customerId": "C-1"], actor: .admin, minPosition: nil, timeout: .seconds(1))
+            answered += 1
+        }
+        let through = try await rebuilt
+        #expect(answered == 20 && through >= 52)
+        let newStore = try h.engine.currentStore()
+        #expect(newStore !== oldStore)
+        let after = try await h.views.query(
+            view: "customer360", params: ["customerId": "C-1"], actor: .admin, minPosition: h.log.lastPosition, timeout: .seconds(5))
+        #expect(after.result == before)
+        // The swapped-in environment lives at views/, and no leftovers remain beside it.
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: h.dir.path).filter { $0.hasPrefix("views") }
+        #expect(siblings == ["views"])
+        try await h.run("E-1", "OpenOpportunity", ["opportunityId": "O-new", "customerId": "C-1", "title": "t", "amount": "10"])
+        let live = try await h.views.query(
+            view: "customer360", params: ["customerId": "C-1"], actor: .admin, minPosition: h.log.lastPosition, timeout: .seconds(5))
+        #expect(live.result["opportunities"]?.arrayValue?.count == 51)
+    }
+
+    @Test func deletedViewsAreRebuiltFromTheLogOnStart() async throws {
+        let h = try ViewHarness()
+        try await company(h)
+        let before = try await h.query("customer360", ["customerId": "C-1"])
+        h.engine.close()
+        try FileManager.default.removeItem(atPath: h.viewsDirectory)
+        h.engine = ViewService.engine(log: h.log, dataDirectory: h.dir.path)
+        h.views = ViewService(source: h.engine)
+        try h.engine.start()
+        let after = try await h.views.query(
+            view: "customer360", params: ["customerId": "C-1"], actor: .admin, minPosition: nil, timeout: .seconds(1))
+        #expect(after.result == before)
+        #expect(after.position == h.log.lastPosition)
+    }
+
+    @Test func viewsOfAnotherLayoutVersionOrAnotherLogAreRebuilt() async throws {
+        let h = try ViewHarness()
+        try await company(h)
+        _ = try await h.query("customer360", ["customerId": "C-1"])
+        h.engine.close()
+        // A new layout version of one projection: the whole store is rebuilt on start.
+        var projections = ViewService.projections
+        projections[0].version += 1
+        let bumped = ProjectionEngine(log: h.log, directory: h.viewsDirectory, projections: projections)
+        try bumped.start()
+        let store = try bumped.currentStore()
+        let checkpoint = try store.read { txn in try store.checkpoint(projections[0].name, txn) }
+        #expect(checkpoint?.version == projections[0].version)
+        #expect(checkpoint?.position == h.log.lastPosition)
+        bumped.close()
+
+        // Views built from another log (a different history at the same positions) are not trusted.
+        let other = try ViewHarness()
+        try await other.employee("E-9", ["sales"])
+        try await other.employee("E-8", ["sales"])
+        try await other.run("E-9", "RegisterCustomer", ["customerId": "C-9", "name": "Other"])
+        other.engine.close()
+        try? FileManager.default.removeItem(atPath: other.viewsDirectory)
+        try FileManager.default.copyItem(atPath: h.viewsDirectory, toPath: other.viewsDirectory)
+        other.engine = ViewService.engine(log: other.log, dataDirectory: other.dir.path)
+        other.views = ViewService(source: other.engine)
+        try other.engine.start()
+        #expect(await other.queryCode("customer360", ["customerId": "C-1"]) == "not_found")
+        #expect(await other.queryCode("customer360", ["customerId": "C-9"]) == nil)
+    }
+
+    @Test func projectorsThatNeedOnlyEnvelopesNeverDecodeAPayload() async throws {
+        // auditTrail reads every event: corrupt payloads must not matter to it.
+        let dir = TemporaryDirectory()
+        let log = try EventLog.open(directory: dir.path + "/log", options: .init(mapSize: 1 << 24))
+        defer { log.close() }
+        _ = try await log.append(AppendRequest(
+            events: [EventToAppend(stream: "x-1", type: "Mystery", tags: [], data: [0xff, 0xfe])], actor: "E-1"))
+        _ = try await log.append(AppendRequest(
+            events: [EventToAppend(stream: "x-2", type: "Mystery", tags: [], data: [0x07])], actor: "E-2"))
+        try ProjectionEngine.replay(log: log, projections: ViewService.projections, into: dir.path + "/views")
+        let store = try ViewStore.open(directory: dir.path + "/views", projections: ViewService.projections, readOnly: true)
+        defer { store.close() }
+        let checkpoints = try store.checkpoints(ViewService.projections.map(\.name))
+        #expect(checkpoints.values.allSatisfy { $0.position == 2 })
+    }
+}
