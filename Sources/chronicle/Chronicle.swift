@@ -7,7 +7,7 @@ struct Chronicle: AsyncParsableCommand {
         commandName: "chronicle",
         abstract: "An event-sourced operations backend: CRM, OA and ERP on one immutable event log.",
         subcommands: [
-            ImportCommand.self, VerifyCommand.self, DigestCommand.self, BackupCommand.self, RestoreCommand.self,
+            ServeCommand.self, SendCommand.self, QueryCommand.self, ImportCommand.self, VerifyCommand.self, DigestCommand.self, BackupCommand.self, RestoreCommand.self,
             AppendTortureCommand.self,
         ]
     )
