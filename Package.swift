@@ -16,10 +16,16 @@ let package = Package(
         .library(name: "PersonalData", targets: ["PersonalData"]),
         .library(name: "CommandProcessing", targets: ["CommandProcessing"]),
         .library(name: "DemoCompany", targets: ["DemoCompany"]),
+        .library(name: "SocketAPI", targets: ["SocketAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
     ],
     targets: [
         // LMDB from Debian's liblmdb-dev; only the LMDB module imports it.
@@ -63,11 +69,33 @@ let package = Package(
                 "ProjectionRuntime", "Customer360", "SalesFunnel", "ApprovalQueues", "Inventory", "AuditTrail",
                 "EventLog", "LMDB", "JSON", "Domain",
             ]),
+        // The NDJSON socket API on SwiftNIO: framing, authentication, commands, reads, subscriptions.
+        .target(
+            name: "SocketAPI",
+            dependencies: [
+                "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "chronicle",
             dependencies: [
                 "EventLog", "Domain", "CommandProcessing", "JSON", "DemoCompany", "ProjectionRuntime", "Views",
+                "SocketAPI", "EventCoding", "PersonalData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
@@ -90,5 +118,16 @@ let package = Package(
                 "Views", "ProjectionRuntime", "CommandProcessing", "EventCoding",
                 "EventLog", "LMDB", "Domain", "JSON",
             ]),
+        .testTarget(
+            name: "SocketAPITests",
+            dependencies: [
+                "SocketAPI", "JSON", "Domain", "CommandProcessing", "EventLog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        // Starts the real `chronicle` binary on a free loopback port and talks NDJSON to it.
+        .testTarget(name: "EndToEndTests", dependencies: ["chronicle", "JSON"]),
     ]
 )

@@ -7,8 +7,8 @@ struct Chronicle: AsyncParsableCommand {
         commandName: "chronicle",
         abstract: "An event-sourced operations backend: CRM, OA and ERP on one immutable event log.",
         subcommands: [
-            ImportCommand.self, ExportCommand.self, DemoCommand.self, VerifyCommand.self, DigestCommand.self,
-            BackupCommand.self, RestoreCommand.self,
+            ServeCommand.self, SendCommand.self, QueryCommand.self, ImportCommand.self, ExportCommand.self,
+            DemoCommand.self, VerifyCommand.self, DigestCommand.self, BackupCommand.self, RestoreCommand.self,
             AppendTortureCommand.self, ProjectTortureCommand.self, BenchViewsCommand.self,
         ]
     )

@@ -1,0 +1,121 @@
+import CommandProcessing
+import Domain
+import EventLog
+import JSON
+import NIOCore
+
+/// A command read from a connection and waiting to be handed to the processor.
+struct PendingCommand: Sendable {
+    let id: RequestID
+    let request: CommandRequest
+    let received: NIODeadline
+}
+
+extension ConnectionHandler {
+    /// `command`: checks the request's own fields, then queues it. All commands read in one burst
+    /// go to the processor together (`executeBatch`: one work item for the writer, one task, one
+    /// hop back to the loop); the processor decides each against the state including the ones
+    /// before it and answers after the durable commit.
+    func command(_ request: Request, actor: Actor) throws(DomainError) {
+        let body = request.body
+        let type = try body.requiredString("type")
+        let data: JSONValue
+        switch body["data"] {
+        case nil, .null?: data = .object(JSONObject())
+        case .object(let o)?: data = .object(o)
+        default: throw .field("data", "data must be a JSON object")
+        }
+        let commandId = try Self.checkedIdentifier(body.optionalString("commandId"), "commandId")
+        let correlationId = try Self.checkedIdentifier(body.optionalIdentifier("correlationId"), "correlationId")
+        let causationId = try Self.checkedIdentifier(body.optionalIdentifier("causationId"), "causationId")
+        let expectedVersion = try body.optionalUInt64("expectedVersion")
+        guard server.reserveCommands(1) else {
+            server.metrics.command(type: type, outcome: ErrorCode.overloaded.rawValue)
+            throw DomainError(.overloaded, "too many commands are waiting for the writer; retry later")
+        }
+        inFlight += 1
+        pendingCommands.append(PendingCommand(
+            id: request.id,
+            request: CommandRequest(
+                type: type, data: data, actorId: actor.id, commandId: commandId, correlationId: correlationId,
+                causationId: causationId, expectedVersion: expectedVersion),
+            received: .now()))
+    }
+
+    /// Idempotency and tracing ids: 1–256 bytes (as the processor requires).
+    private static func checkedIdentifier(_ value: String?, _ field: String) throws(DomainError) -> String? {
+        guard let value else { return nil }
+        guard !value.isEmpty, value.utf8.count <= 256 else { throw .field(field, "\(field) must be 1–256 bytes") }
+        return value
+    }
+
+    /// Hands the commands read so far to the processor as one batch.
+    func submitPendingCommands() {
+        guard !pendingCommands.isEmpty, let context else { return }
+        let batch = pendingCommands
+        pendingCommands = []
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let processor = server.processor
+        let metrics = server.metrics
+        metrics.commitBatchCommands.record(batch.count)
+        Task {
+            let submitted = NIODeadline.now()
+            let results: [Result<CommandReply, DomainError>]
+            do {
+                results = try await processor.executeBatch(batch.map(\.request))
+            } catch {
+                results = Array(repeating: .failure(ConnectionHandler.domainError(error)), count: batch.count)
+            }
+            metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
+            loop.execute { bound.value.finishCommands(batch, results) }
+        }
+    }
+
+    /// Writes the replies of a committed batch in one write.
+    func finishCommands(_ batch: [PendingCommand], _ results: [Result<CommandReply, DomainError>]) {
+        server.releaseCommands(batch.count)
+        inFlight -= batch.count
+        let now = NIODeadline.now()
+        var out = context?.channel.allocator.buffer(capacity: batch.count * 160) ?? ByteBuffer()
+        for (pending, result) in zip(batch, results) {
+            server.metrics.commandLatency.recordNanoseconds((now - pending.received).nanoseconds)
+            switch result {
+            case .success(let reply):
+                server.metrics.command(type: pending.request.type, outcome: reply.duplicate ? "duplicate" : "ok")
+                out.writeCommandReply(pending.id, reply)
+            case .failure(let error):
+                server.metrics.command(type: pending.request.type, outcome: error.code.rawValue)
+                server.metrics.authFailure(code: error.code, op: "command")
+                out.writeErrorReply(pending.id, error)
+            }
+        }
+        if let context, active {
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        }
+        resume()
+    }
+}
+
+extension ByteBuffer {
+    /// `{"id":…,"ok":true,"position":N,"events":[{position,stream,version,type}…],"duplicate":B}`.
+    mutating func writeCommandReply(_ id: RequestID, _ reply: CommandReply) {
+        writeReplyStart(id)
+        writeStaticString(",\"position\":")
+        writeDecimal(reply.position)
+        writeStaticString(",\"events\":[")
+        for (i, e) in reply.events.enumerated() {
+            writeStaticString(i == 0 ? "{\"position\":" : ",{\"position\":")
+            writeDecimal(e.position)
+            writeStaticString(",\"stream\":")
+            writeJSONString(e.stream)
+            writeStaticString(",\"version\":")
+            writeDecimal(e.version)
+            writeStaticString(",\"type\":")
+            writeJSONString(e.type)
+            writeStaticString("}")
+        }
+        writeStaticString(reply.duplicate ? "],\"duplicate\":true" : "],\"duplicate\":false")
+        endReply()
+    }
+}

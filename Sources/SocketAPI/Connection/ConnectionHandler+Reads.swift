@@ -1,0 +1,165 @@
+import Domain
+import EventCoding
+import EventLog
+import JSON
+import NIOCore
+
+extension ConnectionHandler {
+    /// `query`: the role table first (`forbidden`), then the views. Never waits on the writer.
+    func query(_ request: Request, actor: Actor) throws(DomainError) {
+        let body = request.body
+        let view = try body.requiredString("view")
+        let params = try body.optionalObject("params") ?? JSONObject()
+        let minPosition = try body.optionalUInt64("minPosition")
+        let timeout: Duration
+        if let ms = try body.optionalUInt64("timeoutMs") {
+            guard ms <= limits.queryMaxTimeout.wholeMilliseconds else {
+                throw .field("timeoutMs", "timeoutMs must be at most \(limits.queryMaxTimeout.wholeMilliseconds)")
+            }
+            timeout = .milliseconds(ms)
+        } else {
+            timeout = limits.queryDefaultTimeout
+        }
+        guard Authorization.mayQuery(view, actor: actor) else {
+            server.metrics.query(view: view, outcome: ErrorCode.forbidden.rawValue)
+            throw DomainError.forbidden("\(actor.id) may not query \(view)")
+        }
+        guard let queries = server.queries else {
+            server.metrics.query(view: view, outcome: ErrorCode.unavailable.rawValue)
+            throw DomainError(.unavailable, "views are not built in this build")
+        }
+        let metrics = server.metrics
+        respondAsync(request) { out in
+            let started = NIODeadline.now()
+            do {
+                let (position, result) = try await queries.query(
+                    view: view, params: params, actor: actor, minPosition: minPosition, timeout: timeout)
+                metrics.queryLatency.recordNanoseconds((NIODeadline.now() - started).nanoseconds)
+                metrics.query(view: view, outcome: "ok")
+                out.writeStaticString(",\"position\":")
+                out.writeDecimal(position)
+                out.writeStaticString(",\"result\":")
+                out.writeJSON(result)
+            } catch {
+                metrics.query(view: view, outcome: ConnectionHandler.domainError(error).code.rawValue)
+                throw error
+            }
+        }
+    }
+
+    /// `read`: one page of the whole log (`fromPosition`) or of one stream (`stream`, `fromVersion`).
+    func read(_ request: Request, actor: Actor) throws(DomainError) {
+        let body = request.body
+        let stream = try body.optionalString("stream")
+        let fromPosition = try body.optionalUInt64("fromPosition")
+        let fromVersion = try body.optionalUInt64("fromVersion")
+        if stream != nil && fromPosition != nil {
+            throw .field("fromPosition", "give either stream (with fromVersion) or fromPosition, not both")
+        }
+        if stream == nil && fromVersion != nil {
+            throw .field("fromVersion", "fromVersion needs a stream")
+        }
+        let requested = try body.optionalUInt64("limit")
+        if requested == 0 { throw .field("limit", "limit must be at least 1") }
+        let limit = requested.map { Int(min($0, UInt64(limits.readMaxLimit))) } ?? limits.readDefaultLimit
+        let filter = EventFilter(types: try body.optionalStringSet("types"), tags: try body.optionalStringSet("tags"))
+        let backwards = try body.optionalBool("backwards") ?? false
+        guard Authorization.mayReadLog(actor: actor) else {
+            throw DomainError.forbidden("\(actor.id) may not read the log (admin, auditor, analyst, integration)")
+        }
+        let log = server.log
+        respondAsync(request) { out in
+            let page: ReadPage
+            do {
+                if let stream {
+                    page = try log.readStream(stream, from: fromVersion, limit: limit, backwards: backwards, filter: filter)
+                } else {
+                    page = try log.read(from: fromPosition, limit: limit, backwards: backwards, filter: filter)
+                }
+            } catch {
+                throw DomainError(.internal, "the log could not be read: \(error)")
+            }
+            out.writeStaticString(",\"events\":[")
+            for (i, event) in page.events.enumerated() {
+                if i > 0 { out.writeStaticString(",") }
+                try out.writeEvent(event)
+            }
+            out.writeStaticString("],\"next\":")
+            if let next = page.next { out.writeDecimal(next) } else { out.writeStaticString("null") }
+        }
+    }
+
+    /// `subscribe`: replies with the subscription id, then a pump pushes events from the log.
+    func subscribe(_ request: Request, actor: Actor) throws(DomainError) {
+        let body = request.body
+        let start: UInt64
+        switch body["fromPosition"] {
+        case .string("end")?: start = server.log.lastPosition + 1
+        case .number(let n)?:
+            guard let p = n.uint64Value else {
+                throw .field("fromPosition", "fromPosition must be a non-negative integer or \"end\"")
+            }
+            start = max(p, 1)
+        default: throw .field("fromPosition", "fromPosition is required: a position (0 = the start) or \"end\"")
+        }
+        let filter = EventFilter(types: try body.optionalStringSet("types"), tags: try body.optionalStringSet("tags"))
+        guard Authorization.mayReadLog(actor: actor) else {
+            throw DomainError.forbidden("\(actor.id) may not subscribe to the log (admin, auditor, analyst, integration)")
+        }
+        guard subscriptions.count < limits.maxSubscriptionsPerConnection else {
+            throw DomainError(
+                .overloaded, "at most \(limits.maxSubscriptionsPerConnection) subscriptions per connection")
+        }
+        guard let context else { return }
+        nextSubscription += 1
+        let id = "s\(nextSubscription)"
+        withOutput { out in
+            out.writeReplyStart(request.id)
+            out.writeStaticString(",\"subscription\":")
+            out.writeJSONString(id)
+            out.endReply()
+        }
+        writeOutput(flush: true)  // the reply goes before any push
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let pump = SubscriptionPump(
+            id: id, log: server.log, channel: context.channel, start: start, filter: filter,
+            pageSize: limits.subscriptionPageSize, maxLag: limits.subscriptionMaxLag, metrics: server.metrics)
+        subscriptions[id] = pump.start { [loop = context.eventLoop] in
+            loop.execute { bound.value.subscriptionEnded(id) }
+        }
+        server.metrics.subscriptions.increment()
+    }
+
+    func subscriptionEnded(_ id: String) {
+        if subscriptions.removeValue(forKey: id) != nil { finishDrainIfDone() }
+    }
+
+    /// `unsubscribe`: stops the pump and replies once it has written its last push.
+    func unsubscribe(_ request: Request) throws(DomainError) {
+        let id: String
+        switch request.body["subscription"] {
+        case .string(let s)?: id = s
+        case .number(let n)?: id = n.text
+        default: throw .field("subscription", "subscription is required (the id subscribe returned)")
+        }
+        guard let handle = subscriptions.removeValue(forKey: id) else {
+            throw DomainError(.notFound, "no subscription \(id) on this connection",
+                              details: ["kind": "subscription", "id": .string(id)])
+        }
+        handle.stop(reason: nil)
+        respondAsync(request) { _ in await handle.finished() }
+    }
+}
+
+extension ByteBuffer {
+    /// One event as its §1 JSON object.
+    mutating func writeEvent(_ event: RecordedEvent) throws {
+        let object: JSONObject
+        do {
+            object = try EventJSON.object(event)
+        } catch {
+            throw DomainError(.internal, "event \(event.position) could not be decoded: \(error)")
+        }
+        writeJSON(object)
+    }
+}

@@ -1,0 +1,184 @@
+import Domain
+import JSON
+import NIOCore
+
+/// Sent to every connection when the server shuts down: finish what is in flight, then close.
+struct ShutdownRequested: Sendable {}
+
+extension ConnectionHandler {
+    /// One request line, checked in the order of CONTRACT §2: a JSON object with a usable id →
+    /// a known op → authenticated (except `hello` and `ping`) → the op's own fields.
+    func handleLine(_ line: UnsafeRawBufferPointer) {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }  // blank lines are ignored
+        let request: Request
+        do {
+            request = try Request.parse(line, maxDepth: limits.maxJSONDepth)
+        } catch {
+            server.metrics.request(op: "")
+            withOutput { $0.writeErrorReply(error.id, error.error) }
+            return
+        }
+        server.metrics.request(op: request.op)
+        if draining {
+            reply(request, DomainError(.unavailable, "the server is shutting down"))
+            return
+        }
+        do throws(DomainError) {
+            switch request.op {
+            case "hello": try hello(request)
+            case "ping": ping(request)
+            case "command", "query", "read", "subscribe", "unsubscribe":
+                let actor = try authenticatedActor()
+                switch request.op {
+                case "command": try command(request, actor: actor)
+                case "query": try query(request, actor: actor)
+                case "read": try read(request, actor: actor)
+                case "subscribe": try subscribe(request, actor: actor)
+                default: try unsubscribe(request)
+                }
+            default:
+                throw DomainError(
+                    .unknownOp, "unknown op; known: hello, ping, command, query, read, subscribe, unsubscribe",
+                    details: ["op": .string(request.op)])
+            }
+        } catch {
+            reply(request, error)
+        }
+    }
+
+    /// Writes an error reply on the loop, counting authentication failures.
+    func reply(_ request: Request, _ error: DomainError) {
+        server.metrics.authFailure(code: error.code, op: request.op)
+        withOutput { $0.writeErrorReply(request.id, error) }
+    }
+
+    // MARK: Authentication
+
+    /// The actor of this connection, rechecked on every request: a deactivated employee, or a
+    /// token removed from the tokens file, ends the session.
+    func authenticatedActor() throws(DomainError) -> Actor {
+        guard var s = session else {
+            throw DomainError(.unauthenticated, "say hello with a token first")
+        }
+        let generation = server.tokens.generation
+        if s.generation != generation {
+            guard server.tokens.principal(for: s.digest) == s.principal else {
+                session = nil
+                throw DomainError(.unauthenticated, "the token is no longer valid; say hello again")
+            }
+            s.generation = generation
+            session = s
+        }
+        guard let actor = server.processor.resolveActor(s.principal) else {
+            session = nil
+            throw DomainError(.unauthenticated, "\(s.principal) is not an active employee")
+        }
+        return actor
+    }
+
+    func hello(_ request: Request) throws(DomainError) {
+        let token = try request.body.requiredString("token")
+        let generation = server.tokens.generation
+        guard let (principal, digest) = server.tokens.principal(for: token),
+            let actor = server.processor.resolveActor(principal)
+        else {
+            session = nil
+            throw DomainError(.unauthenticated, "unknown token, or its employee is not active")
+        }
+        session = Session(principal: principal, digest: digest, generation: generation)
+        helloTimer?.cancel()
+        helloTimer = nil
+        logger[metadataKey: "chronicle.actor"] = "\(principal)"
+        let position = server.log.lastPosition
+        withOutput { out in
+            out.writeReplyStart(request.id)
+            out.writeStaticString(",\"actor\":")
+            out.writeJSONString(actor.id)
+            out.writeStaticString(",\"roles\":[")
+            for (i, role) in actor.roles.map(\.rawValue).sorted().enumerated() {
+                if i > 0 { out.writeStaticString(",") }
+                out.writeJSONString(role)
+            }
+            out.writeStaticString("],\"server\":{\"name\":")
+            out.writeJSONString(server.name)
+            out.writeStaticString(",\"version\":")
+            out.writeJSONString(server.version)
+            out.writeStaticString("},\"position\":")
+            out.writeDecimal(position)
+            out.endReply()
+        }
+    }
+
+    func ping(_ request: Request) {
+        let position = server.log.lastPosition
+        withOutput { out in
+            out.writeReplyStart(request.id)
+            out.writeStaticString(",\"position\":")
+            out.writeDecimal(position)
+            out.endReply()
+        }
+    }
+
+    // MARK: Async replies
+
+    /// Runs `body` off the event loop and writes its reply when done. `body` appends the reply's
+    /// members after `"ok":true`; a thrown ``DomainError`` becomes the error reply (anything else
+    /// is `internal`).
+    func respondAsync(
+        _ request: Request, _ body: @escaping @Sendable (inout ByteBuffer) async throws -> Void
+    ) {
+        guard let context else { return }
+        inFlight += 1
+        let allocator = context.channel.allocator
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let id = request.id
+        let op = request.op
+        let metrics = server.metrics
+        Task {
+            var out = allocator.buffer(capacity: 256)
+            out.writeReplyStart(id)
+            do {
+                try await body(&out)
+                out.endReply()
+            } catch {
+                let e = ConnectionHandler.domainError(error)
+                metrics.authFailure(code: e.code, op: op)
+                out.clear()
+                out.writeErrorReply(id, e)
+            }
+            let reply = out
+            loop.execute { bound.value.finishAsync(reply) }
+        }
+    }
+
+    static func domainError(_ error: any Error) -> DomainError {
+        if let e = error as? DomainError { return e }
+        if error is CancellationError { return DomainError(.unavailable, "the request was cancelled") }
+        return DomainError(.internal, "internal error: \(error)")
+    }
+
+    // MARK: Shutdown
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ShutdownRequested else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard !draining, !closing else { return }
+        draining = true
+        for (_, s) in subscriptions { s.stop(reason: "shutdown") }
+        processInput()  // lines already received are answered `unavailable`
+        submitPendingCommands()
+        writeOutput(flush: true)
+        finishDrainIfDone()
+    }
+
+    /// Closes once nothing is in flight and every subscription has said goodbye.
+    func finishDrainIfDone() {
+        guard draining, !closing, inFlight == 0, subscriptions.isEmpty, let context else { return }
+        closing = true
+        writeOutput(flush: true)
+        context.close(promise: nil)
+    }
+}

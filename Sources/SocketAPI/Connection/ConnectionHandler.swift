@@ -1,0 +1,267 @@
+import Domain
+import Logging
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One client connection: NDJSON framing, authentication, dispatch, and backpressure.
+///
+/// Everything here runs on the channel's event loop. Work that may block or wait (commands, reads,
+/// subscriptions, queries) runs in tasks and comes back to the loop to write its reply.
+///
+/// Backpressure: the handler stops asking the channel to read while `maxInFlightPerConnection`
+/// requests are unanswered or the channel's outbound buffer is above its high-water mark, so a
+/// client that pipelines without reading its replies only fills its own socket buffers.
+final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = Never
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Transport: String, Sendable {
+        case tcp
+        case unix
+    }
+
+    /// Who said `hello`: the principal (`admin` or an employee id) and the token's digest, rechecked
+    /// after a tokens-file reload.
+    struct Session {
+        var principal: String
+        var digest: TokenTable.Digest
+        var generation: Int
+    }
+
+    let server: ServerState
+    let transport: Transport
+    var context: ChannelHandlerContext?
+    var logger: Logger
+    var session: Session?
+    var helloTimer: Scheduled<Void>?
+
+    /// Bytes received and not yet framed (nil when empty, so idle connections hold no buffer).
+    var input: ByteBuffer?
+    /// Where the search for `\n` resumes in `input` (bytes before it hold none).
+    var scanned = 0
+    /// Replies produced while handling a read, written together.
+    var output: ByteBuffer?
+    /// Requests read and not yet answered.
+    var inFlight = 0
+    /// The channel asked to read while we held back.
+    var readHeld = false
+    /// Shutting down or closing: no new requests are started.
+    var closing = false
+    var draining = false
+    /// Closing for a reason: input is read and thrown away until the connection goes.
+    var discarding = false
+    var active = false
+
+    var pendingCommands: [PendingCommand] = []
+    var subscriptions: [String: SubscriptionHandle] = [:]
+    var nextSubscription = 0
+
+    init(server: ServerState, transport: Transport) {
+        self.server = server
+        self.transport = transport
+        self.logger = server.logger
+    }
+
+    var limits: ServerLimits { server.limits }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if let remote = context.channel.remoteAddress {
+            logger[metadataKey: "chronicle.peer"] = "\(remote)"
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stopEverything()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        active = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        helloTimer = context.eventLoop.scheduleTask(in: TimeAmount(limits.helloTimeout)) {
+            bound.value.helloTimedOut()
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        active = false
+        stopEverything()
+        context.fireChannelInactive()
+    }
+
+    private func stopEverything() {
+        closing = true
+        helloTimer?.cancel()
+        helloTimer = nil
+        for (_, s) in subscriptions { s.stop(reason: nil) }
+        subscriptions = [:]
+        input = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("connection error", metadata: ["chronicle.error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func helloTimedOut() {
+        guard session == nil, !closing else { return }
+        server.metrics.connectionDropped(reason: "hello_timeout")
+        closeWithError(DomainError(.timeout, "no successful hello within \(limits.helloTimeout); closing"))
+    }
+
+    /// Sends one `"id":null` error line, then closes. The write side is shut first and input is
+    /// discarded for a moment, so the client reads the line instead of a reset.
+    func closeWithError(_ error: DomainError) {
+        guard let context, !closing else { return }
+        closing = true
+        discarding = true
+        input = nil
+        var buffer = context.channel.allocator.buffer(capacity: 160)
+        buffer.writeErrorReply(nil, error)
+        writeOutput(flush: false)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
+            channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+        }
+        context.eventLoop.scheduleTask(in: Self.lingerAfterError) { channel.close(promise: nil) }
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    /// How long a connection closed for a reason keeps draining its input.
+    static let lingerAfterError = TimeAmount.seconds(2)
+
+    // MARK: Reading and framing
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        guard !closing else { return }
+        if input == nil {
+            input = incoming
+        } else {
+            if input!.readerIndex > 0 && input!.readerIndex >= input!.readableBytes {
+                input!.discardReadBytes()
+            }
+            input!.writeBuffer(&incoming)
+        }
+        processInput()
+        writeOutput(flush: false)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        submitPendingCommands()
+        context.flush()
+    }
+
+    /// Frames and handles buffered lines while fewer than `maxInFlightPerConnection` are unanswered.
+    func processInput() {
+        while !closing, inFlight < limits.maxInFlightPerConnection, var buffer = input {
+            input = nil  // let `buffer` be the only reference while we consume it
+            let readable = buffer.readableBytes
+            let newline = buffer.withUnsafeReadableBytes { raw -> Int? in
+                guard scanned < raw.count, let base = raw.baseAddress else { return nil }
+                guard let hit = memchr(base + scanned, 0x0A, raw.count - scanned) else { return nil }
+                return base.distance(to: UnsafeRawPointer(hit))
+            }
+            guard let lineLength = newline else {
+                scanned = readable
+                if readable > limits.maxLineBytes {
+                    frameTooLarge()
+                } else {
+                    input = buffer
+                }
+                return
+            }
+            if lineLength > limits.maxLineBytes {
+                frameTooLarge()
+                return
+            }
+            buffer.withUnsafeReadableBytes { raw in
+                handleLine(UnsafeRawBufferPointer(rebasing: raw[0..<lineLength]))
+            }
+            buffer.moveReaderIndex(forwardBy: lineLength + 1)
+            scanned = 0
+            if buffer.readableBytes > 0 && !closing { input = buffer }
+        }
+    }
+
+    private func frameTooLarge() {
+        server.metrics.connectionDropped(reason: "frame_too_large")
+        closeWithError(DomainError(
+            .frameTooLarge, "a request line is longer than \(limits.maxLineBytes) bytes; closing",
+            details: ["maxBytes": .number(.init(limits.maxLineBytes))]))
+    }
+
+    // MARK: Output and backpressure
+
+    /// A buffer for replies produced on the loop; written by ``writeOutput(flush:)``.
+    func withOutput(_ body: (inout ByteBuffer) -> Void) {
+        guard let context else { return }
+        if output == nil { output = context.channel.allocator.buffer(capacity: 256) }
+        body(&output!)
+    }
+
+    func writeOutput(flush: Bool) {
+        guard let context else { return }
+        if let buffer = output, buffer.readableBytes > 0 {
+            output = nil
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        }
+        if flush { context.flush() }
+    }
+
+    /// Writes a finished reply from an async request and lets the connection go on.
+    func finishAsync(_ reply: ByteBuffer, requests: Int = 1) {
+        inFlight -= requests
+        guard let context, active else { return }
+        context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+        resume()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if discarding {
+            context.read()
+            return
+        }
+        if closing || inFlight >= limits.maxInFlightPerConnection || !context.channel.isWritable {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { resume() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// After replies drained: handle lines already buffered, then read again if we held back.
+    func resume() {
+        guard let context else { return }
+        if draining {
+            finishDrainIfDone()
+            return
+        }
+        guard !closing, inFlight < limits.maxInFlightPerConnection, context.channel.isWritable else { return }
+        if input != nil {
+            processInput()
+            submitPendingCommands()
+            writeOutput(flush: true)
+        }
+        if readHeld && inFlight < limits.maxInFlightPerConnection && !closing {
+            readHeld = false
+            context.read()
+        }
+    }
+}

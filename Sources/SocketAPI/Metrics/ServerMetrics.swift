@@ -1,0 +1,88 @@
+import Domain
+import Metrics
+import Synchronization
+
+/// The server's metrics through swift-metrics (exported in Prometheus text by `serve --metrics`).
+///
+/// Labels come from closed sets only (known command types, views, ops and error codes), so a
+/// client cannot grow the number of series by sending made-up names.
+final class ServerMetrics: Sendable {
+    let tcpConnections = Meter(label: "chronicle_connections", dimensions: [("transport", "tcp")])
+    let unixConnections = Meter(label: "chronicle_connections", dimensions: [("transport", "unix")])
+    let subscriptions = Meter(label: "chronicle_subscriptions")
+    let logPosition = Gauge(label: "chronicle_log_position")
+    let writerQueue = Gauge(label: "chronicle_writer_queue_items")
+    let queuedCommands = Gauge(label: "chronicle_queued_commands")
+    let logCommits = Counter(label: "chronicle_log_commits_total")
+    let logCommittedItems = Counter(label: "chronicle_log_committed_items_total")
+    let logCommittedEvents = Counter(label: "chronicle_log_committed_events_total")
+    /// Commands per batch the server hands to the processor (one connection's read burst).
+    let commitBatchCommands = Recorder(label: "chronicle_commit_batch_commands", aggregate: true)
+    /// From handing a batch to the processor until it is durable.
+    let commitLatency = Timer(label: "chronicle_commit_seconds")
+    /// From reading a command until its reply is written.
+    let commandLatency = Timer(label: "chronicle_command_seconds")
+    let queryLatency = Timer(label: "chronicle_query_seconds")
+
+    private let handles = Mutex<[String: Counter]>([:])
+    private let viewLag = Mutex<[String: Gauge]>([:])
+    private let knownCommandTypes = Set(CompanyState.commandTypes.map(\.rawValue))
+    static let knownViews: Set<String> = [
+        "customer360", "salesFunnel", "approvalQueue", "myExpenses", "inventory", "stockLedger", "auditTrail",
+    ]
+    static let knownOps: Set<String> = ["hello", "ping", "command", "query", "read", "subscribe", "unsubscribe"]
+
+    init() {}
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = label + dimensions.map { "|" + $0.0 + "=" + $0.1 }.joined()
+        return handles.withLock { h in
+            if let c = h[key] { return c }
+            let c = Counter(label: label, dimensions: dimensions)
+            h[key] = c
+            return c
+        }
+    }
+
+    func request(op: String) {
+        counter("chronicle_requests_total", [("op", Self.knownOps.contains(op) ? op : "unknown")]).increment()
+    }
+
+    /// Outcome is `ok`, `duplicate`, or the error code.
+    func command(type: String, outcome: String, count: Int = 1) {
+        let t = knownCommandTypes.contains(type) ? type : "unknown"
+        counter("chronicle_commands_total", [("type", t), ("outcome", outcome)]).increment(by: count)
+    }
+
+    func query(view: String, outcome: String) {
+        let v = Self.knownViews.contains(view) ? view : "unknown"
+        counter("chronicle_queries_total", [("view", v), ("outcome", outcome)]).increment()
+    }
+
+    /// `unauthenticated` and `forbidden` replies, by op.
+    func authFailure(code: ErrorCode, op: String) {
+        guard code == .unauthenticated || code == .forbidden else { return }
+        let o = Self.knownOps.contains(op) ? op : "unknown"
+        counter("chronicle_auth_failures_total", [("code", code.rawValue), ("op", o)]).increment()
+    }
+
+    /// Connections the server closed itself, by reason (`frame_too_large`, `hello_timeout`,
+    /// `max_connections`, `shutdown`).
+    func connectionDropped(reason: String) {
+        counter("chronicle_connections_dropped_total", [("reason", reason)]).increment()
+    }
+
+    func subscriptionClosed(reason: String) {
+        counter("chronicle_subscriptions_closed_total", [("reason", reason)]).increment()
+    }
+
+    func viewLag(view: String, lag: UInt64) {
+        let gauge = viewLag.withLock { g in
+            if let existing = g[view] { return existing }
+            let made = Gauge(label: "chronicle_view_lag_events", dimensions: [("view", view)])
+            g[view] = made
+            return made
+        }
+        gauge.record(Int64(clamping: lag))
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import JSON
+import Testing
+
+/// Framing, replies and the order of checks of CONTRACT §2, against the real server.
+@Suite struct ProtocolTests {
+    @Test func helloReportsTheActorRolesServerAndPosition() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            let ping = try c.call("ping")
+            #expect(ping.ok && ping.position == 0, "ping needs no hello")
+            let hello = try c.hello()
+            #expect(hello.ok)
+            #expect(hello["actor"]?.stringValue == "admin")
+            #expect(hello["roles"] == ["admin"])
+            #expect(hello["server"]?["name"]?.stringValue == "chronicle")
+            #expect(hello["server"]?["version"]?.stringValue?.isEmpty == false)
+            #expect(hello.position == 0)
+        }
+    }
+
+    @Test func everyOpButHelloAndPingNeedsHello() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            for op in ["command", "query", "read", "subscribe", "unsubscribe"] {
+                let r = try c.call(op, ["type": "CaptureLead", "view": "inventory", "fromPosition": 0])
+                #expect(r.code == "unauthenticated", "\(op)")
+            }
+            #expect(try c.hello("not-a-token").code == "unauthenticated")
+            #expect(try c.call("read", ["fromPosition": 0]).code == "unauthenticated", "a failed hello is no session")
+            #expect(try c.hello().ok)
+            #expect(try c.call("read", ["fromPosition": 0]).ok)
+        }
+    }
+
+    @Test func aLineThatIsNotARequestIsBadRequestAndTheConnectionStaysOpen() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            for line in ["not json", "[1,2]", "\"text\"", "{\"op\":\"ping\"}", "{\"id\":true,\"op\":\"ping\"}",
+                         "{\"id\":{},\"op\":\"ping\"}", "{\"id\":1,\"op\":\"ping\",\"id\":2}", "{\"id\":1", "{\"id\":\"\u{1}\"}"] {
+                try c.sendLine(line)
+                let r = try c.readObject()
+                #expect(r.code == "bad_request", "\(line)")
+                #expect(r["id"] == .null, "\(line)")
+                #expect(r["ok"] == false)
+                #expect(r["error"]?["message"]?.stringValue?.isEmpty == false)
+            }
+            try c.sendLine("{\"id\":7}")
+            let noOp = try c.readObject()
+            #expect(noOp.code == "bad_request" && noOp["id"] == 7, "a usable id is echoed even without an op")
+            try c.sendLine("")
+            try c.sendLine("{\"id\":8.50,\"op\":\"ping\",\"actor\":\"E-1\",\"extra\":[1]}")
+            let ping = try c.readObject()
+            #expect(ping.ok && ping["id"]?.numberText == "8.50", "number ids are echoed as sent; unknown fields ignored")
+        }
+    }
+
+    @Test func unknownOpIsAnsweredWithOrWithoutHello() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            #expect(try c.call("fly").code == "unknown_op")
+            try c.hello()
+            #expect(try c.call("fly").code == "unknown_op")
+        }
+    }
+
+    @Test func aLineOverTheLimitIsFrameTooLargeThenClose() async throws {
+        try await withServer(arguments: ["--max-line-bytes", "1024"]) { server in
+            let ok = try server.connect()
+            try ok.sendLine("{\"id\":1,\"op\":\"ping\",\"pad\":\"" + String(repeating: "x", count: 900) + "\"}")
+            #expect(try ok.readObject().ok, "a line under the limit is fine")
+            let c = try server.connect()
+            try c.sendRaw(Array(repeating: UInt8(ascii: "a"), count: 3000))
+            let r = try c.readObject()
+            #expect(r.code == "frame_too_large")
+            #expect(r["id"] == .null)
+            #expect(try c.isClosedByServer())
+            #expect(try ok.call("ping").ok, "other connections go on")
+        }
+    }
+
+    @Test func aConnectionThatNeverSaysHelloIsToldWhyAndClosed() async throws {
+        try await withServer(arguments: ["--hello-timeout", "0.3"]) { server in
+            let idle = try server.connect()
+            let authenticated = try server.connect()
+            try authenticated.hello()
+            let r = try idle.readObject()
+            #expect(r.code == "timeout" && r["id"] == .null)
+            #expect(try idle.isClosedByServer())
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try authenticated.call("ping").ok, "a connection that said hello stays")
+        }
+    }
+
+    @Test func repliesComeOutOfOrderAndAreMatchedById() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            try c.hello()
+            // A command waits for its fsync; the ping after it is answered at once.
+            try c.sendLine(#"{"id":"slow","op":"command","type":"CaptureLead","data":{"leadId":"L-1","company":"Acme","contactName":"Ann","source":"web"}}"# + "\n" + #"{"id":"fast","op":"ping"}"#)
+            let first = try c.readObject()
+            let second = try c.readObject()
+            #expect(first["id"] == "fast" && first.ok)
+            #expect(second["id"] == "slow" && second.ok)
+            // Many pipelined requests in one write: every id answered once.
+            var lines: [String] = []
+            for i in 0..<300 {
+                lines.append(i % 3 == 0 ? "{\"id\":\(i),\"op\":\"ping\"}"
+                    : "{\"id\":\(i),\"op\":\"command\",\"type\":\"CaptureLead\",\"data\":{\"leadId\":\"P-\(i)\",\"company\":\"C\",\"contactName\":\"N\",\"source\":\"web\"}}")
+            }
+            try c.sendRaw(Array(lines.joined(separator: "\n").utf8) + [0x0A])
+            var seen = Set<String>()
+            for _ in 0..<300 {
+                let r = try c.readObject()
+                #expect(r.ok, "\(r)")
+                seen.insert(r["id"]?.numberText ?? "?")
+            }
+            #expect(seen == Set((0..<300).map(String.init)))
+        }
+    }
+
+    @Test func theUnixSocketSpeaksTheSameProtocol() async throws {
+        try await withServer { server in
+            let c = try TestClient(unixPath: server.socketPath)
+            #expect(try c.hello().ok)
+            #expect(try c.call("ping").ok)
+        }
+    }
+
+    @Test func garbageNeverGetsInternal() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            try c.hello()
+            var rng = SystemRandomNumberGenerator()
+            let pieces = ["{", "}", "[", "]", "\"id\"", ":", ",", "1", "\"op\"", "\"command\"", "\"data\"", "null",
+                          "\"type\"", "\"read\"", "\"x\"", "true", "-0.5e3", "\"\\u0000\"", "\u{7f}", "\u{e9}"]
+            for i in 0..<300 {
+                let line = (0..<Int.random(in: 1...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+                try c.sendLine(line)
+                try c.sendLine("{\"id\":\"p\(i)\",\"op\":\"ping\"}")
+                var r = try c.readObject()
+                while r["id"]?.stringValue != "p\(i)" {
+                    #expect(r.code != "internal", "\(line) → \(r)")
+                    r = try c.readObject()
+                }
+            }
+        }
+    }
+}

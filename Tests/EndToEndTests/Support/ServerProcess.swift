@@ -1,0 +1,133 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// A real `chronicle serve` in its own process, on a free loopback port and a temporary data directory.
+final class ServerProcess: @unchecked Sendable {  // the process and its pipe are touched by the owning test only
+    static let adminToken = "e2e-admin-token"
+
+    let data: String
+    let process = Process()
+    private let output = Pipe()
+    private let lines = LineCollector()
+    private(set) var port = 0
+    private(set) var socketPath = ""
+    private(set) var metricsURL: String?
+
+    /// The `chronicle` binary built next to this test bundle.
+    static var binary: String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // The test runner may live inside the .xctest bundle directory.
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("chronicle").path),
+            dir.path != "/"
+        {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("chronicle").path
+    }
+
+    /// Starts a server and waits until it listens. `tokens` becomes a `--tokens` file.
+    init(data: String? = nil, tokens: [String: String] = [:], arguments: [String] = []) throws {
+        self.data = data ?? (NSTemporaryDirectory() + "chronicle-e2e-" + UUID().uuidString)
+        try FileManager.default.createDirectory(atPath: self.data, withIntermediateDirectories: true)
+        var args = [
+            "serve", "--data", self.data, "--listen", "127.0.0.1:0", "--socket", self.data + "/api.sock",
+            "--admin-token", Self.adminToken, "--no-auto-recycle", "--log-level", "warning",
+        ]
+        if !tokens.isEmpty {
+            let file = self.data + "/tokens.json"
+            let body = tokens.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
+            try Data("{\(body)}".utf8).write(to: URL(fileURLWithPath: file))
+            args += ["--tokens", file]
+        }
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = args + arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        let lines = self.lines
+        output.fileHandleForReading.readabilityHandler = { handle in lines.append(handle.availableData) }
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let all = lines.all
+            if let tcp = all.first(where: { $0.hasPrefix("listening on tcp://") }),
+                let sock = all.first(where: { $0.hasPrefix("listening on unix://") }),
+                arguments.contains("--metrics") == all.contains(where: { $0.hasPrefix("metrics on ") })
+            {
+                port = Int(tcp.split(separator: ":").last ?? "") ?? 0
+                socketPath = String(sock.dropFirst("listening on unix://".count))
+                metricsURL = all.first(where: { $0.hasPrefix("metrics on ") }).map {
+                    String($0.dropFirst("metrics on ".count).dropLast("/metrics".count))
+                }
+                return
+            }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        if process.isRunning { process.terminate() }
+        throw TestFailure("the server did not start: \(lines.all)")
+    }
+
+    /// Lines the server printed on standard output.
+    var printed: [String] { lines.all }
+
+    /// A new connection over TCP.
+    func connect() throws -> TestClient { try TestClient(port: port) }
+
+    /// SIGTERM, then waits for the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+        return process.terminationStatus
+    }
+
+    func removeData() { try? FileManager.default.removeItem(atPath: data) }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Runs `body` with a fresh server, stops it (expecting exit 0) and removes its data.
+func withServer<T>(
+    tokens: [String: String] = [:], arguments: [String] = [], _ body: (ServerProcess) async throws -> T
+) async throws -> T {
+    let server = try ServerProcess(tokens: tokens, arguments: arguments)
+    defer { server.removeData() }
+    do {
+        let result = try await body(server)
+        #expect(server.stop() == 0, "the server exits 0 after SIGTERM")
+        return result
+    } catch {
+        server.stop()
+        throw error
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Standard output of the server, split into lines as it arrives.
+final class LineCollector: Sendable {
+    private let state = Mutex<(partial: [UInt8], lines: [String])>(([], []))
+
+    func append(_ data: Data) {
+        state.withLock { s in
+            s.partial.append(contentsOf: data)
+            while let nl = s.partial.firstIndex(of: 0x0A) {
+                s.lines.append(String(decoding: s.partial[..<nl], as: UTF8.self))
+                s.partial.removeFirst(nl + 1)
+            }
+        }
+    }
+
+    var all: [String] { state.withLock { $0.lines } }
+}

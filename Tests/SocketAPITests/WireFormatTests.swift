@@ -1,0 +1,54 @@
+import Domain
+import JSON
+import NIOCore
+import Testing
+
+@testable import SocketAPI
+
+@Suite struct WireFormatTests {
+    func parse(_ line: String) -> Result<Request, Request.Rejection> {
+        var line = line
+        return line.withUTF8 { utf8 in
+            Result { () throws(Request.Rejection) in try Request.parse(UnsafeRawBufferPointer(utf8), maxDepth: 64) }
+        }
+    }
+
+    @Test func aRequestNeedsAnObjectWithAUsableIdAndAnOp() throws {
+        let ok = try parse(#"{"id":"a\"b","op":"ping","actor":"x"}"#).get()
+        #expect(ok.id == .string("a\"b") && ok.op == "ping")
+        #expect(try parse(#"{"id":-12.5e3,"op":"ping"}"#).get().id == .number("-12.5e3"))
+        for bad in ["", "x", "[]", "null", #"{"op":"ping"}"#, #"{"id":null,"op":"ping"}"#, #"{"id":[1],"op":"ping"}"#] {
+            guard case .failure(let r) = parse(bad) else {
+                Issue.record("\(bad) parsed")
+                continue
+            }
+            #expect(r.id == nil && r.error.code == .badRequest, "\(bad)")
+        }
+        guard case .failure(let noOp) = parse(#"{"id":3,"op":7}"#) else { return }
+        #expect(noOp.id == .number("3") && noOp.error.code == .badRequest)
+        guard case .failure(let deep) = parse(#"{"id":1,"op":"ping","x":"# + String(repeating: "[", count: 100)) else { return }
+        #expect(deep.error.code == .badRequest)
+    }
+
+    @Test func repliesAreCompactJSONLines() throws {
+        var b = ByteBuffer()
+        b.writeErrorReply(.string("q\n1"), DomainError(.notFound, "lead L-1 \"x\"", details: ["kind": "lead"]))
+        b.writeEmptyReply(.number("42"))
+        b.writeErrorReply(nil, DomainError(.badRequest, "é\u{2028}"))
+        let text = String(buffer: b)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4 && lines[3].isEmpty)
+        #expect(lines[0] == #"{"id":"q\n1","ok":false,"error":{"code":"not_found","message":"lead L-1 \"x\"","details":{"kind":"lead"}}}"#)
+        #expect(lines[1] == #"{"id":42,"ok":true}"#)
+        #expect(lines[2] == #"{"id":null,"ok":false,"error":{"code":"bad_request","message":"é\u2028","details":{}}}"#)
+        for line in lines.dropLast() { _ = try JSONValue.parse(String(line)) }
+    }
+
+    @Test func decimalsAreWrittenExactly() {
+        for v: UInt64 in [0, 7, 10, 99, 100, 123_456_789, UInt64.max] {
+            var b = ByteBuffer()
+            b.writeDecimal(v)
+            #expect(String(buffer: b) == String(v))
+        }
+    }
+}
