@@ -167,6 +167,10 @@ struct Report: Codable {
     var environment: EnvironmentPages?
     var writerStats: [String: Int]
     var verifyIntact: Bool
+    /// 4 KiB pwrite + fdatasync latency (µs) before and after the appends, on the log's disk.
+    var fsyncProbes: [String: [String: Double]]
+    /// CPU cost of building the requests (not part of the append figure), µs per event.
+    var requestBuildMicrosPerEvent: Double
 }
 
 func log(_ text: String) {
@@ -199,6 +203,23 @@ func run(_ args: Arguments) async throws {
     let clock = ContinuousClock()
     var workload = Workload(streams: args.streams, seed: args.seed, withCommandIds: args.commandIds)
 
+    func probe(_ label: String) -> [String: Double] {
+        guard let p = fsyncProbe(directory: scratch.path) else { return [:] }
+        log("  fsync probe \(label): 4 KiB pwrite+fdatasync p50 \(Int(p.p50)) µs, p90 \(Int(p.p90)) µs, p99 \(Int(p.p99)) µs, \(grouped(p.opsPerSecond)) ops/s (load \(Machine.loadText))")
+        return ["p50": p.p50, "p90": p.p90, "p99": p.p99, "opsPerSecond": p.opsPerSecond]
+    }
+    var fsyncProbes: [String: [String: Double]] = [:]
+    fsyncProbes["beforeAppends"] = probe("before appends")
+
+    // What building the requests costs (excluded from the append figure; included in its CPU column).
+    let buildMicros: Double = {
+        var w = Workload(streams: args.streams, seed: args.seed &+ 1, withCommandIds: args.commandIds)
+        let cpu0 = processCPUSeconds()
+        var n = 0
+        for _ in 0..<100 { n += w.request(events: 1_000).events.count }
+        return (processCPUSeconds() - cpu0) / Double(n) * 1e6
+    }()
+
     // 1. Durable appends.
     var logHandle = try openBenchLog(scratch.logPath, mapSize: args.mapGiB << 30)
     var latencies: [Double] = []
@@ -228,6 +249,7 @@ func run(_ args: Arguments) async throws {
         "p50": percentile(latencies, 50), "p90": percentile(latencies, 90), "p99": percentile(latencies, 99),
         "p99.9": percentile(latencies, 99.9), "max": latencies.last ?? 0,
     ]
+    fsyncProbes["afterAppends"] = probe("after appends")
     let ws = logHandle.writerStats
     let writerStats = ["batches": ws.batches, "items": ws.items, "events": ws.events]
 
@@ -318,7 +340,8 @@ func run(_ args: Arguments) async throws {
         machine: machine, events: args.events, perCommit: args.perCommit, streams: args.streams,
         commandIds: args.commandIds, meanPayloadBytes: workload.meanPayloadBytes, figures: figures,
         commitLatencyMs: latency, fileBytes: fileBytes, fileBytesPerEvent: Double(fileBytes) / Double(args.events),
-        databases: databases, environment: environment, writerStats: writerStats, verifyIntact: report.isIntact)
+        databases: databases, environment: environment, writerStats: writerStats, verifyIntact: report.isIntact,
+        fsyncProbes: fsyncProbes, requestBuildMicrosPerEvent: buildMicros)
 
     let table = render(result)
     if args.json {
@@ -358,6 +381,13 @@ func render(_ r: Report) -> String {
     out.append("")
     out.append("commit latency (ms, one append of \(r.perCommit) events): "
         + ["p50", "p90", "p99", "p99.9", "max"].map { "\($0) \(String(format: "%.2f", r.commitLatencyMs[$0]!))" }.joined(separator: ", "))
+    for (label, key) in [("before", "beforeAppends"), ("after", "afterAppends")] {
+        if let p = r.fsyncProbes[key], let p50 = p["p50"], let p99 = p["p99"], let ops = p["opsPerSecond"] {
+            out.append("disk \(label) appends: 4 KiB pwrite+fdatasync p50 \(Int(p50)) µs, p99 \(Int(p99)) µs, \(grouped(ops)) ops/s"
+                + " (quiet-machine reference: p50 84 µs, ~11,000 ops/s)")
+        }
+    }
+    out.append(String(format: "request building (not timed, in the append CPU column): %.2f µs CPU per event", r.requestBuildMicrosPerEvent))
     out.append("writer: \(r.writerStats["batches"]!) batches, \(r.writerStats["items"]!) items, \(r.writerStats["events"]!) events")
     out.append("")
     out.append(pad("database", 14) + pad("entries", 14, right: true) + pad("bytes", 16, right: true) + pad("bytes/event", 13, right: true))
