@@ -24,10 +24,11 @@ struct Arguments {
     var scanPasses = 3
     var commandIds = true
     var readPages = true
+    var mapGiB = 64
 
     static let usage = """
         usage: LogBench [--events N] [--per-commit N] [--streams N] [--dir BASE] [--seed N]
-                        [--scan-passes N] [--no-command-ids] [--no-read-pages] [--keep] [--json]
+                        [--scan-passes N] [--no-command-ids] [--no-read-pages] [--map-gib N] [--keep] [--json]
           --events N        events to append (default 1000000)
           --per-commit N    events per append call = per durable commit (default 1000)
           --streams N       lead streams the events are spread over (default 100000)
@@ -35,6 +36,7 @@ struct Arguments {
           --scan-passes N   full scans to time (default 3)
           --no-command-ids  appends without command ids (by default each append carries one)
           --no-read-pages   skip the read(from:limit:) pass
+          --map-gib N       LMDB map size in GiB (default 64; it grows by itself when too small)
           --keep            keep the log directory afterwards (it is deleted by default)
           --json            print the report as JSON on stdout (the table goes to stderr)
         """
@@ -61,6 +63,7 @@ struct Arguments {
             case "--scan-passes": scanPasses = try int()
             case "--no-command-ids": commandIds = false
             case "--no-read-pages": readPages = false
+            case "--map-gib": mapGiB = try int()
             case "--json": json = true
             case "--keep": keep = true
             case "-h", "--help":
@@ -109,6 +112,46 @@ struct DatabaseBytes: Codable {
     var bytesPerEvent: Double
 }
 
+/// Page accounting of the whole environment from `mdb_stat -ef` (lmdb-utils), when it is installed.
+///
+/// LMDB's per-database statistics (what `databaseStats()` returns) count only each database's main
+/// B-tree: the pages of dup-sorted values that outgrow their node (typeIndex, keyIndex) live in
+/// sub-databases that no per-database figure includes. Used pages minus free pages minus every main
+/// tree is what those sub-databases take.
+struct EnvironmentPages: Codable {
+    var pageSize: Int
+    var usedPages: Int
+    var freePages: Int
+    var freelistPages: Int
+
+    static func read(_ directory: String) -> EnvironmentPages? {
+        let candidates = ["/usr/bin/mdb_stat", "/usr/local/bin/mdb_stat"]
+        guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = ["-ef", directory]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        var values: [String: Int] = [:]
+        var section = ""
+        for line in text.split(separator: "\n") {
+            if !line.hasPrefix(" ") { section = String(line); continue }
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let v = Int(parts[1].trimmingCharacters(in: .whitespaces)) else { continue }
+            values[section + "/" + parts[0].trimmingCharacters(in: .whitespaces)] = v
+        }
+        guard let size = values["Environment Info/Page size"], let used = values["Environment Info/Number of pages used"],
+              let free = values["Freelist Status/Free pages"] else { return nil }
+        let freelist = (values["Freelist Status/Branch pages"] ?? 0) + (values["Freelist Status/Leaf pages"] ?? 0)
+            + (values["Freelist Status/Overflow pages"] ?? 0)
+        return EnvironmentPages(pageSize: size, usedPages: used, freePages: free, freelistPages: freelist)
+    }
+}
+
 struct Report: Codable {
     var machine: [String: String]
     var events: Int
@@ -121,8 +164,13 @@ struct Report: Codable {
     var fileBytes: Int
     var fileBytesPerEvent: Double
     var databases: [DatabaseBytes]
+    var environment: EnvironmentPages?
     var writerStats: [String: Int]
     var verifyIntact: Bool
+    /// 4 KiB pwrite + fdatasync latency (µs) before and after the appends, on the log's disk.
+    var fsyncProbes: [String: [String: Double]]
+    /// CPU cost of building the requests (not part of the append figure), µs per event.
+    var requestBuildMicrosPerEvent: Double
 }
 
 func log(_ text: String) {
@@ -155,8 +203,25 @@ func run(_ args: Arguments) async throws {
     let clock = ContinuousClock()
     var workload = Workload(streams: args.streams, seed: args.seed, withCommandIds: args.commandIds)
 
+    func probe(_ label: String) -> [String: Double] {
+        guard let p = fsyncProbe(directory: scratch.path) else { return [:] }
+        log("  fsync probe \(label): 4 KiB pwrite+fdatasync p50 \(Int(p.p50)) µs, p90 \(Int(p.p90)) µs, p99 \(Int(p.p99)) µs, \(grouped(p.opsPerSecond)) ops/s (load \(Machine.loadText))")
+        return ["p50": p.p50, "p90": p.p90, "p99": p.p99, "opsPerSecond": p.opsPerSecond]
+    }
+    var fsyncProbes: [String: [String: Double]] = [:]
+    fsyncProbes["beforeAppends"] = probe("before appends")
+
+    // What building the requests costs (excluded from the append figure; included in its CPU column).
+    let buildMicros: Double = {
+        var w = Workload(streams: args.streams, seed: args.seed &+ 1, withCommandIds: args.commandIds)
+        let cpu0 = processCPUSeconds()
+        var n = 0
+        for _ in 0..<100 { n += w.request(events: 1_000).events.count }
+        return (processCPUSeconds() - cpu0) / Double(n) * 1e6
+    }()
+
     // 1. Durable appends.
-    var logHandle = try openBenchLog(scratch.logPath)
+    var logHandle = try openBenchLog(scratch.logPath, mapSize: args.mapGiB << 30)
     var latencies: [Double] = []
     latencies.reserveCapacity(args.events / args.perCommit + 1)
     let step = max(args.perCommit, (args.events / 10) / args.perCommit * args.perCommit)
@@ -184,6 +249,7 @@ func run(_ args: Arguments) async throws {
         "p50": percentile(latencies, 50), "p90": percentile(latencies, 90), "p99": percentile(latencies, 99),
         "p99.9": percentile(latencies, 99.9), "max": latencies.last ?? 0,
     ]
+    fsyncProbes["afterAppends"] = probe("after appends")
     let ws = logHandle.writerStats
     let writerStats = ["batches": ws.batches, "items": ws.items, "events": ws.events]
 
@@ -192,12 +258,13 @@ func run(_ args: Arguments) async throws {
     let databases = try logHandle.databaseStats().map {
         DatabaseBytes(name: $0.name, entries: $0.entries, bytes: $0.bytes, bytesPerEvent: Double($0.bytes) / Double(args.events))
     }
+    let environment = EnvironmentPages.read(scratch.logPath)
 
     // Reopen: what a restart costs at this size (loads keys, heads, command ids, the unflushed index tail).
     logHandle.close()
     let openStart = clock.now
     let openCPU0 = processCPUSeconds()
-    logHandle = try openBenchLog(scratch.logPath)
+    logHandle = try openBenchLog(scratch.logPath, mapSize: args.mapGiB << 30)
     let openTime = openStart.duration(to: clock.now)
     figures.append(Figure(
         name: "reopen (load writer state)", events: args.events, seconds: openTime.seconds,
@@ -273,7 +340,8 @@ func run(_ args: Arguments) async throws {
         machine: machine, events: args.events, perCommit: args.perCommit, streams: args.streams,
         commandIds: args.commandIds, meanPayloadBytes: workload.meanPayloadBytes, figures: figures,
         commitLatencyMs: latency, fileBytes: fileBytes, fileBytesPerEvent: Double(fileBytes) / Double(args.events),
-        databases: databases, writerStats: writerStats, verifyIntact: report.isIntact)
+        databases: databases, environment: environment, writerStats: writerStats, verifyIntact: report.isIntact,
+        fsyncProbes: fsyncProbes, requestBuildMicrosPerEvent: buildMicros)
 
     let table = render(result)
     if args.json {
@@ -313,6 +381,13 @@ func render(_ r: Report) -> String {
     out.append("")
     out.append("commit latency (ms, one append of \(r.perCommit) events): "
         + ["p50", "p90", "p99", "p99.9", "max"].map { "\($0) \(String(format: "%.2f", r.commitLatencyMs[$0]!))" }.joined(separator: ", "))
+    for (label, key) in [("before", "beforeAppends"), ("after", "afterAppends")] {
+        if let p = r.fsyncProbes[key], let p50 = p["p50"], let p99 = p["p99"], let ops = p["opsPerSecond"] {
+            out.append("disk \(label) appends: 4 KiB pwrite+fdatasync p50 \(Int(p50)) µs, p99 \(Int(p99)) µs, \(grouped(ops)) ops/s"
+                + " (quiet-machine reference: p50 84 µs, ~11,000 ops/s)")
+        }
+    }
+    out.append(String(format: "request building (not timed, in the append CPU column): %.2f µs CPU per event", r.requestBuildMicrosPerEvent))
     out.append("writer: \(r.writerStats["batches"]!) batches, \(r.writerStats["items"]!) items, \(r.writerStats["events"]!) events")
     out.append("")
     out.append(pad("database", 14) + pad("entries", 14, right: true) + pad("bytes", 16, right: true) + pad("bytes/event", 13, right: true))
@@ -323,7 +398,20 @@ func render(_ r: Report) -> String {
             + pad(String(format: "%.1f", d.bytesPerEvent), 13, right: true))
     }
     out.append(pad("(sum of dbs)", 14) + pad("", 14) + pad(grouped(Double(sum)), 16, right: true)
-        + pad(String(format: "%.1f", Double(sum) / Double(r.events)), 13, right: true))
+        + pad(String(format: "%.1f", Double(sum) / Double(r.events)), 13, right: true) + "  (main B-trees only, as databaseStats() reports them)")
+    if let e = r.environment {
+        // Used = 2 meta pages + main DB (names) + the free list's own tree + free pages + every database.
+        let free = (e.freePages + e.freelistPages) * e.pageSize
+        let used = e.usedPages * e.pageSize
+        let sub = used - free - sum - 3 * e.pageSize
+        out.append(pad("dup subtrees", 14) + pad("", 14) + pad(grouped(Double(sub)), 16, right: true)
+            + pad(String(format: "%.1f", Double(sub) / Double(r.events)), 13, right: true)
+            + "  (typeIndex/keyIndex duplicates in sub-databases: used − free − main trees, from mdb_stat -ef)")
+        out.append(pad("in use", 14) + pad("", 14) + pad(grouped(Double(used - free)), 16, right: true)
+            + pad(String(format: "%.1f", Double(used - free) / Double(r.events)), 13, right: true) + "  (live pages, indexes included)")
+        out.append(pad("free pages", 14) + pad("", 14) + pad(grouped(Double(free)), 16, right: true)
+            + pad(String(format: "%.1f", Double(free) / Double(r.events)), 13, right: true) + "  (LMDB free list, reused by later writes)")
+    }
     out.append(pad("data.mdb", 14) + pad("", 14) + pad(grouped(Double(r.fileBytes)), 16, right: true)
         + pad(String(format: "%.1f", r.fileBytesPerEvent), 13, right: true) + "  (file size, free pages included)")
     out.append("verify: \(r.verifyIntact ? "intact" : "BROKEN")")
