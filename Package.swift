@@ -116,7 +116,7 @@ let package = Package(
             name: "ProjectionsTests",
             dependencies: [
                 "Views", "ProjectionRuntime", "CommandProcessing", "EventCoding",
-                "EventLog", "LMDB", "Domain", "JSON",
+                "EventLog", "LMDB", "Domain", "JSON", "PersonalData",
             ]),
         .testTarget(
             name: "SocketAPITests",

@@ -3,6 +3,7 @@ import Domain
 import EventLog
 import Foundation
 import JSON
+import PersonalData
 import ProjectionRuntime
 import Synchronization
 import Testing
@@ -87,12 +88,14 @@ final class ViewHarness: @unchecked Sendable {  // used from one test task at a 
         processor.resolveActor(id) ?? Actor(id: id, roles: [])
     }
 
-    /// A query as `actor`, after projecting what is committed.
+    /// A query as `actor`, after projecting what is committed, with personal fields revealed as the
+    /// server reveals them (views hold only the sealed form).
     func query(_ view: String, _ params: JSONObject, as actor: String = "admin") async throws -> JSONObject {
         try project()
-        return try await views.query(
+        let result = try await views.query(
             view: view, params: params, actor: self.actor(actor), minPosition: nil, timeout: .seconds(1)
         ).result
+        return processor.keys.reveal(result)
     }
 
     /// The error code a query is refused with, or nil.

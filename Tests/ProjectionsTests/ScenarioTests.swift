@@ -12,10 +12,12 @@ struct Scenario {
     var name: String
     var steps: [JSONObject]
     var expectedViews: JSONObject
+    var start: String?
 
     init(_ value: JSONValue) throws {
         guard case .object(let o) = value else { throw ScenarioError("a scenario is an object") }
         name = o["name"]?.stringValue ?? "unnamed"
+        start = o["start"]?.stringValue
         steps = (o["steps"]?.arrayValue ?? []).compactMap(\.objectValue)
         expectedViews = o["expectedViews"]?.objectValue ?? [:]
     }
@@ -25,7 +27,7 @@ struct Scenario {
         switch expect {
         case .string(let s) where s != "ok": return s
         case .object(let o):
-            if let c = o["code"]?.stringValue { return c }
+            if let c = o["code"]?.stringValue ?? o["rejected"]?.stringValue { return c }
             if let e = o["error"] {
                 return e.stringValue ?? e["code"]?.stringValue
             }
@@ -37,14 +39,18 @@ struct Scenario {
     /// Runs the steps, then checks every expected view result ("at least" these fields).
     func run() async throws {
         let h = try ViewHarness()
-        if let first = steps.first?["at"]?.stringValue, let t = Timestamp(iso8601: first) {
-            h.clock.reset(to: t.milliseconds)
-        }
+        // Times as Fixtures/README.md defines them: `start` (default 2026-01-05T09:00:00Z), each step's
+        // `at`, or one second after the step before.
+        var at = Timestamp(iso8601: start ?? "2026-01-05T09:00:00Z") ?? Timestamp(milliseconds: 0)
+        h.clock.reset(to: at.milliseconds)
         for (i, step) in steps.enumerated() {
-            if let at = step["at"]?.stringValue {
-                guard let t = Timestamp(iso8601: at) else { throw ScenarioError("\(name) step \(i): bad at \(at)") }
-                h.clock.set(t.milliseconds)
+            if let text = step["at"]?.stringValue {
+                guard let t = Timestamp(iso8601: text) else { throw ScenarioError("\(name) step \(i): bad at \(text)") }
+                at = t
+            } else if i > 0 {
+                at = at.adding(milliseconds: 1000)
             }
+            h.clock.set(at.milliseconds)
             let actor = step["actor"]?.stringValue ?? "admin"
             let type = step["type"]?.stringValue ?? ""
             let data = step["data"]?.objectValue ?? [:]
