@@ -37,8 +37,9 @@ extension DemoSimulation {
             amount = rng.cents(5_000, 10_000)
         }
         let manager = employees[requester].managerIndex
-        // The CEO decides a direct report's manager step and could not decide a CEO step after it.
-        if manager == ceo { amount = min(amount, threshold) }
+        // The CEO decides a direct report's manager step and could not decide a CEO step after it,
+        // so the CEO's direct reports stay within the threshold.
+        if manager == ceo && amount > threshold { amount = rng.cents(200, 4_900) }
         var chain: [ApprovalStepModel] = []
         if let manager { chain.append(.person(manager)) }
         chain.append(.finance)

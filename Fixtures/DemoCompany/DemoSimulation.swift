@@ -9,7 +9,6 @@ import JSON
 /// accept, and updates the model the way the events will update the real state. Actions that no
 /// longer make sense (a lead that was recycled meanwhile, a rep who left) issue nothing.
 final class DemoSimulation {
-    let seed: UInt64
     let scale: Double
     var rng: DemoRandom
     let roster: DemoRoster
@@ -25,7 +24,6 @@ final class DemoSimulation {
     let ceo: Int
     let director: Int
     let managers: [Int]
-    let financeHead: Int
     /// Active warehouse clerks by warehouse.
     var clerks: [[Int]] = [[], [], []]
 
@@ -59,7 +57,6 @@ final class DemoSimulation {
     var predictedEvents = 0
 
     init(seed: UInt64, scale: Double) {
-        self.seed = seed
         self.scale = scale
         rng = DemoRandom(seed: SplitMix64.mix(seed, "history"))
         roster = DemoRoster(seed: seed, scale: scale)
@@ -70,7 +67,6 @@ final class DemoSimulation {
         ceo = roster.indexes(of: .ceo)[0]
         director = roster.indexes(of: .salesDirector)[0]
         managers = roster.indexes(of: .salesManager)
-        financeHead = roster.indexes(of: .financeHead)[0]
         setUp()
         updateClerks()
         for day in 0..<DemoCalendar.days {
