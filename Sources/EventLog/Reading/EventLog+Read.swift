@@ -116,25 +116,19 @@ extension EventLog {
     @discardableResult
     public func scan(from position: UInt64 = 1, through: UInt64? = nil,
                      _ body: (EventEnvelope, UnsafeRawBufferPointer) throws -> Bool) throws -> UInt64 {
-        try env.read { txn in
-            try txn.withCursor(dbs.events) { c in
-                var entry = try c.seek(atLeast: Bytes.key(max(position, 1)))
-                var last: UInt64 = 0
-                while let e = entry {
-                    let p = Bytes.readBigEndianUInt64(e.key)
-                    if let through, p > through { break }
-                    let decoded: (envelope: EventEnvelope, data: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer)
-                    do {
-                        decoded = try EventRecord.decode(position: p, e.value)
-                    } catch {
-                        throw EventLogError.corrupt(position: p, String(describing: error))
-                    }
-                    last = p
-                    guard try body(decoded.envelope, decoded.data) else { break }
-                    entry = try c.next()
-                }
-                return last
-            }
+        try scanRecords(from: position, through: through) { p, value in
+            let decoded = try Self.decodeRecord(p, value)
+            return try body(decoded.envelope, decoded.data)
+        }
+    }
+
+    static func decodeRecord(_ position: UInt64, _ value: UnsafeRawBufferPointer) throws
+        -> (envelope: EventEnvelope, data: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer)
+    {
+        do {
+            return try EventRecord.decode(position: position, value)
+        } catch {
+            throw EventLogError.corrupt(position: position, String(describing: error))
         }
     }
 
@@ -143,12 +137,7 @@ extension EventLog {
     public func scanWithHashes(from position: UInt64 = 1, through: UInt64? = nil,
                                _ body: (EventEnvelope, UnsafeRawBufferPointer, ChainHash) throws -> Bool) throws -> UInt64 {
         try scanRecords(from: position, through: through) { p, value in
-            let decoded: (envelope: EventEnvelope, data: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer)
-            do {
-                decoded = try EventRecord.decode(position: p, value)
-            } catch {
-                throw EventLogError.corrupt(position: p, String(describing: error))
-            }
+            let decoded = try Self.decodeRecord(p, value)
             return try body(decoded.envelope, decoded.data, ChainHash(bytes: Array(decoded.hash)))
         }
     }
