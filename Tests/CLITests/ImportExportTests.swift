@@ -93,3 +93,30 @@ import Testing
         #expect(try CLI.run(["verify", "--data", dir.path + "/nowhere"]).status != 0)
     }
 }
+
+@Suite struct ReplayTests {
+    @Test func replayAsOfAPositionAndQueryTheReplayedViewsOffline() throws {
+        let dir = try ImportExportTests().imported()
+        let data = dir.path + "/data"
+        // Position 4 is the first receipt (8 @ 10); position 5 the second (4 @ 16).
+        let asOf = try CLI.run(["replay", "--data", data, "--until", "4", "--views", "inventory", "--out", dir.path + "/asof"])
+        #expect(asOf.status == 0, "\(asOf.stderr)")
+        #expect(asOf.stdout.contains("through position 4"))
+        let then = try CLI.run(["query", "inventory", "sku=S-1", "--views-dir", dir.path + "/asof", "--data", data])
+        #expect(then.status == 0, "\(then.stdout)\(then.stderr)")
+        let thenRow = try JSONValue.parse(then.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["result"]?["rows"]?.arrayValue?.first
+        #expect(thenRow?["onHand"] == 8)
+        #expect(thenRow?["averageCost"] == "10.0000")
+        let now = try CLI.run(["replay", "--data", data, "--out", dir.path + "/now"])
+        #expect(now.status == 0, "\(now.stderr)")
+        let current = try CLI.run(["query", "inventory", "sku=S-1", "--views-dir", dir.path + "/now", "--data", data])
+        let row = try JSONValue.parse(current.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["result"]?["rows"]?.arrayValue?.first
+        #expect(row?["onHand"] == 12)
+        #expect(row?["averageCost"] == "12.0000")
+        #expect(try CLI.run(["replay", "--data", data, "--views", "nope"]).status == 2, "usage errors exit 2")
+        #expect(try CLI.run(["export", "--format", "xml", "--data", data]).status == 2)
+        let bad = try CLI.run(["query", "nosuchview", "--views-dir", dir.path + "/now", "--data", data])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("invalid_argument"))
+    }
+}

@@ -63,7 +63,7 @@ struct SendCommand: ParsableCommand {
 }
 
 /// `chronicle query VIEW [key=value …]`.
-struct QueryCommand: ParsableCommand {
+struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Query a view on a running server and print the reply as JSON.",
@@ -86,7 +86,13 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "How long the server may wait for --min-position, in milliseconds.")
     var timeoutMs: UInt64?
 
-    func run() throws {
+    @Option(help: "Query a replayed views directory offline (`chronicle replay --out DIR`) instead of a server.")
+    var viewsDir: String?
+
+    @Option(help: "With --views-dir: the data directory whose log (and keys) the views were built from.")
+    var data: String = "./data"
+
+    func run() async throws {
         var object = JSONObject()
         for p in params {
             if let r = p.range(of: ":="), !p[..<r.lowerBound].isEmpty {
@@ -101,6 +107,10 @@ struct QueryCommand: ParsableCommand {
                 printError("\(p): parameters are key=value or key:=JSON")
                 throw Exit.usage
             }
+        }
+        if let viewsDir {
+            try await OfflineQuery.run(view: view, params: object, viewsDir: viewsDir, data: DataDirectory(path: data))
+            return
         }
         var request: JSONObject = ["op": "query", "view": .string(view), "params": .object(object)]
         if let minPosition { request["minPosition"] = .number(JSONNumber(minPosition)) }
