@@ -34,6 +34,18 @@ struct FunnelCounters: ViewRecord, Equatable {
         }
     }
 
+    /// Adds (`sign` 1) or removes (`sign` −1) what one opportunity contributes, in place.
+    mutating func add(_ o: FunnelOpportunity, sign: Int64) {
+        count[o.stage] += sign
+        amount[o.stage] += Int128(sign) * Int128(o.amount)
+        weighted[o.stage] += Int128(sign) * (Int128(o.amount) * Int128(o.probability) / 100)
+        for k in 0...min(max(o.maxRank, 0), Self.rankCount - 1) { reached[k] += sign }
+        for i in 0..<Self.stayStages {
+            stayMilliseconds[i] += sign * o.stayMilliseconds[i]
+            stays[i] += sign * o.stays[i]
+        }
+    }
+
     static prefix func - (a: FunnelCounters) -> FunnelCounters {
         var n = FunnelCounters()
         for i in 0..<stageCount {
@@ -77,7 +89,7 @@ struct FunnelCounters: ViewRecord, Equatable {
 }
 
 /// `salesFunnel.opportunities`: opportunityId → what the funnel needs of it.
-struct FunnelOpportunity: ViewRecord {
+struct FunnelOpportunity: ViewRecord, Equatable {
     var repId: String
     var openedAt: Int64
     var amount: Int64

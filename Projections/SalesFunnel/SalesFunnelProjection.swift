@@ -135,20 +135,18 @@ final class SalesFunnelProjector: Projector {
 
     /// Changes an opportunity and moves its day buckets (its rep's and everyone's) by the difference.
     private func change(_ id: String, _ txn: borrowing Transaction, _ body: (inout FunnelOpportunity?) -> Void) throws {
-        let (before, after, rep, day) = try opportunities.update(id, txn) { o in
-            let before = o?.contribution
+        let (before, after) = try opportunities.update(id, txn) { o -> (FunnelOpportunity?, FunnelOpportunity?) in
+            let before = o
             body(&o)
-            return (before, o?.contribution, o?.repId, o?.openedDay)
+            return (before, o)
         }
-        guard let rep, let day else { return }
-        var delta = after ?? FunnelCounters()
-        if let before { delta += -before }
-        guard delta != FunnelCounters() else { return }
-        for who in [rep, SalesFunnel.everyone] {
-            try buckets.update(KeyOrdered(who, SalesFunnel.dayKey(day)), txn) { b in
-                var counters = b ?? FunnelCounters()
-                counters += delta
-                b = counters
+        guard before != after, let some = after ?? before else { return }
+        let day = SalesFunnel.dayKey(some.openedDay)
+        for who in [some.repId, SalesFunnel.everyone] {
+            try buckets.update(KeyOrdered(who, day), txn) { b in
+                if b == nil { b = FunnelCounters() }
+                if let before { b!.add(before, sign: -1) }
+                if let after { b!.add(after, sign: 1) }
             }
         }
     }

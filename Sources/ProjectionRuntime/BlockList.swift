@@ -25,6 +25,7 @@ public final class BlockList: FlushableTable {
     private let maxEntries: Int
     private let maxBytes: Int
     private let cacheLimit: Int
+    private var rowWriter = RecordWriter(capacity: 256)
 
     init(database: Database, complete: Bool, lastKey: [UInt8]?, maxEntries: Int, maxBytes: Int, cacheLimit: Int) {
         self.database = database
@@ -39,7 +40,7 @@ public final class BlockList: FlushableTable {
     public func append(
         _ prefix: String, position: UInt64, _ txn: borrowing Transaction, row: (inout RecordWriter) -> Void = { _ in }
     ) throws {
-        var rowWriter = RecordWriter(capacity: 64)
+        rowWriter.removeAll()
         row(&rowWriter)
         var index = tails.index(forKey: prefix)
         if index == nil {
@@ -60,11 +61,9 @@ public final class BlockList: FlushableTable {
         }
         let i = index!
         let delta = position - (tails.values[i].count == 0 ? tails.values[i].first : tails.values[i].last)
-        var entry = RecordWriter(capacity: rowWriter.bytes.count + 4)
-        entry.varint(delta)
-        entry.varint(UInt64(rowWriter.bytes.count))
-        entry.raw(rowWriter.bytes)
-        tails.values[i].bytes.append(contentsOf: entry.bytes)
+        BlockList.appendVarint(delta, to: &tails.values[i].bytes)
+        BlockList.appendVarint(UInt64(rowWriter.bytes.count), to: &tails.values[i].bytes)
+        tails.values[i].bytes.append(contentsOf: rowWriter.bytes)
         tails.values[i].last = position
         tails.values[i].count += 1
         if !tails.values[i].dirty {
@@ -130,6 +129,16 @@ public final class BlockList: FlushableTable {
         tails.removeAll()
         dirtyTails.removeAll()
         complete = false
+    }
+
+    @inline(__always)
+    static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v &>>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: v))
     }
 
     // MARK: Reading

@@ -15,8 +15,8 @@ public struct Payload {
 
     let storage: Storage
 
-    init(type: String, schema: Int, bytes: UnsafeRawBufferPointer) {
-        if schema >= Upcasters.currentSchema(of: type) {
+    init(type: String, schema: Int, currentSchema: Int, bytes: UnsafeRawBufferPointer) {
+        if schema >= currentSchema {
             storage = .binary(JSONBinaryReader(bytes))
         } else {
             let stored = (try? PayloadCodec.decode(bytes)) ?? JSONObject()

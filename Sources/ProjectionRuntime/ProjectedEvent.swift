@@ -1,3 +1,4 @@
+import EventCoding
 import EventLog
 
 /// An event as a projector sees it: the stored record read in place, its type name interned, and
@@ -6,10 +7,13 @@ public struct ProjectedEvent {
     public let record: EventRecordView
     /// The event type (interned: no allocation per event).
     public let type: String
+    /// The newest schema of `type` (payloads stored older are upcast).
+    let currentSchema: Int
 
-    init(record: EventRecordView, type: String) {
+    init(record: EventRecordView, type: String, currentSchema: Int) {
         self.record = record
         self.type = type
+        self.currentSchema = currentSchema
     }
 
     public var position: UInt64 { record.position }
@@ -19,7 +23,9 @@ public struct ProjectedEvent {
     public var stream: String { String(decoding: record.stream, as: UTF8.self) }
 
     /// The payload in the newest schema (upcast when stored older), read field by field.
-    public var payload: Payload { Payload(type: type, schema: record.schema, bytes: record.payload) }
+    public var payload: Payload {
+        Payload(type: type, schema: record.schema, currentSchema: currentSchema, bytes: record.payload)
+    }
 
     /// The id of the first tag of `kind` (`customer` for `customer:C-1`), or nil.
     public func tag(_ kind: StaticString) -> String? {
@@ -39,6 +45,7 @@ public struct ProjectedEvent {
 /// Event type names → the projectors that read them, looked up from the record's raw type bytes.
 struct TypeDispatch {
     private var names: [String] = []
+    private var schemas: [Int] = []
     private var bytes: [[UInt8]] = []
     private var byHash: [UInt64: [Int]] = [:]
     /// Per type index: the projectors (indices) that read it.
@@ -67,6 +74,7 @@ struct TypeDispatch {
             for i in candidates where bytes[i] == b { return i }
         }
         names.append(name)
+        schemas.append(Upcasters.currentSchema(of: name))
         bytes.append(b)
         readers.append([])
         byHash[h, default: []].append(names.count - 1)
@@ -82,6 +90,7 @@ struct TypeDispatch {
     }
 
     func name(_ index: Int) -> String { names[index] }
+    func currentSchema(_ index: Int) -> Int { schemas[index] }
 
     @inline(__always)
     static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {

@@ -1,4 +1,5 @@
 import Dispatch
+import EventCoding
 import EventLog
 import LMDB
 import Synchronization
@@ -90,12 +91,13 @@ final class ProjectionRunner {
         if let t = dispatch.lookup(record.type) {
             let readers = dispatch.readers[t]
             if readers.isEmpty { return }
-            let event = ProjectedEvent(record: record, type: dispatch.name(t))
+            let event = ProjectedEvent(record: record, type: dispatch.name(t), currentSchema: dispatch.currentSchema(t))
             for p in readers where record.position > checkpoints[p].position && (group?[p] ?? true) {
                 try projectors[p].apply(event, txn)
             }
         } else if !dispatch.everyEvent.isEmpty {
-            let event = ProjectedEvent(record: record, type: String(decoding: record.type, as: UTF8.self))
+            let type = String(decoding: record.type, as: UTF8.self)
+            let event = ProjectedEvent(record: record, type: type, currentSchema: Upcasters.currentSchema(of: type))
             for p in dispatch.everyEvent where record.position > checkpoints[p].position && (group?[p] ?? true) {
                 try projectors[p].apply(event, txn)
             }

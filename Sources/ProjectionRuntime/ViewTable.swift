@@ -16,20 +16,29 @@ public protocol FlushableTable: AnyObject {
 ///
 /// In a fresh environment (a rebuild or a replay) the table is *complete*: it never reads LMDB,
 /// since everything stored is in memory, and its flush appends keys in order (MDB_APPEND).
+///
+/// The access methods are `@inlinable` so that each view module gets them specialized for its key and
+/// record types: unspecialized generic code costs several times more per event.
 public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
+    @usableFromInline
     struct Slot {
-        var value: Value?
-        var dirty: Bool
+        @usableFromInline var value: Value?
+        @usableFromInline var dirty: Bool
+
+        @inlinable init(value: Value?, dirty: Bool) {
+            self.value = value
+            self.dirty = dirty
+        }
     }
 
     public let database: Database
-    private var slots: [Key: Slot] = [:]
-    private var dirtyKeys: [Key] = []
-    private var complete: Bool
+    @usableFromInline var slots: [Key: Slot] = [:]
+    @usableFromInline var dirtyKeys: [Key] = []
+    @usableFromInline var complete: Bool
     /// The greatest key stored in the database (nil when empty): keys above it are appended.
     private var lastKey: [UInt8]?
     private let cacheLimit: Int
-    private var scratch: [UInt8] = []
+    @usableFromInline var scratch: [UInt8] = []
 
     init(database: Database, complete: Bool, lastKey: [UInt8]?, cacheLimit: Int) {
         self.database = database
@@ -39,6 +48,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     }
 
     /// The record under `key`, or nil.
+    @inlinable
     public func get(_ key: Key, _ txn: borrowing Transaction) throws -> Value? {
         if let slot = slots[key] { return slot.value }
         let value = try load(key, txn)
@@ -47,7 +57,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     }
 
     /// Changes the record under `key` in place (nil: absent; set nil to delete it).
-    @discardableResult
+    @inlinable @discardableResult
     public func update<R>(_ key: Key, _ txn: borrowing Transaction, _ body: (inout Value?) throws -> R) throws -> R {
         var index = slots.index(forKey: key)
         if index == nil {
@@ -65,6 +75,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     }
 
     /// Stores `value` under `key` without reading what was there.
+    @inlinable
     public func put(_ key: Key, _ value: Value) {
         if let i = slots.index(forKey: key) {
             slots.values[i].value = value
@@ -79,6 +90,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     }
 
     /// Deletes the record under `key`.
+    @inlinable
     public func delete(_ key: Key) {
         if let i = slots.index(forKey: key) {
             slots.values[i].value = nil
@@ -92,7 +104,8 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
         }
     }
 
-    private func load(_ key: Key, _ txn: borrowing Transaction) throws -> Value? {
+    @inlinable
+    func load(_ key: Key, _ txn: borrowing Transaction) throws -> Value? {
         if complete { return nil }
         scratch.removeAll(keepingCapacity: true)
         key.encode(into: &scratch)

@@ -83,9 +83,12 @@ struct BenchHistory {
         return out
     }
 
+    /// The latest time a command may carry (a little before now: times are never in the future).
+    var latest = Int64.max
+
     /// The next command, stamped with the next time.
     mutating func next() -> Step {
-        time += millisecondsPerCommand
+        time = min(time + millisecondsPerCommand, latest)
         var step = choose()
         step.request.at = Timestamp(milliseconds: time)
         return step

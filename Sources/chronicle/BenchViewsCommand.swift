@@ -31,16 +31,25 @@ struct BenchViewsCommand: AsyncParsableCommand {
 
     @Flag(help: "Skip the live phase.") var noLive = false
 
+    @Flag(help: "Only time the scan and the rebuild of the log as it is (no populating, no live phase).")
+    var rebuildOnly = false
+
     func run() async throws {
         try data.directory.create()
         let log = try EventLog.open(directory: data.directory.log, options: .init(mapSize: 1 << 37))
         defer { log.close() }
         var started = Date()
-        let processor = try CommandProcessor(log: log)
-        print("loaded the company state from \(log.lastPosition) events in \(format(Date().timeIntervalSince(started))) s")
-        var history = try await populate(log, processor)
+        var processor: CommandProcessor?
+        var history: BenchHistory?
+        if !rebuildOnly {
+            let p = try CommandProcessor(log: log)
+            say("loaded the company state from \(log.lastPosition) events in \(format(Date().timeIntervalSince(started))) s")
+            history = try await populate(log, p)
+            processor = p
+        }
 
         // Raw scan, the ceiling.
+        var cpu = cpuSeconds()
         started = Date()
         var scanned = 0
         try log.scanInPlace(from: 1) { _ in
@@ -48,31 +57,38 @@ struct BenchViewsCommand: AsyncParsableCommand {
             return true
         }
         let scanSeconds = Date().timeIntervalSince(started)
-        print("raw scan (records read in place): \(scanned) events in \(format(scanSeconds)) s = \(rate(scanned, scanSeconds)) events/s")
+        let scanCPU = cpuSeconds() - cpu
+        say(
+            "raw scan (records read in place): \(scanned) events in \(format(scanSeconds)) s = \(rate(scanned, scanSeconds)) events/s"
+                + " (CPU \(format(scanCPU)) s = \(rate(scanned, scanCPU)) events per CPU second)")
 
         // Rebuild every view, end to end (writes and fsync included).
         let projections = ViewService.projections
         let scratch = data.directory.path + "/bench-rebuild"
         try? FileManager.default.removeItem(atPath: scratch)
+        cpu = cpuSeconds()
         started = Date()
         let through = try ProjectionEngine.replay(log: log, projections: projections, into: scratch, parallelism: parallelism)
         let rebuildSeconds = Date().timeIntervalSince(started)
+        let rebuildCPU = cpuSeconds() - cpu
         let size = (try? FileManager.default.attributesOfItem(atPath: scratch + "/data.mdb")[.size] as? Int) ?? 0
-        print(
+        say(
             "rebuild of all views (\(parallelism) threads): \(through) events in \(format(rebuildSeconds)) s = "
-                + "\(rate(Int(through), rebuildSeconds)) events/s, views file \(size / 1_000_000) MB")
+                + "\(rate(Int(through), rebuildSeconds)) events/s, views file \(size / 1_000_000) MB "
+                + "(CPU \(format(rebuildCPU)) s; load average \(loadAverage()))")
         if each {
             for p in projections {
                 let dir = scratch + "-" + p.name
                 try? FileManager.default.removeItem(atPath: dir)
                 let t = Date()
+                let c = cpuSeconds()
                 try ProjectionEngine.replay(log: log, projections: [p], into: dir, parallelism: 1)
                 let s = Date().timeIntervalSince(t)
-                print("  \(p.name) alone: \(format(s)) s = \(rate(Int(through), s)) events/s")
+                say("  \(p.name) alone: \(format(s)) s = \(rate(Int(through), s)) events/s (CPU \(format(cpuSeconds() - c)) s)")
                 try? FileManager.default.removeItem(atPath: dir)
             }
         }
-        guard !noLive else { return }
+        guard !noLive, var history = history, let processor = processor else { return }
 
         // The live phase: the rebuilt views become <data>/views and follow a continuous writer.
         try? FileManager.default.removeItem(atPath: data.directory.views)
@@ -90,10 +106,18 @@ struct BenchViewsCommand: AsyncParsableCommand {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let lastAt = try log.withRecord(at: log.lastPosition) { $0?.at } ?? (now - 365 * 86_400_000)
         let missing = max(0, events - Int(log.lastPosition))
-        let perCommand = max(1, (now - 60_000 - lastAt) / Int64(max(1, missing * 10 / 16)))
+        let perCommand = max(1, (now - 60_000 - lastAt) / Int64(max(1, missing)))
         var history = BenchHistory(seed: log.lastPosition &+ 42, start: lastAt, millisecondsPerCommand: perCommand)
         history.counter = Int(log.lastPosition) * 2
-        if log.lastPosition == 0 { _ = try await processor.executeBatch(history.setup()) }
+        history.latest = now - 1000
+        if log.lastPosition == 0 {
+            let setup = history.setup().map { request -> CommandRequest in
+                var r = request
+                r.at = Timestamp(milliseconds: lastAt)
+                return r
+            }
+            _ = try await processor.executeBatch(setup)
+        }
         guard missing > 0 else { return history }
         let started = Date()
         var lastPrint = started
@@ -104,14 +128,17 @@ struct BenchViewsCommand: AsyncParsableCommand {
             for (step, result) in zip(steps, results) {
                 if case .success = result { step.accepted(&history) }
             }
+            if results.allSatisfy({ if case .failure = $0 { true } else { false } }) {
+                throw CLIError("every generated command was rejected: \(results.first.map { "\($0)" } ?? "")")
+            }
             if Date().timeIntervalSince(lastPrint) > 5 {
                 lastPrint = Date()
                 let done = Int(log.lastPosition - first)
-                print("populating: \(log.lastPosition) events (\(rate(done, Date().timeIntervalSince(started))) events/s)")
+                say("populating: \(log.lastPosition) events (\(rate(done, Date().timeIntervalSince(started))) events/s)")
             }
         }
         let s = Date().timeIntervalSince(started)
-        print("populated \(log.lastPosition - first) events in \(format(s)) s (\(rate(Int(log.lastPosition - first), s)) events/s)")
+        say("populated \(log.lastPosition - first) events in \(format(s)) s (\(rate(Int(log.lastPosition - first), s)) events/s)")
         return history
     }
 
@@ -190,16 +217,32 @@ struct BenchViewsCommand: AsyncParsableCommand {
         }
         lags.sort()
         let phaseSeconds = Double(phase.components.seconds) + Double(phase.components.attoseconds) / 1e18
-        print(
+        say(
             "live phase: \(written) events in \(format(phaseSeconds)) s = \(rate(written, phaseSeconds)) events/s written "
                 + "(\(commits.count) commits)")
-        print(
+        say(
             "  view lag after each commit: p50 \(ms(pct(lags, 0.5))) ms, p99 \(ms(pct(lags, 0.99))) ms, "
                 + "max \(ms(lags.last ?? .zero)) ms")
-        print(
+        say(
             "  customer360 in process: \(latencies.count) queries (\(rate(latencies.count, phaseSeconds))/s), "
                 + "p50 \(ms(pct(latencies, 0.5))) ms, p99 \(ms(pct(latencies, 0.99))) ms, max \(ms(latencies.last ?? .zero)) ms")
     }
+
+    /// User + system CPU time of this process so far.
+    private func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// The 1-minute load average (other processes competing for the cores).
+    private func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+    }
+
+    /// One line on standard output, written at once (progress shows even when piped).
+    private func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     private func pct(_ sorted: [Duration], _ p: Double) -> Duration {
         sorted.isEmpty ? .zero : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
