@@ -59,7 +59,8 @@ extension ConnectionHandler {
         let processor = server.processor
         let metrics = server.metrics
         metrics.commitBatchCommands.record(batch.count)
-        Task {
+        if loopExecutor == nil { loopExecutor = EventLoopTaskExecutor(loop) }
+        Task(executorPreference: loopExecutor) {
             let submitted = NIODeadline.now()
             let results: [Result<CommandReply, DomainError>]
             do {
@@ -68,7 +69,11 @@ extension ConnectionHandler {
                 results = Array(repeating: .failure(ConnectionHandler.domainError(error)), count: batch.count)
             }
             metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
-            loop.execute { bound.value.finishCommands(batch, results) }
+            if loop.inEventLoop {
+                bound.value.finishCommands(batch, results)
+            } else {
+                loop.execute { bound.value.finishCommands(batch, results) }
+            }
         }
     }
 
@@ -78,22 +83,41 @@ extension ConnectionHandler {
         inFlight -= batch.count
         let now = NIODeadline.now()
         var out = context?.channel.allocator.buffer(capacity: batch.count * 160) ?? ByteBuffer()
+        var outcomes = OutcomeTally()
         for (pending, result) in zip(batch, results) {
             server.metrics.commandLatency.recordNanoseconds((now - pending.received).nanoseconds)
             switch result {
             case .success(let reply):
-                server.metrics.command(type: pending.request.type, outcome: reply.duplicate ? "duplicate" : "ok")
+                outcomes.add(pending.request.type, reply.duplicate ? "duplicate" : "ok")
                 out.writeCommandReply(pending.id, reply)
             case .failure(let error):
-                server.metrics.command(type: pending.request.type, outcome: error.code.rawValue)
+                outcomes.add(pending.request.type, error.code.rawValue)
                 server.metrics.authFailure(code: error.code, op: "command")
                 out.writeErrorReply(pending.id, error)
             }
         }
+        outcomes.report(to: server.metrics)
         if let context, active {
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }
         resume()
+    }
+}
+
+/// Outcomes of one batch by command type, so metrics are touched once per kind, not per command.
+struct OutcomeTally {
+    private var counts: [(type: String, outcome: String, count: Int)] = []
+
+    mutating func add(_ type: String, _ outcome: String) {
+        if let i = counts.firstIndex(where: { $0.type == type && $0.outcome == outcome }) {
+            counts[i].count += 1
+        } else {
+            counts.append((type, outcome, 1))
+        }
+    }
+
+    func report(to metrics: ServerMetrics) {
+        for c in counts { metrics.command(type: c.type, outcome: c.outcome, count: c.count) }
     }
 }
 

@@ -58,6 +58,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var active = false
 
     var pendingCommands: [PendingCommand] = []
+    /// Runs command tasks on this connection's event loop.
+    var loopExecutor: EventLoopTaskExecutor?
     var subscriptions: [String: SubscriptionHandle] = [:]
     var nextSubscription = 0
 
