@@ -123,23 +123,46 @@ struct OutcomeTally {
 
 extension ByteBuffer {
     /// `{"id":…,"ok":true,"position":N,"events":[{position,stream,version,type}…],"duplicate":B}`.
+    ///
+    /// The hot reply: built in one contiguous scratch array and copied into the buffer once.
     mutating func writeCommandReply(_ id: RequestID, _ reply: CommandReply) {
-        writeReplyStart(id)
-        writeStaticString(",\"position\":")
-        writeDecimal(reply.position)
-        writeStaticString(",\"events\":[")
-        for (i, e) in reply.events.enumerated() {
-            writeStaticString(i == 0 ? "{\"position\":" : ",{\"position\":")
-            writeDecimal(e.position)
-            writeStaticString(",\"stream\":")
-            writeJSONString(e.stream)
-            writeStaticString(",\"version\":")
-            writeDecimal(e.version)
-            writeStaticString(",\"type\":")
-            writeJSONString(e.type)
-            writeStaticString("}")
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + reply.events.count * 96)
+        out.append(contentsOf: #"{"id":"#.utf8)
+        switch id {
+        case .string(let s): JSONWriter.appendString(s, into: &out)
+        case .number(let text): out.append(contentsOf: text.utf8)
         }
-        writeStaticString(reply.duplicate ? "],\"duplicate\":true" : "],\"duplicate\":false")
-        endReply()
+        out.append(contentsOf: #","ok":true,"position":"#.utf8)
+        Self.appendDecimal(reply.position, to: &out)
+        out.append(contentsOf: #","events":["#.utf8)
+        for (i, e) in reply.events.enumerated() {
+            out.append(contentsOf: i == 0 ? #"{"position":"#.utf8 : #",{"position":"#.utf8)
+            Self.appendDecimal(e.position, to: &out)
+            out.append(contentsOf: #","stream":"#.utf8)
+            JSONWriter.appendString(e.stream, into: &out)
+            out.append(contentsOf: #","version":"#.utf8)
+            Self.appendDecimal(e.version, to: &out)
+            out.append(contentsOf: #","type":"#.utf8)
+            JSONWriter.appendString(e.type, into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: reply.duplicate ? #"],"duplicate":true}"#.utf8 : #"],"duplicate":false}"#.utf8)
+        out.append(0x0A)
+        writeBytes(out)
+    }
+
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(ascii: "0") &+ UInt8(value))
+            return
+        }
+        let start = out.count
+        var v = value
+        while v > 0 {
+            out.append(UInt8(ascii: "0") &+ UInt8(v % 10))
+            v /= 10
+        }
+        out[start...].reverse()
     }
 }

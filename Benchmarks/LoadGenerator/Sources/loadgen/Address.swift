@@ -86,10 +86,15 @@ struct LoadError: Error, CustomStringConvertible {
 }
 
 /// The resident set of a process in MiB, from /proc (nil when it cannot be read).
-func residentMiB(pid: Int32) -> Double? {
+func residentMiB(pid: Int32) -> Double? { procStatus(pid: pid, "VmRSS") }
+
+/// The anonymous part of the resident set (heap and stacks, not the log's mapped file pages).
+func anonymousMiB(pid: Int32) -> Double? { procStatus(pid: pid, "RssAnon") }
+
+private func procStatus(pid: Int32, _ field: String) -> Double? {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+        let kb = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Double($0) }.first ?? 0
         return kb / 1024
     }
     return nil

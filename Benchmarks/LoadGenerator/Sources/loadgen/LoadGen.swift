@@ -42,7 +42,7 @@ struct Common: ParsableArguments {
 
     func rss() -> String {
         guard let pid = serverPid, let mib = residentMiB(pid: pid) else { return "" }
-        return String(format: " server RSS %.1f MiB", mib)
+        return String(format: " server RSS %.1f MiB (anonymous %.1f MiB)", mib, anonymousMiB(pid: pid) ?? 0)
     }
 }
 
@@ -102,10 +102,14 @@ struct RunLoad: AsyncParsableCommand {
         let started = NIODeadline.now()
         var last = 0
         var peak = 0.0
+        var peakAnonymous = 0.0
         while NIODeadline.now() - started < .nanoseconds(Int64(duration * 1e9)) {
             try await Task.sleep(for: .seconds(1))
             let done = control.completed.load(ordering: .relaxed)
-            if let pid = common.serverPid, let mib = residentMiB(pid: pid) { peak = max(peak, mib) }
+            if let pid = common.serverPid, let mib = residentMiB(pid: pid) {
+                peak = max(peak, mib)
+                peakAnonymous = max(peakAnonymous, anonymousMiB(pid: pid) ?? 0)
+            }
             print("  \(done - last) replies/s\(common.rss())")
             last = done
         }
@@ -117,7 +121,9 @@ struct RunLoad: AsyncParsableCommand {
         }
         for c in channels + stalled { try? await c.close() }
         Report(results: control.results.withLock { $0 }, seconds: elapsed).print()
-        if common.serverPid != nil { print(String(format: "server peak RSS during the run: %.1f MiB", peak)) }
+        if common.serverPid != nil {
+            print(String(format: "server peak RSS during the run: %.1f MiB (anonymous %.1f MiB)", peak, peakAnonymous))
+        }
         if control.helloFailures.load(ordering: .relaxed) > 0 { throw LoadError("hello failed on some connections") }
     }
 }
