@@ -27,6 +27,9 @@ public struct ServerLimits: Sendable, Hashable {
     /// (and below `writeBufferLowWater` resumes).
     public var writeBufferHighWater: Int = 1 << 20
     public var writeBufferLowWater: Int = 256 << 10
+    /// `read` requests of one connection that run at once (more wait, and none starts while the
+    /// client is not reading its replies): a page can be megabytes.
+    public var maxConcurrentReadsPerConnection: Int = 2
     /// `read`: events per page when `limit` is absent, and the most a page returns.
     public var readDefaultLimit: Int = 1_000
     public var readMaxLimit: Int = 10_000

@@ -43,6 +43,16 @@ import Testing
             #expect(try c.call("read", ["fromVersion": 1]).code == "bad_request")
             #expect(try c.call("read", ["fromPosition": 0, "limit": 0]).code == "bad_request")
             #expect(try c.call("read", ["fromPosition": "x"]).code == "bad_request")
+            // Many pipelined reads: they run a few at a time, and every one is answered.
+            try c.sendRaw(Array((0..<40).map { "{\"id\":\($0),\"op\":\"read\",\"fromPosition\":\($0 % 11)}" }
+                .joined(separator: "\n").utf8) + [0x0A])
+            var answered = Set<String>()
+            for _ in 0..<40 {
+                let r = try c.readObject()
+                #expect(r.ok)
+                answered.insert(r["id"]?.numberText ?? "")
+            }
+            #expect(answered.count == 40)
         }
     }
 

@@ -1,4 +1,6 @@
+import CommandProcessing
 import Domain
+import EventLog
 import JSON
 import NIOCore
 import Testing
@@ -44,11 +46,31 @@ import Testing
         for line in lines.dropLast() { _ = try JSONValue.parse(String(line)) }
     }
 
+    @Test func aCommandReplyListsItsEvents() throws {
+        var b = ByteBuffer()
+        let reply = CommandReply(
+            position: 12,
+            events: [
+                AppendedEvent(position: 11, stream: "lead-L-1", version: 1, type: "LeadConverted"),
+                AppendedEvent(position: 12, stream: "customer-C-\"1", version: 10, type: "CustomerRegistered"),
+            ], duplicate: false, at: Timestamp(milliseconds: 0))
+        b.writeCommandReply(.string("c-1"), reply)
+        b.writeCommandReply(.number("7"), CommandReply(position: 0, events: [], duplicate: true, at: Timestamp(milliseconds: 0)))
+        #expect(String(buffer: b) == #"""
+            {"id":"c-1","ok":true,"position":12,"events":[{"position":11,"stream":"lead-L-1","version":1,"type":"LeadConverted"},{"position":12,"stream":"customer-C-\"1","version":10,"type":"CustomerRegistered"}],"duplicate":false}
+            {"id":7,"ok":true,"position":0,"events":[],"duplicate":true}
+
+            """#)
+    }
+
     @Test func decimalsAreWrittenExactly() {
         for v: UInt64 in [0, 7, 10, 99, 100, 123_456_789, UInt64.max] {
             var b = ByteBuffer()
             b.writeDecimal(v)
             #expect(String(buffer: b) == String(v))
+            var a: [UInt8] = []
+            ByteBuffer.appendDecimal(v, to: &a)
+            #expect(String(decoding: a, as: UTF8.self) == String(v))
         }
     }
 }

@@ -59,7 +59,8 @@ extension ConnectionHandler {
         let processor = server.processor
         let metrics = server.metrics
         metrics.commitBatchCommands.record(batch.count)
-        Task {
+        if loopExecutor == nil { loopExecutor = EventLoopTaskExecutor(loop) }
+        Task(executorPreference: loopExecutor) {
             let submitted = NIODeadline.now()
             let results: [Result<CommandReply, DomainError>]
             do {
@@ -68,7 +69,11 @@ extension ConnectionHandler {
                 results = Array(repeating: .failure(ConnectionHandler.domainError(error)), count: batch.count)
             }
             metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
-            loop.execute { bound.value.finishCommands(batch, results) }
+            if loop.inEventLoop {
+                bound.value.finishCommands(batch, results)
+            } else {
+                loop.execute { bound.value.finishCommands(batch, results) }
+            }
         }
     }
 
@@ -78,18 +83,20 @@ extension ConnectionHandler {
         inFlight -= batch.count
         let now = NIODeadline.now()
         var out = context?.channel.allocator.buffer(capacity: batch.count * 160) ?? ByteBuffer()
+        var outcomes = OutcomeTally()
         for (pending, result) in zip(batch, results) {
             server.metrics.commandLatency.recordNanoseconds((now - pending.received).nanoseconds)
             switch result {
             case .success(let reply):
-                server.metrics.command(type: pending.request.type, outcome: reply.duplicate ? "duplicate" : "ok")
+                outcomes.add(pending.request.type, reply.duplicate ? "duplicate" : "ok")
                 out.writeCommandReply(pending.id, reply)
             case .failure(let error):
-                server.metrics.command(type: pending.request.type, outcome: error.code.rawValue)
+                outcomes.add(pending.request.type, error.code.rawValue)
                 server.metrics.authFailure(code: error.code, op: "command")
                 out.writeErrorReply(pending.id, error)
             }
         }
+        outcomes.report(to: server.metrics)
         if let context, active {
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }
@@ -97,25 +104,65 @@ extension ConnectionHandler {
     }
 }
 
+/// Outcomes of one batch by command type, so metrics are touched once per kind, not per command.
+struct OutcomeTally {
+    private var counts: [(type: String, outcome: String, count: Int)] = []
+
+    mutating func add(_ type: String, _ outcome: String) {
+        if let i = counts.firstIndex(where: { $0.type == type && $0.outcome == outcome }) {
+            counts[i].count += 1
+        } else {
+            counts.append((type, outcome, 1))
+        }
+    }
+
+    func report(to metrics: ServerMetrics) {
+        for c in counts { metrics.command(type: c.type, outcome: c.outcome, count: c.count) }
+    }
+}
+
 extension ByteBuffer {
     /// `{"id":…,"ok":true,"position":N,"events":[{position,stream,version,type}…],"duplicate":B}`.
+    ///
+    /// The hot reply: built in one contiguous scratch array and copied into the buffer once.
     mutating func writeCommandReply(_ id: RequestID, _ reply: CommandReply) {
-        writeReplyStart(id)
-        writeStaticString(",\"position\":")
-        writeDecimal(reply.position)
-        writeStaticString(",\"events\":[")
-        for (i, e) in reply.events.enumerated() {
-            writeStaticString(i == 0 ? "{\"position\":" : ",{\"position\":")
-            writeDecimal(e.position)
-            writeStaticString(",\"stream\":")
-            writeJSONString(e.stream)
-            writeStaticString(",\"version\":")
-            writeDecimal(e.version)
-            writeStaticString(",\"type\":")
-            writeJSONString(e.type)
-            writeStaticString("}")
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + reply.events.count * 96)
+        out.append(contentsOf: #"{"id":"#.utf8)
+        switch id {
+        case .string(let s): JSONWriter.appendString(s, into: &out)
+        case .number(let text): out.append(contentsOf: text.utf8)
         }
-        writeStaticString(reply.duplicate ? "],\"duplicate\":true" : "],\"duplicate\":false")
-        endReply()
+        out.append(contentsOf: #","ok":true,"position":"#.utf8)
+        Self.appendDecimal(reply.position, to: &out)
+        out.append(contentsOf: #","events":["#.utf8)
+        for (i, e) in reply.events.enumerated() {
+            out.append(contentsOf: i == 0 ? #"{"position":"#.utf8 : #",{"position":"#.utf8)
+            Self.appendDecimal(e.position, to: &out)
+            out.append(contentsOf: #","stream":"#.utf8)
+            JSONWriter.appendString(e.stream, into: &out)
+            out.append(contentsOf: #","version":"#.utf8)
+            Self.appendDecimal(e.version, to: &out)
+            out.append(contentsOf: #","type":"#.utf8)
+            JSONWriter.appendString(e.type, into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: reply.duplicate ? #"],"duplicate":true}"#.utf8 : #"],"duplicate":false}"#.utf8)
+        out.append(0x0A)
+        writeBytes(out)
+    }
+
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(ascii: "0") &+ UInt8(value))
+            return
+        }
+        let start = out.count
+        var v = value
+        while v > 0 {
+            out.append(UInt8(ascii: "0") &+ UInt8(v % 10))
+            v /= 10
+        }
+        out[start...].reverse()
     }
 }

@@ -68,7 +68,7 @@ extension ConnectionHandler {
             throw DomainError.forbidden("\(actor.id) may not read the log (admin, auditor, analyst, integration)")
         }
         let log = server.log
-        respondAsync(request) { out in
+        respondAsync(request, heavy: true) { out in
             let page: ReadPage
             do {
                 if let stream {

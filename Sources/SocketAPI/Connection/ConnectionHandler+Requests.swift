@@ -123,12 +123,36 @@ extension ConnectionHandler {
 
     /// Runs `body` off the event loop and writes its reply when done. `body` appends the reply's
     /// members after `"ok":true`; a thrown ``DomainError`` becomes the error reply (anything else
-    /// is `internal`).
+    /// is `internal`). `heavy` replies (log reads, up to megabytes) wait their turn: see
+    /// ``startQueuedReads()``.
     func respondAsync(
-        _ request: Request, _ body: @escaping @Sendable (inout ByteBuffer) async throws -> Void
+        _ request: Request, heavy: Bool = false, _ body: @escaping @Sendable (inout ByteBuffer) async throws -> Void
+    ) {
+        inFlight += 1
+        if heavy {
+            queuedReads.append((request, body))
+            startQueuedReads()
+        } else {
+            start(request, heavy: false, body)
+        }
+    }
+
+    /// Starts queued reads while fewer than `maxConcurrentReadsPerConnection` run and the client
+    /// keeps up with its replies, so a client that pipelines large reads without reading them
+    /// holds a few pages in memory, not one per request.
+    func startQueuedReads() {
+        guard let context else { return }
+        while activeReads < limits.maxConcurrentReadsPerConnection, context.channel.isWritable, !queuedReads.isEmpty {
+            let (request, body) = queuedReads.removeFirst()
+            activeReads += 1
+            start(request, heavy: true, body)
+        }
+    }
+
+    private func start(
+        _ request: Request, heavy: Bool, _ body: @escaping @Sendable (inout ByteBuffer) async throws -> Void
     ) {
         guard let context else { return }
-        inFlight += 1
         let allocator = context.channel.allocator
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -148,7 +172,12 @@ extension ConnectionHandler {
                 out.writeErrorReply(id, e)
             }
             let reply = out
-            loop.execute { bound.value.finishAsync(reply) }
+            loop.execute {
+                let handler = bound.value
+                if heavy { handler.activeReads -= 1 }
+                handler.finishAsync(reply)
+                if heavy { handler.startQueuedReads() }
+            }
         }
     }
 

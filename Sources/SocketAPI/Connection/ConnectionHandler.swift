@@ -58,7 +58,12 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var active = false
 
     var pendingCommands: [PendingCommand] = []
+    /// Runs command tasks on this connection's event loop.
+    var loopExecutor: EventLoopTaskExecutor?
     var subscriptions: [String: SubscriptionHandle] = [:]
+    /// Log reads waiting for their turn, and how many run.
+    var queuedReads: [(Request, @Sendable (inout ByteBuffer) async throws -> Void)] = []
+    var activeReads = 0
     var nextSubscription = 0
 
     init(server: ServerState, transport: Transport) {
@@ -104,6 +109,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         helloTimer = nil
         for (_, s) in subscriptions { s.stop(reason: nil) }
         subscriptions = [:]
+        queuedReads = []
         input = nil
     }
 
@@ -242,7 +248,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { resume() }
+        if context.channel.isWritable {
+            startQueuedReads()
+            resume()
+        }
         context.fireChannelWritabilityChanged()
     }
 

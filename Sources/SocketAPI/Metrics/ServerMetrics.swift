@@ -25,6 +25,14 @@ final class ServerMetrics: Sendable {
     let queryLatency = Timer(label: "chronicle_query_seconds")
 
     private let handles = Mutex<[String: Counter]>([:])
+    private let commandCounters = Mutex<[CommandKey: Counter]>([:])
+    private let requestCounters: [String: Counter]
+    private let unknownRequests = Counter(label: "chronicle_requests_total", dimensions: [("op", "unknown")])
+
+    private struct CommandKey: Hashable {
+        var type: String
+        var outcome: String
+    }
     private let viewLag = Mutex<[String: Gauge]>([:])
     private let knownCommandTypes = Set(CompanyState.commandTypes.map(\.rawValue))
     static let knownViews: Set<String> = [
@@ -32,7 +40,11 @@ final class ServerMetrics: Sendable {
     ]
     static let knownOps: Set<String> = ["hello", "ping", "command", "query", "read", "subscribe", "unsubscribe"]
 
-    init() {}
+    init() {
+        var requests: [String: Counter] = [:]
+        for op in Self.knownOps { requests[op] = Counter(label: "chronicle_requests_total", dimensions: [("op", op)]) }
+        requestCounters = requests
+    }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
         let key = label + dimensions.map { "|" + $0.0 + "=" + $0.1 }.joined()
@@ -45,13 +57,19 @@ final class ServerMetrics: Sendable {
     }
 
     func request(op: String) {
-        counter("chronicle_requests_total", [("op", Self.knownOps.contains(op) ? op : "unknown")]).increment()
+        (requestCounters[op] ?? unknownRequests).increment()
     }
 
     /// Outcome is `ok`, `duplicate`, or the error code.
     func command(type: String, outcome: String, count: Int = 1) {
-        let t = knownCommandTypes.contains(type) ? type : "unknown"
-        counter("chronicle_commands_total", [("type", t), ("outcome", outcome)]).increment(by: count)
+        let key = CommandKey(type: knownCommandTypes.contains(type) ? type : "unknown", outcome: outcome)
+        let counter = commandCounters.withLock { c in
+            if let existing = c[key] { return existing }
+            let made = Counter(label: "chronicle_commands_total", dimensions: [("type", key.type), ("outcome", key.outcome)])
+            c[key] = made
+            return made
+        }
+        counter.increment(by: count)
     }
 
     func query(view: String, outcome: String) {

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+@main
+struct LoadGen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loadgen",
+        abstract: "Load generator for Chronicle's socket API.",
+        subcommands: [RunLoad.self, IdleConnections.self], defaultSubcommand: RunLoad.self)
+}
+
+struct Common: ParsableArguments {
+    @Option(help: "The server: HOST:PORT or a Unix socket path.")
+    var connect = "127.0.0.1:7420"
+
+    @Option(help: "An admin token (or CHRONICLE_TOKEN).")
+    var token: String?
+
+    @Option(help: "Event loop threads of the generator.")
+    var threads = 1
+
+    @Option(help: "Print the server's resident memory (from /proc) for this process id.")
+    var serverPid: Int32?
+
+    var address: Address {
+        get throws {
+            guard let a = Address(connect) else { throw ValidationError("--connect must be HOST:PORT or a path") }
+            return a
+        }
+    }
+
+    var resolvedToken: String {
+        get throws {
+            guard let t = token ?? ProcessInfo.processInfo.environment["CHRONICLE_TOKEN"] else {
+                throw ValidationError("--token (or CHRONICLE_TOKEN) is required")
+            }
+            return t
+        }
+    }
+
+    func rss() -> String {
+        guard let pid = serverPid, let mib = residentMiB(pid: pid) else { return "" }
+        return String(format: " server RSS %.1f MiB (anonymous %.1f MiB)", mib, anonymousMiB(pid: pid) ?? 0)
+    }
+}
+
+/// `loadgen run`: N connections × depth D of the demo-shaped command mix, plus queries.
+struct RunLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Pipelined commands (and queries); reports throughput and latency.")
+
+    @OptionGroup var common: Common
+
+    @Option(help: "Command connections.") var connections = 64
+    @Option(help: "Requests in flight per connection (independent flows).") var depth = 32
+    @Option(help: "Seconds measured.") var duration = 20.0
+    @Option(help: "Seconds before measuring starts.") var warmup = 3.0
+    @Option(help: "Connections sending customer360 queries.") var queryConnections = 0
+    @Option(help: "Queries in flight per query connection.") var queryDepth = 1
+    @Option(help: "Connections that subscribe from the start and then read nothing.") var stalledSubscribers = 0
+    @Option(help: "Id prefix (default: unique per run).") var prefix: String?
+    @Flag(help: "Send commands without commandId.") var noCommandIds = false
+
+    func run() async throws {
+        raiseOpenFileLimit()
+        let address = try common.address
+        let token = try common.resolvedToken
+        let workload = Workload(
+            prefix: prefix ?? "lg\(UInt32(Date().timeIntervalSince1970) % 100_000_000)",
+            reps: max(1, (connections * depth + 15) / 16), commandIds: !noCommandIds)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: common.threads)
+
+
+        let setup = try await runPipelined(address, token: token, bodies: workload.setup(), group: group)
+        let failed = setup.filter { !$0.ok }
+        print("setup: \(setup.count - failed.count) ok, \(failed.count) failed\(failed.first.map { " (first: \($0.code))" } ?? "")")
+
+        let control = RunControl()
+        var channels: [any Channel] = []
+        var stalled: [any Channel] = []
+        func open(_ kind: WorkerHandler.Kind, depth: Int) async throws {
+            let bootstrap = ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(WorkerHandler(
+                            kind: kind, depth: depth, token: token, workload: workload, control: control))
+                    }
+                }
+            let channel = try await address.connect(bootstrap).get()
+            if kind == .stalledSubscriber { stalled.append(channel) } else { channels.append(channel) }
+        }
+        for s in 0..<stalledSubscribers { _ = s; try await open(.stalledSubscriber, depth: 1) }
+        for c in 0..<connections { try await open(.commands(connection: c), depth: depth) }
+        for q in 0..<queryConnections { try await open(.queries(connection: q), depth: queryDepth) }
+        print("\(channels.count + stalled.count) connections to \(address)\(common.rss())")
+
+        try await Task.sleep(for: .seconds(warmup))
+        control.measuring.store(true, ordering: .relaxed)
+        let started = NIODeadline.now()
+        var last = 0
+        var peak = 0.0
+        var peakAnonymous = 0.0
+        while NIODeadline.now() - started < .nanoseconds(Int64(duration * 1e9)) {
+            try await Task.sleep(for: .seconds(1))
+            let done = control.completed.load(ordering: .relaxed)
+            if let pid = common.serverPid, let mib = residentMiB(pid: pid) {
+                peak = max(peak, mib)
+                peakAnonymous = max(peakAnonymous, anonymousMiB(pid: pid) ?? 0)
+            }
+            print("  \(done - last) replies/s\(common.rss())")
+            last = done
+        }
+        control.measuring.store(false, ordering: .relaxed)
+        let elapsed = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+        control.running.store(false, ordering: .relaxed)
+        for c in channels {
+            _ = try? await c.closeFuture.timeout(after: .seconds(10), on: c.eventLoop).get()
+        }
+        for c in channels + stalled { try? await c.close() }
+        Report(results: control.results.withLock { $0 }, seconds: elapsed).print()
+        if common.serverPid != nil {
+            print(String(format: "server peak RSS during the run: %.1f MiB (anonymous %.1f MiB)", peak, peakAnonymous))
+        }
+        if control.helloFailures.load(ordering: .relaxed) > 0 { throw LoadError("hello failed on some connections") }
+    }
+}
+
+extension EventLoopFuture where Value == Void {
+    /// Succeeds when this does or when `after` has passed, whichever is first.
+    func timeout(after: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        let p = loop.makePromise(of: Void.self)
+        let t = loop.scheduleTask(in: after) { p.succeed(()) }
+        whenComplete { _ in
+            t.cancel()
+            p.succeed(())
+        }
+        return p.futureResult
+    }
+}
