@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "SocketAPI",
             dependencies: [
-                "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain",
+                "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain", "PersonalData",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -100,9 +100,9 @@ let package = Package(
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "CLITests", dependencies: ["JSON", "chronicle"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "DemoCompany"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
-        .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON", "DemoCompany"]),
         .testTarget(
             name: "CommandProcessingTests",
             dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData"]
@@ -116,7 +116,7 @@ let package = Package(
             name: "ProjectionsTests",
             dependencies: [
                 "Views", "ProjectionRuntime", "CommandProcessing", "EventCoding",
-                "EventLog", "LMDB", "Domain", "JSON", "PersonalData",
+                "EventLog", "LMDB", "Domain", "JSON", "PersonalData", "DemoCompany",
             ]),
         .testTarget(
             name: "SocketAPITests",

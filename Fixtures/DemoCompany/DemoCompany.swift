@@ -62,7 +62,7 @@ public enum DemoCompany {
     }
 
     private static func token(seed: UInt64, for employeeId: String) -> String {
-        var mix = SplitMix64(state: SplitMix64.mix(seed, "token:" + employeeId))
+        var mix = SplitMix64(seed: SplitMix64.mix(seed, "token:" + employeeId))
         let bits = mix.next()
         var hex = String(bits, radix: 16)
         while hex.count < 16 { hex = "0" + hex }

@@ -9,7 +9,7 @@ struct DemoRandom: RandomNumberGenerator {
     private var s3: UInt64
 
     init(seed: UInt64) {
-        var sm = SplitMix64(state: seed)
+        var sm = SplitMix64(seed: seed)
         s0 = sm.next()
         s1 = sm.next()
         s2 = sm.next()
@@ -69,11 +69,14 @@ struct DemoRandom: RandomNumberGenerator {
     }
 }
 
-/// SplitMix64: seeds xoshiro, and derives stable sub-seeds (tokens, names) from one seed.
-struct SplitMix64 {
+/// SplitMix64: seeds xoshiro, and derives stable sub-seeds (tokens, names) from one seed. Also the
+/// seeded generator of the randomised tests and benchmarks, so a failing seed replays exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
 
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -88,7 +91,7 @@ struct SplitMix64 {
             h ^= UInt64(b)
             h &*= 0x0000_0100_0000_01B3
         }
-        var sm = SplitMix64(state: seed ^ h)
+        var sm = SplitMix64(seed: seed ^ h)
         return sm.next()
     }
 }

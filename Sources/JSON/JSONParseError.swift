@@ -45,21 +45,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
-    // One reference, not three fields: with typed throws every call site in the recursive parser and decoder
-    // reserves stack for the error value, and a 40-byte error made their frames several times bigger.
-    private final class Storage: Sendable {
-        let kind: Kind
-        let offset: Int
-        let message: String
-
-        init(kind: Kind, offset: Int, message: String) {
-            self.kind = kind
-            self.offset = offset
-            self.message = message
-        }
-    }
-
-    private let storage: Storage
+    private let storage: ErrorFields<Kind>
 
     /// What went wrong.
     public var kind: Kind { storage.kind }
@@ -69,17 +55,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     public var message: String { storage.message }
 
     public init(kind: Kind, offset: Int, message: String) {
-        storage = Storage(kind: kind, offset: offset, message: message)
-    }
-
-    public static func == (a: JSONParseError, b: JSONParseError) -> Bool {
-        a.kind == b.kind && a.offset == b.offset && a.message == b.message
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(kind)
-        hasher.combine(offset)
-        hasher.combine(message)
+        storage = ErrorFields(kind: kind, offset: offset, message: message)
     }
 
     public var description: String { "invalid JSON (\(kind)) at byte \(offset): \(message)" }

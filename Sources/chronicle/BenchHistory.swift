@@ -1,4 +1,5 @@
 import CommandProcessing
+import DemoCompany
 import Domain
 import JSON
 
@@ -14,7 +15,7 @@ struct BenchHistory {
         var accepted: (inout BenchHistory) -> Void
     }
 
-    var rng: SplitMix
+    var rng: SplitMix64
     var counter = 0
     var time: Int64
     let millisecondsPerCommand: Int64
@@ -35,7 +36,7 @@ struct BenchHistory {
     var pending = Bag<String, [String]>()
 
     init(seed: UInt64, start: Int64, millisecondsPerCommand: Int64) {
-        rng = SplitMix(state: seed)
+        rng = SplitMix64(seed: seed)
         time = start
         self.millisecondsPerCommand = millisecondsPerCommand
     }
@@ -294,21 +295,9 @@ struct Bag<Key: Hashable, Value> {
         }
     }
 
-    func random(_ rng: inout SplitMix) -> (key: Key, value: Value) {
+    func random(_ rng: inout SplitMix64) -> (key: Key, value: Value) {
         let key = keys[Int(rng.next() % UInt64(keys.count))]
         return (key, values[key]!.value)
     }
 }
 
-/// SplitMix64: a small, fast, seeded generator.
-struct SplitMix {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,21 +1,7 @@
+import DemoCompany
 import Domain
 import JSON
 import Testing
-
-/// SplitMix64: a tiny seeded generator, so a failing random run can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct ERPInvariantTests {
     static let skus = ["P-1", "P-2"]
@@ -23,7 +9,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     /// One random ERP command, often one that will be rejected. `orders` are the ids placed so far
     /// (plus one that never was), so ships, cancels and returns mostly hit real orders.
-    static func randomCommand(_ n: Int, orders: [String], _ rng: inout SeededGenerator) -> (String, JSONObject) {
+    static func randomCommand(_ n: Int, orders: [String], _ rng: inout SplitMix64) -> (String, JSONObject) {
         func pick<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &rng)] }
         func quantity(_ upTo: Int) -> JSONValue { .number(JSONNumber(Int.random(in: 1...upTo, using: &rng))) }
         let order: JSONValue = .string(pick(orders + ["SO-404"]))
@@ -79,7 +65,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     @Test(arguments: [1, 7, 42, 2026] as [UInt64])
     func invariantsHoldAfterEveryAcceptedCommandOfARandomHistory(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var s = ERPFixture.company()
         let w = s.actor("W-1")
         var accepted: [String: Int] = [:]

@@ -143,6 +143,19 @@ import Testing
         #expect(s.chain("X-2") == ["manager", "finance"])
     }
 
+    @Test func theCEOStepMergesIntoAManagerStepTheCEOHolds() throws {
+        var s = Scenario.company()
+        s.employee("D-1", roles: ["sales"], manager: "C-1")
+        let events = s.submit("X-1", by: "D-1", amount: "90000")
+        #expect(events.first?.data["threshold"] == "5000.00")
+        #expect(s.chain("X-1") == ["manager", "finance"])
+        #expect(s.state.oa.expenses["X-1"]?.currentStep?.approver == .person("C-1"))
+        _ = try s.then(s.actor("C-1"), "ApproveExpense", ["expenseId": "X-1"])
+        let finance = try s.then(s.actor("F-2"), "ApproveExpense", ["expenseId": "X-1"])
+        #expect(finance.map(\.type) == ["ExpenseStepApproved", "ExpenseApproved"])
+        #expect(s.state.oa.expenses["X-1"]?.status == .approved)
+    }
+
     @Test func aStepNobodyMayDecideRejectsTheSubmission() throws {
         var s = Scenario()
         s.employee("F-1", roles: ["finance"])

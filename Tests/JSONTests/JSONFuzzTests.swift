@@ -1,3 +1,4 @@
+import DemoCompany
 import JSON
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 
     @Test(arguments: [11, 12, 13, 14] as [UInt64])
     func mutatedBinaryPayloadsDecodeCanonicallyOrThrow(seed: UInt64) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var accepted = 0
         var notCanonical = 0
         for _ in 0..<150 {
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func randomBytesDecodeCanonicallyOrThrow() {
-        var rng = SeededGenerator(seed: 21)
+        var rng = SplitMix64(seed: 21)
         var notCanonical = 0
         for _ in 0..<60_000 {
             let count = Int.random(in: 0...24, using: &rng)
@@ -41,7 +42,7 @@ import Testing
     }
 
     @Test func theReaderAnswersOrThrowsOnMutatedPayloads() {
-        var rng = SeededGenerator(seed: 41)
+        var rng = SplitMix64(seed: 41)
         var wrong = 0
         for _ in 0..<100 {
             var object = JSONObject()
@@ -62,7 +63,7 @@ import Testing
 
     @Test(arguments: [31, 32] as [UInt64])
     func mutatedJSONTextParsesToAValueThatRoundTripsOrThrows(seed: UInt64) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var changed = 0
         for _ in 0..<150 {
             let original = RandomJSON.value(using: &rng).jsonBytes
@@ -77,7 +78,7 @@ import Testing
     }
 
     /// One to three random edits: overwrite, flip a bit, insert, delete, cut, or duplicate a run.
-    static func mutate(_ bytes: [UInt8], using rng: inout SeededGenerator) -> [UInt8] {
+    static func mutate(_ bytes: [UInt8], using rng: inout SplitMix64) -> [UInt8] {
         var out = bytes
         let interesting: [UInt8] = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x7F, 0x80, 0xFF, 0x22, 0x5C]
         for _ in 0..<Int.random(in: 1...3, using: &rng) {

@@ -1,24 +1,10 @@
+import DemoCompany
 import JSON
-
-/// SplitMix64: a tiny seeded generator, so every random test can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random JSON values that reach the corners: escapes, control characters, U+2028, astral scalars,
 /// every shape of number, empty and nested containers.
 enum RandomJSON {
-    static func value(depth: Int = 0, using rng: inout SeededGenerator) -> JSONValue {
+    static func value(depth: Int = 0, using rng: inout SplitMix64) -> JSONValue {
         let leafOnly = depth >= 5
         switch Int.random(in: 0..<(leafOnly ? 5 : 7), using: &rng) {
         case 0: return .null
@@ -42,7 +28,7 @@ enum RandomJSON {
         "123456789012345678901234567890", "0e0", "1.5e-10",
     ]
 
-    static func number(using rng: inout SeededGenerator) -> JSONNumber {
+    static func number(using rng: inout SplitMix64) -> JSONNumber {
         switch Int.random(in: 0..<8, using: &rng) {
         case 0: return JSONNumber(Int.random(in: -100...100, using: &rng))
         case 1: return JSONNumber(Int64.random(in: .min ... .max, using: &rng))
@@ -60,12 +46,12 @@ enum RandomJSON {
         }
     }
 
-    static func integerDigits(using rng: inout SeededGenerator) -> String {
+    static func integerDigits(using rng: inout SplitMix64) -> String {
         if Int.random(in: 0..<6, using: &rng) == 0 { return "0" }
         return String(Int.random(in: 1...9, using: &rng)) + digits(using: &rng).dropFirst()
     }
 
-    static func digits(using rng: inout SeededGenerator) -> String {
+    static func digits(using rng: inout SplitMix64) -> String {
         String(
             (0..<Int.random(in: 1...12, using: &rng)).map { _ in
                 Character(Unicode.Scalar(UInt8.random(in: 0x30...0x39, using: &rng)))
@@ -77,7 +63,7 @@ enum RandomJSON {
         "\u{2029}", "\u{2026}", "\u{20AC}", "é", "\u{301}", "\u{FFFD}", "\u{FEFF}", "\u{10FFFF}", "😀", "中",
     ]
 
-    static func string(using rng: inout SeededGenerator) -> String {
+    static func string(using rng: inout SplitMix64) -> String {
         let count = Int.random(in: 0...(Int.random(in: 0..<8, using: &rng) == 0 ? 80 : 12), using: &rng)
         var scalars = String.UnicodeScalarView()
         for _ in 0..<count {
@@ -91,7 +77,7 @@ enum RandomJSON {
         return String(scalars)
     }
 
-    static func randomScalar(using rng: inout SeededGenerator) -> Unicode.Scalar {
+    static func randomScalar(using rng: inout SplitMix64) -> Unicode.Scalar {
         while true {
             if let s = Unicode.Scalar(UInt32.random(in: 0x80...0x10FFFF, using: &rng)) { return s }
         }

@@ -1,4 +1,5 @@
 import CommandProcessing
+import DemoCompany
 import Domain
 import EventLog
 import Foundation
@@ -95,7 +96,7 @@ import Views
         let log = try EventLog.open(directory: dir.path + "/log", options: .init(readOnly: true))
         defer { log.close() }
         let queries = QuerySet(state, start: 0, end: log.lastPosition > 0 ? Int64(Date().timeIntervalSince1970 * 1000) : 0)
-        var rng = SeededRandom(seed: 99)
+        var rng = SplitMix64(seed: 99)
         for round in 0..<5 {
             let (p, out) = try Self.spawn(["--data", dir.path, "--batch", "3"])
             let seen = Self.waitForLines(out, Int.random(in: 3...120, using: &rng))

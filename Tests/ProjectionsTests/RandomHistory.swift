@@ -1,26 +1,12 @@
 import CommandProcessing
+import DemoCompany
 import Domain
 import JSON
-
-/// A seeded generator (SplitMix64), so a failing seed replays exactly.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random but mostly valid commands for a small company, chosen against the processor's current
 /// state so that most are accepted (rejections are fine: they write nothing).
 struct RandomHistory {
-    var rng: SeededRandom
+    var rng: SplitMix64
     var counter = 0
 
     static let managers = ["M-1", "M-2"]
@@ -31,7 +17,7 @@ struct RandomHistory {
     static let skus = ["P-1", "P-2", "P-3"]
     static let warehouses = ["WH-1", "WH-2"]
 
-    init(seed: UInt64) { rng = SeededRandom(seed: seed) }
+    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
     /// The company's employees, products and warehouses.
     static func setup() -> [(String, String, JSONObject)] {

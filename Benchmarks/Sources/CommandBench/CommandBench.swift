@@ -9,23 +9,29 @@ import JSON
 /// order, submit an expense), every command awaited until its commit is on disk.
 ///
 ///   swift run -c release CommandBench --submitters 64 --seconds 20 --dir /path/on/disk
+///
+/// `--dir BASE`: the log is written to a fresh directory under BASE (default: the temporary
+/// directory), which is deleted afterwards; BASE itself is never removed.
 @main
 struct CommandBench {
     static func main() async throws {
         var submitters = 64
         var seconds = 20.0
-        var dir = NSTemporaryDirectory() + "chronicle-commandbench-" + UUID().uuidString
+        var base = NSTemporaryDirectory()
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
             case "--submitters": submitters = Int(args.next() ?? "") ?? submitters
             case "--seconds": seconds = Double(args.next() ?? "") ?? seconds
-            case "--dir": dir = args.next() ?? dir
+            case "--dir": base = args.next() ?? base
             default:
-                print("usage: CommandBench [--submitters N] [--seconds S] [--dir DIR]")
+                print("usage: CommandBench [--submitters N] [--seconds S] [--dir BASE]")
                 return
             }
         }
+        // The log goes into a fresh directory *under* --dir, and only that directory is removed
+        // afterwards: removing --dir itself once deleted a whole working tree.
+        let dir = base + "/chronicle-commandbench-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = try EventLog.open(directory: dir + "/log", options: .init(mapSize: 1 << 32))

@@ -12,11 +12,13 @@ enum ApprovalChain {
     /// threshold. Throws `no_eligible_approver` (`details.step`) for a step nobody may decide now.
     ///
     /// `requesterRoles` are the requester's roles (an actor that is not an employee, such as `admin`,
-    /// has no manager and only its own roles).
+    /// has no manager and only its own roles). Above the threshold the CEO step is added, unless the
+    /// requester is a CEO or their manager holds `ceo` (then the manager step is the CEO's decision).
     static func build(requesterId: String, requesterRoles: Set<Role>, amount: Money, org: OrgState) throws
         -> (steps: [ApprovalStep], threshold: Money)
     {
         var steps: [ApprovalStep] = []
+        var managerIsCEO = false
         if let managerId = org.employees[requesterId]?.managerId {
             // An inactive manager cannot be named as approver; the submission is refused rather than the
             // manager's control silently dropped. Fixing the org chart (or reactivation) unblocks it.
@@ -24,10 +26,14 @@ enum ApprovalChain {
                 throw noEligibleApprover(ApprovalStep.manager)
             }
             steps.append(ApprovalStep(name: ApprovalStep.manager, approver: .person(managerId)))
+            managerIsCEO = org.employees[managerId]?.roles.contains(.ceo) == true
         }
         try steps.append(roleStep(ApprovalStep.finance, .finance, requesterId: requesterId, org: org))
         let threshold = org.approvalPolicy.threshold(for: requesterId)
-        if amount > threshold && !requesterRoles.contains(.ceo) {
+        // A CEO who already decides the manager step could not decide the CEO step too (no one decides
+        // two steps of one expense), so the expense would wait forever: the CEO step is merged into
+        // the manager step instead. `threshold` is still recorded, so the merge stays visible.
+        if amount > threshold && !requesterRoles.contains(.ceo) && !managerIsCEO {
             try steps.append(roleStep(ApprovalStep.ceo, .ceo, requesterId: requesterId, org: org))
         }
         return (steps, threshold)

@@ -3,6 +3,7 @@ import EventCoding
 import EventLog
 import JSON
 import NIOCore
+import PersonalData
 
 extension ConnectionHandler {
     /// `query`: the role table first (`forbidden`), then the views. Never waits on the writer.
@@ -68,6 +69,7 @@ extension ConnectionHandler {
             throw DomainError.forbidden("\(actor.id) may not read the log (admin, auditor, analyst, integration)")
         }
         let log = server.log
+        let keys = server.processor.keys
         respondAsync(request, heavy: true) { out in
             let page: ReadPage
             do {
@@ -82,7 +84,7 @@ extension ConnectionHandler {
             out.writeStaticString(",\"events\":[")
             for (i, event) in page.events.enumerated() {
                 if i > 0 { out.writeStaticString(",") }
-                try out.writeEvent(event)
+                try out.writeEvent(event, keys: keys)
             }
             out.writeStaticString("],\"next\":")
             if let next = page.next { out.writeDecimal(next) } else { out.writeStaticString("null") }
@@ -122,7 +124,7 @@ extension ConnectionHandler {
         writeOutput(flush: true)  // the reply goes before any push
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let pump = SubscriptionPump(
-            id: id, log: server.log, channel: context.channel, start: start, filter: filter,
+            id: id, log: server.log, keys: server.processor.keys, channel: context.channel, start: start, filter: filter,
             pageSize: limits.subscriptionPageSize, maxLag: limits.subscriptionMaxLag, metrics: server.metrics)
         subscriptions[id] = pump.start { [loop = context.eventLoop] in
             loop.execute { bound.value.subscriptionEnded(id) }
@@ -152,11 +154,11 @@ extension ConnectionHandler {
 }
 
 extension ByteBuffer {
-    /// One event as its §1 JSON object.
-    mutating func writeEvent(_ event: RecordedEvent) throws {
+    /// One event as its §1 JSON object, personal fields revealed by `keys` (`"[erased]"` once forgotten).
+    mutating func writeEvent(_ event: RecordedEvent, keys: SubjectKeyStore) throws {
         let object: JSONObject
         do {
-            object = try EventJSON.object(event)
+            object = try EventJSON.object(event, keys: keys)
         } catch {
             throw DomainError(.internal, "event \(event.position) could not be decoded: \(error)")
         }

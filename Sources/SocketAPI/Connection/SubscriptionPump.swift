@@ -1,5 +1,6 @@
 import EventLog
 import NIOCore
+import PersonalData
 import Synchronization
 
 /// A running subscription as its connection sees it: stop it, wait for its last write.
@@ -32,6 +33,8 @@ final class StopReason: Sendable {
 struct SubscriptionPump: Sendable {
     let id: String
     let log: EventLog
+    /// The subject keys: personal fields go out in plaintext, or `"[erased]"` once forgotten (CONTRACT §8).
+    let keys: SubjectKeyStore
     let channel: any Channel
     let start: UInt64
     let filter: EventFilter
@@ -88,7 +91,7 @@ struct SubscriptionPump: Sendable {
                     out.writeStaticString("{\"subscription\":")
                     out.writeJSONString(id)
                     out.writeStaticString(",\"event\":")
-                    do { try out.writeEvent(event) } catch { return ("internal", event.position - 1) }
+                    do { try out.writeEvent(event, keys: keys) } catch { return ("internal", event.position - 1) }
                     out.writeStaticString("}\n")
                 }
                 var examined = page.next ?? (committed + 1)

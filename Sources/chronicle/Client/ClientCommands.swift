@@ -118,3 +118,41 @@ struct QueryCommand: AsyncParsableCommand {
         try sendAndPrint(try client.open(), request)
     }
 }
+
+/// `chronicle forget SUBJECT --reason R` (CONTRACT §5, §8).
+struct ForgetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget",
+        abstract: "Erase a person's personal data: send ForgetSubject to a running server (admin only).",
+        discussion: """
+            SUBJECT is lead:<leadId> or employee:<employeeId>. Once the SubjectForgotten event is durable \
+            the server destroys the subject's key: its personal fields read "[erased]" in every view, \
+            export, audit trail and read, and `chronicle verify` still passes. Prints the reply as JSON; \
+            exits 1 on an error reply (forbidden for a non-admin token, invalid_argument for a malformed \
+            subject, already_exists when it was forgotten before).
+            """)
+
+    @OptionGroup var client: ClientOptions
+
+    @Argument(help: "lead:<leadId> or employee:<employeeId>.")
+    var subject: String
+
+    @Option(help: "Why the data is erased; kept in the SubjectForgotten event.")
+    var reason: String
+
+    @Option(help: "A commandId, so that a retry after a lost reply writes nothing twice.")
+    var commandId: String?
+
+    func validate() throws {
+        if reason.isEmpty { throw ValidationError("--reason must not be empty") }
+    }
+
+    func run() throws {
+        var request: JSONObject = [
+            "op": "command", "type": "ForgetSubject",
+            "data": ["subject": .string(subject), "reason": .string(reason)],
+        ]
+        if let commandId { request["commandId"] = .string(commandId) }
+        try sendAndPrint(try client.open(), request)
+    }
+}
