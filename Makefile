@@ -59,5 +59,7 @@ fuzz: deps
 		echo "== Fuzz$$T for $(FUZZ_SECONDS)s"; \
 		Tests/Fuzz/.build/release/Fuzz$$T Tests/Fuzz/.work/$$t Tests/Fuzz/Corpus/$$t \
 			-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=4096 -timeout=10 \
-			-artifact_prefix=Tests/Fuzz/.work/$$t- 2>&1 | grep -E "^#[0-9]+ +DONE|^Done|ERROR|SUMMARY" || exit 1; \
+			-artifact_prefix=Tests/Fuzz/.work/$$t- > Tests/Fuzz/.work/$$t.log 2>&1; status=$$?; \
+		grep -E "^#[0-9]+ +DONE|^Done|ERROR|SUMMARY" Tests/Fuzz/.work/$$t.log; \
+		if [ $$status -ne 0 ]; then echo "Fuzz$$T failed (exit $$status): see Tests/Fuzz/.work/$$t.log"; exit 1; fi; \
 	done

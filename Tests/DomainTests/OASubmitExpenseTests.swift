@@ -145,7 +145,6 @@ import Testing
 
     @Test func theCEOStepMergesIntoAManagerStepTheCEOHolds() throws {
         var s = Scenario.company()
-        s.employee("D-1", roles: ["sales"], manager: "C-1")
         let events = s.submit("X-1", by: "D-1", amount: "90000")
         #expect(events.first?.data["threshold"] == "5000.00")
         #expect(s.chain("X-1") == ["manager", "finance"])
