@@ -129,7 +129,9 @@ struct AuditCommand: AsyncParsableCommand {
             if let d = row["decision"]?.objectValue {
                 let chain = (d["chain"]?.arrayValue ?? []).map(step).joined(separator: " > ")
                 out += "    decided under: chain [\(chain)], threshold \(d["threshold"].map(plain) ?? "?"), "
-                out += "policy at position \(d["policyPosition"].map(plain) ?? "?") (frozen at submission #\(d["submittedAt"].map(plain) ?? "?"))\n"
+                let policy = d["policyPosition"].map(plain) ?? "?"
+                out += (policy == "0" ? "the default policy" : "the policy set at #\(policy)")
+                out += " (frozen at submission #\(d["submittedAt"].map(plain) ?? "?"))\n"
             }
         }
         if rows.isEmpty { out += "no events\n" }

@@ -67,7 +67,7 @@ import Testing
         #expect(table.stdout.contains("command approve-f1"))
     }
 
-    @Test func byActorAndByTagWithPersonalFieldsRevealed() throws {
+    @Test func byActorAndByTagWithPersonalFieldsRevealedOrErased() throws {
         let dir = try populated()
         let manager = try audit(["actor", "M-1"], dir)
         #expect(types(manager) == ["ExpenseStepApproved"])
@@ -76,6 +76,15 @@ import Testing
         #expect(types(admin) == Array(repeating: "EmployeeRegistered", count: 4))
         let name = admin["rows"]?.arrayValue?.first?["changes"]?.arrayValue?.first { $0["field"] == "name" }
         #expect(name?["after"] == "Cora Chief", "personal fields are revealed with the keys")
+        let forget = dir.path + "/forget.ndjson"
+        let line = #"{"type":"ForgetSubject","data":{"subject":"employee:M-1","reason":"left"},"actor":"admin","at":"2025-03-05T08:00:00Z"}"#
+        try (line + "\n").write(toFile: forget, atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["import", forget, "--data", dir.path + "/data"]).status == 0)
+        let forgotten = try audit(["actor", "admin"], dir)
+        let names = (forgotten["rows"]?.arrayValue ?? []).compactMap { row in
+            row["changes"]?.arrayValue?.first { $0["field"] == "name" }?["after"]?.stringValue
+        }
+        #expect(names == ["Cora Chief", "[erased]", "Erin Sales", "Fay Finance"], "after forget: [erased]")
         let tagged = try audit(["tag", "employee:E-1"], dir)
         #expect(types(tagged).filter { $0.hasPrefix("Expense") }.count == 4)
     }
