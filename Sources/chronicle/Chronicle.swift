@@ -10,7 +10,7 @@ struct Chronicle: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, SendCommand.self, QueryCommand.self, ImportCommand.self, ExportCommand.self,
             DemoCommand.self, ReplayCommand.self, VerifyCommand.self, DigestCommand.self, BackupCommand.self,
-            RestoreCommand.self, ForgetCommand.self,
+            RestoreCommand.self, ForgetCommand.self, AuditCommand.self,
             AppendTortureCommand.self, ProjectTortureCommand.self, BenchViewsCommand.self,
         ]
     )
