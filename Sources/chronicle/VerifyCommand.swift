@@ -18,7 +18,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let kept = try digest.map(Self.readDigest)
-        let log = try data.directory.openLogReadOnly()
+        let log = try data.directory.openLogForScan()
         defer { log.close() }
         var progress = Progress("verify")
         let started = Date()
@@ -74,7 +74,7 @@ struct DigestCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let log = try data.directory.openLogReadOnly()
+        let log = try data.directory.openLogForScan()
         defer { log.close() }
         let d = try log.digest()
         if json {
