@@ -120,7 +120,7 @@ extension EventLog {
                 guard let bad = r.firstBad else { continue }
                 // Everything before `bad.position` is intact: report as the single pass does.
                 let before = bad.position - 1
-                let hash = before == 0 ? ChainHash.zero : try storedHash(at: before) ?? .zero
+                let hash = try before == 0 ? ChainHash.zero : storedHash(at: before) ?? .zero
                 return VerifyReport(checked: before, lastPosition: before, firstBad: bad, lastHash: hash)
             }
         }
