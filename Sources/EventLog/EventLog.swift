@@ -26,11 +26,18 @@ public final class EventLog: Sendable {
         public var readOnly: Bool
         /// log2 of the positions per key-index run, used when the log is created (tests use small runs).
         public var indexRunShift: Int
+        /// Open read-only for scanning commands (verify, digest, export, replay): skips loading the
+        /// writer's state (key registry, command ids, the in-memory index tail), so opening costs
+        /// nothing however long the log. Reads by position, scans and verify work as usual; reads
+        /// that need the key index (streams, tags, types) work by scanning the events. Implies `readOnly`.
+        public var scanOnly: Bool
 
         public init(
             mapSize: Int = 1 << 30, maxBatchItems: Int = 2048, maxQueuedItems: Int = 200_000,
-            clock: any LogClock = SystemClock(), readOnly: Bool = false, indexRunShift: Int = 20
+            clock: any LogClock = SystemClock(), readOnly: Bool = false, indexRunShift: Int = 20,
+            scanOnly: Bool = false
         ) {
+            self.scanOnly = scanOnly
             self.indexRunShift = indexRunShift
             self.mapSize = mapSize
             self.maxBatchItems = maxBatchItems
@@ -62,21 +69,31 @@ public final class EventLog: Sendable {
 
     /// Opens (creating when needed) the log in `directory`.
     public static func open(directory: String, options: Options = Options()) throws -> EventLog {
+        let readOnly = options.readOnly || options.scanOnly
         let env = try Environment(
             path: directory,
-            options: .init(mapSize: options.mapSize, maxDatabases: 16, readOnly: options.readOnly))
+            options: .init(mapSize: options.mapSize, maxDatabases: 16, readOnly: readOnly))
         let dbs = try LogDatabases(env)
         let shift = try env.read { txn in
             try txn.get(dbs.meta, key: Array(LogMeta.runShift.utf8)).flatMap { $0.count == 1 ? Int($0[0]) : nil }
         }
         let runShift = shift ?? min(max(options.indexRunShift, 4), 40)
-        if shift == nil && !options.readOnly {
+        if shift == nil && !readOnly {
             try env.write { txn in
                 try txn.put(dbs.meta, key: Array(LogMeta.runShift.utf8), value: [UInt8(runShift)])
                 try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [1])
             }
         }
         let registry = KeyRegistry(runs: IndexRuns(shift: UInt64(runShift)))
+        if options.scanOnly {
+            // No registry and nothing loaded (`loadedThrough` 0): index reads scan the events.
+            let last = try env.read { txn in
+                try txn.withCursor(dbs.events) { c in try c.last().map { Bytes.readBigEndianUInt64($0.key) } ?? 0 }
+            }
+            return EventLog(
+                directory: directory, env: env, dbs: dbs, registry: registry,
+                notifier: CommitNotifier(committed: last), writer: nil, loadedThrough: 0)
+        }
         let state = try WriterState.load(env: env, dbs: dbs, registry: registry)
         let notifier = CommitNotifier(committed: state.lastPosition)
         var writer: BatchWriter?

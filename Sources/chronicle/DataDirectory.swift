@@ -54,6 +54,13 @@ struct DataDirectory {
         guard logExists else { throw CLIError("no event log at \(log)") }
         return try EventLog.open(directory: log, options: .init(readOnly: true))
     }
+
+    /// Opens the log for a scanning command (verify, digest, export, replay) beside a running writer,
+    /// without loading the writer's state: opening is instant however long the log.
+    func openLogForScan() throws -> EventLog {
+        guard logExists else { throw CLIError("no event log at \(log)") }
+        return try EventLog.open(directory: log, options: .init(scanOnly: true))
+    }
 }
 
 /// A held `flock`; released on `release()` or process exit.

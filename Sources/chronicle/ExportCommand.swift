@@ -36,7 +36,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let dir = data.directory
-        let log = try dir.openLogReadOnly()
+        let log = try dir.openLogForScan()
         defer { log.close() }
         let keys = try SubjectKeyStore(path: dir.keys, readOnly: true)
         defer { keys.close() }

@@ -37,7 +37,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let log = try data.directory.openLogReadOnly()
+        let log = try data.directory.openLogForScan()
         defer { log.close() }
         let wanted = views.map { Set($0.split(separator: ",").map(String.init)) }
         let projections = ViewService.projections.filter { p in wanted.map { !$0.isDisjoint(with: p.views) } ?? true }

@@ -16,13 +16,20 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
+    @Option(name: .long, help: "Threads checking ranges of the chain at once (1-64).")
+    var threads = 2
+
+    func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
+    }
+
     func run() throws {
         let kept = try digest.map(Self.readDigest)
-        let log = try data.directory.openLogReadOnly()
+        let log = try data.directory.openLogForScan()
         defer { log.close() }
         var progress = Progress("verify")
         let started = Date()
-        let report = try log.verify(digest: kept) { progress.update($0, of: log.lastPosition) }
+        let report = try log.verify(digest: kept, threads: threads) { progress.update($0, of: log.lastPosition) }
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
         if json {
@@ -74,7 +81,7 @@ struct DigestCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let log = try data.directory.openLogReadOnly()
+        let log = try data.directory.openLogForScan()
         defer { log.close() }
         let d = try log.digest()
         if json {

@@ -91,6 +91,10 @@ import Testing
         #expect(bad.status == 1)
         #expect(bad.stdout.contains("BROKEN at position 3"))
         #expect(try CLI.run(["verify", "--data", dir.path + "/nowhere"]).status != 0)
+        let one = try CLI.run(["verify", "--data", dir.path + "/data", "--threads", "1"])
+        #expect(one.status == 0)
+        #expect(one.stdout.contains(digest.stdout.split(separator: " ").last.map { String($0.prefix(64)) } ?? "-"))
+        #expect(try CLI.run(["verify", "--data", dir.path + "/data", "--threads", "0"]).status == 2, "usage errors exit 2")
     }
 }
 

@@ -1,4 +1,6 @@
 import Crypto
+import Dispatch
+import Foundation
 
 /// A kept proof of the log's state: the position and the chain hash there (CONTRACT §7).
 public struct Digest: Sendable, Hashable, CustomStringConvertible {
@@ -62,43 +64,22 @@ extension EventLog {
     /// reordered pair, an undecodable record, or a time that goes backwards. With `digest`, also
     /// checks that the chain hash at the digest's position is the kept one.
     ///
-    /// Runs on a read snapshot, beside a writing server.
-    public func verify(through: UInt64? = nil, digest: Digest? = nil,
+    /// Every record stores its own chain hash, so the log is split into `threads` ranges checked at
+    /// once, each starting from the stored hash (and time) of the event before it; the report is the
+    /// single-pass one: the first break of the earliest broken range.
+    ///
+    /// Runs on read snapshots, beside a writing server (positions never change once written).
+    public func verify(through: UInt64? = nil, digest: Digest? = nil, threads: Int = 2,
                        progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
-        var previous = ChainHash.zero.bytes
-        var expected: UInt64 = 1
-        var lastAt: Int64 = 0
-        var report = VerifyReport(checked: 0, lastPosition: 0, firstBad: nil, lastHash: .zero)
-        try scanRecords(from: 1, through: through) { position, value in
-            func fail(_ reason: String) -> Bool {
-                report.firstBad = (position, reason)
-                return false
-            }
-            if position != expected {
-                report.firstBad = (expected, "event \(expected) is missing (next stored position is \(position))")
-                return false
-            }
-            guard value.count > EventRecord.hashLength else { return fail("record too short") }
-            let bodyCount = value.count - EventRecord.hashLength
-            var hasher = SHA256()
-            previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            withUnsafeBytes(of: position.bigEndian) { hasher.update(bufferPointer: $0) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: value[0..<bodyCount]))
-            let computed = hasher.finalize()
-            let stored = UnsafeRawBufferPointer(rebasing: value[bodyCount...])
-            let same = computed.withUnsafeBytes { $0.elementsEqual(stored) }
-            if !same { return fail("hash mismatch: the record or its predecessor's hash was altered") }
-            guard let at = try? EventRecord.decodeAt(value) else { return fail("undecodable record") }
-            if at < lastAt { return fail("time goes backwards") }
-            lastAt = at
-            previous = Array(stored)
-            report.checked += 1
-            report.lastPosition = position
-            expected = position + 1
-            if let progress, position & 0xFFFF == 0 { progress(position) }
-            return true
+        let last = try env.read { txn in
+            try txn.withCursor(dbs.events) { c in try c.last().map { Bytes.readBigEndianUInt64($0.key) } ?? 0 }
         }
-        report.lastHash = ChainHash(bytes: previous)
+        let end = min(through ?? last, last)
+        let parts = UInt64(max(1, min(threads, 64)))
+        // Ranges of at least 4096 positions: small logs are checked in one pass.
+        let count = end < 4096 * parts ? 1 : parts
+        let starts = (0..<count).map { 1 + end / count * $0 }
+        var report = try verifyRanges(starts: starts, end: end, progress: progress)
         if report.firstBad == nil, let digest {
             if report.lastPosition < digest.position {
                 report.firstBad = (report.lastPosition + 1, "the log ends before the digest's position \(digest.position)")
@@ -107,5 +88,158 @@ extension EventLog {
             }
         }
         return report
+    }
+
+    /// The chain check of positions `starts[0]...end` (`starts[0]` is 1), split into ranges beginning at
+    /// `starts` (ascending), each on its own thread.
+    func verifyRanges(starts: [UInt64], end: UInt64, progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
+        let ranges = starts.indices.map { k in
+            (lo: starts[k], hi: k + 1 < starts.count ? starts[k + 1] - 1 : end)
+        }.filter { $0.lo <= $0.hi }
+        guard !ranges.isEmpty else {
+            return VerifyReport(checked: 0, lastPosition: 0, firstBad: nil, lastHash: .zero)
+        }
+        let shared = VerifyThreads(ranges: ranges.count, progress: progress)
+        let check: @Sendable (Int) -> Void = { k in
+            let outcome = Result {
+                try self.verifyRange(lo: ranges[k].lo, hi: ranges[k].hi) { n in shared.advance(n) }
+            }
+            shared.finish(k, outcome)
+        }
+        if ranges.count == 1 {
+            check(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: ranges.count, execute: check)
+        }
+        let outcomes = shared.outcomes
+        for k in ranges.indices {
+            guard let outcome = outcomes[k] else { throw EventLogError.unavailable("a verify range did not run") }
+            switch outcome {
+            case .failure(let error): throw error
+            case .success(let r):
+                guard let bad = r.firstBad else { continue }
+                // Everything before `bad.position` is intact: report as the single pass does.
+                let before = bad.position - 1
+                let hash = try before == 0 ? ChainHash.zero : storedHash(at: before) ?? .zero
+                return VerifyReport(checked: before, lastPosition: before, firstBad: bad, lastHash: hash)
+            }
+        }
+        return VerifyReport(checked: end, lastPosition: end, firstBad: nil, lastHash: try storedHash(at: end) ?? .zero)
+    }
+
+    struct RangeOutcome: Sendable {
+        var firstBad: (position: UInt64, reason: String)?
+    }
+
+    /// The stored chain hash of the record at `position`, or nil when missing or too short.
+    func storedHash(at position: UInt64) throws -> ChainHash? {
+        try env.read { txn in
+            try txn.withValue(dbs.events, key: Bytes.key(position)) { v in
+                guard let v, v.count > EventRecord.hashLength else { return nil }
+                return ChainHash(bytes: Array(v[(v.count - EventRecord.hashLength)...]))
+            }
+        }
+    }
+
+    /// Checks positions `lo...hi` from the stored hash and time of `lo - 1` (zero and 0 for `lo == 1`).
+    /// When that record is missing or broken, an earlier range reports it, so any start does.
+    private func verifyRange(lo: UInt64, hi: UInt64, progress: (UInt64) -> Void) throws -> RangeOutcome {
+        try env.read { txn in
+            var previous = ChainHash.zero.bytes
+            var lastAt: Int64 = 0
+            if lo > 1 {
+                try txn.withValue(dbs.events, key: Bytes.key(lo - 1)) { v in
+                    guard let v, v.count > EventRecord.hashLength else { return }
+                    previous.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: v[(v.count - EventRecord.hashLength)...])) }
+                    lastAt = (try? EventRecord.decodeAt(v)) ?? 0
+                }
+            }
+            var expected = lo
+            var sinceProgress: UInt64 = 0
+            var outcome = RangeOutcome()
+            try txn.withCursor(dbs.events) { c in
+                var entry = try c.seek(atLeast: Bytes.key(lo))
+                while expected <= hi {
+                    guard let e = entry else {
+                        outcome.firstBad = (expected, "event \(expected) is missing (it is past the last stored position)")
+                        return
+                    }
+                    let position = Bytes.readBigEndianUInt64(e.key)
+                    if position != expected {
+                        outcome.firstBad = (expected, "event \(expected) is missing (next stored position is \(position))")
+                        return
+                    }
+                    let value = e.value
+                    guard value.count > EventRecord.hashLength else {
+                        outcome.firstBad = (position, "record too short")
+                        return
+                    }
+                    let bodyCount = value.count - EventRecord.hashLength
+                    var hasher = SHA256()
+                    previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                    withUnsafeBytes(of: position.bigEndian) { hasher.update(bufferPointer: $0) }
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: value[0..<bodyCount]))
+                    let computed = hasher.finalize()
+                    let stored = UnsafeRawBufferPointer(rebasing: value[bodyCount...])
+                    let same = computed.withUnsafeBytes { $0.elementsEqual(stored) }
+                    if !same {
+                        outcome.firstBad = (position, "hash mismatch: the record or its predecessor's hash was altered")
+                        return
+                    }
+                    guard let at = try? EventRecord.decodeAt(value) else {
+                        outcome.firstBad = (position, "undecodable record")
+                        return
+                    }
+                    if at < lastAt {
+                        outcome.firstBad = (position, "time goes backwards")
+                        return
+                    }
+                    lastAt = at
+                    previous.withUnsafeMutableBytes { $0.copyMemory(from: stored) }
+                    expected = position + 1
+                    sinceProgress += 1
+                    if sinceProgress == 0x10000 {
+                        progress(sinceProgress)
+                        sinceProgress = 0
+                    }
+                    if expected <= hi { entry = try c.next() }
+                }
+            }
+            if sinceProgress > 0 { progress(sinceProgress) }
+            return outcome
+        }
+    }
+}
+
+/// What the verifying threads share: their outcomes and the caller's progress callback, which is
+/// called one call at a time with the events checked so far.
+private final class VerifyThreads: @unchecked Sendable {  // every field is behind `lock`
+    private let lock = NSLock()
+    private let progress: ((UInt64) -> Void)?
+    private var done: UInt64 = 0
+    private var results: [Result<EventLog.RangeOutcome, any Error>?]
+
+    init(ranges: Int, progress: ((UInt64) -> Void)?) {
+        self.progress = progress
+        results = Array(repeating: nil, count: ranges)
+    }
+
+    func advance(_ n: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        done += n
+        progress?(done)
+    }
+
+    func finish(_ k: Int, _ outcome: Result<EventLog.RangeOutcome, any Error>) {
+        lock.lock()
+        defer { lock.unlock() }
+        results[k] = outcome
+    }
+
+    var outcomes: [Result<EventLog.RangeOutcome, any Error>?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
     }
 }
