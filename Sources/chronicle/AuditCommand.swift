@@ -221,14 +221,7 @@ struct ServerTrail {
     let client: LineClient
 
     init(connect: String, token: String?) throws {
-        client = try LineClient(connect: connect)
-        if let token = token ?? ProcessInfo.processInfo.environment["CHRONICLE_TOKEN"] {
-            let (line, reply) = try client.call(["op": "hello", "token": .string(token)])
-            if reply["ok"]?.boolValue != true {
-                printLine(line)
-                throw Exit.failure
-            }
-        }
+        client = try LineClient.hello(connect: connect, token: token)
     }
 
     func all(_ params: JSONObject) throws -> [JSONObject] {

@@ -11,7 +11,13 @@ struct ClientOptions: ParsableArguments {
     var token: String?
 
     /// Connects and says hello; an unknown token prints the reply and exits 1.
-    func open() throws -> LineClient {
+    func open() throws -> LineClient { try LineClient.hello(connect: connect, token: token) }
+}
+
+extension LineClient {
+    /// Connects and says hello with `token` (or the CHRONICLE_TOKEN environment variable); an unknown
+    /// token prints the reply and exits 1.
+    static func hello(connect: String, token: String?) throws -> LineClient {
         let client = try LineClient(connect: connect)
         if let token = token ?? ProcessInfo.processInfo.environment["CHRONICLE_TOKEN"] {
             let (line, reply) = try client.call(["op": "hello", "token": .string(token)])
