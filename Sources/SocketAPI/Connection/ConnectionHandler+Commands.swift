@@ -58,6 +58,7 @@ extension ConnectionHandler {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let processor = server.processor
         let metrics = server.metrics
+        let server = self.server
         metrics.commitBatchCommands.record(batch.count)
         if loopExecutor == nil { loopExecutor = EventLoopTaskExecutor(loop) }
         Task(executorPreference: loopExecutor) {
@@ -66,7 +67,11 @@ extension ConnectionHandler {
             do {
                 results = try await processor.executeBatch(batch.map(\.request))
             } catch {
-                results = Array(repeating: .failure(ConnectionHandler.domainError(error)), count: batch.count)
+                let failure = ConnectionHandler.domainError(error)
+                if failure.code == .unavailable || failure.code == .internal {
+                    server.reportWriteFailure(failure, commands: batch.count)
+                }
+                results = Array(repeating: .failure(failure), count: batch.count)
             }
             metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
             if loop.inEventLoop {
@@ -91,6 +96,9 @@ extension ConnectionHandler {
                 outcomes.add(pending.request.type, reply.duplicate ? "duplicate" : "ok")
                 out.writeCommandReply(pending.id, reply)
             case .failure(let error):
+                if error.code == .unavailable || error.code == .internal {
+                    server.reportWriteFailure(error, commands: 1)
+                }
                 outcomes.add(pending.request.type, error.code.rawValue)
                 server.metrics.authFailure(code: error.code, op: "command")
                 out.writeErrorReply(pending.id, error)

@@ -50,6 +50,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var inFlight = 0
     /// The channel asked to read while we held back.
     var readHeld = false
+    /// Lines handled since the event loop last let other connections run (see ``linesPerTurn``).
+    var linesThisTurn = 0
+    /// A continuation of this connection's buffered lines is queued on the loop.
+    var yielded = false
     /// Shutting down or closing: no new requests are started.
     var closing = false
     var draining = false
@@ -161,6 +165,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             input!.writeBuffer(&incoming)
         }
+        if yielded { return }  // the queued continuation frames it, after the other connections' turn
         processInput()
         writeOutput(flush: false)
     }
@@ -168,11 +173,22 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         submitPendingCommands()
         context.flush()
+        if !yielded { linesThisTurn = 0 }
     }
 
-    /// Frames and handles buffered lines while fewer than `maxInFlightPerConnection` are unanswered.
+    /// Lines one connection may handle before the event loop serves its other connections: a client
+    /// that pipelines thousands of cheap requests (`ping`, bad lines) would otherwise hold the loop
+    /// for as long as it takes to answer them all, and every other connection on it would wait.
+    static let linesPerTurn = 128
+
+    /// Frames and handles buffered lines while fewer than `maxInFlightPerConnection` are unanswered,
+    /// at most ``linesPerTurn`` of them before yielding the loop.
     func processInput() {
         while !closing, inFlight < limits.maxInFlightPerConnection, var buffer = input {
+            if linesThisTurn >= Self.linesPerTurn {
+                yieldTurn()
+                return
+            }
             input = nil  // let `buffer` be the only reference while we consume it
             let readable = buffer.readableBytes
             let newline = buffer.withUnsafeReadableBytes { raw -> Int? in
@@ -196,9 +212,27 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             buffer.withUnsafeReadableBytes { raw in
                 handleLine(UnsafeRawBufferPointer(rebasing: raw[0..<lineLength]))
             }
+            linesThisTurn += 1
             buffer.moveReaderIndex(forwardBy: lineLength + 1)
             scanned = 0
             if buffer.readableBytes > 0 && !closing { input = buffer }
+        }
+    }
+
+    /// Hands what was produced so far to the writer and the channel, and continues with the buffered
+    /// lines in a task queued behind the I/O the loop has ready: no more is read from this connection
+    /// until its buffer is handled (``read(context:)`` holds while ``yielded``).
+    private func yieldTurn() {
+        guard !yielded, let context else { return }
+        yielded = true
+        submitPendingCommands()
+        writeOutput(flush: true)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = bound.value
+            handler.yielded = false
+            handler.linesThisTurn = 0
+            handler.resume()
         }
     }
 
@@ -240,7 +274,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.read()
             return
         }
-        if closing || inFlight >= limits.maxInFlightPerConnection || !context.channel.isWritable {
+        if closing || yielded || inFlight >= limits.maxInFlightPerConnection || !context.channel.isWritable {
             readHeld = true
             return
         }
@@ -262,13 +296,15 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             finishDrainIfDone()
             return
         }
-        guard !closing, inFlight < limits.maxInFlightPerConnection, context.channel.isWritable else { return }
+        guard !closing, !yielded, inFlight < limits.maxInFlightPerConnection, context.channel.isWritable else {
+            return
+        }
         if input != nil {
             processInput()
             submitPendingCommands()
             writeOutput(flush: true)
         }
-        if readHeld && inFlight < limits.maxInFlightPerConnection && !closing {
+        if readHeld && inFlight < limits.maxInFlightPerConnection && !closing && !yielded {
             readHeld = false
             context.read()
         }

@@ -1,5 +1,7 @@
 import CommandProcessing
 import EventLog
+import Dispatch
+import Domain
 import Logging
 import Synchronization
 
@@ -44,4 +46,21 @@ final class ServerState: Sendable {
     }
 
     func releaseCommands(_ n: Int) { queuedCommands.subtract(n, ordering: .relaxed) }
+
+    /// When the last "writes are failing" line was logged (uptime nanoseconds; 0 = never).
+    private let writeFailureLoggedAt = Atomic<UInt64>(0)
+
+    /// Logs that a batch of commands could not be committed (disk full, I/O error): an operator must
+    /// see it, but a full disk under load fails thousands of batches, so at most one line a second.
+    func reportWriteFailure(_ error: DomainError, commands: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let last = writeFailureLoggedAt.load(ordering: .relaxed)
+        guard last == 0 || now &- last >= 1_000_000_000,
+            writeFailureLoggedAt.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+        else { return }
+        logger.error("commands could not be committed; nothing of them was written", metadata: [
+            "chronicle.code": "\(error.code.rawValue)", "chronicle.reason": "\(error.message)",
+            "chronicle.commands": "\(commands)",
+        ])
+    }
 }

@@ -14,8 +14,10 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
     private(set) var socketPath = ""
     private(set) var metricsURL: String?
 
-    /// The `chronicle` binary built next to this test bundle.
+    /// The `chronicle` binary built next to this test bundle, or `CHRONICLE_BINARY` (`make hostile`
+    /// runs the suite against the release server).
     static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["CHRONICLE_BINARY"], !path.isEmpty { return path }
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var dir = exe.deletingLastPathComponent()
         // The test runner may live inside the .xctest bundle directory.
@@ -67,6 +69,15 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         }
         if process.isRunning { process.terminate() }
         throw TestFailure("the server did not start: \(lines.all)")
+    }
+
+    /// The server's resident memory (VmRSS), nil once it has exited.
+    var residentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return kib << 10
     }
 
     /// Lines the server printed on standard output.

@@ -48,6 +48,9 @@ final class TestClient {
 
     deinit { close(fd) }
 
+    /// The socket, for tests that drive it by hand.
+    var descriptor: Int32 { fd }
+
     func setTimeout(seconds: Int) throws {
         var tv = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
