@@ -10,6 +10,9 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
     let process = Process()
     private let output = Pipe()
     private let lines = LineCollector()
+    private let errorOutput = Pipe()
+    private let logLines = LineCollector()
+    private let captureLog: Bool
     private(set) var port = 0
     private(set) var socketPath = ""
     private(set) var metricsURL: String?
@@ -29,8 +32,10 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         return dir.appendingPathComponent("chronicle").path
     }
 
-    /// Starts a server and waits until it listens. `tokens` becomes a `--tokens` file.
-    init(data: String? = nil, tokens: [String: String] = [:], arguments: [String] = []) throws {
+    /// Starts a server and waits until it listens. `tokens` becomes a `--tokens` file. With
+    /// `captureLog` its log (standard error) is kept in ``logged`` instead of passed through.
+    init(data: String? = nil, tokens: [String: String] = [:], arguments: [String] = [], captureLog: Bool = false) throws {
+        self.captureLog = captureLog
         self.data = data ?? (NSTemporaryDirectory() + "chronicle-e2e-" + UUID().uuidString)
         try FileManager.default.createDirectory(atPath: self.data, withIntermediateDirectories: true)
         var args = [
@@ -46,7 +51,13 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = args + arguments
         process.standardOutput = output
-        process.standardError = FileHandle.standardError
+        if captureLog {
+            process.standardError = errorOutput
+            let logLines = self.logLines
+            errorOutput.fileHandleForReading.readabilityHandler = { handle in logLines.append(handle.availableData) }
+        } else {
+            process.standardError = FileHandle.standardError
+        }
         let lines = self.lines
         output.fileHandleForReading.readabilityHandler = { handle in lines.append(handle.availableData) }
         try process.run()
@@ -83,6 +94,9 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
     /// Lines the server printed on standard output.
     var printed: [String] { lines.all }
 
+    /// Lines the server logged, when started with `captureLog`.
+    var logged: [String] { logLines.all }
+
     /// A new connection over TCP.
     func connect() throws -> TestClient { try TestClient(port: port) }
 
@@ -92,6 +106,7 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         output.fileHandleForReading.readabilityHandler = nil
+        if captureLog { errorOutput.fileHandleForReading.readabilityHandler = nil }
         return process.terminationStatus
     }
 
