@@ -6,7 +6,7 @@ DATA        ?= ./data
 BUILD_FLAGS ?=
 SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build release test run format bench bench-log clean
+.PHONY: all deps build release test run format bench bench-log clean fuzz hostile
 
 all: build
 
@@ -63,3 +63,12 @@ fuzz: deps
 		grep -E "^#[0-9]+ +DONE|^Done|ERROR|SUMMARY" Tests/Fuzz/.work/$$t.log; \
 		if [ $$status -ne 0 ]; then echo "Fuzz$$T failed (exit $$status): see Tests/Fuzz/.work/$$t.log"; exit 1; fi; \
 	done
+
+## hostile: the hostile-client suite against the release server, with the issue's bound on a
+## well-behaved client's p99 (10 ms); FLOOD pipelined pings in its flood case
+FLOOD ?= 100000
+hostile: deps
+	$(SWIFT) build -c release --product chronicle $(BUILD_FLAGS)
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	CHRONICLE_BINARY="$(CURDIR)/.build/release/chronicle" CHRONICLE_HOSTILE_P99_MS=10 CHRONICLE_HOSTILE_FLOOD=$(FLOOD) \
+		$(SWIFT) test --skip-build --filter HostileClientTests $(BUILD_FLAGS)
