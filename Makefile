@@ -49,8 +49,10 @@ bench-log: deps
 clean:
 	rm -rf .build Benchmarks/.build
 
-## fuzz: libFuzzer targets (request decoder, command payloads and deciders, binary records), FUZZ_SECONDS each
+## fuzz: libFuzzer targets (request decoder, command payloads and deciders, binary records), FUZZ_SECONDS
+## each, or until FUZZ_RUNS executions (`make fuzz FUZZ_RUNS=10000000 FUZZ_SECONDS=7200` is the README's run)
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
 FUZZ_TARGETS := request command record
 fuzz: deps
 	cd Tests/Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer,address
@@ -58,7 +60,7 @@ fuzz: deps
 		T=$$(echo $$t | sed 's/./\U&/'); mkdir -p Tests/Fuzz/.work/$$t; \
 		echo "== Fuzz$$T for $(FUZZ_SECONDS)s"; \
 		Tests/Fuzz/.build/release/Fuzz$$T Tests/Fuzz/.work/$$t Tests/Fuzz/Corpus/$$t \
-			-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=4096 -timeout=10 \
+			-max_total_time=$(FUZZ_SECONDS) $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) -rss_limit_mb=2048 -max_len=4096 -timeout=10 \
 			-artifact_prefix=Tests/Fuzz/.work/$$t- > Tests/Fuzz/.work/$$t.log 2>&1; status=$$?; \
 		grep -E "^#[0-9]+ +DONE|^Done|ERROR|SUMMARY" Tests/Fuzz/.work/$$t.log; \
 		if [ $$status -ne 0 ]; then echo "Fuzz$$T failed (exit $$status): see Tests/Fuzz/.work/$$t.log"; exit 1; fi; \
