@@ -72,7 +72,7 @@ public final class SubjectKeyStore: Sendable {
             guard case .string(let plain) = data[field] ?? .null else { continue }
             let box = try AES.GCM.seal(Array(plain.utf8), using: SymmetricKey(data: key))
             guard let combined = box.combined else { continue }
-            data[field] = .string(Self.prefix + Self.base64url(Data(subject.utf8)) + "." + Self.base64url(combined))
+            data[field] = .string(Self.prefix + Base64URL.encode(subject.utf8) + "." + Base64URL.encode(combined))
         }
         return data
     }
@@ -113,8 +113,7 @@ public final class SubjectKeyStore: Sendable {
     public func open(_ sealed: String) -> String {
         guard sealed.hasPrefix(Self.prefix) else { return sealed }
         let parts = sealed.dropFirst(Self.prefix.count).split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let subjectData = Self.unbase64url(String(parts[0])),
-            let combined = Self.unbase64url(String(parts[1]))
+        guard parts.count == 2, let subjectData = Base64URL.decode(parts[0]), let combined = Base64URL.decode(parts[1])
         else { return Self.erased }
         let subject = String(decoding: subjectData, as: UTF8.self)
         guard let key = state.withLock({ $0.keys[subject] }),
@@ -147,16 +146,5 @@ public final class SubjectKeyStore: Sendable {
             s.env = try Environment(path: path, options: .init(mapSize: 1 << 28, maxDatabases: 4))
             s.db = try s.env.openDatabase("subjects")
         }
-    }
-
-    static func base64url(_ data: some Sequence<UInt8>) -> String {
-        Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func unbase64url(_ s: String) -> Data? {
-        var t = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while t.count % 4 != 0 { t += "=" }
-        return Data(base64Encoded: t)
     }
 }
