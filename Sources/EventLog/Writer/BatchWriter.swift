@@ -117,6 +117,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                     item.run(&writer)
                 }
                 for hook in staged.pointee.beforeCommit { try hook() }
+                publishToRegistry()
                 try writeStaged(txn)
             }
         } catch {
@@ -155,6 +156,33 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             // The store could not be read either; keep the old state and let the next batch retry.
         }
         onReload?()
+    }
+
+    /// Hands the batch's new key names and index entries to readers, under one lock. Before the
+    /// commit is fine: readers use only entries at positions their snapshot holds. A batch that then
+    /// fails to commit is undone by ``reloadAfterFailure()``, which reloads the registry too.
+    private func publishToRegistry() {
+        let s = staged.pointee
+        guard !s.keyEntries.isEmpty || !s.newKeys.isEmpty else { return }
+        registry.state.withLock { r in
+            for (id, kind, name) in s.newKeys {
+                let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
+                r.ids[kn] = id
+                r.names[id] = kn
+            }
+            var i = 0
+            let entries = s.keyEntries
+            while i < entries.count {
+                // A batch's entries share a run but for the batch that crosses into the next one.
+                let run = entries[i].run
+                var table = r.memtables.removeValue(forKey: run) ?? [:]
+                while i < entries.count && entries[i].run == run {
+                    table[entries[i].keyId, default: []].append(entries[i].position)
+                    i += 1
+                }
+                r.memtables[run] = table
+            }
+        }
     }
 
     private func writeStaged(_ txn: borrowing Transaction) throws {

@@ -22,13 +22,13 @@ public struct LogWriter: ~Copyable {
 
     /// The stream's last version (0 when it does not exist).
     public func streamVersion(_ stream: String) -> UInt64 {
-        guard let id = registry.id(.stream, stream) else { return 0 }
+        guard let id = state.keyIds[KeyRegistry.KeyKindName(kind: .stream, name: stream)] else { return 0 }
         return state.head(id).count
     }
 
     /// The position of the last event carrying `tag` (0 when none).
     public func lastPosition(ofTag tag: String) -> UInt64 {
-        guard let id = registry.id(.tag, tag) else { return 0 }
+        guard let id = state.keyIds[KeyRegistry.KeyKindName(kind: .tag, name: tag)] else { return 0 }
         return state.head(id).lastPosition
     }
 
@@ -165,23 +165,18 @@ public struct LogWriter: ~Copyable {
             state.heads[Int(id)].lastPosition = position
         }
         let run = registry.runs.of(position)
-        registry.state.withLock { s in
-            s.memtables[run, default: [:]][streamId, default: []].append(position)
-            for id in tagIds { s.memtables[run, default: [:]][id, default: []].append(position) }
-        }
+        staged.pointee.keyEntries.append((run, streamId, position))
+        for id in tagIds { staged.pointee.keyEntries.append((run, id, position)) }
         return AppendedEvent(position: position, stream: event.stream, version: version, type: event.type)
     }
 
     private mutating func keyId(_ kind: KeyKind, _ name: String) -> UInt32 {
-        if let id = registry.id(kind, name) { return id }
+        let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
+        if let id = state.keyIds[kn] { return id }
         let id = state.nextKeyId
         state.nextKeyId += 1
         state.heads.append(KeyHead(count: 0, lastPosition: 0))
-        registry.state.withLock { s in
-            let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
-            s.ids[kn] = id
-            s.names[id] = kn
-        }
+        state.keyIds[kn] = id
         staged.pointee.newKeys.append((id, kind, name))
         return id
     }

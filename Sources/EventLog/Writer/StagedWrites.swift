@@ -5,6 +5,8 @@ struct StagedWrites {
     var records: [(position: UInt64, range: Range<Int>)] = []
     var typeEntries: [(typeId: UInt32, position: UInt64)] = []
     var newKeys: [(id: UInt32, kind: KeyKind, name: String)] = []
+    /// Stream and tag entries of the in-memory key index, published to the registry once per batch.
+    var keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)] = []
     var commands: [(seq: UInt64, bytes: [UInt8])] = []
     /// Run after every work item of the batch and before the commit; a throw fails the whole batch.
     var beforeCommit: [() throws -> Void] = []
@@ -16,6 +18,7 @@ struct StagedWrites {
         records.removeAll(keepingCapacity: true)
         typeEntries.removeAll(keepingCapacity: true)
         newKeys.removeAll(keepingCapacity: true)
+        keyEntries.removeAll(keepingCapacity: true)
         commands.removeAll(keepingCapacity: true)
         beforeCommit.removeAll(keepingCapacity: true)
     }

@@ -15,6 +15,9 @@ final class WriterState {
     var lastAt: Int64 = 0
     var lastHash: [UInt8] = ChainHash.zero.bytes
     var heads: [KeyHead] = []
+    /// Names → key ids, the writer's own copy of the registry's: looked up for every event without
+    /// taking the registry's lock. New ids reach the registry once per batch, before its commit.
+    var keyIds: [KeyRegistry.KeyKindName: UInt32] = [:]
     var nextKeyId: UInt32 = 0
     var nextCommandSeq: UInt64 = 1
     /// Hash of a command id → its sequence in `commands` (collisions go to `commandOverflow`).
@@ -110,6 +113,7 @@ final class WriterState {
                 }
             }
         }
+        s.keyIds = registryState.ids
         registry.state.withLock { $0 = registryState }
         return s
     }
