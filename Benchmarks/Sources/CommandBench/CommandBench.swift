@@ -8,24 +8,29 @@ import JSON
 /// sales rep with a mix shaped like the demo company (capture, claim, follow up, convert, place an
 /// order, submit an expense), every command awaited until its commit is on disk.
 ///
-///   swift run -c release CommandBench --submitters 64 --seconds 20 --dir /path/on/disk
+///   swift run -c release CommandBench --submitters 64 --depth 32 --seconds 20 --dir /path/on/disk
 ///
+/// `--depth D`: each submitter hands its next D commands to the processor together
+/// (`executeBatch`), as the socket server does with the commands one connection pipelined; 1 (the
+/// default) awaits each command before the next.
 /// `--dir BASE`: the log is written to a fresh directory under BASE (default: the temporary
 /// directory), which is deleted afterwards; BASE itself is never removed.
 @main
 struct CommandBench {
     static func main() async throws {
         var submitters = 64
+        var depth = 1
         var seconds = 20.0
         var base = NSTemporaryDirectory()
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
             case "--submitters": submitters = Int(args.next() ?? "") ?? submitters
+            case "--depth": depth = max(1, Int(args.next() ?? "") ?? depth)
             case "--seconds": seconds = Double(args.next() ?? "") ?? seconds
             case "--dir": base = args.next() ?? base
             default:
-                print("usage: CommandBench [--submitters N] [--seconds S] [--dir BASE]")
+                print("usage: CommandBench [--submitters N] [--depth D] [--seconds S] [--dir BASE]")
                 return
             }
         }
@@ -39,11 +44,12 @@ struct CommandBench {
         try await setUp(processor, reps: submitters)
 
         let deadline = Date().addingTimeInterval(seconds)
+        let pipelineDepth = depth
         let started = Date()
         let batchesBefore = log.writerStats
         let results = try await withThrowingTaskGroup(of: (Int, Int, [Double]).self) { group in
             for rep in 0..<submitters {
-                group.addTask { try await submitter(rep, processor, until: deadline) }
+                group.addTask { try await submitter(rep, depth: pipelineDepth, processor, until: deadline) }
             }
             var commands = 0
             var rejected = 0
@@ -61,7 +67,7 @@ struct CommandBench {
         let batches = stats.batches - batchesBefore.batches
         let sorted = results.2.sorted()
         func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        print("submitters \(submitters), \(String(format: "%.1f", elapsed)) s, load \(loadAverage())")
+        print("submitters \(submitters), depth \(depth), \(String(format: "%.1f", elapsed)) s, load \(loadAverage())")
         print("commands: \(results.0) (\(results.1) rejected) → \(Int(Double(results.0) / elapsed)) commands/s")
         print("events:   \(events) → \(Int(Double(events) / elapsed)) events/s; \(batches) commits, \(batches > 0 ? results.0 / batches : 0) commands per commit")
         print(String(format: "latency ms: p50 %.2f  p99 %.2f  p999 %.2f", pct(0.5) * 1000, pct(0.99) * 1000, pct(0.999) * 1000))
@@ -97,23 +103,33 @@ struct CommandBench {
     }
 
     /// One rep's loop; returns commands done, rejections and latencies (s).
-    static func submitter(_ rep: Int, _ p: CommandProcessor, until deadline: Date) async throws -> (Int, Int, [Double]) {
+    static func submitter(_ rep: Int, depth: Int, _ p: CommandProcessor, until deadline: Date) async throws -> (Int, Int, [Double]) {
         let me = "R-\(rep)"
         var n = 0
         var rejected = 0
         var latencies: [Double] = []
         latencies.reserveCapacity(200_000)
-        var k = 0
-        func run(_ type: String, _ data: JSONObject) async throws {
+        var pending: [CommandRequest] = []
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
             let t0 = DispatchTime.now().uptimeNanoseconds
-            do {
-                _ = try await p.execute(CommandRequest(type: type, data: .object(data), actorId: me, commandId: "\(me)-\(n)"))
-            } catch is DomainError {
-                rejected += 1
+            if pending.count == 1 {
+                do { _ = try await p.execute(pending[0]) } catch is DomainError { rejected += 1 }
+            } else {
+                for result in try await p.executeBatch(pending) {
+                    if case .failure = result { rejected += 1 }
+                }
             }
-            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            n += 1
+            let latency = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            latencies.append(contentsOf: repeatElement(latency, count: pending.count))
+            n += pending.count
+            pending.removeAll(keepingCapacity: true)
         }
+        func run(_ type: String, _ data: JSONObject) async throws {
+            pending.append(CommandRequest(type: type, data: .object(data), actorId: me, commandId: "\(me)-\(n + pending.count)"))
+            if pending.count >= depth { try await flush() }
+        }
+        var k = 0
         while Date() < deadline {
             k += 1
             let lead = "L-\(rep)-\(k)"
@@ -130,6 +146,7 @@ struct CommandBench {
                 try await run("SubmitExpense", ["expenseId": .string("X-\(rep)-\(k)"), "amount": "120.00", "category": "travel", "description": "client visit"])
             }
         }
+        try await flush()
         return (n, rejected, latencies)
     }
 
