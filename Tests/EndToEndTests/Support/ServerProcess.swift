@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 import Testing
 
@@ -27,7 +28,8 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         return dir.appendingPathComponent("chronicle").path
     }
 
-    /// Starts a server and waits until it listens. `tokens` becomes a `--tokens` file.
+    /// Starts a server and waits until it listens. `tokens` becomes a `--tokens` file. With `data`, it
+    /// serves that directory as it is (a restart: the log, views and keys left by an earlier server).
     init(data: String? = nil, tokens: [String: String] = [:], arguments: [String] = []) throws {
         self.data = data ?? (NSTemporaryDirectory() + "chronicle-e2e-" + UUID().uuidString)
         try FileManager.default.createDirectory(atPath: self.data, withIntermediateDirectories: true)
@@ -84,11 +86,18 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         return process.terminationStatus
     }
 
+    /// SIGKILL, as in a crash: nothing runs after it (no graceful shutdown), then waits for the exit.
+    func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+    }
+
     func removeData() { try? FileManager.default.removeItem(atPath: data) }
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
