@@ -11,11 +11,14 @@ public struct ViewDifference: Sendable, Hashable, CustomStringConvertible {
     /// What the other side holds there (nil: nothing).
     public var other: [UInt8]?
 
-    public var description: String {
+    public var description: String { description(this: "this", other: "other") }
+
+    /// The difference with both sides named, e.g. `served` and `rebuilt`.
+    public func description(this thisName: String, other otherName: String) -> String {
         var text = database
         if let key { text += " key " + Self.show(key) }
-        return text + ": " + (this.map(Self.show) ?? "missing") + " here, " + (other.map(Self.show) ?? "missing")
-            + " in the other"
+        return text + ": \(thisName) " + (this.map(Self.show) ?? "missing") + ", \(otherName) "
+            + (other.map(Self.show) ?? "missing")
     }
 
     /// Hex, with the printable ASCII alongside (keys are mostly ids); long values are cut.

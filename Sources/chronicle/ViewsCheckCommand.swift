@@ -23,25 +23,56 @@ struct ViewsCheckCommand: ParsableCommand {
         let log = try dir.openLogForScan()
         defer { log.close() }
         let projections = ViewService.projections
+        // The engine would rebuild views that do not belong to the log instead of catching them up,
+        // hiding the very damage this check looks for: check them as the last server left them.
+        let served = try servedCheckpoint(log)
         let caughtUp = try catchUp(log)
+        guard caughtUp == log.lastPosition - served else {
+            throw CLIError("the engine rebuilt the served views (at position \(served)) instead of catching them up")
+        }
 
         let scratch = try Self.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let through = try ProjectionEngine.replay(log: log, projections: projections, into: scratch + "/views")
 
-        let served = try ViewStore.open(directory: dir.views, projections: projections, readOnly: true)
-        defer { served.close() }
+        let views = try ViewStore.open(directory: dir.views, projections: projections, readOnly: true)
+        defer { views.close() }
         let rebuilt = try ViewStore.open(directory: scratch + "/views", projections: projections, readOnly: true)
         defer { rebuilt.close() }
-        switch try served.compare(with: rebuilt, projections: projections) {
+        switch try views.compare(with: rebuilt, projections: projections) {
         case .equal(let databases, let entries):
             print(
                 "views equal a rebuild through position \(through): \(projections.count) projections, "
-                    + "\(databases) databases, \(entries) entries (caught up \(caughtUp) events first)")
+                    + "\(databases) databases, \(entries) entries (served at position \(served), caught up \(caughtUp) events)")
         case .different(let difference):
-            print("views differ from a rebuild through position \(through): \(difference)")
+            print("views differ from a rebuild through position \(through): \(difference.description(this: "served", other: "rebuilt"))")
             throw Exit.failure
         }
+    }
+
+    /// The lowest checkpoint of the served views, after checking that every checkpoint belongs to
+    /// the log (its event exists and has the hash it recorded).
+    private func servedCheckpoint(_ log: EventLog) throws -> UInt64 {
+        let path = data.directory.views
+        guard FileManager.default.fileExists(atPath: path + "/data.mdb") else {
+            throw CLIError("no served views in \(path) (start the server once)")
+        }
+        let store = try ViewStore.open(directory: path, projections: ViewService.projections, readOnly: true)
+        defer { store.close() }
+        let checkpoints = try store.checkpoints(ViewService.projections.map(\.name))
+        var lowest = UInt64.max
+        for projection in ViewService.projections {
+            guard let checkpoint = checkpoints[projection.name] else {
+                throw CLIError("the served views have no checkpoint for \(projection.name)")
+            }
+            guard try checkpoint.belongs(to: log, version: projection.version) else {
+                throw CLIError(
+                    "the served \(projection.name) checkpoint (position \(checkpoint.position)) does not belong to the log "
+                        + "(at position \(log.lastPosition))")
+            }
+            lowest = min(lowest, checkpoint.position)
+        }
+        return lowest == .max ? 0 : lowest
     }
 
     /// Applies what the served views lack, batch by batch, with the engine `serve` runs (which also

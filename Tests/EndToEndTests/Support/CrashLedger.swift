@@ -132,12 +132,12 @@ enum CrashWorkload {
                 ["leadId": .string("L-\(n)"), "company": "Crash Co", "contactName": "Ann", "source": "web"], 1
             )
         case 1:
-            (type, data, count) = ("RegisterCustomer", ["customerId": .string("C-\(n)"), "name": "Customer \(n)"], 1)
+            (type, data, count) = ("RegisterCustomer", ["customerId": .string("C-\(n)"), "name": .string("Customer \(n)")], 1)
         case 2:
             (type, data, count) = (
                 "ReceiveStock",
                 [
-                    "receiptId": .string("R-\(n)"), "sku": n % 8 == 2 ? "P-1" : "P-2", "warehouseId": "WH-1",
+                    "receiptId": .string("R-\(n)"), "sku": .string(n % 8 == 2 ? "P-1" : "P-2"), "warehouseId": "WH-1",
                     "quantity": .number(JSONNumber(1 + n % 7)), "unitCost": .string("\(1 + n % 5).25"),
                 ], 1
             )
