@@ -52,6 +52,7 @@ import Testing
         #expect(server.stop() == 0, "the server exits 0 after SIGTERM at the end")
 
         let totals = campaign.totals(kills: kills)
+        print("last views-check: \(campaign.lastViewsCheck)")
         print(totals)
         let clean = campaign.isClean && ledger.rejections.isEmpty
         if clean { try? FileManager.default.removeItem(atPath: data) }
@@ -78,6 +79,8 @@ struct CrashCampaign {
     private(set) var offlineChecks = 0
     private(set) var verifyFailures = 0
     private(set) var viewsFailures = 0
+    /// What the last `views-check` printed (its summary line).
+    private(set) var lastViewsCheck = ""
 
     init(data: String, ledger: CrashLedger) {
         self.data = data
@@ -176,6 +179,7 @@ struct CrashCampaign {
         var results: [String] = []
         for (name, arguments) in [("verify", ["verify"]), ("views", ["views-check"])] {
             let run = (try? runCLI(arguments + ["--data", data])) ?? (status: -1, output: "could not run")
+            if name == "views" { lastViewsCheck = run.output }
             if run.status == 0 {
                 results.append("\(name) ok")
             } else {
