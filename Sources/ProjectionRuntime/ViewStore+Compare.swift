@@ -45,8 +45,10 @@ extension ViewStore {
         let mine = try checkpoints(names)
         let theirs = try other.checkpoints(names)
         for name in names where mine[name] != theirs[name] {
-            return .different(ViewDifference(
-                database: "checkpoint:\(name)", key: nil, this: mine[name]?.encoded(), other: theirs[name]?.encoded()))
+            return .different(
+                ViewDifference(
+                    database: "checkpoint:\(name)", key: nil, this: mine[name]?.encoded(),
+                    other: theirs[name]?.encoded()))
         }
         var databases = 0
         var entries = 0
@@ -102,7 +104,8 @@ extension ViewStore {
                         : ViewDifference(database: name, key: Array(y.key), this: nil, other: Array(y.value))
                 }
                 if !x.value.elementsEqual(y.value) {
-                    return ViewDifference(database: name, key: Array(x.key), this: Array(x.value), other: Array(y.value))
+                    return ViewDifference(
+                        database: name, key: Array(x.key), this: Array(x.value), other: Array(y.value))
                 }
             }
             entries += 1

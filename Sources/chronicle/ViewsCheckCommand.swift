@@ -43,9 +43,12 @@ struct ViewsCheckCommand: ParsableCommand {
         case .equal(let databases, let entries):
             print(
                 "views equal a rebuild through position \(through): \(projections.count) projections, "
-                    + "\(databases) databases, \(entries) entries (served at position \(served), caught up \(caughtUp) events)")
+                    + "\(databases) databases, \(entries) entries (served at position \(served), caught up \(caughtUp) events)"
+            )
         case .different(let difference):
-            print("views differ from a rebuild through position \(through): \(difference.description(this: "served", other: "rebuilt"))")
+            print(
+                "views differ from a rebuild through position \(through): \(difference.description(this: "served", other: "rebuilt"))"
+            )
             throw Exit.failure
         }
     }

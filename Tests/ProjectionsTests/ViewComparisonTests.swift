@@ -53,10 +53,11 @@ import Views
             return
         }
 
-        let spec = try #require(projections.flatMap(\.databases).first { spec in
-            !spec.flags.contains(.dupSort) && b.hasDatabase(spec.name)
-                && ((try? b.env.stat(b.database(spec.name)).entries) ?? 0) > 1
-        })
+        let spec = try #require(
+            projections.flatMap(\.databases).first { spec in
+                !spec.flags.contains(.dupSort) && b.hasDatabase(spec.name)
+                    && ((try? b.env.stat(b.database(spec.name)).entries) ?? 0) > 1
+            })
         let db = try b.database(spec.name)
         let key = try #require(try b.read { txn in try txn.withCursor(db) { c in try c.last().map { Array($0.key) } } })
         try b.env.write { txn in try txn.put(db, key: key, value: [0x01, 0x02]) }

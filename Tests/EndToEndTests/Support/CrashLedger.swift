@@ -92,7 +92,9 @@ final class CrashLedger: Sendable {
 
     /// Sent and never acknowledged, in the order they were issued.
     var unacknowledged: [Command] {
-        state.withLock { s in s.commands.values.filter { s.acknowledged[$0.commandId] == nil }.sorted { $0.number < $1.number } }
+        state.withLock { s in
+            s.commands.values.filter { s.acknowledged[$0.commandId] == nil }.sorted { $0.number < $1.number }
+        }
     }
 
     var acknowledged: [String: [LoggedEvent]] { state.withLock { $0.acknowledged } }
@@ -132,7 +134,9 @@ enum CrashWorkload {
                 ["leadId": .string("L-\(n)"), "company": "Crash Co", "contactName": "Ann", "source": "web"], 1
             )
         case 1:
-            (type, data, count) = ("RegisterCustomer", ["customerId": .string("C-\(n)"), "name": .string("Customer \(n)")], 1)
+            (type, data, count) = (
+                "RegisterCustomer", ["customerId": .string("C-\(n)"), "name": .string("Customer \(n)")], 1
+            )
         case 2:
             (type, data, count) = (
                 "ReceiveStock",
