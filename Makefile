@@ -6,7 +6,7 @@ DATA        ?= ./data
 BUILD_FLAGS ?=
 SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build release test run format bench bench-log clean fuzz hostile
+.PHONY: all deps build release test crash hostile run format bench bench-log fuzz clean
 
 all: build
 
@@ -29,6 +29,13 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+
+## crash: the crash campaign: SIGKILL a loaded server KILLS times, checking after every restart that no
+## acknowledged command is lost or duplicated, that verify passes and that the views equal a rebuild
+KILLS ?= 50
+crash: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	CHRONICLE_CRASH_KILLS=$(KILLS) $(SWIFT) test --skip-build --no-parallel --filter CrashCampaign $(BUILD_FLAGS)
 
 ## run: build release and serve the demo company from ./data
 run: release

@@ -34,15 +34,9 @@ final class ProjectionRunner {
     /// Whether each stored checkpoint belongs to this layout and to this log (its hash matches the
     /// log's event at that position, which must exist).
     func checkpointsMatch(_ log: EventLog) throws -> Bool {
-        for (projection, checkpoint) in zip(projections, checkpoints) {
-            guard checkpoint.version == projection.version else { return false }
-            if checkpoint.position == 0 { continue }
-            let same = try log.withRecord(at: checkpoint.position) { view in
-                view.map { Array($0.hash) == checkpoint.hash } ?? false
-            }
-            if !same { return false }
+        try zip(projections, checkpoints).allSatisfy { projection, checkpoint in
+            try checkpoint.belongs(to: log, version: projection.version)
         }
-        return true
     }
 
     // MARK: Live batches

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import LMDB
 
@@ -13,6 +14,14 @@ public struct Checkpoint: Sendable, Hashable {
         self.position = position
         self.hash = hash
         self.version = version
+    }
+
+    /// Whether this checkpoint was written with layout `version` for this log: the log's event at
+    /// its position (which must exist) has the hash it recorded.
+    public func belongs(to log: EventLog, version: Int) throws -> Bool {
+        guard self.version == version else { return false }
+        if position == 0 { return true }
+        return try log.withRecord(at: position) { view in view.map { Array($0.hash) == hash } ?? false }
     }
 
     func encoded() -> [UInt8] {

@@ -11,7 +11,7 @@ struct Chronicle: AsyncParsableCommand {
             ServeCommand.self, SendCommand.self, QueryCommand.self, ImportCommand.self, ExportCommand.self,
             DemoCommand.self, ReplayCommand.self, VerifyCommand.self, DigestCommand.self, BackupCommand.self,
             RestoreCommand.self, ForgetCommand.self, AuditCommand.self,
-            AppendTortureCommand.self, ProjectTortureCommand.self, BenchViewsCommand.self,
+            AppendTortureCommand.self, ProjectTortureCommand.self, ViewsCheckCommand.self, BenchViewsCommand.self,
         ]
     )
 }

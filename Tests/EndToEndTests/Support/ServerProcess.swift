@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 import Testing
 
@@ -32,8 +33,9 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         return dir.appendingPathComponent("chronicle").path
     }
 
-    /// Starts a server and waits until it listens. `tokens` becomes a `--tokens` file. With
-    /// `captureLog` its log (standard error) is kept in ``logged`` instead of passed through.
+    /// Starts a server and waits until it listens. `tokens` becomes a `--tokens` file. With `data`, it
+    /// serves that directory as it is (a restart: the log, views and keys left by an earlier server).
+    /// With `captureLog` its log (standard error) is kept in ``logged`` instead of passed through.
     init(data: String? = nil, tokens: [String: String] = [:], arguments: [String] = [], captureLog: Bool = false) throws {
         self.captureLog = captureLog
         self.data = data ?? (NSTemporaryDirectory() + "chronicle-e2e-" + UUID().uuidString)
@@ -110,11 +112,18 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         return process.terminationStatus
     }
 
+    /// SIGKILL, as in a crash: nothing runs after it (no graceful shutdown), then waits for the exit.
+    func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+    }
+
     func removeData() { try? FileManager.default.removeItem(atPath: data) }
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
