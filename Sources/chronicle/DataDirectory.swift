@@ -120,7 +120,8 @@ struct Progress {
             line += "/\(total) [" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(pct)%"
         }
         let seconds = Double(now.uptimeNanoseconds - first.at.uptimeNanoseconds) / 1e9
-        if done > first.done, seconds > 0 {
+        // Half a second of work before a rate: the first updates of a run are too few to go by.
+        if done > first.done, seconds >= 0.5 {
             let rate = Double(done - first.done) / seconds
             line += unit.isEmpty ? " \(Int(rate))/s" : " \(Int(rate)) \(unit)/s"
             if let total, total > done { line += " ETA " + Self.duration(Double(total - done) / rate) }
