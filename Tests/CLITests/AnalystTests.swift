@@ -47,6 +47,7 @@ import Testing
     func viewCounts(data: String, through position: Int, out: String) throws -> [String: Int] {
         let replay = try CLI.run(["replay", "--data", data, "--until", String(position), "--views", "salesFunnel", "--out", out])
         try #require(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stderr.isEmpty, "progress only on a terminal: \(replay.stderr)")
         let query = try CLI.run(["query", "salesFunnel", "--views-dir", out, "--data", data])
         try #require(query.status == 0, "\(query.stdout)\(query.stderr)")
         let reply = try JSONValue.parse(query.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
