@@ -78,6 +78,6 @@ hostile: deps
 ## duckdb-check: the README's DuckDB funnel query on a demo export against the salesFunnel view
 ## (AnalystTests, with DuckDB from PyPI required)
 duckdb-check: deps
-	python3 -m pip install --quiet duckdb
+	PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet duckdb
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	CHRONICLE_REQUIRE_DUCKDB=1 $(SWIFT) test --skip-build --filter AnalystTests $(BUILD_FLAGS)
