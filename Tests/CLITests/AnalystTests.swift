@@ -21,7 +21,8 @@ import Testing
 
         for until in [nil, Self.endOfQ2] {
             let file = dir.path + "/export-\(until == nil ? "now" : "q2").ndjson"
-            let export = try CLI.run(["export", "--data", data, "--out", file] + (until.map { ["--until", $0] } ?? []))
+            let export = try CLI.run(
+                ["export", "--data", data, "--out", file] + (until.map { ["--until", $0] } ?? []))
             try #require(export.status == 0, "\(export.stderr)")
             let ndjson = try String(contentsOfFile: file, encoding: .utf8)
             let last = try #require(ndjson.split(separator: "\n").last.map { try JSONValue.parse(String($0)) })
@@ -45,14 +46,18 @@ import Testing
 
     /// `chronicle replay --until POSITION --views salesFunnel`, then `chronicle query salesFunnel`.
     func viewCounts(data: String, through position: Int, out: String) throws -> [String: Int] {
-        let replay = try CLI.run(["replay", "--data", data, "--until", String(position), "--views", "salesFunnel", "--out", out])
+        let replay = try CLI.run([
+            "replay", "--data", data, "--until", String(position), "--views", "salesFunnel", "--out", out,
+        ])
         try #require(replay.status == 0, "\(replay.stderr)")
         #expect(replay.stderr.isEmpty, "progress only on a terminal: \(replay.stderr)")
         let query = try CLI.run(["query", "salesFunnel", "--views-dir", out, "--data", data])
         try #require(query.status == 0, "\(query.stdout)\(query.stderr)")
         let reply = try JSONValue.parse(query.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(reply["position"]?.intValue == position)
-        return Self.stages.reduce(into: [String: Int]()) { $0[$1] = reply["result"]?["stages"]?[$1]?["count"]?.intValue }
+        return Self.stages.reduce(into: [String: Int]()) {
+            $0[$1] = reply["result"]?["stages"]?[$1]?["count"]?.intValue
+        }
     }
 
     /// The README's SQL in Swift: every opened opportunity in the stage of its latest stage event
@@ -84,7 +89,8 @@ import Testing
         let probe = try? CLI.run(program: "python3", ["-c", "import duckdb"])
         if probe?.status == 0 { return true }
         if ProcessInfo.processInfo.environment["CHRONICLE_REQUIRE_DUCKDB"] == "1" {
-            Issue.record("CHRONICLE_REQUIRE_DUCKDB=1 but python3 cannot import duckdb: \(probe?.stderr ?? "no python3")")
+            Issue.record(
+                "CHRONICLE_REQUIRE_DUCKDB=1 but python3 cannot import duckdb: \(probe?.stderr ?? "no python3")")
         }
         return false
     }
