@@ -6,7 +6,7 @@ DATA        ?= ./data
 BUILD_FLAGS ?=
 SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build release test crash hostile run format bench bench-log fuzz clean
+.PHONY: all deps build release test crash hostile duckdb-check run format bench bench-log fuzz clean
 
 all: build
 
@@ -81,3 +81,10 @@ hostile: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	CHRONICLE_BINARY="$(CURDIR)/.build/release/chronicle" CHRONICLE_HOSTILE_P99_MS=10 CHRONICLE_HOSTILE_FLOOD=$(FLOOD) \
 		$(SWIFT) test --skip-build --filter HostileClientTests $(BUILD_FLAGS)
+
+## duckdb-check: the README's DuckDB funnel query on a demo export against the salesFunnel view
+## (AnalystTests, with DuckDB from PyPI required)
+duckdb-check: deps
+	PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet duckdb
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	CHRONICLE_REQUIRE_DUCKDB=1 $(SWIFT) test --skip-build --filter AnalystTests $(BUILD_FLAGS)

@@ -397,10 +397,13 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
 
     /// Builds `projections` from the log as of `until` (the whole log when nil) into a new views
     /// environment in `directory`, which must not hold one yet. Returns the position built through.
+    ///
+    /// `progress` is called one call at a time, from the building threads, with the position every
+    /// projection has reached and the position the replay goes through.
     @discardableResult
     public static func replay(
         log: EventLog, projections: [Projection], until: ReplayPoint? = nil, into directory: String,
-        parallelism: Int = 2
+        parallelism: Int = 2, progress: ((_ position: UInt64, _ through: UInt64) -> Void)? = nil
     ) throws -> UInt64 {
         let last = log.lastPosition
         let through: UInt64
@@ -413,7 +416,8 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         defer { store.close() }
         let runner = try ProjectionRunner(store: store, projections: projections, fresh: true, cacheLimit: .max)
         guard runner.minCheckpoint == 0 else { throw ProjectionError.notEmpty(directory) }
-        try runner.build(log, through: through, parallelism: parallelism)
+        let reached = progress.map { report in { (position: UInt64) in report(position, through) } }
+        try runner.build(log, through: through, parallelism: parallelism, progress: reached)
         try store.sync()
         return through
     }

@@ -102,8 +102,9 @@ final class ProjectionRunner {
 
     /// Builds every projection from the start of the log through `through`, in memory, then writes it
     /// in one transaction (keys appended in order). Only for a fresh environment. Projections are
-    /// split into `parallelism` groups that each scan the log on their own thread.
-    func build(_ log: EventLog, through: UInt64, parallelism: Int) throws {
+    /// split into `parallelism` groups that each scan the log on their own thread; `progress` gets the
+    /// position the slowest group has reached, one call at a time.
+    func build(_ log: EventLog, through: UInt64, parallelism: Int, progress: ((UInt64) -> Void)? = nil) throws {
         guard through > 0, !projections.isEmpty else {
             try writeEmptyCheckpoints()
             return
@@ -111,6 +112,7 @@ final class ProjectionRunner {
         let groups = Self.groups(projections, parallelism)
         let failures = Mutex<[any Error]>([])
         let shared = UncheckedBox(self)
+        let reached = GroupProgress(groups: groups.count, report: progress)
         DispatchQueue.concurrentPerform(iterations: groups.count) { g in
             let runner = shared.value
             var mask = [Bool](repeating: false, count: runner.projections.count)
@@ -119,6 +121,9 @@ final class ProjectionRunner {
                 _ = try runner.store.read { txn in
                     try log.scanInPlace(from: 1, through: through) { record in
                         try runner.dispatchEvent(record, txn, only: mask)
+                        if record.position & 0x3FFF == 0 || record.position == through {
+                            reached.advance(group: g, to: record.position)
+                        }
                         return true
                     }
                 }
@@ -165,6 +170,26 @@ final class ProjectionRunner {
             load[g] += w
         }
         return groups.filter { !$0.isEmpty }
+    }
+}
+
+/// Where each rebuild group's scan is, reporting the slowest to the caller's progress callback one
+/// call at a time.
+private final class GroupProgress: @unchecked Sendable {  // `report` is only called inside `positions`' lock
+    private let report: ((UInt64) -> Void)?
+    private let positions: Mutex<[UInt64]>
+
+    init(groups: Int, report: ((UInt64) -> Void)?) {
+        self.report = report
+        positions = Mutex(Array(repeating: 0, count: groups))
+    }
+
+    func advance(group: Int, to position: UInt64) {
+        guard let report else { return }
+        positions.withLock { positions in
+            positions[group] = position
+            report(positions.min() ?? position)
+        }
     }
 }
 

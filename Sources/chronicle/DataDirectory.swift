@@ -86,17 +86,30 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Progress on a terminal (standard error), silent otherwise.
+/// Progress on a terminal (standard error), silent otherwise: done/total with a bar, the rate since
+/// the first update and, with a total, the time left at that rate.
 struct Progress {
     let label: String
+    let unit: String
     let enabled = isatty(STDERR_FILENO) == 1
     private var lastPrint = DispatchTime.now()
+    /// The first update seen: the rate counts from there, so a run that starts mid-log (an export
+    /// `--from`) is not credited with what it skipped.
+    private var first: (done: UInt64, at: DispatchTime)?
 
-    init(_ label: String) { self.label = label }
+    /// `unit` names what `done` counts in the rate ("events" gives "events/s").
+    init(_ label: String, unit: String = "") {
+        self.label = label
+        self.unit = unit
+    }
 
     mutating func update(_ done: UInt64, of total: UInt64? = nil, extra: String = "") {
         guard enabled else { return }
         let now = DispatchTime.now()
+        guard let first else {
+            first = (done, now)
+            return
+        }
         guard now.uptimeNanoseconds - lastPrint.uptimeNanoseconds > 200_000_000 else { return }
         lastPrint = now
         var line = "\r\(label): \(done)"
@@ -106,6 +119,13 @@ struct Progress {
             let filled = min(width, pct * width / 100)
             line += "/\(total) [" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(pct)%"
         }
+        let seconds = Double(now.uptimeNanoseconds - first.at.uptimeNanoseconds) / 1e9
+        // Half a second of work before a rate: the first updates of a run are too few to go by.
+        if done > first.done, seconds >= 0.5 {
+            let rate = Double(done - first.done) / seconds
+            line += unit.isEmpty ? " \(Int(rate))/s" : " \(Int(rate)) \(unit)/s"
+            if let total, total > done { line += " ETA " + Self.duration(Double(total - done) / rate) }
+        }
         if !extra.isEmpty { line += " " + extra }
         FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
     }
@@ -113,6 +133,14 @@ struct Progress {
     func finish() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    /// `m:ss`, or `h:mm:ss` from an hour.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        let (h, m, r) = (s / 3600, s / 60 % 60, s % 60)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return h > 0 ? "\(h):\(two(m)):\(two(r))" : "\(m):\(two(r))"
     }
 }
 

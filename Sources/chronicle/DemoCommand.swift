@@ -57,7 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
                 "the log in \(dir.path) already holds \(log.lastPosition) events; the demo loads into an empty store")
         }
         let processor = try CommandProcessor(log: log)
-        var progress = Progress("demo")
+        var progress = Progress("demo", unit: "‰")
         let started = Date()
         let report = try await DemoCompany.load(into: processor, seed: seed, scale: scale, batchSize: batch) { p in
             progress.update(
@@ -121,7 +121,7 @@ struct DemoCommand: AsyncParsableCommand {
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         }
         defer { if path != "-" { try? handle.close() } }
-        var progress = Progress("demo")
+        var progress = Progress("demo", unit: "commands")
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 21)
         var count = 0
@@ -139,7 +139,7 @@ struct DemoCommand: AsyncParsableCommand {
             if buffer.count >= 1 << 20 {
                 try handle.write(contentsOf: buffer)
                 buffer.removeAll(keepingCapacity: true)
-                progress.update(UInt64(count), extra: "commands")
+                progress.update(UInt64(count))
             }
         }
         try handle.write(contentsOf: buffer)

@@ -59,7 +59,7 @@ struct ExportCommand: ParsableCommand {
             start = p
         }
         var count = 0
-        var progress = Progress("export")
+        var progress = Progress("export", unit: "events")
         let last = log.lastPosition
         try log.scanWithHashes(from: start) { envelope, payload, hash in
             if let untilMs, envelope.at >= untilMs { return false }

@@ -34,7 +34,7 @@ struct ImportCommand: AsyncParsableCommand {
         defer { log.close() }
         let processor = try CommandProcessor(log: log)
         var report = ImportReport(show: show)
-        var progress = Progress("import")
+        var progress = Progress("import", unit: "bytes")
         let started = Date()
         var pending: [(line: Int, request: CommandRequest)] = []
         var bytesRead: UInt64 = 0

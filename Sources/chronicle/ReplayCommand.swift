@@ -46,7 +46,11 @@ struct ReplayCommand: ParsableCommand {
             return .time(Timestamp(iso8601: text)!.milliseconds)
         }
         let started = Date()
-        let through = try ProjectionEngine.replay(log: log, projections: projections, until: point, into: out)
+        var progress = Progress("replay", unit: "events")
+        let through = try ProjectionEngine.replay(log: log, projections: projections, until: point, into: out) {
+            progress.update($0, of: $1)
+        }
+        progress.finish()
         let seconds = Date().timeIntervalSince(started)
         let rate = seconds > 0 ? Int(Double(through) / seconds) : 0
         print("replayed \(projections.flatMap(\.views).joined(separator: ", ")) through position \(through) into \(out) in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")

@@ -27,7 +27,7 @@ struct VerifyCommand: ParsableCommand {
         let kept = try digest.map(Self.readDigest)
         let log = try data.directory.openLogForScan()
         defer { log.close() }
-        var progress = Progress("verify")
+        var progress = Progress("verify", unit: "events")
         let started = Date()
         let report = try log.verify(digest: kept, threads: threads) { progress.update($0, of: log.lastPosition) }
         progress.finish()

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs the built `chronicle` executable and captures its output.
+/// Runs the built `chronicle` executable (or another program) and captures its output.
 struct CLI {
     static func executable() throws -> String {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -20,9 +20,19 @@ struct CLI {
 
     @discardableResult
     static func run(_ arguments: [String], stdin: String? = nil) throws -> Output {
+        try run(program: executable(), arguments, stdin: stdin)
+    }
+
+    /// Runs `program` (a path, or a name looked up in `PATH` through `/usr/bin/env`).
+    static func run(program: String, _ arguments: [String], stdin: String? = nil) throws -> Output {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: try executable())
-        p.arguments = arguments
+        if program.contains("/") {
+            p.executableURL = URL(fileURLWithPath: program)
+            p.arguments = arguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [program] + arguments
+        }
         let out = Pipe()
         let err = Pipe()
         p.standardOutput = out
