@@ -92,6 +92,12 @@ public final class CommandProcessor: Sendable {
         }
     }
 
+    /// Whether a command failed because the store could not commit (disk full, I/O error): nothing
+    /// of it was written, and it may be retried once the store can write again.
+    public static func isStorageFailure(_ error: DomainError) -> Bool {
+        error.code == .unavailable && error.details["cause"] == "storage"
+    }
+
     static func domainError(_ e: EventLogError) -> DomainError {
         switch e {
         case .wrongExpectedVersion(let stream, let expected, let actual):
@@ -111,7 +117,8 @@ public final class CommandProcessor: Sendable {
         case .overloaded:
             return DomainError(.overloaded, "the writer queue is full; retry later")
         case .unavailable(let why):
-            return DomainError(.unavailable, "the store cannot write now (\(why)); reads still work")
+            return DomainError(
+                .unavailable, "the store cannot write now (\(why)); reads still work", details: ["cause": "storage"])
         case .closed:
             return DomainError(.unavailable, "the server is shutting down")
         case .invalidTime(let why):

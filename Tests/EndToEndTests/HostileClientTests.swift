@@ -25,7 +25,8 @@ import Glibc
         let p99Bound = Double(environment["CHRONICLE_HOSTILE_P99_MS"] ?? "") ?? 250
         let floodSize = Int(environment["CHRONICLE_HOSTILE_FLOOD"] ?? "") ?? 100_000
         try await withServer(
-            tokens: Self.tokens, arguments: ["--max-connections", "64", "--hello-timeout", "2"]
+            // One event loop: every hostile connection shares it with the well-behaved client.
+            tokens: Self.tokens, arguments: ["--max-connections", "64", "--hello-timeout", "2", "--threads", "1"]
         ) { server in
             let admin = try server.connect()
             try admin.hello()
@@ -34,6 +35,7 @@ import Glibc
 
             let prober = try WellBehavedClient(server.connect())
             prober.start()
+            defer { _ = prober.stop() }  // on a throw too: the thread must not outlive the test
             var cases = CaseTally()
             try framingCases(server, &cases)
             try wrongTypeCases(admin, &cases)
@@ -52,9 +54,10 @@ import Glibc
             #expect(growth < 256 << 20, "server memory grew by \(growth >> 20) MiB")
             #expect(latency.p99Milliseconds <= p99Bound, "well-behaved p99 \(latency.p99Milliseconds) ms > \(p99Bound) ms")
             print(String(
-                format: "hostile clients: %d cases, %d answered with the wrong code; well-behaved client: %d requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms; server RSS %d → %d MiB (flood %d MiB)",
+                format: "hostile clients: %d cases, %d answered with the wrong code; well-behaved client: %d requests, p50 %.2f ms, p99 %.2f ms (ping and read %.2f, commands %.2f), max %.2f ms; server RSS %d → %d MiB (flood %d MiB)",
                 cases.total, cases.failures.count, latency.count, latency.p50Milliseconds, latency.p99Milliseconds,
-                latency.maxMilliseconds, rssBefore >> 20, rssAfter >> 20, rssDuringFlood >> 20))
+                latency.readsP99Milliseconds, latency.commandsP99Milliseconds, latency.maxMilliseconds,
+                rssBefore >> 20, rssAfter >> 20, rssDuringFlood >> 20))
         }
     }
 
@@ -68,6 +71,7 @@ import Glibc
         cases.check("…then the connection is closed", try huge.isClosedByServer())
 
         let c = try server.connect()
+        try c.hello()  // else the 2 s hello timeout could close it mid-case on a slow build
         let invalidUTF8: [[UInt8]] = [
             [0xFF], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0x80], [0xE2, 0x82],
             [0xF4, 0x90, 0x80, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80],
@@ -286,7 +290,6 @@ import Glibc
         let authenticated = try server.connect()
         try authenticated.hello("t-auditor")
         let line = Array(#"{"id":"slow","op":"ping"}"#.utf8) + [0x0A]
-        let start = Date()
         for byte in line {
             try? anonymous.sendRaw([line[0]])  // the server may already have closed it: that is the point
             try authenticated.sendRaw([byte])
@@ -295,7 +298,6 @@ import Glibc
         cases.check("a slowloris after hello is answered when its line ends", try authenticated.readObject().ok)
         cases.check("a slowloris that never says hello is told why", try anonymous.readObject(), "timeout")
         cases.check("…and closed", try anonymous.isClosedByServer())
-        cases.check("…within the hello timeout", Date().timeIntervalSince(start) < 10)
     }
 
     private func connectionFloodCases(_ server: ServerProcess, _ cases: inout CaseTally) throws {
@@ -314,8 +316,16 @@ import Glibc
             }
         }
         cases.check("a connection over the limit", refused ?? [:], "overloaded")
-        cases.check("the limit holds (64 here)", open.count < 64)
+        // 64 in all, a few of them held by the admin, the prober and connections still closing.
+        cases.check("the limit holds (64 here): \(open.count) more were accepted", (48..<64).contains(open.count))
         open.removeAll()
+        // The server frees their slots as it sees them close; wait for that before the next case.
+        var freed = false
+        for _ in 0..<100 where !freed {
+            freed = (try? server.connect().call("ping").ok) == true
+            if !freed { usleep(50_000) }
+        }
+        cases.check("connections are accepted again once the flood closed", freed)
     }
 
     // MARK: 100,000 pipelined requests without reading the replies
@@ -326,7 +336,10 @@ import Glibc
         try flooder.hello()  // else the hello timeout closes it mid-flood
         try flooder.setTimeout(seconds: 30)
         let fd = flooder.descriptor
+        var sendTimeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         let payload = Array((0..<requests).map { "{\"id\":\($0),\"op\":\"ping\"}\n" }.joined().utf8)
+        let senderDone = Atomic<Bool>(false)
         let sender = Thread {
             payload.withUnsafeBytes { raw in
                 var offset = 0
@@ -336,8 +349,14 @@ import Glibc
                     offset += n
                 }
             }
+            senderDone.store(true, ordering: .releasing)
         }
         sender.start()
+        defer {
+            // The sender must be gone before the socket is closed and its number reused.
+            shutdown(fd, Int32(SHUT_RDWR))
+            while !senderDone.load(ordering: .acquiring) { usleep(1_000) }
+        }
         Thread.sleep(forTimeInterval: 1.5)  // the server stops reading once its replies have nowhere to go
         let rss = server.residentBytes ?? 0
         var lines = 0
@@ -397,7 +416,7 @@ extension JSONObject {
 final class WellBehavedClient: @unchecked Sendable {  // the client is used by its thread only
     private let client: TestClient
     private let running = Atomic<Bool>(true)
-    private let done = Mutex<(latencies: [UInt64], errors: [String])?>(nil)
+    private let done = Mutex<(latencies: [UInt64], commands: [Bool], errors: [String])?>(nil)
     private var thread: Thread?
 
     init(_ client: TestClient) throws {
@@ -408,6 +427,7 @@ final class WellBehavedClient: @unchecked Sendable {  // the client is used by i
     func start() {
         let thread = Thread { [self] in
             var latencies: [UInt64] = []
+            var commands: [Bool] = []
             var errors: [String] = []
             var i = 0
             while running.load(ordering: .relaxed) {
@@ -424,13 +444,14 @@ final class WellBehavedClient: @unchecked Sendable {  // the client is used by i
                     default: r = try client.call("read", ["fromPosition": 1, "limit": 5])
                     }
                     latencies.append(DispatchTime.now().uptimeNanoseconds - begin)
+                    commands.append(i % 3 == 1)
                     if !r.ok { errors.append(r.jsonText) }
                 } catch {
                     errors.append("\(error)")
                 }
                 usleep(2_000)
             }
-            done.withLock { $0 = (latencies, errors) }
+            done.withLock { $0 = (latencies, commands, errors) }
         }
         self.thread = thread
         thread.start()
@@ -440,7 +461,9 @@ final class WellBehavedClient: @unchecked Sendable {  // the client is used by i
     func stop() -> LatencySummary {
         running.store(false, ordering: .relaxed)
         while true {
-            if let result = done.withLock({ $0 }) { return LatencySummary(result.latencies, errors: result.errors) }
+            if let result = done.withLock({ $0 }) {
+                return LatencySummary(result.latencies, commands: result.commands, errors: result.errors)
+            }
             usleep(1_000)
         }
     }
@@ -452,16 +475,22 @@ struct LatencySummary {
     let p50Milliseconds: Double
     let p99Milliseconds: Double
     let maxMilliseconds: Double
+    /// The p99 of pings and reads alone, and of commands alone (each waits for a durable commit).
+    let readsP99Milliseconds: Double
+    let commandsP99Milliseconds: Double
 
-    init(_ nanoseconds: [UInt64], errors: [String]) {
-        let sorted = nanoseconds.sorted()
-        func at(_ q: Double) -> Double {
-            sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) / 1e6
+    init(_ nanoseconds: [UInt64], commands: [Bool], errors: [String]) {
+        func percentile(_ q: Double, of values: [UInt64]) -> Double {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) / 1e6
         }
-        count = sorted.count
+        let pairs = zip(nanoseconds, commands)
+        count = nanoseconds.count
         self.errors = errors
-        p50Milliseconds = at(0.5)
-        p99Milliseconds = at(0.99)
-        maxMilliseconds = Double(sorted.last ?? 0) / 1e6
+        p50Milliseconds = percentile(0.5, of: nanoseconds)
+        p99Milliseconds = percentile(0.99, of: nanoseconds)
+        maxMilliseconds = Double(nanoseconds.max() ?? 0) / 1e6
+        readsP99Milliseconds = percentile(0.99, of: pairs.filter { !$0.1 }.map(\.0))
+        commandsP99Milliseconds = percentile(0.99, of: pairs.filter { $0.1 }.map(\.0))
     }
 }

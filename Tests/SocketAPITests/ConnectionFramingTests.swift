@@ -88,4 +88,33 @@ import Testing
         #expect(try f.lines().first?["error"]?["code"] == "frame_too_large")
         #expect(!f.channel.isActive)
     }
+
+    /// 300 pings in one read: 128 now, the rest in later turns, in order.
+    static let burst = (1...300).map { #"{"id":\#($0),"op":"ping"}"# + "\n" }.joined()
+
+    @Test func aPipelinedBurstIsAnsweredInTurnsOfAtMost128Lines() throws {
+        let f = try Fixture()
+        try f.send(Self.burst)
+        var ids = try f.lines().compactMap { $0["id"]?.intValue }
+        #expect(ids == Array(1...ConnectionHandler.linesPerTurn), "one turn, then the loop serves others")
+        for _ in 0..<5 {
+            f.channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+            ids += try f.lines().compactMap { $0["id"]?.intValue }
+        }
+        #expect(ids == Array(1...300))
+    }
+
+    @Test func shutdownAnswersEveryLineAlreadyReceivedThenCloses() throws {
+        let f = try Fixture()
+        try f.send(Self.burst)
+        f.channel.pipeline.fireUserInboundEventTriggered(ShutdownRequested())
+        var replies = try f.lines()
+        for _ in 0..<5 {
+            f.channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+            replies += try f.lines()
+        }
+        #expect(replies.compactMap { $0["id"]?.intValue } == Array(1...300))
+        #expect(replies.dropFirst(ConnectionHandler.linesPerTurn).allSatisfy { $0["error"]?["code"] == "unavailable" })
+        #expect(!f.channel.isActive)
+    }
 }

@@ -23,6 +23,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     private let notifier: CommitNotifier
     private let clock: any LogClock
     private var state: WriterState
+    /// The last reload from the store failed: `state` may hold a failed batch's changes, so nothing is
+    /// written until a reload succeeds (a write on it could leave a gap or break the chain).
+    private var stateIsStale = false
     private var staged = UnsafeMutablePointer<StagedWrites>.allocate(capacity: 1)
     private var thread: Thread?
     /// Called on the writer thread when a batch failed and state was reloaded from the store.
@@ -104,10 +107,14 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     }
 
     private func process(_ batch: [WorkItem]) {
+        if stateIsStale { reloadAfterFailure() }
         let at = max(clock.nowMilliseconds(), state.lastAt)
         var flushedNow: UInt32?
         do {
             try env.write(onRetry: { self.reloadAfterFailure() }) { txn in
+                if stateIsStale {
+                    throw EventLogError.unavailable("the writer could not reload its state from the store")
+                }
                 staged.pointee.reset()
                 state.pendingCommands.removeAll(keepingCapacity: true)
                 flushedNow = try flushSlice(txn)
@@ -148,12 +155,14 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         for item in batch { item.finish(nil) }
     }
 
-    /// Rebuilds the in-memory state from the store after a batch did not commit.
+    /// Rebuilds the in-memory state from the store after a batch did not commit. When the store
+    /// cannot be read either, the writer refuses batches (``stateIsStale``) until a reload succeeds.
     private func reloadAfterFailure() {
         do {
             state = try WriterState.load(env: env, dbs: dbs, registry: registry)
+            stateIsStale = false
         } catch {
-            // The store could not be read either; keep the old state and let the next batch retry.
+            stateIsStale = true
         }
         onReload?()
     }

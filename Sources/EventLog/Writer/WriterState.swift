@@ -49,6 +49,7 @@ final class WriterState {
                     let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
                     registryState.ids[kn] = id
                     registryState.names[id] = kn
+                    s.keyIds[kn] = id  // its own table: sharing the registry's would copy it on the first new key
                     s.nextKeyId = max(s.nextKeyId, id + 1)
                     e = try c.next()
                 }
@@ -113,7 +114,6 @@ final class WriterState {
                 }
             }
         }
-        s.keyIds = registryState.ids
         registry.state.withLock { $0 = registryState }
         return s
     }

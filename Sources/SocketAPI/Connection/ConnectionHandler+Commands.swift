@@ -58,7 +58,6 @@ extension ConnectionHandler {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let processor = server.processor
         let metrics = server.metrics
-        let server = self.server
         metrics.commitBatchCommands.record(batch.count)
         if loopExecutor == nil { loopExecutor = EventLoopTaskExecutor(loop) }
         Task(executorPreference: loopExecutor) {
@@ -67,11 +66,7 @@ extension ConnectionHandler {
             do {
                 results = try await processor.executeBatch(batch.map(\.request))
             } catch {
-                let failure = ConnectionHandler.domainError(error)
-                if failure.code == .unavailable || failure.code == .internal {
-                    server.reportWriteFailure(failure, commands: batch.count)
-                }
-                results = Array(repeating: .failure(failure), count: batch.count)
+                results = Array(repeating: .failure(ConnectionHandler.domainError(error)), count: batch.count)
             }
             metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
             if loop.inEventLoop {
@@ -89,6 +84,8 @@ extension ConnectionHandler {
         let now = NIODeadline.now()
         var out = context?.channel.allocator.buffer(capacity: batch.count * 160) ?? ByteBuffer()
         var outcomes = OutcomeTally()
+        var storageFailures = 0
+        var storageFailure: DomainError?
         for (pending, result) in zip(batch, results) {
             server.metrics.commandLatency.recordNanoseconds((now - pending.received).nanoseconds)
             switch result {
@@ -96,8 +93,9 @@ extension ConnectionHandler {
                 outcomes.add(pending.request.type, reply.duplicate ? "duplicate" : "ok")
                 out.writeCommandReply(pending.id, reply)
             case .failure(let error):
-                if error.code == .unavailable || error.code == .internal {
-                    server.reportWriteFailure(error, commands: 1)
+                if CommandProcessor.isStorageFailure(error) {
+                    storageFailures += 1
+                    storageFailure = error
                 }
                 outcomes.add(pending.request.type, error.code.rawValue)
                 server.metrics.authFailure(code: error.code, op: "command")
@@ -105,6 +103,11 @@ extension ConnectionHandler {
             }
         }
         outcomes.report(to: server.metrics)
+        if let storageFailure {
+            server.reportWriteFailure(storageFailure, commands: storageFailures)
+        } else if storageFailures < batch.count {
+            server.reportWritesSucceed()
+        }
         if let context, active {
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }

@@ -205,7 +205,9 @@ extension ConnectionHandler {
 
     /// Closes once nothing is in flight and every subscription has said goodbye.
     func finishDrainIfDone() {
-        guard draining, !closing, inFlight == 0, subscriptions.isEmpty, let context else { return }
+        guard draining, !closing, !yielded, inFlight == 0, subscriptions.isEmpty, let context else { return }
+        // Every complete line received has been answered; a trailing partial line never will be.
+        if let buffered = input, buffered.readableBytesView.contains(0x0A) { return }
         closing = true
         writeOutput(flush: true)
         context.close(promise: nil)

@@ -54,6 +54,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var linesThisTurn = 0
     /// A continuation of this connection's buffered lines is queued on the loop.
     var yielded = false
+    /// While ``yielded``: buffered bytes after the last newline (an unfinished line).
+    var pendingTail = 0
     /// Shutting down or closing: no new requests are started.
     var closing = false
     var draining = false
@@ -157,6 +159,15 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         guard !closing else { return }
+        if yielded {
+            // The scheduled continuation frames it, after the other connections' turn; meanwhile
+            // only the line limit is enforced, on the bytes after the last newline.
+            pendingTail = Self.bytesAfterLastNewline(incoming) ?? (pendingTail + incoming.readableBytes)
+            if pendingTail > limits.maxLineBytes {
+                frameTooLarge()
+                return
+            }
+        }
         if input == nil {
             input = incoming
         } else {
@@ -165,7 +176,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             input!.writeBuffer(&incoming)
         }
-        if yielded { return }  // the queued continuation frames it, after the other connections' turn
+        if yielded { return }
         processInput()
         writeOutput(flush: false)
     }
@@ -181,10 +192,11 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// for as long as it takes to answer them all, and every other connection on it would wait.
     static let linesPerTurn = 128
 
-    /// Frames and handles buffered lines while fewer than `maxInFlightPerConnection` are unanswered,
-    /// at most ``linesPerTurn`` of them before yielding the loop.
+    /// Frames and handles buffered lines while fewer than `maxInFlightPerConnection` are unanswered
+    /// (when draining, every line is answered `unavailable` at once, using no slot), at most
+    /// ``linesPerTurn`` of them before yielding the loop.
     func processInput() {
-        while !closing, inFlight < limits.maxInFlightPerConnection, var buffer = input {
+        while !closing, draining || inFlight < limits.maxInFlightPerConnection, var buffer = input {
             if linesThisTurn >= Self.linesPerTurn {
                 yieldTurn()
                 return
@@ -220,21 +232,36 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Hands what was produced so far to the writer and the channel, and continues with the buffered
-    /// lines in a task queued behind the I/O the loop has ready: no more is read from this connection
-    /// until its buffer is handled (``read(context:)`` holds while ``yielded``).
+    /// lines in a task scheduled a little later: no more is read from this connection until its
+    /// buffer is handled (``read(context:)`` holds while ``yielded``).
+    ///
+    /// Scheduled, not `execute`d: NIO runs tasks queued from a task in the same loop tick, before it
+    /// polls sockets again, so only a deadline in the future lets the other connections' reads in.
     private func yieldTurn() {
         guard !yielded, let context else { return }
         yielded = true
+        pendingTail = input.map { Self.bytesAfterLastNewline($0) ?? $0.readableBytes } ?? 0
         submitPendingCommands()
         writeOutput(flush: true)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
+        context.eventLoop.scheduleTask(in: Self.turnPause) {
             let handler = bound.value
             handler.yielded = false
             handler.linesThisTurn = 0
             handler.resume()
         }
     }
+
+    /// How many bytes follow the last `\n` in `buffer`, nil when it holds none.
+    static func bytesAfterLastNewline(_ buffer: ByteBuffer) -> Int? {
+        buffer.withUnsafeReadableBytes { raw -> Int? in
+            guard let last = raw.lastIndex(of: 0x0A) else { return nil }
+            return raw.count - last - 1
+        }
+    }
+
+    /// How long a connection that used its turn waits before the next one.
+    static let turnPause = TimeAmount.microseconds(50)
 
     private func frameTooLarge() {
         server.metrics.connectionDropped(reason: "frame_too_large")
@@ -293,6 +320,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func resume() {
         guard let context else { return }
         if draining {
+            if input != nil && !yielded && !closing {
+                processInput()
+                writeOutput(flush: true)
+            }
             finishDrainIfDone()
             return
         }

@@ -1,7 +1,7 @@
 import CommandProcessing
-import EventLog
 import Dispatch
 import Domain
+import EventLog
 import Logging
 import Synchronization
 
@@ -47,20 +47,35 @@ final class ServerState: Sendable {
 
     func releaseCommands(_ n: Int) { queuedCommands.subtract(n, ordering: .relaxed) }
 
-    /// When the last "writes are failing" line was logged (uptime nanoseconds; 0 = never).
+    /// When the last "writes are failing" line was logged (uptime nanoseconds; 0 = never), and
+    /// how many failed commands went unlogged since.
     private let writeFailureLoggedAt = Atomic<UInt64>(0)
+    private let unloggedWriteFailures = Atomic<Int>(0)
+    /// Commits are failing: the next success is logged once.
+    private let writesFailing = Atomic<Bool>(false)
 
-    /// Logs that a batch of commands could not be committed (disk full, I/O error): an operator must
-    /// see it, but a full disk under load fails thousands of batches, so at most one line a second.
+    /// Logs that commands could not be committed (disk full, I/O error): an operator must see it,
+    /// but a full disk under load fails thousands of batches, so at most one line a second, which
+    /// counts the failures since the previous line.
     func reportWriteFailure(_ error: DomainError, commands: Int) {
+        writesFailing.store(true, ordering: .relaxed)
+        let failed = unloggedWriteFailures.add(commands, ordering: .relaxed).newValue
         let now = DispatchTime.now().uptimeNanoseconds
         let last = writeFailureLoggedAt.load(ordering: .relaxed)
         guard last == 0 || now &- last >= 1_000_000_000,
             writeFailureLoggedAt.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
         else { return }
+        unloggedWriteFailures.subtract(failed, ordering: .relaxed)
         logger.error("commands could not be committed; nothing of them was written", metadata: [
-            "chronicle.code": "\(error.code.rawValue)", "chronicle.reason": "\(error.message)",
-            "chronicle.commands": "\(commands)",
+            "chronicle.reason": "\(error.message)", "chronicle.commands": "\(failed)",
         ])
+    }
+
+    /// Logs once that commits succeed again after failures.
+    func reportWritesSucceed() {
+        guard writesFailing.load(ordering: .relaxed),
+            writesFailing.compareExchange(expected: true, desired: false, ordering: .relaxed).exchanged
+        else { return }
+        logger.notice("commits succeed again")
     }
 }
