@@ -12,8 +12,8 @@ import Glibc
 ///
 /// `make test` runs it against the debug server. `make hostile` runs the same suite against the
 /// release server (`CHRONICLE_BINARY`) with the bound on the well-behaved client's p99
-/// (`CHRONICLE_HOSTILE_P99_MS=10`); the default bound here is loose, for a debug build on a busy
-/// machine.
+/// (`CHRONICLE_HOSTILE_P99_MS=10`). The default bound, 1 s, only catches a server that stalls: a debug
+/// build on a busy 2-core machine, whose disk another process is filling, has shown p99s of 0.3 s.
 @Suite(.serialized) struct HostileClientTests {
     static let roles = ["sales", "manager", "finance", "ceo", "warehouse", "auditor", "analyst", "integration"]
     static var tokens: [String: String] {
@@ -22,7 +22,7 @@ import Glibc
 
     @Test func everyHostileCaseIsAnsweredWithItsCodeWhileAWellBehavedClientIsServed() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let p99Bound = Double(environment["CHRONICLE_HOSTILE_P99_MS"] ?? "") ?? 250
+        let p99Bound = Double(environment["CHRONICLE_HOSTILE_P99_MS"] ?? "") ?? 1_000
         let floodSize = Int(environment["CHRONICLE_HOSTILE_FLOOD"] ?? "") ?? 100_000
         try await withServer(
             // One event loop: every hostile connection shares it with the well-behaved client.
