@@ -60,14 +60,19 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
 
     /// Lower-case hex.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
+        Self.appendHex(bytes, into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `bytes` as lower-case hex (as ``hex`` writes a hash), e.g. a record's hash read in place.
+    public static func appendHex(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        for b in bytes {
+            out.append(digits.utf8Start[Int(b >> 4)])
+            out.append(digits.utf8Start[Int(b & 0x0f)])
+        }
     }
 
     public init?(hex: String) {
