@@ -67,11 +67,16 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Appends `bytes` as lower-case hex (as ``hex`` writes a hash), e.g. a record's hash read in place.
-    public static func appendHex(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
+    public static func appendHex(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
         let digits: StaticString = "0123456789abcdef"
-        for b in bytes {
-            out.append(digits.utf8Start[Int(b >> 4)])
-            out.append(digits.utf8Start[Int(b & 0x0f)])
+        var k = out.count
+        out.append(contentsOf: repeatElement(0, count: 2 * bytes.count))
+        out.withUnsafeMutableBufferPointer { o in
+            for b in bytes {
+                o[k] = digits.utf8Start[Int(b >> 4)]
+                o[k + 1] = digits.utf8Start[Int(b & 0x0f)]
+                k += 2
+            }
         }
     }
 

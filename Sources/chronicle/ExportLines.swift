@@ -58,33 +58,33 @@ struct ExportLines {
 
     /// The CONTRACT §1 object, as `EventJSON.object` orders it, and a newline.
     private func appendObject(_ r: EventRecordView, into out: inout [UInt8]) throws {
-        out.append(contentsOf: #"{"position":"#.utf8)
+        Self.append(#"{"position":"#, to: &out)
         JSONWriter.appendInteger(r.position, into: &out)
-        out.append(contentsOf: #","stream":"#.utf8)
+        Self.append(#","stream":"#, to: &out)
         JSONWriter.appendString(utf8: r.stream, into: &out)
-        out.append(contentsOf: #","version":"#.utf8)
+        Self.append(#","version":"#, to: &out)
         JSONWriter.appendInteger(r.version, into: &out)
-        out.append(contentsOf: #","type":"#.utf8)
+        Self.append(#","type":"#, to: &out)
         JSONWriter.appendString(utf8: r.type, into: &out)
-        out.append(contentsOf: #","schema":"#.utf8)
+        Self.append(#","schema":"#, to: &out)
         JSONWriter.appendInteger(UInt64(r.schema), into: &out)
-        out.append(contentsOf: #","at":""#.utf8)
+        Self.append(#","at":""#, to: &out)
         Timestamp(milliseconds: r.at).appendISO8601(into: &out)
-        out.append(contentsOf: #"","actor":"#.utf8)
+        Self.append(#"","actor":"#, to: &out)
         JSONWriter.appendString(utf8: r.actor, into: &out)
-        out.append(contentsOf: #","commandId":"#.utf8)
+        Self.append(#","commandId":"#, to: &out)
         Self.appendOptional(r.commandId, into: &out)
-        out.append(contentsOf: #","correlationId":"#.utf8)
+        Self.append(#","correlationId":"#, to: &out)
         Self.appendOptional(r.correlationId, into: &out)
-        out.append(contentsOf: #","causationId":"#.utf8)
+        Self.append(#","causationId":"#, to: &out)
         Self.appendOptional(r.causationId, into: &out)
-        out.append(contentsOf: #","tags":"#.utf8)
+        Self.append(#","tags":"#, to: &out)
         Self.appendTags(r, into: &out)
-        out.append(contentsOf: #","data":"#.utf8)
+        Self.append(#","data":"#, to: &out)
         try appendData(r, into: &out)
-        out.append(contentsOf: #","hash":""#.utf8)
+        Self.append(#","hash":""#, to: &out)
         ChainHash.appendHex(r.hash, into: &out)
-        out.append(contentsOf: "\"}\n".utf8)
+        Self.append("\"}\n", to: &out)
     }
 
     /// The CSV row, as ``CSV/appendRow(_:schema:data:hash:into:)`` writes it.
@@ -128,11 +128,16 @@ struct ExportLines {
         }
     }
 
+    @inline(__always)
+    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
     private static func appendOptional(_ utf8: UnsafeRawBufferPointer?, into out: inout [UInt8]) {
         if let utf8 {
             JSONWriter.appendString(utf8: utf8, into: &out)
         } else {
-            out.append(contentsOf: "null".utf8)
+            Self.append("null", to: &out)
         }
     }
 

@@ -184,13 +184,15 @@ func appendPadded(_ v: Int64, _ width: Int, _ out: inout [UInt8]) {
         digits += 1
         t /= 10
     }
-    for _ in digits..<max(width, digits) { out.append(UInt8(ascii: "0")) }
-    let end = out.count + digits
-    out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+    var k = out.count + max(width, digits)
+    out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, digits)))
     var m = v.magnitude
-    for k in stride(from: end - 1, through: end - digits, by: -1) {
-        out[k] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
-        m /= 10
+    out.withUnsafeMutableBufferPointer { o in
+        repeat {
+            k -= 1
+            o[k] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
+            m /= 10
+        } while m != 0
     }
 }
 
