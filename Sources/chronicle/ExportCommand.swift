@@ -27,12 +27,14 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .customLong("tag"), help: "Only events carrying one of these tags (repeatable).") var tags: [String] = []
     @Flag(help: "Write payloads as stored (no upcasting).") var raw = false
     @Option(help: "Write to this file instead of standard output.") var out: String?
+    @Option(help: .hidden) var threads = 2
     @Flag(help: .hidden) var reference = false
 
     func validate() throws {
         guard ["ndjson", "csv"].contains(format) else { throw ValidationError("--format must be ndjson or csv") }
         if let from, Timestamp(iso8601: from) == nil { throw ValidationError("--from must be an ISO-8601 time") }
         if let until, Timestamp(iso8601: until) == nil { throw ValidationError("--until must be an ISO-8601 time") }
+        guard (1...16).contains(threads) else { throw ValidationError("--threads must be 1 to 16") }
     }
 
     func run() throws {
@@ -79,14 +81,12 @@ struct ExportCommand: ParsableCommand {
                 return true
             }
         } else {
-            try log.scanInPlace(from: start) { record in
-                if let untilMs, record.at >= untilMs { return false }
-                if let stream, !stream.utf8.elementsEqual(record.stream) { return true }
-                guard filter.matches(record) else { return true }
-                try lines.append(record, into: &buffer)
-                count += 1
-                try flush(at: record.position)
-                return true
+            try sink.write(buffer)
+            buffer.removeAll()
+            let chunks = ExportChunks(log: log, untilMs: untilMs, stream: stream, filter: filter)
+            count = try chunks.run(from: start, through: last, threads: threads, lines: lines) { bytes, through in
+                try sink.write(bytes)
+                progress.update(through, of: last)
             }
         }
         try sink.write(buffer)
