@@ -47,7 +47,7 @@ struct ExportCommand: ParsableCommand {
         let filter = EventFilter(types: types.isEmpty ? nil : Set(types), tags: tags.isEmpty ? nil : Set(tags))
         let fromMs = from.flatMap { Timestamp(iso8601: $0)?.milliseconds }
         let untilMs = until.flatMap { Timestamp(iso8601: $0)?.milliseconds }
-        var lines = ExportLines(csv: format == "csv", raw: raw, keys: keys)
+        let lines = ExportLines(csv: format == "csv", raw: raw, keys: keys)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(ExportLines.chunk + (1 << 16))
         lines.appendHeader(into: &buffer)
@@ -98,7 +98,8 @@ struct ExportCommand: ParsableCommand {
 
 /// RFC 4180 rows.
 enum CSV {
-    static let header = "position,stream,version,type,schema,at,actor,commandId,correlationId,causationId,tags,data,hash\n"
+    static let header =
+        "position,stream,version,type,schema,at,actor,commandId,correlationId,causationId,tags,data,hash\n"
 
     static func appendRow(_ e: EventEnvelope, schema: Int, data: JSONObject, hash: ChainHash, into out: inout [UInt8]) {
         appendField(String(e.position).utf8, &out, quote: false)

@@ -19,7 +19,8 @@ import Testing
         try await Self.appendOddRecords(logDirectory: data + "/log")
 
         let leads = try CLI.run(["export", "--data", data, "--type", "LeadCaptured"]).stdout.split(separator: "\n")
-        let lead = try #require(try JSONValue.parse(String(try #require(leads.first)))["data"]?["leadId"]?.stringValue)
+        let firstLead = try JSONValue.parse(String(try #require(leads.first)))
+        let lead = try #require(firstLead["data"]?["leadId"]?.stringValue)
         let forget = dir.path + "/forget.ndjson"
         let line = #"{"type":"ForgetSubject","data":{"subject":"lead:\#(lead)","reason":"asked"},"actor":"admin"}"#
         try (line + "\n").write(toFile: forget, atomically: true, encoding: .utf8)
@@ -69,7 +70,8 @@ import Testing
         odd["nested"] = ["enc1.key": ["enc1.", "enc1\u{301}.x"]]
         let events = [
             EventToAppend(
-                stream: "lead-L-OLD", type: "LeadCaptured", schema: 1, tags: ["lead:L-OLD"], data: PayloadCodec.encode(v1)),
+                stream: "lead-L-OLD", type: "LeadCaptured", schema: 1, tags: ["lead:L-OLD"],
+                data: PayloadCodec.encode(v1)),
             EventToAppend(
                 stream: oddStream, type: "OddThing", schema: 3, tags: [#"odd:"1""#, "odd:é,\n"],
                 data: PayloadCodec.encode(odd)),
