@@ -99,7 +99,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "CLITests", dependencies: ["JSON", "chronicle"]),
+        .testTarget(name: "CLITests", dependencies: ["EventCoding", "EventLog", "JSON", "chronicle"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "DemoCompany"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON", "DemoCompany"]),

@@ -21,4 +21,24 @@ public enum PayloadCodec {
     public static func decode(_ bytes: [UInt8]) throws -> JSONObject {
         try bytes.withUnsafeBytes { try decode($0) }
     }
+
+    /// Appends stored payload bytes as JSON text — the bytes of `JSONValue.object(decode(bytes)).write(into:)`,
+    /// a non-object as `{"value": …}` too — without building values (see `JSONBinary.appendText`).
+    public static func appendText(
+        _ bytes: UnsafeRawBufferPointer, into out: inout [UInt8],
+        replacingString: (UnsafeRawBufferPointer) -> String? = { _ in nil }
+    ) throws {
+        if JSONBinaryReader(bytes).type == .object {
+            return try JSONBinary.appendText(bytes, into: &out, replacingString: replacingString)
+        }
+        let mark = out.count
+        out.append(contentsOf: #"{"value":"#.utf8)
+        do {
+            try JSONBinary.appendText(bytes, into: &out, replacingString: replacingString)
+        } catch {
+            out.removeSubrange(mark...)
+            throw error
+        }
+        out.append(UInt8(ascii: "}"))
+    }
 }

@@ -28,6 +28,12 @@ public enum Upcasters {
     /// The newest schema for `type`.
     public static func currentSchema(of type: String) -> Int { current[type] ?? 1 }
 
+    /// Whether ``upcast(type:schema:data:)`` changes a payload of `type` (its UTF-8 bytes, read in place)
+    /// written at `schema`.
+    public static func upcasts(type: UnsafeRawBufferPointer, schema: Int) -> Bool {
+        steps.contains { name, chain in schema >= 1 && schema <= chain.count && name.utf8.elementsEqual(type) }
+    }
+
     /// `data` of `type` written at `schema`, as the newest schema.
     public static func upcast(type: String, schema: Int, data: JSONObject) -> (schema: Int, data: JSONObject) {
         guard let chain = steps[type], schema >= 1 else { return (schema, data) }

@@ -60,14 +60,24 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
 
     /// Lower-case hex.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
+        Self.appendHex(bytes, into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `bytes` as lower-case hex (as ``hex`` writes a hash), e.g. a record's hash read in place.
+    public static func appendHex(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        var k = out.count
+        out.append(contentsOf: repeatElement(0, count: 2 * bytes.count))
+        out.withUnsafeMutableBufferPointer { o in
+            for b in bytes {
+                o[k] = digits.utf8Start[Int(b >> 4)]
+                o[k + 1] = digits.utf8Start[Int(b & 0x0f)]
+                k += 2
+            }
+        }
     }
 
     public init?(hex: String) {

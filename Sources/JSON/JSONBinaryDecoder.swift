@@ -199,6 +199,13 @@ struct JSONBinaryDecoder {
     }
 
     mutating func readNumberText() throws(JSONBinaryError) -> String {
+        let bytes = try readNumberBytes()
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The text of a tag 0x04 number, checked as ``readNumberText()`` checks it, pointing into the payload.
+    @inline(__always)
+    mutating func readNumberBytes() throws(JSONBinaryError) -> UnsafeBufferPointer<UInt8> {
         let count = try readLength()
         let start = i
         guard JSONGrammar.isNumber(p, from: start, to: start + count) else {
@@ -208,7 +215,7 @@ struct JSONBinaryDecoder {
             throw Self.failure(.nonCanonical, at: start, "a 64-bit integer is stored as text instead of tag 0x03")
         }
         i += count
-        return String(decoding: UnsafeBufferPointer(start: p + start, count: count), as: UTF8.self)
+        return UnsafeBufferPointer(start: p + start, count: count)
     }
 
     mutating func readString() throws(JSONBinaryError) -> String {
@@ -218,6 +225,14 @@ struct JSONBinaryDecoder {
     /// A string, and its fingerprint when it is ASCII (for the duplicate-key check).
     @inline(__always)
     mutating func readKey() throws(JSONBinaryError) -> (string: String, fingerprint: JSONKeyFingerprint) {
+        let (utf8, ascii) = try readUTF8()
+        let string = JSONGrammar.string(validUTF8: utf8.baseAddress ?? p, count: utf8.count, isASCII: ascii)
+        return (string, ascii ? JSONKeyFingerprint(ascii: utf8.baseAddress ?? p, count: utf8.count) : .none)
+    }
+
+    /// A string's bytes, checked to be UTF-8, pointing into the payload; and whether they are all ASCII.
+    @inline(__always)
+    mutating func readUTF8() throws(JSONBinaryError) -> (utf8: UnsafeBufferPointer<UInt8>, isASCII: Bool) {
         let count = try readLength()
         let start = i
         let ascii = JSONGrammar.isASCII(p + start, count: count)
@@ -225,8 +240,7 @@ struct JSONBinaryDecoder {
             throw Self.failure(.invalidUTF8, at: bad, "string bytes are not valid UTF-8")
         }
         i += count
-        let string = JSONGrammar.string(validUTF8: p + start, count: count, isASCII: ascii)
-        return (string, ascii ? JSONKeyFingerprint(ascii: p + start, count: count) : .none)
+        return (UnsafeBufferPointer(start: p + start, count: count), ascii)
     }
 
     // MARK: Skipping (for ``JSONBinaryReader``: structure only, no UTF-8 or duplicate checks)

@@ -79,6 +79,34 @@ struct JSONOutput: ~Copyable {
         }
     }
 
+    /// Appends `value` in decimal (its canonical JSON number text).
+    @inline(__always)
+    mutating func appendDecimal(_ value: Int64) {
+        reserve(20)
+        if value < 0 { appendReserved(UInt8(ascii: "-")) }
+        appendDecimal(magnitude: value.magnitude)
+    }
+
+    /// Appends `magnitude` in decimal, without a sign.
+    @inline(__always)
+    mutating func appendDecimal(magnitude: UInt64) {
+        var length = 0
+        var t = magnitude
+        repeat {
+            length &+= 1
+            t /= 10
+        } while t != 0
+        reserve(length)
+        var m = magnitude
+        var k = count &+ length
+        repeat {
+            k &-= 1
+            base[k] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
+            m /= 10
+        } while m != 0
+        count &+= length
+    }
+
     /// Appends an unsigned LEB128 varint.
     @inline(__always)
     mutating func appendVarint(_ value: UInt64) {

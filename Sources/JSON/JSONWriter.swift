@@ -25,6 +25,19 @@ public enum JSONWriter {
         JSONOutput.withOutput(appendingTo: &out) { output in write(string: string, to: &output) }
     }
 
+    /// Appends UTF-8 bytes as a quoted JSON string literal, escaped as ``appendString(_:into:)`` escapes a
+    /// `String` — for text read in place (a stored record's fields). The bytes must be valid UTF-8.
+    public static func appendString(utf8: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        JSONOutput.withOutput(appendingTo: &out) { output in
+            write(utf8: utf8.assumingMemoryBound(to: UInt8.self), to: &output)
+        }
+    }
+
+    /// Appends `value` as a JSON number (decimal digits), as ``JSONNumber`` writes an integer.
+    public static func appendInteger(_ value: UInt64, into out: inout [UInt8]) {
+        JSONOutput.withOutput(appendingTo: &out) { output in output.appendDecimal(magnitude: value) }
+    }
+
     static func write(_ value: JSONValue, to out: inout JSONOutput) {
         switch value {
         case .null:

@@ -109,6 +109,14 @@ public final class SubjectKeyStore: Sendable {
         return out
     }
 
+    /// What ``reveal(_:)-(JSONValue)`` makes of a string given as UTF-8 bytes: its plaintext or `[erased]`;
+    /// nil when it is not sealed and stays as it is — for text written straight from stored bytes.
+    public func reveal(utf8: UnsafeRawBufferPointer) -> String? {
+        guard utf8.starts(with: Self.prefix.utf8) else { return nil }
+        let s = String(decoding: utf8, as: UTF8.self)
+        return s.hasPrefix(Self.prefix) ? open(s) : nil
+    }
+
     /// The plaintext of one sealed string (or the string itself when it is not sealed).
     public func open(_ sealed: String) -> String {
         guard sealed.hasPrefix(Self.prefix) else { return sealed }

@@ -27,11 +27,14 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .customLong("tag"), help: "Only events carrying one of these tags (repeatable).") var tags: [String] = []
     @Flag(help: "Write payloads as stored (no upcasting).") var raw = false
     @Option(help: "Write to this file instead of standard output.") var out: String?
+    @Option(help: .hidden) var threads = 2
+    @Flag(help: .hidden) var reference = false
 
     func validate() throws {
         guard ["ndjson", "csv"].contains(format) else { throw ValidationError("--format must be ndjson or csv") }
         if let from, Timestamp(iso8601: from) == nil { throw ValidationError("--from must be an ISO-8601 time") }
         if let until, Timestamp(iso8601: until) == nil { throw ValidationError("--until must be an ISO-8601 time") }
+        guard (1...16).contains(threads) else { throw ValidationError("--threads must be 1 to 16") }
     }
 
     func run() throws {
@@ -44,12 +47,10 @@ struct ExportCommand: ParsableCommand {
         let filter = EventFilter(types: types.isEmpty ? nil : Set(types), tags: tags.isEmpty ? nil : Set(tags))
         let fromMs = from.flatMap { Timestamp(iso8601: $0)?.milliseconds }
         let untilMs = until.flatMap { Timestamp(iso8601: $0)?.milliseconds }
-        let csv = format == "csv"
+        let lines = ExportLines(csv: format == "csv", raw: raw, keys: keys)
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
-        if csv {
-            buffer.append(contentsOf: Array("position,stream,version,type,schema,at,actor,commandId,correlationId,causationId,tags,data,hash\n".utf8))
-        }
+        buffer.reserveCapacity(ExportLines.chunk + (1 << 16))
+        lines.appendHeader(into: &buffer)
         var start: UInt64 = 1
         if let fromMs {
             guard let p = try log.firstPosition(atOrAfter: fromMs) else {
@@ -61,26 +62,32 @@ struct ExportCommand: ParsableCommand {
         var count = 0
         var progress = Progress("export", unit: "events")
         let last = log.lastPosition
-        try log.scanWithHashes(from: start) { envelope, payload, hash in
-            if let untilMs, envelope.at >= untilMs { return false }
-            if let stream, envelope.stream != stream { return true }
-            guard filter.matches(envelope) else { return true }
-            let stored = try PayloadCodec.decode(payload)
-            var (schema, body) = raw ? (envelope.schema, stored) : Upcasters.upcast(type: envelope.type, schema: envelope.schema, data: stored)
-            body = keys.reveal(body)
-            if csv {
-                CSV.appendRow(envelope, schema: schema, data: body, hash: hash, into: &buffer)
-            } else {
-                JSONValue.object(EventJSON.object(envelope, schema: schema, data: body, hash: hash)).write(into: &buffer)
-                buffer.append(0x0a)
+        /// Hands a full buffer to the sink.
+        func flush(at position: UInt64) throws {
+            guard buffer.count >= ExportLines.chunk else { return }
+            try sink.write(buffer)
+            buffer.removeAll(keepingCapacity: true)
+            progress.update(position, of: last)
+        }
+        if reference {
+            // The value path for every event, as export ran before the in-place one: what tests compare with.
+            try log.scanWithHashes(from: start) { envelope, payload, hash in
+                if let untilMs, envelope.at >= untilMs { return false }
+                if let stream, envelope.stream != stream { return true }
+                guard filter.matches(envelope) else { return true }
+                try lines.appendDecoded(envelope, payload: payload, hash: hash, into: &buffer)
+                count += 1
+                try flush(at: envelope.position)
+                return true
             }
-            count += 1
-            if buffer.count >= 1 << 20 {
-                try sink.write(buffer)
-                buffer.removeAll(keepingCapacity: true)
-                progress.update(envelope.position, of: last)
+        } else {
+            try sink.write(buffer)
+            buffer.removeAll()
+            let chunks = ExportChunks(log: log, untilMs: untilMs, stream: stream, filter: filter)
+            count = try chunks.run(from: start, through: last, threads: threads, lines: lines) { bytes, through in
+                try sink.write(bytes)
+                progress.update(through, of: last)
             }
-            return true
         }
         try sink.write(buffer)
         progress.finish()
@@ -91,42 +98,47 @@ struct ExportCommand: ParsableCommand {
 
 /// RFC 4180 rows.
 enum CSV {
+    static let header =
+        "position,stream,version,type,schema,at,actor,commandId,correlationId,causationId,tags,data,hash\n"
+
     static func appendRow(_ e: EventEnvelope, schema: Int, data: JSONObject, hash: ChainHash, into out: inout [UInt8]) {
-        appendField(String(e.position), &out, quote: false)
+        appendField(String(e.position).utf8, &out, quote: false)
         out.append(0x2c)
-        appendField(e.stream, &out)
+        appendField(e.stream.utf8, &out)
         out.append(0x2c)
-        appendField(String(e.version), &out, quote: false)
+        appendField(String(e.version).utf8, &out, quote: false)
         out.append(0x2c)
-        appendField(e.type, &out)
+        appendField(e.type.utf8, &out)
         out.append(0x2c)
-        appendField(String(schema), &out, quote: false)
+        appendField(String(schema).utf8, &out, quote: false)
         out.append(0x2c)
-        appendField(Timestamp(milliseconds: e.at).iso8601, &out, quote: false)
+        appendField(Timestamp(milliseconds: e.at).iso8601.utf8, &out, quote: false)
         out.append(0x2c)
-        appendField(e.actor, &out)
+        appendField(e.actor.utf8, &out)
         for v in [e.commandId, e.correlationId, e.causationId] {
             out.append(0x2c)
-            if let v { appendField(v, &out) }
+            if let v { appendField(v.utf8, &out) }
         }
         out.append(0x2c)
-        appendField(JSONValue.array(e.tags.map(JSONValue.string)).jsonString, &out, forceQuote: true)
+        appendField(JSONValue.array(e.tags.map(JSONValue.string)).jsonBytes, &out, forceQuote: true)
         out.append(0x2c)
-        appendField(JSONValue.object(data).jsonString, &out, forceQuote: true)
+        appendField(JSONValue.object(data).jsonBytes, &out, forceQuote: true)
         out.append(0x2c)
-        appendField(hash.hex, &out, quote: false)
+        appendField(hash.hex.utf8, &out, quote: false)
         out.append(0x0a)
     }
 
-    /// A field, quoted when it holds a comma, quote, CR or LF (or always with `forceQuote`).
-    static func appendField(_ s: String, _ out: inout [UInt8], quote: Bool = true, forceQuote: Bool = false) {
-        let needs = forceQuote || (quote && s.utf8.contains { $0 == 0x2c || $0 == 0x22 || $0 == 0x0a || $0 == 0x0d })
+    /// A field's UTF-8 bytes, quoted when they hold a comma, quote, CR or LF (or always with `forceQuote`).
+    static func appendField(
+        _ s: some Collection<UInt8>, _ out: inout [UInt8], quote: Bool = true, forceQuote: Bool = false
+    ) {
+        let needs = forceQuote || (quote && s.contains { $0 == 0x2c || $0 == 0x22 || $0 == 0x0a || $0 == 0x0d })
         guard needs else {
-            out.append(contentsOf: s.utf8)
+            out.append(contentsOf: s)
             return
         }
         out.append(0x22)
-        for b in s.utf8 {
+        for b in s {
             if b == 0x22 { out.append(0x22) }
             out.append(b)
         }

@@ -18,14 +18,27 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `2026-11-22T08:15:30.123Z`.
     public var iso8601: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendISO8601(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``iso8601``'s UTF-8 bytes, without making a `String` (exports write millions of them).
+    public func appendISO8601(into out: inout [UInt8]) {
         let days = floorDiv(milliseconds, Timestamp.millisecondsPerDay)
         let msOfDay = milliseconds - days * Timestamp.millisecondsPerDay
         let date = CivilDate(daysSinceEpoch: days)
-        let h = msOfDay / 3_600_000
-        let m = (msOfDay / 60_000) % 60
-        let s = (msOfDay / 1000) % 60
-        let ms = msOfDay % 1000
-        return "\(date.text)T\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2)).\(pad(ms, 3))Z"
+        date.appendText(into: &out)
+        out.append(UInt8(ascii: "T"))
+        appendPadded(msOfDay / 3_600_000, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded((msOfDay / 60_000) % 60, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded((msOfDay / 1000) % 60, 2, &out)
+        out.append(UInt8(ascii: "."))
+        appendPadded(msOfDay % 1000, 3, &out)
+        out.append(UInt8(ascii: "Z"))
     }
 
     public var description: String { iso8601 }
@@ -130,7 +143,21 @@ public struct CivilDate: Sendable, Hashable, Comparable {
         return era * 146_097 + doe - 719_468
     }
 
-    public var text: String { "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))" }
+    public var text: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(10)
+        appendText(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``text``'s UTF-8 bytes.
+    func appendText(into out: inout [UInt8]) {
+        appendPadded(year, 4, &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(month, 2, &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(day, 2, &out)
+    }
 
     public static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 
@@ -148,10 +175,25 @@ public struct CivilDate: Sendable, Hashable, Comparable {
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
 }
 
-func pad(_ v: Int64, _ width: Int) -> String {
-    var s = String(v < 0 ? -v : v)
-    while s.count < width { s = "0" + s }
-    return v < 0 ? "-" + s : s
+/// Appends `v` in decimal, its magnitude zero-padded to `width` digits (`-` before it when negative).
+func appendPadded(_ v: Int64, _ width: Int, _ out: inout [UInt8]) {
+    if v < 0 { out.append(UInt8(ascii: "-")) }
+    var digits = 1
+    var t = v.magnitude / 10
+    while t != 0 {
+        digits += 1
+        t /= 10
+    }
+    var k = out.count + max(width, digits)
+    out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, digits)))
+    var m = v.magnitude
+    out.withUnsafeMutableBufferPointer { o in
+        repeat {
+            k -= 1
+            o[k] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
+            m /= 10
+        } while m != 0
+    }
 }
 
 func digits(_ b: ArraySlice<UInt8>) -> Int64? {

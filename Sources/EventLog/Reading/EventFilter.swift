@@ -20,6 +20,20 @@ public struct EventFilter: Sendable, Hashable {
     }
 
     public func matches(_ e: EventEnvelope) -> Bool { matches(type: e.type, tags: e.tags) }
+
+    /// ``matches(_:)-(EventEnvelope)`` on a record read in place, comparing bytes (no `String` per field).
+    public func matches(_ record: EventRecordView) -> Bool {
+        if let types, !types.contains(where: { $0.utf8.elementsEqual(record.type) }) { return false }
+        if let tags {
+            var found = false
+            record.forEachTag { t in
+                found = tags.contains { $0.utf8.elementsEqual(t) }
+                return !found
+            }
+            return found
+        }
+        return true
+    }
 }
 
 /// A page of events and where to continue.
