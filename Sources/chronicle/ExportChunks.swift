@@ -5,12 +5,14 @@ import EventLog
 /// formatted into its own buffer and written in position order when the round is done.
 struct ExportChunks {
     /// Positions per chunk: enough that a chunk's read transaction is noise, few enough to bound its buffer.
-    static let positions: UInt64 = 1 << 15
+    static let defaultPositions: UInt64 = 1 << 15
 
     let log: EventLog
     let untilMs: Int64?
     let stream: String?
     let filter: EventFilter
+    /// Positions per chunk (``defaultPositions`` unless a test asks for small ones).
+    var positions: UInt64 = Self.defaultPositions
 
     /// One thread's chunk: its lines and what came of formatting them.
     private final class Slot: @unchecked Sendable {  // written only by the iteration that owns it, read after the round
@@ -35,19 +37,19 @@ struct ExportChunks {
             DispatchQueue.concurrentPerform(iterations: threads) { i in
                 let slot = slots[i]
                 slot.buffer.removeAll(keepingCapacity: true)
-                let low = roundStart + UInt64(i) * Self.positions
+                let low = roundStart + UInt64(i) * positions
                 guard low <= last else {
                     slot.result = .success((0, false))
                     return
                 }
-                let high = min(low + Self.positions - 1, last)
+                let high = min(low + positions - 1, last)
                 slot.result = Result { try format(low...high, slot) }
             }
-            first = roundStart + UInt64(threads) * Self.positions
+            first = roundStart + UInt64(threads) * positions
             for (i, slot) in slots.enumerated() {
                 let (n, stopped) = try slot.result.get()
                 count += n
-                try write(slot.buffer, min(roundStart + UInt64(i + 1) * Self.positions - 1, last))
+                try write(slot.buffer, min(roundStart + UInt64(i + 1) * positions - 1, last))
                 if stopped { return count }
             }
         }

@@ -28,6 +28,8 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Write payloads as stored (no upcasting).") var raw = false
     @Option(help: "Write to this file instead of standard output.") var out: String?
     @Option(help: .hidden) var threads = 2
+    /// Positions per chunk of the threaded export (tests make it small, so that a small store has many).
+    @Option(help: .hidden) var chunkPositions = Int(ExportChunks.defaultPositions)
     @Flag(help: .hidden) var reference = false
 
     func validate() throws {
@@ -35,6 +37,7 @@ struct ExportCommand: ParsableCommand {
         if let from, Timestamp(iso8601: from) == nil { throw ValidationError("--from must be an ISO-8601 time") }
         if let until, Timestamp(iso8601: until) == nil { throw ValidationError("--until must be an ISO-8601 time") }
         guard (1...16).contains(threads) else { throw ValidationError("--threads must be 1 to 16") }
+        guard chunkPositions >= 1 else { throw ValidationError("--chunk-positions must be at least 1") }
     }
 
     func run() throws {
@@ -83,7 +86,8 @@ struct ExportCommand: ParsableCommand {
         } else {
             try sink.write(buffer)
             buffer.removeAll()
-            let chunks = ExportChunks(log: log, untilMs: untilMs, stream: stream, filter: filter)
+            let chunks = ExportChunks(
+                log: log, untilMs: untilMs, stream: stream, filter: filter, positions: UInt64(chunkPositions))
             count = try chunks.run(from: start, through: last, threads: threads, lines: lines) { bytes, through in
                 try sink.write(bytes)
                 progress.update(through, of: last)

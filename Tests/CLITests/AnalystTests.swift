@@ -15,7 +15,7 @@ import Testing
     @Test func theExportsStageCountsMatchTheSalesFunnelViewNowAndAsOfTheEndOfQ2() throws {
         let dir = TemporaryDirectory()
         let data = dir.path + "/data"
-        let demo = try CLI.run(["demo", "--data", data, "--scale", "0.1"])
+        let demo = try CLI.run(["demo", "--data", data, "--scale", "0.03"])
         try #require(demo.status == 0, "\(demo.stdout)\(demo.stderr)")
         let duckdb = try Self.duckDBAvailable()
 

@@ -14,7 +14,7 @@ import Testing
     @Test func theInPlaceExportWritesTheBytesOfTheValuePath() async throws {
         let dir = TemporaryDirectory()
         let data = dir.path + "/data"
-        let demo = try CLI.run(["demo", "--data", data, "--scale", "0.01"])
+        let demo = try CLI.run(["demo", "--data", data, "--scale", "0.005"])
         try #require(demo.status == 0, "\(demo.stdout)\(demo.stderr)")
         try await Self.appendOddRecords(logDirectory: data + "/log")
 
@@ -32,14 +32,17 @@ import Testing
             ["--tag", #"odd:"1""#], ["--stream", Self.oddStream], ["--stream", "lead-\(lead)"],
             ["--from", "2025-03-01T00:00:00Z", "--until", "2025-06-01T00:00:00Z"], ["--from", "2026-01-01T00:00:00Z"],
         ]
+        // Every filter as NDJSON; CSV (its quoting meets the odd stream and ids) unfiltered.
         for format in ["ndjson", "csv"] {
-            for filter in filters {
+            for filter in filters where format == "ndjson" || filter.isEmpty {
                 let arguments = ["export", "--data", data, "--format", format] + filter
                 let reference = try CLI.run(arguments + ["--reference"])
                 #expect(reference.status == 0, "\(reference.stderr)")
                 #expect(reference.stdout.split(separator: "\n").count > (format == "csv" ? 1 : 0), "\(arguments)")
-                for threads in ["1", "2", "3"] {
-                    let fast = try CLI.run(arguments + ["--threads", threads])
+                // Small chunks, so that even this small store is formatted in many rounds of chunks; the
+                // unfiltered export on 1 and 3 threads too.
+                for threads in filter.isEmpty && format == "ndjson" ? ["1", "2", "3"] : ["2"] {
+                    let fast = try CLI.run(arguments + ["--threads", threads, "--chunk-positions", "333"])
                     #expect(fast.status == 0, "\(fast.stderr)")
                     #expect(fast.stdout == reference.stdout, "\(arguments) on \(threads) threads")
                 }
