@@ -19,7 +19,7 @@ import Glibc
     func aFullDiskFailsWritesClearlyKeepsReadsAndResumesWithoutARestart() async throws {
         let fs = try SmallFilesystem(megabytes: 48)
         defer { fs.unmount() }
-        let server = try ServerProcess(data: fs.path + "/data", captureLog: true)
+        let server = try ServerProcess(data: fs.path + "/data", arguments: ["--log-level", "notice"], captureLog: true)
         defer { server.stop() }
         let client = try server.connect()
         try client.hello()
@@ -78,6 +78,7 @@ import Glibc
             if !resumed { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(resumed, "writes resume once space returns")
+        try await waitUntil("the recovery is logged") { server.logged.contains { $0.contains("commits succeed again") } }
         // Every command that failed is either found or appended once when resent.
         for command in failed {
             let n = Int(command.dropFirst(3))!
