@@ -54,20 +54,13 @@ struct AuditCommand: AsyncParsableCommand {
         if let from { params["from"] = .string(from) }
         if let to { params["to"] = .string(to) }
         let rows: [JSONObject]
-        var submissions: [String: JSONObject] = [:]
+        let submissions: [String: JSONObject]
         if let connect {
-            let source = try ServerTrail(connect: connect, token: token)
-            rows = try source.all(params)
-            for stream in Self.decisionStreams(rows) {
-                submissions[stream] = try Self.submission(in: try source.all(["stream": .string(stream)]))
-            }
+            (rows, submissions) = try await ServerTrail(connect: connect, token: token).rowsAndSubmissions(params)
         } else {
             let source = try await OfflineTrail(data: data.directory)
             defer { source.close() }
-            rows = try await source.all(params)
-            for stream in Self.decisionStreams(rows) {
-                submissions[stream] = try Self.submission(in: try await source.all(["stream": .string(stream)]))
-            }
+            (rows, submissions) = try await source.rowsAndSubmissions(params)
         }
         let entries = rows.map { row -> JSONObject in
             var row = row
@@ -184,27 +177,16 @@ final class OfflineTrail {
         service = ViewService(source: StaticViewSource(log: log, store: store))
     }
 
-    /// Every row, paging through the view 1000 at a time, personal fields revealed (or [erased]).
-    func all(_ params: JSONObject) async throws -> [JSONObject] {
-        var rows: [JSONObject] = []
-        var after: String?
-        repeat {
-            var p = params
-            p["limit"] = .number(JSONNumber(PageRequest.maximumLimit))
-            if let after { p["after"] = .string(after) }
-            let result: JSONObject
-            do {
-                result = try await service.query(
-                    view: "auditTrail", params: p, actor: .admin, minPosition: nil, timeout: .seconds(1)
-                ).result
-            } catch let e as DomainError {
-                throw CLIError("\(e.code.rawValue): \(e.message)")
-            }
-            let revealed = keys.reveal(result)
-            rows += (revealed["rows"]?.arrayValue ?? []).compactMap(\.objectValue)
-            after = revealed["next"]?.stringValue
-        } while after != nil
-        return rows
+    /// One page of the view, personal fields revealed (or [erased]).
+    func page(_ params: JSONObject) async throws -> JSONObject {
+        do {
+            let result = try await service.query(
+                view: "auditTrail", params: params, actor: .admin, minPosition: nil, timeout: .seconds(1)
+            ).result
+            return keys.reveal(result)
+        } catch let e as DomainError {
+            throw CLIError("\(e.code.rawValue): \(e.message)")
+        }
     }
 
     func close() {
@@ -224,21 +206,49 @@ struct ServerTrail {
         client = try LineClient.hello(connect: connect, token: token)
     }
 
-    func all(_ params: JSONObject) throws -> [JSONObject] {
+    /// One page of the server's view; an error reply is printed as it came and exits 1.
+    func page(_ params: JSONObject) throws -> JSONObject {
+        let (line, reply) = try client.call(["op": "query", "view": "auditTrail", "params": .object(params)])
+        guard reply["ok"]?.boolValue == true, let result = reply["result"]?.objectValue else {
+            printLine(line)
+            throw Exit.failure
+        }
+        return result
+    }
+}
+
+/// Where `chronicle audit` reads the `auditTrail` view: a replay of the log, or a running server.
+protocol AuditTrailSource {
+    /// One page of the view for `params` (a query's `result`).
+    func page(_ params: JSONObject) async throws -> JSONObject
+}
+
+extension OfflineTrail: AuditTrailSource {}
+extension ServerTrail: AuditTrailSource {}
+
+extension AuditTrailSource {
+    /// Every row, paging through the view 1000 at a time.
+    func all(_ params: JSONObject) async throws -> [JSONObject] {
         var rows: [JSONObject] = []
         var after: String?
         repeat {
             var p = params
             p["limit"] = .number(JSONNumber(PageRequest.maximumLimit))
             if let after { p["after"] = .string(after) }
-            let (line, reply) = try client.call(["op": "query", "view": "auditTrail", "params": .object(p)])
-            guard reply["ok"]?.boolValue == true, let result = reply["result"]?.objectValue else {
-                printLine(line)
-                throw Exit.failure
-            }
+            let result = try await page(p)
             rows += (result["rows"]?.arrayValue ?? []).compactMap(\.objectValue)
             after = result["next"]?.stringValue
         } while after != nil
         return rows
+    }
+
+    /// The rows for `params`, and the submission of each expense a decision among them belongs to.
+    func rowsAndSubmissions(_ params: JSONObject) async throws -> ([JSONObject], [String: JSONObject]) {
+        let rows = try await all(params)
+        var submissions: [String: JSONObject] = [:]
+        for stream in AuditCommand.decisionStreams(rows) {
+            submissions[stream] = try AuditCommand.submission(in: try await all(["stream": .string(stream)]))
+        }
+        return (rows, submissions)
     }
 }
