@@ -9,8 +9,8 @@ final class KeyRegistry: Sendable {
     struct State {
         var ids: [KeyKindName: UInt32] = [:]
         var names: [UInt32: KeyKindName] = [:]
-        /// run → key id → positions (ascending), for runs not yet flushed (or just flushed).
-        var memtables: [UInt32: [UInt32: [UInt64]]] = [:]
+        /// run → its in-memory index, for runs not yet flushed (or just flushed).
+        var memtables: [UInt32: Memtable] = [:]
     }
 
     struct KeyKindName: Hashable, Sendable {
@@ -35,13 +35,98 @@ final class KeyRegistry: Sendable {
     func memtablePositions(run: UInt32, keyId: UInt32, through limit: UInt64) -> [UInt64]? {
         state.withLock { s in
             guard let table = s.memtables[run] else { return nil }
-            guard let positions = table[keyId] else { return [] }
-            if let last = positions.last, last <= limit { return positions }
-            return positions.filter { $0 <= limit }
+            return table.positions(of: keyId, through: limit)
         }
     }
 
     func hasMemtable(run: UInt32) -> Bool { state.withLock { $0.memtables[run] != nil } }
+}
+
+/// One run's in-memory key index: every (key, position) entry in append order, each linked to the
+/// previous entry of the same key, so adding an entry is three array appends and a store — no
+/// per-key allocation, no hashing — and a key's positions are a walk down its chain.
+///
+/// Key ids are dense (0, 1, 2, …), so the chain heads are a flat array indexed by key id.
+struct Memtable: Sendable {
+    /// Entry i's key and position; positions never decrease along entries.
+    private var entryKeys: [UInt32] = []
+    private var entryPositions: [UInt64] = []
+    /// Entry i's predecessor of the same key, or -1.
+    private var previous: [Int32] = []
+    /// Key id → its last entry, or -1 (sized past the highest key id seen).
+    private var lastEntry: [Int32] = []
+
+    var isEmpty: Bool { entryPositions.isEmpty }
+
+    /// Adds an entry. Callers add a key at most once per position (the writer deduplicates tags),
+    /// and positions in ascending order.
+    mutating func add(keyId: UInt32, position: UInt64) {
+        let k = Int(keyId)
+        if k >= lastEntry.count {
+            lastEntry.append(contentsOf: repeatElement(-1, count: max(k + 1 - lastEntry.count, lastEntry.count / 2)))
+        }
+        let before = lastEntry[k]
+        lastEntry[k] = Int32(entryPositions.count)
+        entryKeys.append(keyId)
+        entryPositions.append(position)
+        previous.append(before)
+    }
+
+    /// The key's positions that are ≤ `limit`, ascending.
+    func positions(of keyId: UInt32, through limit: UInt64 = .max) -> [UInt64] {
+        let k = Int(keyId)
+        guard k < lastEntry.count else { return [] }
+        var out: [UInt64] = []
+        var i = lastEntry[k]
+        while i >= 0 {
+            let p = entryPositions[Int(i)]
+            if p <= limit { out.append(p) }
+            i = previous[Int(i)]
+        }
+        out.reverse()
+        return out
+    }
+
+    /// Every entry grouped by key — keys ascending, each key's positions ascending — by a stable
+    /// counting sort over the dense key ids: two sequential passes, no comparisons.
+    func groupedByKey() -> KeyGroups {
+        var counts = [Int](repeating: 0, count: lastEntry.count + 1)
+        for k in entryKeys { counts[Int(k)] += 1 }
+        var groups = KeyGroups()
+        var next = [Int](repeating: 0, count: counts.count)
+        var total = 0
+        for id in counts.indices where counts[id] > 0 {
+            groups.keys.append(UInt32(id))
+            next[id] = total
+            total += counts[id]
+            groups.ends.append(total)
+        }
+        groups.positions = [UInt64](repeating: 0, count: total)
+        groups.positions.withUnsafeMutableBufferPointer { out in
+            next.withUnsafeMutableBufferPointer { next in
+                for i in entryKeys.indices {
+                    let k = Int(entryKeys[i])
+                    out[next[k]] = entryPositions[i]
+                    next[k] += 1
+                }
+            }
+        }
+        return groups
+    }
+}
+
+/// A sealed run's index entries grouped by key, in the order `keyIndex` stores them.
+struct KeyGroups: Sendable {
+    /// Key ids, ascending.
+    var keys: [UInt32] = []
+    /// `ends[i]` is one past key i's last position in `positions`.
+    var ends: [Int] = []
+    var positions: [UInt64] = []
+
+    /// Key i's positions, ascending.
+    func positions(ofKeyAt i: Int) -> ArraySlice<UInt64> {
+        positions[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
+    }
 }
 
 /// Runs of the key index: fixed ranges of 2^shift positions (2^20 by default, kept in `meta`).

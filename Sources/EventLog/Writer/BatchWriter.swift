@@ -184,9 +184,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             while i < entries.count {
                 // A batch's entries share a run but for the batch that crosses into the next one.
                 let run = entries[i].run
-                var table = r.memtables.removeValue(forKey: run) ?? [:]
+                var table = r.memtables.removeValue(forKey: run) ?? Memtable()
                 while i < entries.count && entries[i].run == run {
-                    table[entries[i].keyId, default: []].append(entries[i].position)
+                    table.add(keyId: entries[i].keyId, position: entries[i].position)
                     i += 1
                 }
                 r.memtables[run] = table
@@ -229,19 +229,20 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         let nextToFlush = UInt32(state.flushedRun + 1)
         guard nextToFlush < currentRun else { return nil }
         if state.flushing?.run != nextToFlush {
-            let keys = registry.state.withLock { s in (s.memtables[nextToFlush]?.keys).map { Array($0) } ?? [] }
-            state.flushing = (nextToFlush, keys.sorted(), 0)
+            // The run is sealed: nothing adds to its memtable any more, so a copy taken under the
+            // lock (copy-on-write: no bytes are copied) can be sorted outside it.
+            let table = registry.state.withLock { s in s.memtables[nextToFlush] } ?? Memtable()
+            state.flushing = (nextToFlush, table.groupedByKey(), 0)
         }
         guard var flushing = state.flushing else { return nil }
-        let sliceEnd = min(flushing.keys.count, flushing.done + 4096)
-        let slice = Array(flushing.keys[flushing.done..<sliceEnd])
-        let lists = registry.state.withLock { s in slice.map { s.memtables[nextToFlush]?[$0] ?? [] } }
+        let sliceEnd = min(flushing.groups.keys.count, flushing.done + 4096)
         var key = [UInt8](repeating: 0, count: 8)
-        for (keyId, positions) in zip(slice, lists) {
+        for i in flushing.done..<sliceEnd {
+            let keyId = flushing.groups.keys[i]
             withUnsafeBytes(of: nextToFlush.bigEndian) { key.replaceSubrange(0..<4, with: $0) }
             withUnsafeBytes(of: keyId.bigEndian) { key.replaceSubrange(4..<8, with: $0) }
             try key.withUnsafeBytes { k in
-                for p in positions {
+                for p in flushing.groups.positions(ofKeyAt: i) {
                     try withUnsafeBytes(of: p.bigEndian) { v in
                         do {
                             try txn.put(dbs.keyIndex, key: k, value: v, flags: .noDuplicateData)
@@ -261,7 +262,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         }
         flushing.done = sliceEnd
         state.flushing = flushing
-        guard sliceEnd == flushing.keys.count else { return nil }
+        guard sliceEnd == flushing.groups.keys.count else { return nil }
         var runValue: [UInt8] = []
         Bytes.appendBigEndian(nextToFlush, to: &runValue)
         try txn.put(dbs.meta, key: Array(LogMeta.flushedRun.utf8), value: runValue)

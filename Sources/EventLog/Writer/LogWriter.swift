@@ -22,13 +22,13 @@ public struct LogWriter: ~Copyable {
 
     /// The stream's last version (0 when it does not exist).
     public func streamVersion(_ stream: String) -> UInt64 {
-        guard let id = state.keyIds[KeyRegistry.KeyKindName(kind: .stream, name: stream)] else { return 0 }
+        guard let id = state.keyIds.id(.stream, stream) else { return 0 }
         return state.head(id).count
     }
 
     /// The position of the last event carrying `tag` (0 when none).
     public func lastPosition(ofTag tag: String) -> UInt64 {
-        guard let id = state.keyIds[KeyRegistry.KeyKindName(kind: .tag, name: tag)] else { return 0 }
+        guard let id = state.keyIds.id(.tag, tag) else { return 0 }
         return state.head(id).lastPosition
     }
 
@@ -123,61 +123,62 @@ public struct LogWriter: ~Copyable {
 
     private mutating func write(_ event: EventToAppend, request: AppendRequest, at: Int64) -> AppendedEvent {
         let position = state.lastPosition + 1
+        let run = registry.runs.of(position)
         let streamId = keyId(.stream, event.stream)
         let typeId = keyId(.type, event.type)
-        var tagIds: [UInt32] = []
-        tagIds.reserveCapacity(event.tags.count)
-        for t in event.tags {
-            let id = keyId(.tag, t)
-            if !tagIds.contains(id) { tagIds.append(id) }
-        }
         let version = state.heads[Int(streamId)].count + 1
 
-        // Record body, then its chain hash.
+        // The chain input — previous hash ‖ position ‖ record body — is staged back to back so it
+        // is hashed in one pass; the record written is the body followed by the new hash.
+        let chainStart = staged.pointee.recordBytes.count
+        staged.pointee.recordBytes.append(contentsOf: state.lastHash)
+        Bytes.appendBigEndian(position, to: &staged.pointee.recordBytes)
         let start = staged.pointee.recordBytes.count
         EventRecord.encodeBody(
             version: version, at: at, actor: request.actor, commandId: request.commandId,
             correlationId: request.correlationId, causationId: request.causationId, event: event,
             into: &staged.pointee.recordBytes)
         var hasher = SHA256()
-        state.lastHash.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        withUnsafeBytes(of: position.bigEndian) { hasher.update(bufferPointer: $0) }
         staged.pointee.recordBytes.withUnsafeBytes { all in
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: all[start...]))
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: all[chainStart...]))
         }
         let digest = hasher.finalize()
-        var hash = [UInt8]()
-        hash.reserveCapacity(32)
-        digest.withUnsafeBytes { hash.append(contentsOf: $0) }
-        staged.pointee.recordBytes.append(contentsOf: hash)
+        digest.withUnsafeBytes { d in
+            staged.pointee.recordBytes.append(contentsOf: d)
+            state.lastHash.withUnsafeMutableBytes { $0.copyMemory(from: d) }
+        }
         staged.pointee.records.append((position, start..<staged.pointee.recordBytes.count))
         staged.pointee.typeEntries.append((typeId, position))
 
         // In-memory heads and index.
-        state.lastHash = hash
         state.lastPosition = position
         state.heads[Int(streamId)].count = version
         state.heads[Int(streamId)].lastPosition = position
         state.heads[Int(typeId)].count += 1
         state.heads[Int(typeId)].lastPosition = position
-        for id in tagIds {
+        staged.pointee.keyEntries.append((run, streamId, position))
+        for t in event.tags {
+            let id = keyId(.tag, t)
+            // The same tag twice on one event counts once: its head already points here.
+            if state.heads[Int(id)].lastPosition == position { continue }
             state.heads[Int(id)].count += 1
             state.heads[Int(id)].lastPosition = position
+            staged.pointee.keyEntries.append((run, id, position))
         }
-        let run = registry.runs.of(position)
-        staged.pointee.keyEntries.append((run, streamId, position))
-        for id in tagIds { staged.pointee.keyEntries.append((run, id, position)) }
         return AppendedEvent(position: position, stream: event.stream, version: version, type: event.type)
     }
 
     private mutating func keyId(_ kind: KeyKind, _ name: String) -> UInt32 {
-        let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
-        if let id = state.keyIds[kn] { return id }
-        let id = state.nextKeyId
-        state.nextKeyId += 1
-        state.heads.append(KeyHead(count: 0, lastPosition: 0))
-        state.keyIds[kn] = id
-        staged.pointee.newKeys.append((id, kind, name))
+        let state = self.state
+        let (id, inserted) = state.keyIds.id(kind, name) {
+            let id = state.nextKeyId
+            state.nextKeyId += 1
+            return id
+        }
+        if inserted {
+            state.heads.append(KeyHead(count: 0, lastPosition: 0))
+            staged.pointee.newKeys.append((id, kind, name))
+        }
         return id
     }
 

@@ -17,7 +17,7 @@ final class WriterState {
     var heads: [KeyHead] = []
     /// Names → key ids, the writer's own copy of the registry's: looked up for every event without
     /// taking the registry's lock. New ids reach the registry once per batch, before its commit.
-    var keyIds: [KeyRegistry.KeyKindName: UInt32] = [:]
+    var keyIds = KeyTable()
     var nextKeyId: UInt32 = 0
     var nextCommandSeq: UInt64 = 1
     /// Hash of a command id → its sequence in `commands` (collisions go to `commandOverflow`).
@@ -27,8 +27,8 @@ final class WriterState {
     var pendingCommands: [UInt64: CommandRecord] = [:]
     /// Highest run fully in `keyIndex`, or -1.
     var flushedRun: Int64 = -1
-    /// The sealed run being flushed, its keys in order, and how many are done.
-    var flushing: (run: UInt32, keys: [UInt32], done: Int)?
+    /// The sealed run being flushed, its entries grouped by key, and how many keys are done.
+    var flushing: (run: UInt32, groups: KeyGroups, done: Int)?
 
     /// Loads everything from the store: registry, heads, command ids, the unflushed tail of the index.
     static func load(env: Environment, dbs: LogDatabases, registry: KeyRegistry) throws -> WriterState {
@@ -49,7 +49,7 @@ final class WriterState {
                     let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
                     registryState.ids[kn] = id
                     registryState.names[id] = kn
-                    s.keyIds[kn] = id  // its own table: sharing the registry's would copy it on the first new key
+                    s.keyIds.insert(kind, name, id: id)
                     s.nextKeyId = max(s.nextKeyId, id + 1)
                     e = try c.next()
                 }
@@ -98,12 +98,12 @@ final class WriterState {
                     try EventRecord.decodeKeys(entry.value) { stream, type, tags in
                         func note(_ kind: KeyKind, _ name: String) {
                             guard let id = registryState.ids[KeyRegistry.KeyKindName(kind: kind, name: name)] else { return }
+                            // The same tag twice on one event counts once.
+                            guard s.heads[Int(id)].lastPosition < position else { return }
+                            s.heads[Int(id)].count += 1
+                            s.heads[Int(id)].lastPosition = position
                             if kind != .type {
-                                registryState.memtables[run, default: [:]][id, default: []].append(position)
-                            }
-                            if s.heads[Int(id)].lastPosition < position {
-                                s.heads[Int(id)].count += 1
-                                s.heads[Int(id)].lastPosition = position
+                                registryState.memtables[run, default: Memtable()].add(keyId: id, position: position)
                             }
                         }
                         note(.stream, stream)

@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Names → key ids for the writer, which looks up a stream, a type and every tag of every event.
+///
+/// Open addressing with linear probing over 32-byte slots that hold a short name inline (up to 22
+/// UTF-8 bytes: every stream, type and tag of the demo company). A lookup of a short name touches one
+/// slot — one cache line — where Swift's `Dictionary` touches its occupancy bitmap, its key array and
+/// its value array: on a table of 200,000 keys, most of the writer's time per event went to those
+/// three cache misses. Longer names are compared against `names` after the slot's hash tag matches.
+///
+/// Hashing is Swift's seeded `Hasher` over the kind and the bytes, so collisions cannot be planned
+/// from outside the process.
+final class KeyTable {
+    /// Four words per slot: `tag << 32 | id` (0 = empty), then 24 bytes: kind, length (or 0xFF for a
+    /// long name), the name's bytes zero-padded.
+    private var words: HugePageBuffer
+    private var mask: Int
+    /// Every key's name, by id (ids are dense: the writer hands them out in order).
+    private var names: [KeyRegistry.KeyKindName?] = []
+    private(set) var count = 0
+
+    private static let inlineCapacity = 22
+    private static let longMarker: UInt8 = 0xFF
+
+    init(minimumCapacity: Int = 1024) {
+        var capacity = 16
+        while capacity < minimumCapacity * 2 { capacity <<= 1 }
+        words = HugePageBuffer(count: capacity * 4)
+        mask = capacity - 1
+    }
+
+    /// The id of `name`, or nil.
+    func id(_ kind: KeyKind, _ name: String) -> UInt32? {
+        var name = name
+        return name.withUTF8 { u in
+            let probe = Probe(kind, u)
+            let (slot, found) = find(probe, u, kind)
+            return found ? UInt32(truncatingIfNeeded: words.base[slot * 4]) : nil
+        }
+    }
+
+    /// The id of `name`, or the id `newId()` returns, stored for it.
+    /// - Returns: the id and whether it is new.
+    func id(_ kind: KeyKind, _ name: String, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
+        var text = name
+        return text.withUTF8 { u in
+            let probe = Probe(kind, u)
+            let (slot, found) = find(probe, u, kind)
+            if found { return (UInt32(truncatingIfNeeded: words.base[slot * 4]), false) }
+            let id = newId()
+            store(probe, id: id, at: slot)
+            remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
+            if count * 2 > mask + 1 { grow() }
+            return (id, true)
+        }
+    }
+
+    /// Stores `name` under `id` (replacing the id a name already had).
+    func insert(_ kind: KeyKind, _ name: String, id: UInt32) {
+        var text = name
+        text.withUTF8 { u in
+            let probe = Probe(kind, u)
+            let (slot, found) = find(probe, u, kind)
+            if found { count -= 1 }
+            store(probe, id: id, at: slot)
+        }
+        remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
+        if count * 2 > mask + 1 { grow() }
+    }
+
+    // MARK: Internals
+
+    /// A name's hash tag and its inline form.
+    private struct Probe {
+        var hash: Int
+        var tag: UInt64
+        var w1: UInt64 = 0
+        var w2: UInt64 = 0
+        var w3: UInt64 = 0
+        var isLong: Bool
+
+        init(_ kind: KeyKind, _ u: UnsafeBufferPointer<UInt8>) {
+            var hasher = Hasher()
+            hasher.combine(kind.rawValue)
+            hasher.combine(bytes: UnsafeRawBufferPointer(u))
+            hash = hasher.finalize()
+            // Nonzero by construction, so 0 can mean "empty".
+            tag = (UInt64(UInt32(truncatingIfNeeded: UInt64(bitPattern: Int64(hash)) >> 32)) | 1) << 32
+            isLong = u.count > KeyTable.inlineCapacity
+            var inline = (UInt64(0), UInt64(0), UInt64(0))
+            withUnsafeMutableBytes(of: &inline) { b in
+                b[0] = kind.rawValue
+                b[1] = isLong ? KeyTable.longMarker : UInt8(u.count)
+                if !isLong { UnsafeMutableRawBufferPointer(rebasing: b[2...]).copyMemory(from: UnsafeRawBufferPointer(u)) }
+            }
+            (w1, w2, w3) = inline
+        }
+    }
+
+    /// The slot holding the name, or the empty slot where it would go.
+    private func find(_ p: Probe, _ u: UnsafeBufferPointer<UInt8>, _ kind: KeyKind) -> (slot: Int, found: Bool) {
+        do {
+            let w = words.base
+            var i = p.hash & mask
+            while true {
+                let w0 = w[i * 4]
+                if w0 == 0 { return (i, false) }
+                if w0 & 0xFFFF_FFFF_0000_0000 == p.tag && w[i * 4 + 1] == p.w1 && w[i * 4 + 2] == p.w2 && w[i * 4 + 3] == p.w3 {
+                    if !p.isLong { return (i, true) }
+                    if let stored = names[Int(UInt32(truncatingIfNeeded: w0))], stored.kind == kind,
+                       stored.name.utf8.elementsEqual(u) {
+                        return (i, true)
+                    }
+                }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    private func store(_ p: Probe, id: UInt32, at slot: Int) {
+        words.base[slot * 4] = p.tag | UInt64(id)
+        words.base[slot * 4 + 1] = p.w1
+        words.base[slot * 4 + 2] = p.w2
+        words.base[slot * 4 + 3] = p.w3
+        count += 1
+    }
+
+    private func remember(_ name: KeyRegistry.KeyKindName, id: UInt32) {
+        let i = Int(id)
+        if i >= names.count { names.append(contentsOf: repeatElement(nil, count: i + 1 - names.count)) }
+        names[i] = name
+    }
+
+    private func grow() {
+        let old = words
+        let capacity = (mask + 1) * 2
+        words = HugePageBuffer(count: capacity * 4)
+        mask = capacity - 1
+        count = 0
+        for slot in 0..<(old.count / 4) where old.base[slot * 4] != 0 {
+            let id = UInt32(truncatingIfNeeded: old.base[slot * 4])
+            guard let name = names[Int(id)] else { continue }
+            var text = name.name
+            text.withUTF8 { u in
+                let probe = Probe(name.kind, u)
+                let (target, _) = find(probe, u, name.kind)
+                store(probe, id: id, at: target)
+            }
+        }
+    }
+}
+
+/// Zeroed 64-bit words from an anonymous mapping that the kernel is asked to back with 2 MiB pages
+/// (`MADV_HUGEPAGE`; this machine's transparent huge pages are in `madvise` mode). A lookup into a
+/// table of hundreds of thousands of keys is a random access: with 4 KiB pages most of them also
+/// miss the TLB, and under virtualisation a TLB miss is a two-level page walk.
+final class HugePageBuffer {
+    let base: UnsafeMutablePointer<UInt64>
+    let count: Int
+    private let bytes: Int
+    private let mapped: Bool
+
+    init(count: Int) {
+        self.count = count
+        let huge = 2 << 20
+        bytes = max(huge, (count * 8 + huge - 1) / huge * huge)
+        if let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED {
+            _ = madvise(p, bytes, MADV_HUGEPAGE)  // advice only: without it the table works the same, slower
+            base = p.bindMemory(to: UInt64.self, capacity: count)
+            mapped = true
+        } else {
+            base = .allocate(capacity: count)
+            base.initialize(repeating: 0, count: count)
+            mapped = false
+        }
+    }
+
+    deinit {
+        if mapped { munmap(UnsafeMutableRawPointer(base), bytes) } else { base.deallocate() }
+    }
+}

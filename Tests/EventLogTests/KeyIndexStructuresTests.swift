@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+@testable import EventLog
+
+/// The writer's in-memory structures for keys: the name → id table and a run's memtable, checked
+/// against plain Swift collections on generated inputs.
+@Suite struct KeyIndexStructuresTests {
+    @Test func keyTableMatchesADictionary() {
+        let table = KeyTable(minimumCapacity: 4)  // tiny, so it grows many times
+        var model: [String: UInt32] = [:]
+        var next: UInt32 = 0
+        var rng = SystemRandomNumberGenerator()
+        let kinds: [KeyKind] = [.stream, .tag, .type]
+        func name(_ i: Int) -> String {
+            switch i % 4 {
+            case 0: "lead-L-\(i)"
+            case 1: String(repeating: "x", count: 22) + "\(i)"  // just past the inline limit
+            case 2: "é-\(i)-" + String(repeating: "ü", count: i % 30)  // multi-byte, some long
+            default: String(repeating: "k", count: i % 23)  // 0…22 bytes, including empty
+            }
+        }
+        for _ in 0..<20_000 {
+            let i = Int.random(in: 0..<3_000, using: &rng)
+            let kind = kinds[i % 3]
+            let key = "\(kind.rawValue)|" + name(i)
+            let (id, inserted) = table.id(kind, name(i)) {
+                defer { next += 1 }
+                return next
+            }
+            if let known = model[key] {
+                #expect(!inserted)
+                #expect(id == known)
+            } else {
+                #expect(inserted)
+                model[key] = id
+            }
+        }
+        #expect(table.count == model.count)
+        for (key, id) in model {
+            let kind = KeyKind(rawValue: UInt8(String(key.prefix(1)))!)!
+            #expect(table.id(kind, String(key.dropFirst(2))) == id)
+        }
+        // The same name under another kind is another key.
+        #expect(table.id(.stream, "nobody-\(UUID().uuidString)") == nil)
+    }
+
+    @Test func insertReplacesAnId() {
+        let table = KeyTable()
+        table.insert(.stream, "a", id: 0)
+        table.insert(.tag, "a", id: 1)
+        table.insert(.stream, "a", id: 2)
+        #expect(table.id(.stream, "a") == 2)
+        #expect(table.id(.tag, "a") == 1)
+        #expect(table.id(.type, "a") == nil)
+        #expect(table.count == 2)
+    }
+
+    @Test func memtableGroupsEntriesByKey() {
+        var table = Memtable()
+        var model: [UInt32: [UInt64]] = [:]
+        var rng = SystemRandomNumberGenerator()
+        for position in UInt64(1)...5_000 {
+            var keys = Set<UInt32>()
+            for _ in 0..<Int.random(in: 1...4, using: &rng) { keys.insert(UInt32.random(in: 0..<700, using: &rng)) }
+            for k in keys.sorted() {
+                table.add(keyId: k, position: position)
+                model[k, default: []].append(position)
+            }
+        }
+        for (k, positions) in model {
+            #expect(table.positions(of: k) == positions)
+            #expect(table.positions(of: k, through: 2_500) == positions.filter { $0 <= 2_500 })
+        }
+        #expect(table.positions(of: 100_000).isEmpty)
+        let groups = table.groupedByKey()
+        #expect(groups.keys == model.keys.sorted())
+        for (i, k) in groups.keys.enumerated() {
+            #expect(Array(groups.positions(ofKeyAt: i)) == model[k])
+        }
+    }
+}
