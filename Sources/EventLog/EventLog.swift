@@ -73,16 +73,23 @@ public final class EventLog: Sendable {
         let env = try Environment(
             path: directory,
             options: .init(mapSize: options.mapSize, maxDatabases: 16, readOnly: readOnly))
-        let dbs = try LogDatabases(env)
-        let shift = try env.read { txn in
-            try txn.get(dbs.meta, key: Array(LogMeta.runShift.utf8)).flatMap { $0.count == 1 ? Int($0[0]) : nil }
+        let dbs = try LogDatabases(env, readOnly: readOnly)
+        let (shift, layout) = try env.read { txn in
+            (try txn.get(dbs.meta, key: Array(LogMeta.runShift.utf8)).flatMap { $0.count == 1 ? Int($0[0]) : nil },
+             try txn.get(dbs.meta, key: Array(LogMeta.layoutVersion.utf8)).flatMap { $0.count == 1 ? Int($0[0]) : nil })
+        }
+        if let layout, layout > currentLayout {
+            throw EventLogError.unavailable(
+                "the log in \(directory) has storage layout \(layout); this version reads layouts up to \(currentLayout)")
         }
         let runShift = shift ?? min(max(options.indexRunShift, 4), 40)
         if shift == nil && !readOnly {
             try env.write { txn in
                 try txn.put(dbs.meta, key: Array(LogMeta.runShift.utf8), value: [UInt8(runShift)])
-                try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [1])
+                try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [UInt8(currentLayout)])
             }
+        } else if let layout, layout < currentLayout, !readOnly {
+            try upgradeLayout1(env, dbs)
         }
         let registry = KeyRegistry(runs: IndexRuns(shift: UInt64(runShift)))
         if options.scanOnly {
@@ -107,6 +114,24 @@ public final class EventLog: Sendable {
         return EventLog(
             directory: directory, env: env, dbs: dbs, registry: registry, notifier: notifier, writer: writer,
             loadedThrough: options.readOnly ? state.lastPosition : .max)
+    }
+
+    /// The storage layout this version writes (`meta` `layoutVersion`).
+    static let currentLayout = 2
+
+    /// Layout 1 kept the key index in two dup-sorted databases, `typeIndex` and `keyIndex`. Layout 2
+    /// keeps it in `keyRuns`, one packed entry per key and run. The upgrade deletes the old databases
+    /// and marks no run as flushed: opening then rebuilds the in-memory index from the events, and the
+    /// writer moves each run to `keyRuns` as it goes. `heads` stays valid (counts as of a flush are
+    /// never counted twice: see ``WriterState/load(env:dbs:registry:)``). One transaction: a crash
+    /// leaves either layout, whole.
+    private static func upgradeLayout1(_ env: Environment, _ dbs: LogDatabases) throws {
+        let old = try ["typeIndex", "keyIndex"].compactMap { try env.openExistingDatabase($0, flags: [.dupSort, .dupFixed]) }
+        try env.write { txn in
+            for db in old { try txn.deleteDatabase(db) }
+            _ = try txn.delete(dbs.meta, key: Array(LogMeta.flushedRun.utf8))
+            try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [UInt8(currentLayout)])
+        }
     }
 
     /// Finishes queued work, then closes the environment.
@@ -175,7 +200,7 @@ public final class EventLog: Sendable {
     /// Pages and bytes per named database, as `mdb_stat -a` shows them.
     public func databaseStats() throws -> [(name: String, entries: Int, bytes: Int)] {
         try env.read { txn in
-            try [dbs.events, dbs.keys, dbs.heads, dbs.typeIndex, dbs.keyIndex, dbs.commands, dbs.meta].map { db in
+            try ([dbs.events, dbs.keys, dbs.heads] + [dbs.keyRuns].compactMap { $0 } + [dbs.commands, dbs.meta]).map { db in
                 let s = try txn.stat(db)
                 return (db.name, s.entries, s.bytes)
             }

@@ -102,6 +102,26 @@ public final class Environment: @unchecked Sendable {  // MDB_env is thread-safe
         }
     }
 
+    /// Opens a named database only when it exists (never creates it); nil when it does not.
+    public func openExistingDatabase(_ name: String, flags: Database.Flags = []) throws -> Database? {
+        try resizeLock.withShared {
+            var txn: OpaquePointer?
+            try check(mdb_txn_begin(env, nil, options.readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin")
+            var dbi: MDB_dbi = 0
+            let rc = mdb_dbi_open(txn, name, flags.rawValue, &dbi)
+            if rc == MDB_NOTFOUND {
+                mdb_txn_abort(txn)
+                return nil
+            }
+            if rc != 0 {
+                mdb_txn_abort(txn)
+                throw LMDBError(code: rc, operation: "mdb_dbi_open \(name)")
+            }
+            try check(mdb_txn_commit(txn), "mdb_txn_commit")
+            return Database(dbi: dbi, name: name)
+        }
+    }
+
     /// Runs `body` in a read transaction over a consistent snapshot. Do not nest transactions.
     public func read<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
         try resizeLock.withShared {

@@ -101,6 +101,11 @@ public struct Transaction: ~Copyable {
         return true
     }
 
+    /// Deletes `db` and everything in it from the environment; its handle is closed with the commit.
+    public func deleteDatabase(_ db: Database) throws {
+        try check(mdb_drop(txn, db.dbi, 1), "mdb_drop \(db.name)")
+    }
+
     /// Deletes every entry of `db` (the database itself stays).
     public func empty(_ db: Database) throws {
         try check(mdb_drop(txn, db.dbi, 0), "mdb_drop \(db.name)")

@@ -4,7 +4,7 @@ extension EventLog {
     /// Positions (ascending) of the events carrying a stream or tag key in `[from, through]`, at most
     /// `limit` of them counted from the low end (or from the high end when `fromEnd`).
     ///
-    /// Runs up to the snapshot's flushed run come from `keyIndex`; later runs from the in-memory
+    /// Runs up to the snapshot's flushed run come from `keyRuns`; later runs from the in-memory
     /// index, or — for what it does not cover (another process's appends, a run flushed after the
     /// snapshot was taken) — from scanning the events themselves.
     func positions(_ kind: KeyKind, _ name: String, from: UInt64, through: UInt64, _ snapshot: Snapshot,
@@ -54,19 +54,20 @@ extension EventLog {
 
     private func persistedPositions(run: UInt32, keyId: UInt32, lo: UInt64, hi: UInt64,
                                     _ txn: borrowing Transaction) throws -> [UInt64] {
+        guard let keyRuns = dbs.keyRuns else { return [] }
         var key: [UInt8] = []
         Bytes.appendBigEndian(run, to: &key)
         Bytes.appendBigEndian(keyId, to: &key)
-        return try txn.withCursor(dbs.keyIndex) { c in
+        return try txn.withValue(keyRuns, key: key) { value in
+            guard let value else { return [] }
             var out: [UInt64] = []
-            var entry = try key.withUnsafeBytes { k in
-                try Bytes.key(lo).withUnsafeBytes { v in try c.seek(key: k, valueAtLeast: v) }
-            }
-            while let e = entry {
-                let p = Bytes.readBigEndianUInt64(e.value)
-                if p > hi { break }
-                out.append(p)
-                entry = try c.nextDuplicate()
+            do {
+                try KeyRun.decode(
+                    value, runStart: registry.runs.firstPosition(run), runEnd: registry.runs.lastPosition(run),
+                    lo: lo, hi: hi, into: &out)
+            } catch {
+                throw EventLogError.corrupt(position: max(lo, registry.runs.firstPosition(run)),
+                                            "keyRuns entry of run \(run), key \(keyId): \(error)")
             }
             return out
         }
@@ -99,55 +100,6 @@ extension EventLog {
         }
     }
 
-    /// Positions of events of `type` in `[lo, hi]`, ascending (or the last `limit` when `fromEnd`).
-    func typePositions(_ type: String, lo: UInt64, hi: UInt64, limit: Int, fromEnd: Bool,
-                       _ txn: borrowing Transaction) throws -> [UInt64] {
-        guard lo <= hi else { return [] }
-        guard let id = registry.id(.type, type) else {
-            // Registered after this process loaded its registry: scan.
-            let found = try scanForKey(.type, type, lo: max(lo, loadedThrough == .max ? hi + 1 : loadedThrough + 1), hi: hi, txn)
-            return fromEnd ? Array(found.suffix(limit)) : Array(found.prefix(limit))
-        }
-        var key: [UInt8] = []
-        Bytes.appendBigEndian(id, to: &key)
-        var found = try txn.withCursor(dbs.typeIndex) { c in
-            var out: [UInt64] = []
-            if fromEnd {
-                // Walk down from the last value ≤ hi.
-                var entry = try key.withUnsafeBytes { k in
-                    try Bytes.key(hi &+ 1).withUnsafeBytes { v in try c.seek(key: k, valueAtLeast: v) }
-                }
-                if entry != nil {
-                    entry = try c.previousDuplicate()
-                } else if try key.withUnsafeBytes({ try c.seek(exactly: $0) }) != nil {
-                    entry = try c.lastDuplicate()
-                }
-                while let e = entry, out.count < limit {
-                    let p = Bytes.readBigEndianUInt64(e.value)
-                    if p < lo { break }
-                    if p <= hi { out.append(p) }
-                    entry = try c.previousDuplicate()
-                }
-                out.reverse()
-            } else {
-                var entry = try key.withUnsafeBytes { k in
-                    try Bytes.key(lo).withUnsafeBytes { v in try c.seek(key: k, valueAtLeast: v) }
-                }
-                while let e = entry, out.count < limit {
-                    let p = Bytes.readBigEndianUInt64(e.value)
-                    if p > hi { break }
-                    out.append(p)
-                    entry = try c.nextDuplicate()
-                }
-            }
-            return out
-        }
-        // Another process may have appended events of this type after we loaded: the type index on
-        // disk is always complete, so nothing else is needed.
-        if found.count > limit { found = fromEnd ? Array(found.suffix(limit)) : Array(found.prefix(limit)) }
-        return found
-    }
-
     /// Up to `window` candidate positions for `filter`, starting at `from` in the read's direction:
     /// the union of the tag lists (when tags are given) or of the type lists.
     func candidatePositions(_ filter: EventFilter, from: UInt64, window: Int, backwards: Bool, _ snapshot: Snapshot,
@@ -161,7 +113,7 @@ extension EventLog {
             }
         } else if let types = filter.types {
             for type in types {
-                merged.formUnion(try typePositions(type, lo: lo, hi: hi, limit: window, fromEnd: backwards, txn))
+                merged.formUnion(try positions(.type, type, from: lo, through: hi, snapshot, txn, limit: window, fromEnd: backwards))
             }
         }
         let sorted = merged.sorted()

@@ -215,14 +215,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 try bytes.withUnsafeBytes { v in try txn.put(dbs.commands, key: k, value: v, flags: .append) }
             }
         }
-        for (typeId, position) in s.typeEntries {
-            try withUnsafeBytes(of: typeId.bigEndian) { k in
-                try withUnsafeBytes(of: position.bigEndian) { v in try txn.put(dbs.typeIndex, key: k, value: v) }
-            }
-        }
     }
 
-    /// Moves part of a sealed run of the in-memory key index to `keyIndex`, with the heads of the
+    /// Moves part of a sealed run of the in-memory key index to `keyRuns`, with the heads of the
     /// keys it moves. Returns the run when this slice completed it.
     private func flushSlice(_ txn: borrowing Transaction) throws -> UInt32? {
         let currentRun = registry.runs.of(state.lastPosition + 1)
@@ -236,24 +231,20 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         }
         guard var flushing = state.flushing else { return nil }
         let sliceEnd = min(flushing.groups.keys.count, flushing.done + 4096)
+        guard let keyRuns = dbs.keyRuns else { throw EventLogError.unavailable("the log was opened read-only") }
         var key = [UInt8](repeating: 0, count: 8)
+        var value: [UInt8] = []
+        let runStart = registry.runs.firstPosition(nextToFlush)
         for i in flushing.done..<sliceEnd {
             let keyId = flushing.groups.keys[i]
             withUnsafeBytes(of: nextToFlush.bigEndian) { key.replaceSubrange(0..<4, with: $0) }
             withUnsafeBytes(of: keyId.bigEndian) { key.replaceSubrange(4..<8, with: $0) }
-            try key.withUnsafeBytes { k in
-                for p in flushing.groups.positions(ofKeyAt: i) {
-                    try withUnsafeBytes(of: p.bigEndian) { v in
-                        do {
-                            try txn.put(dbs.keyIndex, key: k, value: v, flags: .noDuplicateData)
-                        } catch LMDBError.keyExists {
-                            // Already flushed before a crash: the put is idempotent.
-                        }
-                    }
-                }
-            }
+            value.removeAll(keepingCapacity: true)
+            KeyRun.encode(flushing.groups.positions(ofKeyAt: i), runStart: runStart, into: &value)
+            // A put over an entry flushed before a crash writes the same bytes again.
+            try txn.put(keyRuns, key: key, value: value)
             let head = state.head(keyId)
-            var value: [UInt8] = []
+            value.removeAll(keepingCapacity: true)
             Bytes.appendBigEndian(head.count, to: &value)
             Bytes.appendBigEndian(head.lastPosition, to: &value)
             try withUnsafeBytes(of: keyId.bigEndian) { k in

@@ -148,7 +148,6 @@ public struct LogWriter: ~Copyable {
             state.lastHash.withUnsafeMutableBytes { $0.copyMemory(from: d) }
         }
         staged.pointee.records.append((position, start..<staged.pointee.recordBytes.count))
-        staged.pointee.typeEntries.append((typeId, position))
 
         // In-memory heads and index.
         state.lastPosition = position
@@ -157,6 +156,7 @@ public struct LogWriter: ~Copyable {
         state.heads[Int(typeId)].count += 1
         state.heads[Int(typeId)].lastPosition = position
         staged.pointee.keyEntries.append((run, streamId, position))
+        staged.pointee.keyEntries.append((run, typeId, position))
         for t in event.tags {
             let id = keyId(.tag, t)
             // The same tag twice on one event counts once: its head already points here.

@@ -3,9 +3,8 @@ struct StagedWrites {
     /// The records of the batch, back to back.
     var recordBytes: [UInt8] = []
     var records: [(position: UInt64, range: Range<Int>)] = []
-    var typeEntries: [(typeId: UInt32, position: UInt64)] = []
     var newKeys: [(id: UInt32, kind: KeyKind, name: String)] = []
-    /// Stream and tag entries of the in-memory key index, published to the registry once per batch.
+    /// Stream, type and tag entries of the in-memory key index, published to the registry once per batch.
     var keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)] = []
     var commands: [(seq: UInt64, bytes: [UInt8])] = []
     /// Run after every work item of the batch and before the commit; a throw fails the whole batch.
@@ -16,7 +15,6 @@ struct StagedWrites {
     mutating func reset() {
         recordBytes.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
-        typeEntries.removeAll(keepingCapacity: true)
         newKeys.removeAll(keepingCapacity: true)
         keyEntries.removeAll(keepingCapacity: true)
         commands.removeAll(keepingCapacity: true)

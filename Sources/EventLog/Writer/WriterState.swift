@@ -25,7 +25,7 @@ final class WriterState {
     var commandOverflow: [String: UInt64] = [:]
     /// Command records written in the batch being built (not yet readable from the store).
     var pendingCommands: [UInt64: CommandRecord] = [:]
-    /// Highest run fully in `keyIndex`, or -1.
+    /// Highest run fully in `keyRuns`, or -1.
     var flushedRun: Int64 = -1
     /// The sealed run being flushed, its entries grouped by key, and how many keys are done.
     var flushing: (run: UInt32, groups: KeyGroups, done: Int)?
@@ -35,7 +35,8 @@ final class WriterState {
         let s = WriterState()
         var registryState = KeyRegistry.State()
         try env.read { txn in
-            if let v = try txn.get(dbs.meta, key: Array(LogMeta.flushedRun.utf8)), v.count == 4 {
+            // Without `keyRuns` (a read-only look at a layout-1 store) no run counts as flushed.
+            if dbs.keyRuns != nil, let v = try txn.get(dbs.meta, key: Array(LogMeta.flushedRun.utf8)), v.count == 4 {
                 s.flushedRun = Int64(v.withUnsafeBytes { Bytes.readBigEndianUInt32($0) })
             }
             try txn.withCursor(dbs.keys) { c in
@@ -92,18 +93,22 @@ final class WriterState {
             guard s.lastPosition >= firstUnflushed else { return }
             try txn.withCursor(dbs.events) { c in
                 var e = try Bytes.key(firstUnflushed).withUnsafeBytes { try c.seek(atLeast: $0) }
+                var seen: [UInt32] = []
                 while let entry = e {
                     let position = Bytes.readBigEndianUInt64(entry.key)
                     let run = registry.runs.of(position)
+                    seen.removeAll(keepingCapacity: true)
                     try EventRecord.decodeKeys(entry.value) { stream, type, tags in
                         func note(_ kind: KeyKind, _ name: String) {
-                            guard let id = registryState.ids[KeyRegistry.KeyKindName(kind: kind, name: name)] else { return }
-                            // The same tag twice on one event counts once.
-                            guard s.heads[Int(id)].lastPosition < position else { return }
-                            s.heads[Int(id)].count += 1
-                            s.heads[Int(id)].lastPosition = position
-                            if kind != .type {
-                                registryState.memtables[run, default: Memtable()].add(keyId: id, position: position)
+                            guard let id = registryState.ids[KeyRegistry.KeyKindName(kind: kind, name: name)],
+                                  !seen.contains(id)  // the same tag twice on one event is one entry
+                            else { return }
+                            seen.append(id)
+                            registryState.memtables[run, default: Memtable()].add(keyId: id, position: position)
+                            // `heads` holds counts as of the last flush, which may reach into this run.
+                            if s.heads[Int(id)].lastPosition < position {
+                                s.heads[Int(id)].count += 1
+                                s.heads[Int(id)].lastPosition = position
                             }
                         }
                         note(.stream, stream)
