@@ -66,7 +66,24 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `bytes` as lower-case hex (as ``hex`` writes a hash), e.g. a record's hash read in place.
+    /// Appends `bytes` as lower-case hex (as ``hex`` writes a hash), e.g. a record's hash read in place:
+    /// one append of the whole text, built on the stack (the exporter calls this for every event).
+    public static func appendHex(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let n = bytes.count
+        guard n > 0 else { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * n) { text in
+            let digits: StaticString = "0123456789abcdef"
+            let d = digits.utf8Start
+            for i in 0..<n {
+                let b = bytes[i]
+                text[2 * i] = d[Int(b >> 4)]
+                text[2 * i + 1] = d[Int(b & 0x0f)]
+            }
+            out.append(contentsOf: text)
+        }
+    }
+
+    /// Appends `bytes` as lower-case hex (as ``hex`` writes a hash).
     public static func appendHex(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
         let digits: StaticString = "0123456789abcdef"
         var k = out.count

@@ -13,6 +13,7 @@ public final class SubjectKeyStore: Sendable {
     /// What an erased field reads as.
     public static let erased = "[erased]"
     static let prefix = "enc1."
+    static let prefixBytes: [UInt8] = Array(prefix.utf8)
 
     private struct State {
         var env: Environment
@@ -112,7 +113,10 @@ public final class SubjectKeyStore: Sendable {
     /// What ``reveal(_:)-(JSONValue)`` makes of a string given as UTF-8 bytes: its plaintext or `[erased]`;
     /// nil when it is not sealed and stays as it is — for text written straight from stored bytes.
     public func reveal(utf8: UnsafeRawBufferPointer) -> String? {
-        guard utf8.starts(with: Self.prefix.utf8) else { return nil }
+        // Most strings are not sealed: a byte comparison, not a generic walk over two sequences.
+        let prefix = Self.prefixBytes
+        guard utf8.count > prefix.count, utf8[0] == prefix[0] else { return nil }
+        for i in 1..<prefix.count where utf8[i] != prefix[i] { return nil }
         let s = String(decoding: utf8, as: UTF8.self)
         return s.hasPrefix(Self.prefix) ? open(s) : nil
     }

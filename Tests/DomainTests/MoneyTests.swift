@@ -41,5 +41,20 @@ import Testing
         #expect(Timestamp(iso8601: "1970-01-01T00:00:00Z")?.milliseconds == 0)
         #expect(Timestamp(iso8601: "2026-13-01T00:00:00Z") == nil)
         #expect(Timestamp(milliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp(milliseconds: 0).iso8601 == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp(iso8601: "0001-01-01T00:00:00Z")!.iso8601 == "0001-01-01T00:00:00.000Z")
+        #expect(Timestamp(iso8601: "9999-12-31T23:59:59.999Z")!.iso8601 == "9999-12-31T23:59:59.999Z")
+    }
+
+    /// Times in years 0–9999 take a fast path that writes the text in one piece; every one of them
+    /// must read back as itself (the parser reads four-digit years only).
+    @Test func everyFormattedTimeParsesBackToItself() {
+        var rng = SystemRandomNumberGenerator()
+        let edges: [Int64] = [0, -1, 1, 86_399_999, 86_400_000, 951_782_400_000, 253_402_300_799_999, -62_135_596_800_000]
+        let random = (0..<5_000).map { _ in Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &rng) }
+        for ms in edges + random {
+            let text = Timestamp(milliseconds: ms).iso8601
+            #expect(Timestamp(iso8601: text)?.milliseconds == ms, "\(ms) → \(text)")
+        }
     }
 }
