@@ -29,6 +29,8 @@ struct BenchHistory {
     var pool = Bag<String, Void>()
     var claimed = Bag<String, String>()
     var customers: [(id: String, owner: String)] = []
+    /// Customers someone else registered (the demo company's): queried, never commanded.
+    var queryOnlyCustomers: [String] = []
     var open = Bag<String, (owner: String, rank: Int)>()
     var stock: [String: Int] = [:]
     var placed = Bag<String, [(String, Int)]>()
