@@ -81,6 +81,18 @@ struct ByteReader {
 
     @inline(__always)
     mutating func varint() throws(RecordError) -> UInt64 {
+        // Most varints of a record (lengths, versions, counts, schema) are one byte.
+        if offset < buffer.count {
+            let b = buffer.load(fromByteOffset: offset, as: UInt8.self)
+            if b < 0x80 {
+                offset += 1
+                return UInt64(b)
+            }
+        }
+        return try longVarint()
+    }
+
+    private mutating func longVarint() throws(RecordError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
