@@ -85,8 +85,11 @@ public struct LogWriter: ~Copyable {
         var appended: [AppendedEvent] = []
         appended.reserveCapacity(request.events.count)
         let firstPosition = state.lastPosition + 1
-        for event in request.events {
-            appended.append(write(event, request: request, at: at))
+        // Borrowed in place: no copy (and no retain of its arrays) per event.
+        request.events.withUnsafeBufferPointer { events in
+            for i in events.indices {
+                appended.append(write(events[i], request: request, at: at))
+            }
         }
         state.lastAt = at
         let result = AppendResult(
@@ -121,7 +124,7 @@ public struct LogWriter: ~Copyable {
         }
     }
 
-    private mutating func write(_ event: EventToAppend, request: AppendRequest, at: Int64) -> AppendedEvent {
+    private mutating func write(_ event: borrowing EventToAppend, request: borrowing AppendRequest, at: Int64) -> AppendedEvent {
         let position = state.lastPosition + 1
         let run = registry.runs.of(position)
         let streamId = keyId(.stream, event.stream)
