@@ -121,7 +121,7 @@ public final class EventLog: Sendable {
 
     /// Layout 1 kept the key index in two dup-sorted databases, `typeIndex` and `keyIndex`. Layout 2
     /// keeps it in `keyRuns`, one packed entry per key and run. The upgrade deletes the old databases
-    /// and marks no run as flushed: opening then rebuilds the in-memory index from the events, and the
+    /// (no run is flushed to `keyRuns` yet): opening then rebuilds the in-memory index from the events, and the
     /// writer moves each run to `keyRuns` as it goes. `heads` stays valid (counts as of a flush are
     /// never counted twice: see ``WriterState/load(env:dbs:registry:)``). One transaction: a crash
     /// leaves either layout, whole.
@@ -129,7 +129,7 @@ public final class EventLog: Sendable {
         let old = try ["typeIndex", "keyIndex"].compactMap { try env.openExistingDatabase($0, flags: [.dupSort, .dupFixed]) }
         try env.write { txn in
             for db in old { try txn.deleteDatabase(db) }
-            _ = try txn.delete(dbs.meta, key: Array(LogMeta.flushedRun.utf8))
+            _ = try txn.delete(dbs.meta, key: Array(LogMeta.layout1FlushedRun.utf8))
             try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [UInt8(currentLayout)])
         }
     }

@@ -115,7 +115,7 @@ public final class SubjectKeyStore: Sendable {
     public func reveal(utf8: UnsafeRawBufferPointer) -> String? {
         // Most strings are not sealed: a byte comparison, not a generic walk over two sequences.
         let prefix = Self.prefixBytes
-        guard utf8.count > prefix.count, utf8[0] == prefix[0] else { return nil }
+        guard utf8.count >= prefix.count, utf8[0] == prefix[0] else { return nil }
         for i in 1..<prefix.count where utf8[i] != prefix[i] { return nil }
         let s = String(decoding: utf8, as: UTF8.self)
         return s.hasPrefix(Self.prefix) ? open(s) : nil

@@ -33,7 +33,8 @@ import Testing
                 try txn.put(keyIndex, key: [0, 0, 0, 0, 0, 0, 0, 9], value: Bytes.key(p))
             }
             try txn.put(meta, key: Array(LogMeta.layoutVersion.utf8), value: [1])
-            try txn.put(meta, key: Array(LogMeta.flushedRun.utf8), value: [0, 0, 0, 5])
+            try txn.put(meta, key: Array(LogMeta.layout1FlushedRun.utf8), value: [0, 0, 0, 5])
+            _ = try txn.delete(meta, key: Array(LogMeta.keyRunsFlushed.utf8))
         }
     }
 
@@ -78,7 +79,25 @@ import Testing
         defer { layout.close() }
         let meta = try layout.openDatabase("meta")
         #expect(try layout.read { try $0.get(meta, key: Array(LogMeta.layoutVersion.utf8)) } == [2])
-        #expect(try layout.read { try $0.get(meta, key: Array(LogMeta.flushedRun.utf8)) } != nil)
+        #expect(try layout.read { try $0.get(meta, key: Array(LogMeta.keyRunsFlushed.utf8)) } != nil)
+        #expect(try layout.read { try $0.get(meta, key: Array(LogMeta.layout1FlushedRun.utf8)) } == nil)
+    }
+
+    /// A writable open that dies after creating `keyRuns` but before its upgrade commits leaves a
+    /// layout-1 store with an empty `keyRuns`: read-only opens must still read every run right.
+    @Test func anUnfinishedUpgradeLeavesALayout1StoreReadableAsItIs() async throws {
+        let dir = TemporaryDirectory()
+        try await populate(dir)
+        try downgradeToLayout1(dir)
+        do {
+            let env = try Environment(path: dir.path + "/log", options: .init(mapSize: 1 << 24, maxDatabases: 16))
+            _ = try env.openDatabase("keyRuns")  // what a writable open does first
+            env.close()
+        }
+        let reader = try openLog(dir, readOnly: true)
+        defer { reader.close() }
+        try expectIndexesRight(reader)
+        #expect(try reader.streamVersion("s-3") == 29)
     }
 
     @Test func aStoreOfALaterLayoutIsRefused() async throws {

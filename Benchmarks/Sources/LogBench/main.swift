@@ -274,45 +274,42 @@ func run(_ args: Arguments) async throws {
     let log2 = logHandle
     defer { log2.close() }
 
-    // 3. Scans.
-    for pass in 1...args.scanPasses {
+    // 3. Scans: each pass must see every event; `scan` returns how many it saw.
+    func timeScans(_ name: String, note: String, _ scan: () throws -> Int) throws {
+        for pass in 1...args.scanPasses {
+            let cpu0 = processCPUSeconds()
+            let start = clock.now
+            let count = try scan()
+            let t = start.duration(to: clock.now)
+            guard count == args.events else { throw UsageError("\(name) saw \(count) events, expected \(args.events)") }
+            figures.append(Figure(
+                name: "\(name) pass \(pass)", events: count, seconds: t.seconds,
+                cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage, note: pass == 1 ? note : nil))
+            log("  \(name) pass \(pass): \(grouped(Double(count) / t.seconds)) events/s (load \(Machine.loadText))")
+        }
+    }
+    var checksum = 0
+    try timeScans("scan(from:), envelopes decoded", note: "first pass after reopen (page cache warm from the appends)") {
         var count = 0
-        var payloadBytes = 0
-        let cpu0 = processCPUSeconds()
-        let start = clock.now
         try logHandle.scan(from: 1) { envelope, data in
             count += 1
-            payloadBytes &+= data.count &+ envelope.tags.count
+            checksum &+= data.count &+ envelope.tags.count
             return true
         }
-        let t = start.duration(to: clock.now)
-        guard count == args.events else { throw UsageError("scan saw \(count) events, expected \(args.events)") }
-        figures.append(Figure(
-            name: "scan(from:) pass \(pass), envelopes decoded", events: count, seconds: t.seconds,
-            cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage,
-            note: pass == 1 ? "first pass after reopen (page cache warm from the appends)" : nil))
-        log("  scan pass \(pass): \(grouped(Double(count) / t.seconds)) events/s (load \(Machine.loadText))")
+        return count
     }
-    for pass in 1...args.scanPasses {
-        // The projectors' path: every envelope field decoded and bounds-checked in place (numbers as
-        // values, strings and payload as byte ranges into the snapshot, nothing copied).
+    // The projectors' path: every envelope field decoded and bounds-checked in place (numbers as
+    // values, strings and payload as byte ranges into the snapshot, nothing copied).
+    try timeScans("scanInPlace(from:), envelopes decoded in place", note: "EventRecordView: fields as values and byte ranges, no copies") {
         var count = 0
-        var checksum = 0
-        let cpu0 = processCPUSeconds()
-        let start = clock.now
         try logHandle.scanInPlace(from: 1) { view in
             count += 1
             checksum &+= view.payload.count &+ view.stream.count &+ view.type.count &+ view.tagCount &+ Int(view.version)
             return true
         }
-        let t = start.duration(to: clock.now)
-        guard count == args.events else { throw UsageError("scanInPlace saw \(count) events, expected \(args.events)") }
-        figures.append(Figure(
-            name: "scanInPlace(from:) pass \(pass), envelopes decoded in place", events: count, seconds: t.seconds,
-            cpuSeconds: processCPUSeconds() - cpu0, load: Machine.loadAverage,
-            note: pass == 1 ? "EventRecordView: fields as values and byte ranges, no copies (checksum \(checksum % 1000))" : nil))
-        log("  scanInPlace pass \(pass): \(grouped(Double(count) / t.seconds)) events/s")
+        return count
     }
+    log("  (checksum \(checksum % 1000))")
     do {
         var count = 0
         var bytes = 0

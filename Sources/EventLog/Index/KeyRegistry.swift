@@ -31,11 +31,11 @@ final class KeyRegistry: Sendable {
         state.withLock { $0.names[id] }
     }
 
-    /// Positions of `keyId` in run `run` that are ≤ `limit`, or nil when that run's memtable is gone.
-    func memtablePositions(run: UInt32, keyId: UInt32, through limit: UInt64) -> [UInt64]? {
+    /// Positions of `keyId` in run `run` in `lo...limit`, or nil when that run's memtable is gone.
+    func memtablePositions(run: UInt32, keyId: UInt32, from lo: UInt64, through limit: UInt64) -> [UInt64]? {
         state.withLock { s in
             guard let table = s.memtables[run] else { return nil }
-            return table.positions(of: keyId, through: limit)
+            return table.positions(of: keyId, from: lo, through: limit)
         }
     }
 
@@ -51,10 +51,11 @@ struct Memtable: Sendable {
     /// Entry i's key and position; positions never decrease along entries.
     private var entryKeys: [UInt32] = []
     private var entryPositions: [UInt64] = []
-    /// Entry i's predecessor of the same key, or -1.
-    private var previous: [Int32] = []
+    /// Entry i's predecessor of the same key, or -1. (`Int`, not `Int32`: a run of 2^30 positions
+    /// with two entries each would pass `Int32.max`.)
+    private var previous: [Int] = []
     /// Key id → its last entry, or -1 (sized past the highest key id seen).
-    private var lastEntry: [Int32] = []
+    private var lastEntry: [Int] = []
 
     var isEmpty: Bool { entryPositions.isEmpty }
 
@@ -66,22 +67,24 @@ struct Memtable: Sendable {
             lastEntry.append(contentsOf: repeatElement(-1, count: max(k + 1 - lastEntry.count, lastEntry.count / 2)))
         }
         let before = lastEntry[k]
-        lastEntry[k] = Int32(entryPositions.count)
+        lastEntry[k] = entryPositions.count
         entryKeys.append(keyId)
         entryPositions.append(position)
         previous.append(before)
     }
 
-    /// The key's positions that are ≤ `limit`, ascending.
-    func positions(of keyId: UInt32, through limit: UInt64 = .max) -> [UInt64] {
+    /// The key's positions in `lo...limit`, ascending. The walk goes down the chain from the key's
+    /// last entry and stops below `lo`, so a read near the end of the run touches only what it needs.
+    func positions(of keyId: UInt32, from lo: UInt64 = 0, through limit: UInt64 = .max) -> [UInt64] {
         let k = Int(keyId)
         guard k < lastEntry.count else { return [] }
         var out: [UInt64] = []
         var i = lastEntry[k]
         while i >= 0 {
-            let p = entryPositions[Int(i)]
+            let p = entryPositions[i]
+            if p < lo { break }
             if p <= limit { out.append(p) }
-            i = previous[Int(i)]
+            i = previous[i]
         }
         out.reverse()
         return out

@@ -141,14 +141,16 @@ final class KeyTable {
         words = HugePageBuffer(count: capacity * 4)
         mask = capacity - 1
         count = 0
-        for slot in 0..<(old.count / 4) where old.base[slot * 4] != 0 {
-            let id = UInt32(truncatingIfNeeded: old.base[slot * 4])
-            guard let name = names[Int(id)] else { continue }
-            var text = name.name
-            text.withUTF8 { u in
-                let probe = Probe(name.kind, u)
-                let (target, _) = find(probe, u, name.kind)
-                store(probe, id: id, at: target)
+        withExtendedLifetime(old) {
+            for slot in 0..<(old.count / 4) where old.base[slot * 4] != 0 {
+                let id = UInt32(truncatingIfNeeded: old.base[slot * 4])
+                guard let name = names[Int(id)] else { continue }
+                var text = name.name
+                text.withUTF8 { u in
+                    let probe = Probe(name.kind, u)
+                    let (target, _) = find(probe, u, name.kind)
+                    store(probe, id: id, at: target)
+                }
             }
         }
     }

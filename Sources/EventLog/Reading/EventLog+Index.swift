@@ -31,8 +31,8 @@ extension EventLog {
             } else {
                 let covered = min(hi, loadedThrough)
                 var scanFrom = lo
-                if let id, covered >= lo, let mem = registry.memtablePositions(run: run, keyId: id, through: covered) {
-                    inRun = mem.filter { $0 >= lo }
+                if let id, covered >= lo, let mem = registry.memtablePositions(run: run, keyId: id, from: lo, through: covered) {
+                    inRun = mem
                     scanFrom = covered + 1
                 } else if id == nil, covered >= lo, registry.hasMemtable(run: run) {
                     scanFrom = covered + 1

@@ -170,8 +170,8 @@ struct Snapshot {
 
     init(_ log: EventLog, _ txn: borrowing Transaction) throws {
         end = try txn.withCursor(log.dbs.events) { c in try c.last().map { Bytes.readBigEndianUInt64($0.key) } } ?? 0
-        // Without `keyRuns` (a read-only look at a layout-1 store) no run counts as flushed.
-        flushedRun = log.dbs.keyRuns == nil ? -1 : try txn.withValue(log.dbs.meta, key: Array(LogMeta.flushedRun.utf8)) { v in
+        // Only runs recorded as flushed to `keyRuns` count (none on a layout-1 store).
+        flushedRun = log.dbs.keyRuns == nil ? -1 : try txn.withValue(log.dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8)) { v in
             guard let v, v.count == 4 else { return -1 }
             return Int64(Bytes.readBigEndianUInt32(v))
         }

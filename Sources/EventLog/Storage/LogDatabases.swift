@@ -35,8 +35,13 @@ enum LogMeta {
     /// u8: the storage layout version: 2 (1: stores written before the key index moved to `keyRuns`,
     /// which had the dup-sorted `typeIndex` and `keyIndex`; a writable open converts them).
     static let layoutVersion = "layoutVersion"
-    /// u32 BE: the highest index run whose entries are all in `keyRuns` (absent: none).
-    static let flushedRun = "index.flushedRun"
+    /// u32 BE: the highest index run whose entries are all in `keyRuns` (absent: none). A name of its
+    /// own, not layout 1's `index.flushedRun`: a process that finds no such entry — on a layout-1
+    /// store, or one whose upgrade has not committed — reads every run from the events, and a binary
+    /// of layout 1 opened on a layout-2 store finds no flushed run and rebuilds from the events too.
+    static let keyRunsFlushed = "index.keyRuns.flushedRun"
+    /// Layout 1's flushed run (of `keyIndex`); deleted by the upgrade.
+    static let layout1FlushedRun = "index.flushedRun"
     /// u8: log2 of the positions per index run (20 unless the log was created otherwise).
     static let runShift = "index.runShift"
 }

@@ -256,7 +256,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         guard sliceEnd == flushing.groups.keys.count else { return nil }
         var runValue: [UInt8] = []
         Bytes.appendBigEndian(nextToFlush, to: &runValue)
-        try txn.put(dbs.meta, key: Array(LogMeta.flushedRun.utf8), value: runValue)
+        try txn.put(dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8), value: runValue)
         return nextToFlush
     }
 }

@@ -35,8 +35,8 @@ final class WriterState {
         let s = WriterState()
         var registryState = KeyRegistry.State()
         try env.read { txn in
-            // Without `keyRuns` (a read-only look at a layout-1 store) no run counts as flushed.
-            if dbs.keyRuns != nil, let v = try txn.get(dbs.meta, key: Array(LogMeta.flushedRun.utf8)), v.count == 4 {
+            // Only runs recorded as flushed to `keyRuns` count (none on a layout-1 store).
+            if dbs.keyRuns != nil, let v = try txn.get(dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8)), v.count == 4 {
                 s.flushedRun = Int64(v.withUnsafeBytes { Bytes.readBigEndianUInt32($0) })
             }
             try txn.withCursor(dbs.keys) { c in
