@@ -13,10 +13,12 @@ struct AppendTortureCommand: AsyncParsableCommand {
 
     @Option(help: "Concurrent appenders.") var tasks = 8
     @Option(help: "Prefix for command ids (unique per run).") var prefix = "t"
+    @Option(help: "log2 of the positions per key-index run, when this creates the log (small runs: flushes under kills).")
+    var indexRunShift = 20
 
     func run() async throws {
         try data.directory.create()
-        let log = try EventLog.open(directory: data.directory.log)
+        let log = try EventLog.open(directory: data.directory.log, options: .init(indexRunShift: indexRunShift))
         let out = FileHandle.standardOutput
         await withTaskGroup(of: Void.self) { group in
             for t in 0..<tasks {

@@ -24,7 +24,9 @@ struct CLIMissing: Error {}
     func killRound(_ dir: TemporaryDirectory, round: Int, after ms: Int) throws -> [(id: String, first: UInt64, count: UInt64)] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try chronicleExecutable())
-        process.arguments = ["append-torture", "--data", dir.path, "--prefix", "r\(round)"]
+        // Runs of 64 positions: the key index is flushed to `keyRuns` all the time, so kills land in
+        // the middle of flushes too.
+        process.arguments = ["append-torture", "--data", dir.path, "--prefix", "r\(round)", "--index-run-shift", "6"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -69,6 +71,23 @@ struct CLIMissing: Error {}
             return true
         }
         for ack in acknowledged { #expect(counts[ack.id] == Int(ack.count)) }
+        // The key index (flushed runs, rebuilt memtables) answers exactly what the events say.
+        var byStream: [String: [UInt64]] = [:]
+        var byTag: [String: [UInt64]] = [:]
+        try log.scan { envelope, _ in
+            byStream[envelope.stream, default: []].append(envelope.position)
+            for t in envelope.tags { byTag[t, default: []].append(envelope.position) }
+            return true
+        }
+        #expect(expected > 128, "several index runs were sealed and flushed")
+        for (stream, positions) in byStream {
+            #expect(try log.readStream(stream, limit: 100_000).events.map(\.position) == positions, "\(stream)")
+            #expect(try log.streamVersion(stream) == UInt64(positions.count))
+        }
+        for (tag, positions) in byTag {
+            #expect(try log.read(from: 1, limit: 100_000, filter: EventFilter(tags: [tag])).events.map(\.position) == positions)
+        }
+        #expect(try log.read(from: 1, limit: 100_000, filter: EventFilter(types: ["Tortured"])).events.count == Int(expected - 1))
         // Resending acknowledged ids finds them; the log then keeps appending.
         for ack in acknowledged.prefix(20) {
             let r = try await log.append(AppendRequest(
