@@ -129,6 +129,21 @@ struct ByteReader {
         return try validatedString(try bytes(Int(n - 1)))
     }
 
+    @inline(__always)
+    static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        var bits: UInt64 = 0
+        while i + 8 <= b.count {
+            bits |= b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < b.count {
+            bits |= UInt64(b[i])
+            i += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
+    }
+
     /// Skips a length-prefixed string without decoding it.
     @inline(__always)
     mutating func skipString() throws(RecordError) {
@@ -147,6 +162,9 @@ struct ByteReader {
 
     @inline(__always)
     private func validatedString(_ b: UnsafeRawBufferPointer) throws(RecordError) -> String {
+        // Names and ids are nearly always ASCII: checked eight bytes at a time, then made without
+        // the general validator (ASCII is valid UTF-8 as it is).
+        if Self.isASCII(b) { return String(decoding: b, as: UTF8.self) }
         guard let s = String(validating: b.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
             throw RecordError.malformed("invalid UTF-8")
         }
