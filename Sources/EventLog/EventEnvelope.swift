@@ -62,7 +62,7 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     public var hex: String {
         var out = [UInt8]()
         out.reserveCapacity(64)
-        Self.appendHex(bytes, into: &out)
+        bytes.withUnsafeBytes { Self.appendHex($0, into: &out) }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -80,20 +80,6 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
                 text[2 * i + 1] = d[Int(b & 0x0f)]
             }
             out.append(contentsOf: text)
-        }
-    }
-
-    /// Appends `bytes` as lower-case hex (as ``hex`` writes a hash).
-    public static func appendHex(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        var k = out.count
-        out.append(contentsOf: repeatElement(0, count: 2 * bytes.count))
-        out.withUnsafeMutableBufferPointer { o in
-            for b in bytes {
-                o[k] = digits.utf8Start[Int(b >> 4)]
-                o[k + 1] = digits.utf8Start[Int(b & 0x0f)]
-                k += 2
-            }
         }
     }
 

@@ -40,6 +40,13 @@ struct BenchViewsCommand: AsyncParsableCommand {
     @Flag(help: "Only time the scan and the rebuild of the log as it is (no populating, no live phase).")
     var rebuildOnly = false
 
+    func validate() throws {
+        if liveOnly && (rebuildOnly || noLive) {
+            throw ValidationError("--live-only runs only the live phase: it excludes --rebuild-only and --no-live")
+        }
+        guard queryRate >= 0 else { throw ValidationError("--query-rate must be 0 or more") }
+    }
+
     func run() async throws {
         try data.directory.create()
         let log = try EventLog.open(directory: data.directory.log, options: .init(mapSize: 1 << 37))

@@ -3,9 +3,6 @@ import Domain
 import EventCoding
 import EventLog
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import JSON
 import PersonalData
 
@@ -168,22 +165,9 @@ final class OutputSink {
         }
     }
 
-    /// Writes all of `bytes` straight from the array's storage (`FileHandle.write(contentsOf:)` went
-    /// through a fresh `Data` copy of every chunk: at 10 M events, seconds of page faults).
     func write(_ bytes: [UInt8]) throws {
         guard !bytes.isEmpty else { return }
-        let fd = handle.fileDescriptor
-        try bytes.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw CLIError("cannot write the export: \(String(cString: strerror(errno)))")
-                }
-                done += n
-            }
-        }
+        try handle.write(contentsOf: bytes)
     }
 
     func close() { try? handle.synchronize() }

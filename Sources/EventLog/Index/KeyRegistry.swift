@@ -1,14 +1,13 @@
 import Synchronization
 
 /// Names → dense key ids for streams, tags and types, plus the in-memory part of the key index
-/// (the runs not yet flushed to `keyIndex`). Shared by the writer and in-process readers.
+/// (the runs not yet flushed to `keyRuns`). Shared by the writer and in-process readers.
 ///
 /// The writer adds entries before it commits the transaction that makes them visible; readers only
 /// use entries at positions their snapshot includes, so an uncommitted entry is never seen.
 final class KeyRegistry: Sendable {
     struct State {
         var ids: [KeyKindName: UInt32] = [:]
-        var names: [UInt32: KeyKindName] = [:]
         /// run → its in-memory index, for runs not yet flushed (or just flushed).
         var memtables: [UInt32: Memtable] = [:]
     }
@@ -25,10 +24,6 @@ final class KeyRegistry: Sendable {
 
     func id(_ kind: KeyKind, _ name: String) -> UInt32? {
         state.withLock { $0.ids[KeyKindName(kind: kind, name: name)] }
-    }
-
-    func name(of id: UInt32) -> KeyKindName? {
-        state.withLock { $0.names[id] }
     }
 
     /// Positions of `keyId` in run `run` in `lo...limit`, or nil when that run's memtable is gone.
@@ -56,8 +51,6 @@ struct Memtable: Sendable {
     private var previous: [Int] = []
     /// Key id → its last entry, or -1 (sized past the highest key id seen).
     private var lastEntry: [Int] = []
-
-    var isEmpty: Bool { entryPositions.isEmpty }
 
     /// Adds an entry. Callers add a key at most once per position (the writer deduplicates tags),
     /// and positions in ascending order.
@@ -118,7 +111,7 @@ struct Memtable: Sendable {
     }
 }
 
-/// A sealed run's index entries grouped by key, in the order `keyIndex` stores them.
+/// A sealed run's index entries grouped by key, in the order `keyRuns` stores them.
 struct KeyGroups: Sendable {
     /// Key ids, ascending.
     var keys: [UInt32] = []

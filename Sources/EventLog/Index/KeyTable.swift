@@ -103,21 +103,19 @@ final class KeyTable {
 
     /// The slot holding the name, or the empty slot where it would go.
     private func find(_ p: Probe, _ u: UnsafeBufferPointer<UInt8>, _ kind: KeyKind) -> (slot: Int, found: Bool) {
-        do {
-            let w = words.base
-            var i = p.hash & mask
-            while true {
-                let w0 = w[i * 4]
-                if w0 == 0 { return (i, false) }
-                if w0 & 0xFFFF_FFFF_0000_0000 == p.tag && w[i * 4 + 1] == p.w1 && w[i * 4 + 2] == p.w2 && w[i * 4 + 3] == p.w3 {
-                    if !p.isLong { return (i, true) }
-                    if let stored = names[Int(UInt32(truncatingIfNeeded: w0))], stored.kind == kind,
-                       stored.name.utf8.elementsEqual(u) {
-                        return (i, true)
-                    }
+        let w = words.base
+        var i = p.hash & mask
+        while true {
+            let w0 = w[i * 4]
+            if w0 == 0 { return (i, false) }
+            if w0 & 0xFFFF_FFFF_0000_0000 == p.tag && w[i * 4 + 1] == p.w1 && w[i * 4 + 2] == p.w2 && w[i * 4 + 3] == p.w3 {
+                if !p.isLong { return (i, true) }
+                if let stored = names[Int(UInt32(truncatingIfNeeded: w0))], stored.kind == kind,
+                   stored.name.utf8.elementsEqual(u) {
+                    return (i, true)
                 }
-                i = (i + 1) & mask
             }
+            i = (i + 1) & mask
         }
     }
 

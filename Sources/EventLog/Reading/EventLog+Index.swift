@@ -1,7 +1,7 @@
 import LMDB
 
 extension EventLog {
-    /// Positions (ascending) of the events carrying a stream or tag key in `[from, through]`, at most
+    /// Positions (ascending) of the events carrying a stream, type or tag key in `[from, through]`, at most
     /// `limit` of them counted from the low end (or from the high end when `fromEnd`).
     ///
     /// Runs up to the snapshot's flushed run come from `keyRuns`; later runs from the in-memory

@@ -177,7 +177,6 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             for (id, kind, name) in s.newKeys {
                 let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
                 r.ids[kn] = id
-                r.names[id] = kn
             }
             var i = 0
             let entries = s.keyEntries

@@ -49,7 +49,6 @@ final class WriterState {
                     let name = String(decoding: entry.value[1...], as: UTF8.self)
                     let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
                     registryState.ids[kn] = id
-                    registryState.names[id] = kn
                     s.keyIds.insert(kind, name, id: id)
                     s.nextKeyId = max(s.nextKeyId, id + 1)
                     e = try c.next()
