@@ -10,16 +10,27 @@ struct FunnelCounters: ViewRecord, Equatable {
 
     /// Per stage (discovery … negotiation, won, lost): opportunities now there, their amount and
     /// their amount × probability / 100 (ten-thousandths).
-    var count = [Int64](repeating: 0, count: stageCount)
-    var amount = [Int128](repeating: 0, count: stageCount)
-    var weighted = [Int128](repeating: 0, count: stageCount)
+    /// (Fixed-size inline arrays: a bucket is one flat value, changed in place, never allocated.)
+    var count = InlineArray<6, Int64>(repeating: 0)
+    var amount = InlineArray<6, Int128>(repeating: 0)
+    var weighted = InlineArray<6, Int128>(repeating: 0)
     /// Per forward rank (discovery … won): opportunities that ever reached it (or a later one).
-    var reached = [Int64](repeating: 0, count: rankCount)
+    var reached = InlineArray<5, Int64>(repeating: 0)
     /// Per open stage: total milliseconds and number of completed stays.
-    var stayMilliseconds = [Int64](repeating: 0, count: stayStages)
-    var stays = [Int64](repeating: 0, count: stayStages)
+    var stayMilliseconds = InlineArray<4, Int64>(repeating: 0)
+    var stays = InlineArray<4, Int64>(repeating: 0)
 
     init() {}
+
+    static func == (a: FunnelCounters, b: FunnelCounters) -> Bool {
+        same(a.count, b.count) && same(a.amount, b.amount) && same(a.weighted, b.weighted)
+            && same(a.reached, b.reached) && same(a.stayMilliseconds, b.stayMilliseconds) && same(a.stays, b.stays)
+    }
+
+    static func same<let n: Int, T: Equatable>(_ a: InlineArray<n, T>, _ b: InlineArray<n, T>) -> Bool {
+        for i in a.indices where a[i] != b[i] { return false }
+        return true
+    }
 
     static func += (a: inout FunnelCounters, b: FunnelCounters) {
         for i in 0..<stageCount {
@@ -67,7 +78,7 @@ struct FunnelCounters: ViewRecord, Equatable {
             w.int128(amount[i])
             w.int128(weighted[i])
         }
-        for v in reached { w.int(v) }
+        for i in 0..<Self.rankCount { w.int(reached[i]) }
         for i in 0..<Self.stayStages {
             w.int(stayMilliseconds[i])
             w.int(stays[i])
@@ -99,8 +110,14 @@ struct FunnelOpportunity: ViewRecord, Equatable {
     var stageEnteredAt: Int64
     /// The furthest forward rank reached (0 discovery … 4 won).
     var maxRank: Int
-    var stayMilliseconds = [Int64](repeating: 0, count: FunnelCounters.stayStages)
-    var stays = [Int64](repeating: 0, count: FunnelCounters.stayStages)
+    var stayMilliseconds = InlineArray<4, Int64>(repeating: 0)
+    var stays = InlineArray<4, Int64>(repeating: 0)
+
+    static func == (a: FunnelOpportunity, b: FunnelOpportunity) -> Bool {
+        a.repId == b.repId && a.openedAt == b.openedAt && a.amount == b.amount && a.probability == b.probability
+            && a.stage == b.stage && a.stageEnteredAt == b.stageEnteredAt && a.maxRank == b.maxRank
+            && FunnelCounters.same(a.stayMilliseconds, b.stayMilliseconds) && FunnelCounters.same(a.stays, b.stays)
+    }
 
     init(repId: String, openedAt: Int64, amount: Int64, probability: Int, stage: Int) {
         self.repId = repId
@@ -175,7 +192,11 @@ struct LeadCounters: ViewRecord {
     init() {}
 
     func encode(into w: inout RecordWriter) {
-        for v in [inPool, claimed, converted, disqualified, recycled] { w.int(v) }
+        w.int(inPool)
+        w.int(claimed)
+        w.int(converted)
+        w.int(disqualified)
+        w.int(recycled)
     }
 
     init(from r: inout RecordReader) throws(RecordDecodingError) {

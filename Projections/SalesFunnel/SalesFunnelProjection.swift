@@ -37,7 +37,7 @@ public enum SalesFunnel {
     public static let projection = Projection(
         name: name, version: 1, views: [name], eventTypes: eventTypes,
         databases: [DatabaseSpec(opportunities), DatabaseSpec(buckets), DatabaseSpec(opened), DatabaseSpec(leads)],
-        rebuildWeight: 2
+        rebuildWeight: 10
     ) { context in try SalesFunnelProjector(context) }
 
     static func day(of ms: Int64) -> Int64 {
@@ -142,8 +142,8 @@ final class SalesFunnelProjector: Projector {
         }
         guard before != after, let some = after ?? before else { return }
         let day = SalesFunnel.dayKey(some.openedDay)
-        for who in [some.repId, SalesFunnel.everyone] {
-            try buckets.update(KeyOrdered(who, day), txn) { b in
+        for who in 0..<2 {
+            try buckets.update(KeyOrdered(who == 0 ? some.repId : SalesFunnel.everyone, day), txn) { b in
                 if b == nil { b = FunnelCounters() }
                 if let before { b!.add(before, sign: -1) }
                 if let after { b!.add(after, sign: 1) }

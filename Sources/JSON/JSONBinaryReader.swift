@@ -73,6 +73,26 @@ public struct JSONBinaryReader {
         return nil
     }
 
+    /// Calls `body` with each member's key bytes and value, in stored order, when this value is an
+    /// object; returns false (calling nothing) when it is not. One pass: for readers that look up
+    /// several members of the same object.
+    @discardableResult
+    public func forEachMember(
+        _ visit: (UnsafeBufferPointer<UInt8>, JSONBinaryReader) throws(JSONBinaryError) -> Void
+    ) throws(JSONBinaryError) -> Bool {
+        guard var d = try body(expecting: JSONBinary.Tag.object) else { return false }
+        let count = try d.readCount(bytesPerItem: 2)
+        for _ in 0..<count {
+            let length = try d.readLength()
+            let key = UnsafeBufferPointer(start: d.p + d.i, count: length)
+            d.i += length
+            let valueStart = d.i
+            try d.skipValue()
+            try visit(key, JSONBinaryReader(base: d.p, start: valueStart, end: d.i))
+        }
+        return true
+    }
+
     /// The element at `index`, when this value is an array that long; nil otherwise.
     public func element(at index: Int) throws(JSONBinaryError) -> JSONBinaryReader? {
         guard var d = try body(expecting: JSONBinary.Tag.array) else { return nil }

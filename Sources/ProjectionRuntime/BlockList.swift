@@ -17,15 +17,20 @@ public final class BlockList: FlushableTable {
     }
 
     public let database: Database
-    private var tails: [String: Block] = [:]
-    private var sealed: [(prefix: String, block: Block)] = []
-    private var dirtyTails: [String] = []
+    // Each prefix's tail block sits in `tails` at the slot `slots` maps it to, and is appended to in
+    // place; the dirty list holds slot numbers. One thread at a time, no overlapping access (`row`
+    // never uses the list): no run-time exclusivity checks, as in ``ViewTable``.
+    @exclusivity(unchecked) private var slots: [String: Int] = [:]
+    @exclusivity(unchecked) private var prefixes: [String] = []
+    @exclusivity(unchecked) private var tails: [Block] = []
+    @exclusivity(unchecked) private var sealed: [(prefix: String, block: Block)] = []
+    @exclusivity(unchecked) private var dirtySlots: [Int] = []
     private var complete: Bool
     private var lastKey: [UInt8]?
     private let maxEntries: Int
     private let maxBytes: Int
     private let cacheLimit: Int
-    private var rowWriter = RecordWriter(capacity: 256)
+    @exclusivity(unchecked) private var rowWriter = RecordWriter(capacity: 256)
 
     init(database: Database, complete: Bool, lastKey: [UInt8]?, maxEntries: Int, maxBytes: Int, cacheLimit: Int) {
         self.database = database
@@ -42,33 +47,34 @@ public final class BlockList: FlushableTable {
     ) throws {
         rowWriter.removeAll()
         row(&rowWriter)
-        var index = tails.index(forKey: prefix)
-        if index == nil {
-            if let block = try loadTail(prefix, txn) { tails[prefix] = block }
-            index = tails.index(forKey: prefix)
+        let slot: Int
+        if let existing = slots[prefix] {
+            slot = existing
+        } else {
+            slot = tails.count
+            tails.append(
+                try loadTail(prefix, txn) ?? Block(first: position, last: position, count: 0, bytes: [], dirty: false))
+            slots[prefix] = slot
+            prefixes.append(prefix)
         }
-        if let i = index {
-            let t = tails.values[i]
-            if t.count >= maxEntries || t.bytes.count + rowWriter.bytes.count + 12 > maxBytes {
-                if t.dirty { sealed.append((prefix, t)) }
-                tails.remove(at: i)
-                index = nil
-            }
+        if tails[slot].count > 0
+            && (tails[slot].count >= maxEntries || tails[slot].bytes.count + rowWriter.bytes.count + 12 > maxBytes)
+        {
+            // The full block is kept for the flush (when it changed); a fresh one takes its place,
+            // dirty already when the full one was (its slot is in the dirty list then).
+            let wasDirty = tails[slot].dirty
+            if wasDirty { sealed.append((prefix, tails[slot])) }
+            tails[slot] = Block(first: position, last: position, count: 0, bytes: [], dirty: wasDirty)
         }
-        if index == nil {
-            tails[prefix] = Block(first: position, last: position, count: 0, bytes: [], dirty: false)
-            index = tails.index(forKey: prefix)
-        }
-        let i = index!
-        let delta = position - (tails.values[i].count == 0 ? tails.values[i].first : tails.values[i].last)
-        BlockList.appendVarint(delta, to: &tails.values[i].bytes)
-        BlockList.appendVarint(UInt64(rowWriter.bytes.count), to: &tails.values[i].bytes)
-        tails.values[i].bytes.append(contentsOf: rowWriter.bytes)
-        tails.values[i].last = position
-        tails.values[i].count += 1
-        if !tails.values[i].dirty {
-            tails.values[i].dirty = true
-            dirtyTails.append(prefix)
+        let delta = position - (tails[slot].count == 0 ? tails[slot].first : tails[slot].last)
+        BlockList.appendVarint(delta, to: &tails[slot].bytes)
+        BlockList.appendVarint(UInt64(rowWriter.bytes.count), to: &tails[slot].bytes)
+        tails[slot].bytes.append(contentsOf: rowWriter.bytes)
+        tails[slot].last = position
+        tails[slot].count += 1
+        if !tails[slot].dirty {
+            tails[slot].dirty = true
+            dirtySlots.append(slot)
         }
     }
 
@@ -94,41 +100,54 @@ public final class BlockList: FlushableTable {
     }
 
     public func flush(_ txn: borrowing Transaction) throws {
-        guard !sealed.isEmpty || !dirtyTails.isEmpty else { return }
-        var blocks = sealed.map { ($0.prefix, $0.block) }
-        for prefix in dirtyTails { if let t = tails[prefix], t.dirty { blocks.append((prefix, t)) } }
-        var arena = KeyArena(capacity: blocks.count)
-        for (prefix, block) in blocks { arena.add(KeyOrdered(prefix, block.first)) }
-        var last = lastKey
+        guard !sealed.isEmpty || !dirtySlots.isEmpty else { return }
+        var arena = KeyArena(capacity: sealed.count + dirtySlots.count)
+        for (prefix, block) in sealed { arena.add(KeyOrdered(prefix, block.first)) }
+        for slot in dirtySlots { arena.add(KeyOrdered(prefixes[slot], tails[slot].first)) }
+        var lastAppended: Int?
         for i in arena.sortedOrder() {
             try arena.withKey(i) { key in
-                let appending = last.map { previous in previous.withUnsafeBytes { ViewKeys.less($0, key) } } ?? true
-                try blocks[i].1.bytes.withUnsafeBytes { v in
-                    try txn.put(database, key: key, value: v, flags: appending ? .append : [])
+                let appending: Bool
+                if let a = lastAppended {
+                    appending = arena.withKey(a) { ViewKeys.less($0, key) }
+                } else {
+                    appending = lastKey.map { previous in previous.withUnsafeBytes { ViewKeys.less($0, key) } } ?? true
                 }
-                if appending { last = Array(key) }
+                let flags: PutFlags = appending ? .append : []
+                if i < sealed.count {
+                    try sealed[i].block.bytes.withUnsafeBytes { v in try txn.put(database, key: key, value: v, flags: flags) }
+                } else {
+                    try tails[dirtySlots[i - sealed.count]].bytes.withUnsafeBytes { v in
+                        try txn.put(database, key: key, value: v, flags: flags)
+                    }
+                }
+                if appending { lastAppended = i }
             }
         }
-        lastKey = last
+        if let a = lastAppended { lastKey = arena.withKey(a) { Array($0) } }
     }
 
     public func didCommit() {
         sealed.removeAll()
-        for prefix in dirtyTails {
-            if let i = tails.index(forKey: prefix) { tails.values[i].dirty = false }
-        }
-        dirtyTails.removeAll(keepingCapacity: true)
+        for slot in dirtySlots { tails[slot].dirty = false }
+        dirtySlots.removeAll(keepingCapacity: true)
         if tails.count > cacheLimit {
-            tails.removeAll()
+            forgetAll()
             complete = false
         }
     }
 
     public func discardChanges() {
         sealed.removeAll()
-        tails.removeAll()
-        dirtyTails.removeAll()
+        forgetAll()
         complete = false
+    }
+
+    private func forgetAll() {
+        slots = [:]
+        prefixes = []
+        tails = []
+        dirtySlots = []
     }
 
     @inline(__always)

@@ -1,6 +1,12 @@
 import EventCoding
 import JSON
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An event's payload as a projector reads it: one field at a time, always in the newest schema.
 ///
 /// Payloads stored at the newest schema (everything the processor writes) are read in place with
@@ -14,8 +20,12 @@ public struct Payload {
     }
 
     let storage: Storage
+    /// The top-level members of a binary payload, found in one pass and shared by every projector
+    /// that reads this event (nil: look each member up from the start).
+    let members: MemberIndex?
 
-    init(type: String, schema: Int, currentSchema: Int, bytes: UnsafeRawBufferPointer) {
+    init(type: String, schema: Int, currentSchema: Int, bytes: UnsafeRawBufferPointer, members: MemberIndex? = nil) {
+        self.members = members
         if schema >= currentSchema {
             storage = .binary(JSONBinaryReader(bytes))
         } else {
@@ -24,12 +34,22 @@ public struct Payload {
         }
     }
 
-    public init(object: JSONObject) { storage = .object(object) }
+    public init(object: JSONObject) {
+        storage = .object(object)
+        members = nil
+    }
+
+    /// The member named `key` of the binary payload `r`.
+    @inline(__always)
+    func member(_ r: JSONBinaryReader, _ key: String) -> JSONBinaryReader? {
+        if let members { return members.member(key, of: r) }
+        return (try? r.member(key)) ?? nil
+    }
 
     /// A string field.
     public func string(_ key: String) -> String? {
         switch storage {
-        case .binary(let r): return (try? r.member(key)?.string()) ?? nil
+        case .binary(let r): return (try? member(r, key)?.string()) ?? nil
         case .object(let o): return o[key]?.stringValue
         }
     }
@@ -38,7 +58,7 @@ public struct Payload {
     public func int(_ key: String) -> Int? {
         switch storage {
         case .binary(let r):
-            guard let v = (try? r.member(key)?.int64()) ?? nil else { return nil }
+            guard let v = (try? member(r, key)?.int64()) ?? nil else { return nil }
             return Int(exactly: v)
         case .object(let o): return o[key]?.intValue
         }
@@ -48,7 +68,7 @@ public struct Payload {
     public func money(_ key: String) -> Int64? {
         switch storage {
         case .binary(let r):
-            guard let m = (try? r.member(key)) ?? nil else { return nil }
+            guard let m = member(r, key) else { return nil }
             if let bytes = (try? m.stringBytes()) ?? nil { return MoneyText.parse(bytes) }
             if let text = (try? m.numberText()) ?? nil { return MoneyText.parse(text) }
             return nil
@@ -64,7 +84,7 @@ public struct Payload {
     /// Whether the field is present (null included).
     public func has(_ key: String) -> Bool {
         switch storage {
-        case .binary(let r): return ((try? r.member(key)) ?? nil) != nil
+        case .binary(let r): return member(r, key) != nil
         case .object(let o): return o[key] != nil
         }
     }
@@ -72,7 +92,7 @@ public struct Payload {
     /// A field as a JSON value (decoded).
     public func value(_ key: String) -> JSONValue? {
         switch storage {
-        case .binary(let r): return (try? r.member(key)?.decode()) ?? nil
+        case .binary(let r): return (try? member(r, key)?.decode()) ?? nil
         case .object(let o): return o[key]
         }
     }
@@ -91,7 +111,7 @@ public struct Payload {
     public func forEach(_ key: String, _ body: (Payload) throws -> Void) rethrows {
         switch storage {
         case .binary(let r):
-            guard let array = (try? r.member(key)) ?? nil, let n = (try? array.count()) ?? nil else { return }
+            guard let array = member(r, key), let n = (try? array.count()) ?? nil else { return }
             for i in 0..<n {
                 guard let element = (try? array.element(at: i)) ?? nil else { continue }
                 try body(Payload(storage: .binary(element)))
@@ -103,5 +123,55 @@ public struct Payload {
         }
     }
 
-    init(storage: Storage) { self.storage = storage }
+    init(storage: Storage) {
+        self.storage = storage
+        members = nil
+    }
+}
+
+/// The top-level members of the event being applied, indexed on the first lookup: projectors read
+/// three to six members of an event, and several projectors read the same event, so one pass over
+/// the payload replaces a walk from its start per lookup. Owned by one applying thread; the runner
+/// calls ``reset()`` before each event.
+final class MemberIndex {
+    // One thread, no overlapping access: no run-time exclusivity checks (see ``ViewTable``).
+    @exclusivity(unchecked) private var keys: [UnsafeBufferPointer<UInt8>] = []
+    @exclusivity(unchecked) private var values: [JSONBinaryReader] = []
+    @exclusivity(unchecked) private var built = false
+    /// The payload could not be indexed to its end: look members up one by one, as without an index.
+    @exclusivity(unchecked) private var partial = false
+
+    init() {
+        keys.reserveCapacity(16)
+        values.reserveCapacity(16)
+    }
+
+    func reset() { built = false }
+
+    func member(_ key: String, of r: JSONBinaryReader) -> JSONBinaryReader? {
+        if !built { build(r) }
+        if partial { return (try? r.member(key)) ?? nil }
+        var key = key
+        return key.withUTF8 { k in
+            for i in keys.indices where keys[i].count == k.count {
+                if k.count == 0 || memcmp(keys[i].baseAddress!, k.baseAddress!, k.count) == 0 { return values[i] }
+            }
+            return nil
+        }
+    }
+
+    private func build(_ r: JSONBinaryReader) {
+        keys.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        built = true
+        do {
+            partial = false
+            try r.forEachMember { key, value in
+                keys.append(key)
+                values.append(value)
+            }
+        } catch {
+            partial = true
+        }
+    }
 }

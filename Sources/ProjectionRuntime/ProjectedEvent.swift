@@ -9,11 +9,13 @@ public struct ProjectedEvent {
     public let type: String
     /// The newest schema of `type` (payloads stored older are upcast).
     let currentSchema: Int
+    let members: MemberIndex?
 
-    init(record: EventRecordView, type: String, currentSchema: Int) {
+    init(record: EventRecordView, type: String, currentSchema: Int, members: MemberIndex? = nil) {
         self.record = record
         self.type = type
         self.currentSchema = currentSchema
+        self.members = members
     }
 
     public var position: UInt64 { record.position }
@@ -24,7 +26,7 @@ public struct ProjectedEvent {
 
     /// The payload in the newest schema (upcast when stored older), read field by field.
     public var payload: Payload {
-        Payload(type: type, schema: record.schema, currentSchema: currentSchema, bytes: record.payload)
+        Payload(type: type, schema: record.schema, currentSchema: currentSchema, bytes: record.payload, members: members)
     }
 
     /// The id of the first tag of `kind` (`customer` for `customer:C-1`), or nil.

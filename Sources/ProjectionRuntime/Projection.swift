@@ -31,7 +31,8 @@ public struct Projection: Sendable {
     public var eventTypes: Set<String>?
     public var databases: [DatabaseSpec]
     public var makeProjector: @Sendable (ProjectorContext) throws -> any Projector
-    /// Relative cost of a rebuild, for splitting projections across threads.
+    /// Relative cost of a rebuild, for splitting projections across threads: CPU time per million
+    /// demo events in tenths of a second, measured (the log's scan itself weighs ``ProjectionRunner/scanWeight``).
     public var rebuildWeight: Int
 
     public init(

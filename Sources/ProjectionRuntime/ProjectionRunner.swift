@@ -10,11 +10,12 @@ final class ProjectionRunner {
     let store: ViewStore
     let projections: [Projection]
     private(set) var contexts: [ProjectorContext] = []
-    private(set) var projectors: [any Projector] = []
+    @exclusivity(unchecked) private(set) var projectors: [any Projector] = []
     /// Committed checkpoints, one per projection (position 0: nothing applied yet).
-    private(set) var checkpoints: [Checkpoint]
+    @exclusivity(unchecked) private(set) var checkpoints: [Checkpoint]
     private let dispatch: TypeDispatch
     private var hashScratch = [UInt8](repeating: 0, count: 32)
+    private let liveMembers = MemberIndex()
 
     init(store: ViewStore, projections: [Projection], fresh: Bool, cacheLimit: Int) throws {
         self.store = store
@@ -53,7 +54,7 @@ final class ProjectionRunner {
         do {
             try store.env.write(onRetry: { for c in self.contexts { c.discardChanges() } }) { txn in
                 last = try log.scanInPlace(from: from, through: end) { record in
-                    try self.dispatchEvent(record, txn, only: nil)
+                    try self.dispatchEvent(record, txn, only: nil, members: self.liveMembers)
                     if record.position == end { self.copyHash(record.hash) }
                     return true
                 }
@@ -81,17 +82,22 @@ final class ProjectionRunner {
     }
 
     @inline(__always)
-    private func dispatchEvent(_ record: EventRecordView, _ txn: borrowing Transaction, only group: [Bool]?) throws {
+    private func dispatchEvent(
+        _ record: EventRecordView, _ txn: borrowing Transaction, only group: [Bool]?, members: MemberIndex
+    ) throws {
+        members.reset()
         if let t = dispatch.lookup(record.type) {
             let readers = dispatch.readers[t]
             if readers.isEmpty { return }
-            let event = ProjectedEvent(record: record, type: dispatch.name(t), currentSchema: dispatch.currentSchema(t))
+            let event = ProjectedEvent(
+                record: record, type: dispatch.name(t), currentSchema: dispatch.currentSchema(t), members: members)
             for p in readers where record.position > checkpoints[p].position && (group?[p] ?? true) {
                 try projectors[p].apply(event, txn)
             }
         } else if !dispatch.everyEvent.isEmpty {
             let type = String(decoding: record.type, as: UTF8.self)
-            let event = ProjectedEvent(record: record, type: type, currentSchema: Upcasters.currentSchema(of: type))
+            let event = ProjectedEvent(
+                record: record, type: type, currentSchema: Upcasters.currentSchema(of: type), members: members)
             for p in dispatch.everyEvent where record.position > checkpoints[p].position && (group?[p] ?? true) {
                 try projectors[p].apply(event, txn)
             }
@@ -99,6 +105,12 @@ final class ProjectionRunner {
     }
 
     // MARK: Rebuilds
+
+    private func apply(
+        _ batch: [EventRecordView], _ txn: borrowing Transaction, only group: [Bool], members: MemberIndex
+    ) throws {
+        for record in batch { try dispatchEvent(record, txn, only: group, members: members) }
+    }
 
     /// Builds every projection from the start of the log through `through`, in memory, then writes it
     /// in one transaction (keys appended in order). Only for a fresh environment. Projections are
@@ -113,25 +125,45 @@ final class ProjectionRunner {
         let failures = Mutex<[any Error]>([])
         let shared = UncheckedBox(self)
         let reached = GroupProgress(groups: groups.count, report: progress)
+        // Group 0 scans the log and hands each batch of records to the other groups: the log is
+        // read and parsed once, and every group applies the same records on its own thread.
+        let pipe = BatchPipe(consumers: groups.count - 1)
         DispatchQueue.concurrentPerform(iterations: groups.count) { g in
             let runner = shared.value
             var mask = [Bool](repeating: false, count: runner.projections.count)
             for p in groups[g] { mask[p] = true }
+            let members = MemberIndex()
+            var failed = false
             do {
                 _ = try runner.store.read { txn in
-                    try log.scanInPlace(from: 1, through: through) { record in
-                        try runner.dispatchEvent(record, txn, only: mask)
-                        if record.position & 0x3FFF == 0 || record.position == through {
-                            reached.advance(group: g, to: record.position)
+                    if g == 0 {
+                        try log.scanInPlaceBatches(
+                            from: 1, through: through, batchSize: Self.batchSize,
+                            { batch in
+                                guard pipe.publish(batch) else { throw BatchPipe.Stopped() }
+                                try runner.apply(batch, txn, only: mask, members: members)
+                                reached.advance(group: g, to: batch[batch.count - 1].position)
+                            }, finish: { pipe.close(failed: failed) })
+                    } else {
+                        while let batch = pipe.next(g - 1) {
+                            try runner.apply(batch, txn, only: mask, members: members)
+                            reached.advance(group: g, to: batch[batch.count - 1].position)
+                            pipe.done(g - 1)
                         }
-                        return true
                     }
                 }
             } catch {
+                failed = true
                 failures.withLock { $0.append(error) }
             }
+            if g == 0 {
+                pipe.close(failed: failed)  // again, for a failure before the scan began
+            } else {
+                pipe.exit(g - 1, failed: failed)
+            }
         }
-        if let error = failures.withLock({ $0.first }) { throw error }
+        // A group stopped because another failed reports nothing of its own.
+        if let error = failures.withLock({ f in f.first { !($0 is BatchPipe.Stopped) } ?? f.first }) { throw error }
         guard let hash = try log.withRecord(at: through, { $0.map { Array($0.hash) } }) else {
             throw ProjectionError.logShorterThan(through)
         }
@@ -158,11 +190,19 @@ final class ProjectionRunner {
         }
     }
 
-    /// Splits projections into at most `n` groups of similar cost (every-event projections weigh more).
+    /// Records per batch a rebuild's scanning group hands to the others.
+    static let batchSize = 1024
+
+    /// What reading and parsing the log weighs, in ``Projection/rebuildWeight``'s unit: group 0 pays it.
+    static let scanWeight = 4
+
+    /// Splits projections into at most `n` groups of similar cost; group 0, which also scans the
+    /// log, starts with the scan's weight.
     static func groups(_ projections: [Projection], _ n: Int) -> [[Int]] {
         let n = max(1, min(n, projections.count))
         var groups = [[Int]](repeating: [], count: n)
         var load = [Int](repeating: 0, count: n)
+        if n > 1 { load[0] = scanWeight }
         let weighted = projections.enumerated().map { ($0.offset, $0.element.rebuildWeight) }.sorted { $0.1 > $1.1 }
         for (p, w) in weighted {
             let g = load.indices.min { load[$0] < load[$1] }!

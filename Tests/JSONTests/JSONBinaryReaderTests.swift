@@ -31,6 +31,30 @@ import Testing
         }
     }
 
+    @Test func forEachMemberVisitsEveryMemberInOrderWithTheValueMemberFinds() throws {
+        try Self.payload.binaryBytes.withUnsafeBytes { (raw) throws -> Void in
+            let reader = JSONBinaryReader(raw)
+            var keys: [String] = []
+            let isObject = try reader.forEachMember { key, value throws(JSONBinaryError) in
+                let name = String(decoding: key, as: UTF8.self)
+                keys.append(name)
+                let found = try reader.member(name)
+                #expect(try value.decode() == found?.decode())
+            }
+            #expect(isObject)
+            #expect(keys == ["leadId", "amount", "count", "big", "ok", "none", "nested", "note"])
+            // Not an object: nothing visited.
+            let array = try #require(try reader.member("nested")?.member("tags"))
+            #expect(try array.forEachMember { _, _ in Issue.record("visited an array") } == false)
+        }
+        // A payload cut short throws once the walk reaches the damage.
+        var cut = Self.payload.binaryBytes
+        cut.removeLast(3)
+        cut.withUnsafeBytes { raw in
+            #expect(throws: JSONBinaryError.self) { try JSONBinaryReader(raw).forEachMember { _, _ in } }
+        }
+    }
+
     @Test func aStringSlicePointsIntoThePayload() throws {
         let bytes = Self.payload.binaryBytes
         try bytes.withUnsafeBytes { (raw) throws -> Void in

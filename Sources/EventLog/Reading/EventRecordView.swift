@@ -128,6 +128,46 @@ extension EventLog {
         }
     }
 
+    /// Like ``scanInPlace(from:through:_:)``, but hands the records out in batches of up to
+    /// `batchSize`, and every record handed out stays valid until `finish` returns: `finish` runs in
+    /// the same read transaction after the last batch — also when `body` or the scan threw — so
+    /// other threads may read the batches meanwhile as long as `finish` waits for them.
+    /// - Returns: the last position handed out (0 when none).
+    @discardableResult
+    public func scanInPlaceBatches(
+        from position: UInt64 = 1, through: UInt64? = nil, batchSize: Int,
+        _ body: ([EventRecordView]) throws -> Void, finish: () -> Void
+    ) throws -> UInt64 {
+        let size = max(1, batchSize)
+        return try env.read { txn in
+            defer { finish() }
+            var batch: [EventRecordView] = []
+            batch.reserveCapacity(size)
+            var last: UInt64 = 0
+            try txn.withCursor(dbs.events) { c in
+                var entry = try c.seek(atLeast: Bytes.key(max(position, 1)))
+                while let e = entry {
+                    let p = Bytes.readBigEndianUInt64(e.key)
+                    if let through, p > through { break }
+                    do {
+                        batch.append(try EventRecordView(position: p, e.value))
+                    } catch {
+                        throw EventLogError.corrupt(position: p, String(describing: error))
+                    }
+                    last = p
+                    if batch.count == size {
+                        try body(batch)
+                        batch = []
+                        batch.reserveCapacity(size)
+                    }
+                    entry = try c.next()
+                }
+            }
+            if !batch.isEmpty { try body(batch) }
+            return last
+        }
+    }
+
     /// Calls `body` with the record at `position` read in place, or nil when there is none.
     public func withRecord<R>(at position: UInt64, _ body: (EventRecordView?) throws -> R) throws -> R {
         try env.read { txn in
