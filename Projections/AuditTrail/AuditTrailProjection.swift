@@ -19,7 +19,7 @@ public enum AuditTrail {
     static let actors = "audit.actors"
 
     public static let projection = Projection(
-        name: name, version: 1, views: [name], eventTypes: nil, databases: [DatabaseSpec(actors)], rebuildWeight: 7
+        name: name, version: 1, views: [name], eventTypes: nil, databases: [DatabaseSpec(actors)], rebuildWeight: 5
     ) { context in try AuditTrailProjector(context) }
 }
 

@@ -25,7 +25,7 @@ public enum Customer360 {
     public static let projection = Projection(
         name: name, version: 1, views: [name], eventTypes: eventTypes,
         databases: [DatabaseSpec(customers), DatabaseSpec(opportunities), DatabaseSpec(orders), DatabaseSpec(expenses)],
-        rebuildWeight: 19
+        rebuildWeight: 20
     ) { context in try Customer360Projector(context) }
 }
 

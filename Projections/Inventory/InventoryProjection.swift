@@ -23,7 +23,7 @@ public enum Inventory {
 
     public static let projection = Projection(
         name: name, version: 1, views: ["inventory", "stockLedger"], eventTypes: eventTypes,
-        databases: [DatabaseSpec(products), DatabaseSpec(levels), DatabaseSpec(ledger)], rebuildWeight: 11
+        databases: [DatabaseSpec(products), DatabaseSpec(levels), DatabaseSpec(ledger)], rebuildWeight: 8
     ) { context in try InventoryProjector(context) }
 
     /// The physical movements, in the order their codes are stored.

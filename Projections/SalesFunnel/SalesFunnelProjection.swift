@@ -37,7 +37,7 @@ public enum SalesFunnel {
     public static let projection = Projection(
         name: name, version: 1, views: [name], eventTypes: eventTypes,
         databases: [DatabaseSpec(opportunities), DatabaseSpec(buckets), DatabaseSpec(opened), DatabaseSpec(leads)],
-        rebuildWeight: 10
+        rebuildWeight: 5
     ) { context in try SalesFunnelProjector(context) }
 
     static func day(of ms: Int64) -> Int64 {

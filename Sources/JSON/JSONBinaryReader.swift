@@ -73,24 +73,42 @@ public struct JSONBinaryReader {
         return nil
     }
 
-    /// Calls `body` with each member's key bytes and value, in stored order, when this value is an
+    /// Calls `visit` with each member's key bytes and value, in stored order, when this value is an
     /// object; returns false (calling nothing) when it is not. One pass: for readers that look up
     /// several members of the same object.
     @discardableResult
     public func forEachMember(
         _ visit: (UnsafeBufferPointer<UInt8>, JSONBinaryReader) throws(JSONBinaryError) -> Void
     ) throws(JSONBinaryError) -> Bool {
-        guard var d = try body(expecting: JSONBinary.Tag.object) else { return false }
-        let count = try d.readCount(bytesPerItem: 2)
-        for _ in 0..<count {
-            let length = try d.readLength()
-            let key = UnsafeBufferPointer(start: d.p + d.i, count: length)
-            d.i += length
-            let valueStart = d.i
-            try d.skipValue()
-            try visit(key, JSONBinaryReader(base: d.p, start: valueStart, end: d.i))
-        }
+        guard var cursor = try members() else { return false }
+        while let (key, value) = try cursor.next() { try visit(key, value) }
         return true
+    }
+
+    /// A cursor over the members of this object, in stored order; nil when this value is not an object.
+    public func members() throws(JSONBinaryError) -> MemberCursor? {
+        guard var d = try body(expecting: JSONBinary.Tag.object) else { return nil }
+        let count = try d.readCount(bytesPerItem: 2)
+        return MemberCursor(decoder: d, remaining: count)
+    }
+
+    /// Walks an object's members one at a time (``members()``), so that a reader can stop at the
+    /// one it wants and later go on from there.
+    public struct MemberCursor {
+        var decoder: JSONBinaryDecoder
+        var remaining: Int
+
+        /// The next member's key bytes and value, or nil after the last one.
+        public mutating func next() throws(JSONBinaryError) -> (key: UnsafeBufferPointer<UInt8>, value: JSONBinaryReader)? {
+            guard remaining > 0 else { return nil }
+            let length = try decoder.readLength()
+            let key = UnsafeBufferPointer(start: decoder.p + decoder.i, count: length)
+            decoder.i += length
+            let valueStart = decoder.i
+            try decoder.skipValue()
+            remaining -= 1
+            return (key, JSONBinaryReader(base: decoder.p, start: valueStart, end: decoder.i))
+        }
     }
 
     /// The element at `index`, when this value is an array that long; nil otherwise.

@@ -31,6 +31,8 @@ public final class BlockList: FlushableTable {
     private let maxBytes: Int
     private let cacheLimit: Int
     @exclusivity(unchecked) private var rowWriter = RecordWriter(capacity: 256)
+    /// The next flush's block keys and their ascending order (nil: not prepared, or changed since).
+    @exclusivity(unchecked) private var staged: (keys: KeyArena, order: [Int])?
 
     init(database: Database, complete: Bool, lastKey: [UInt8]?, maxEntries: Int, maxBytes: Int, cacheLimit: Int) {
         self.database = database
@@ -47,6 +49,7 @@ public final class BlockList: FlushableTable {
     ) throws {
         rowWriter.removeAll()
         row(&rowWriter)
+        if staged != nil { staged = nil }
         let slot: Int
         if let existing = slots[prefix] {
             slot = existing
@@ -99,13 +102,20 @@ public final class BlockList: FlushableTable {
         }
     }
 
-    public func flush(_ txn: borrowing Transaction) throws {
-        guard !sealed.isEmpty || !dirtySlots.isEmpty else { return }
+    public func prepareFlush() {
+        guard staged == nil, !sealed.isEmpty || !dirtySlots.isEmpty else { return }
         var arena = KeyArena(capacity: sealed.count + dirtySlots.count)
         for (prefix, block) in sealed { arena.add(KeyOrdered(prefix, block.first)) }
         for slot in dirtySlots { arena.add(KeyOrdered(prefixes[slot], tails[slot].first)) }
+        staged = (arena, arena.sortedOrder())
+    }
+
+    public func flush(_ txn: borrowing Transaction) throws {
+        guard !sealed.isEmpty || !dirtySlots.isEmpty else { return }
+        prepareFlush()
+        guard let (arena, order) = staged else { return }
         var lastAppended: Int?
-        for i in arena.sortedOrder() {
+        for i in order {
             try arena.withKey(i) { key in
                 let appending: Bool
                 if let a = lastAppended {
@@ -128,6 +138,7 @@ public final class BlockList: FlushableTable {
     }
 
     public func didCommit() {
+        staged = nil
         sealed.removeAll()
         for slot in dirtySlots { tails[slot].dirty = false }
         dirtySlots.removeAll(keepingCapacity: true)
@@ -144,6 +155,7 @@ public final class BlockList: FlushableTable {
     }
 
     private func forgetAll() {
+        staged = nil
         slots = [:]
         prefixes = []
         tails = []

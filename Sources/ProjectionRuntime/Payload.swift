@@ -129,49 +129,65 @@ public struct Payload {
     }
 }
 
-/// The top-level members of the event being applied, indexed on the first lookup: projectors read
-/// three to six members of an event, and several projectors read the same event, so one pass over
-/// the payload replaces a walk from its start per lookup. Owned by one applying thread; the runner
-/// calls ``reset()`` before each event.
+/// The top-level members of the event being applied, remembered as lookups walk past them:
+/// projectors read three to six members of an event, and several projectors read the same event,
+/// so each member is walked over once per event instead of once per lookup. A lookup checks the
+/// members already walked, then walks on until it finds its key (or the end). Owned by one
+/// applying thread; the runner calls ``reset()`` before each event.
 final class MemberIndex {
     // One thread, no overlapping access: no run-time exclusivity checks (see ``ViewTable``).
     @exclusivity(unchecked) private var keys: [UnsafeBufferPointer<UInt8>] = []
     @exclusivity(unchecked) private var values: [JSONBinaryReader] = []
-    @exclusivity(unchecked) private var built = false
-    /// The payload could not be indexed to its end: look members up one by one, as without an index.
-    @exclusivity(unchecked) private var partial = false
+    /// Where the walk stopped (nil: not started for this event, or the payload is not an object).
+    @exclusivity(unchecked) private var cursor: JSONBinaryReader.MemberCursor?
+    @exclusivity(unchecked) private var started = false
+    /// The walk met damage: look members up from the start, as without an index.
+    @exclusivity(unchecked) private var damaged = false
 
     init() {
         keys.reserveCapacity(16)
         values.reserveCapacity(16)
     }
 
-    func reset() { built = false }
+    func reset() {
+        started = false
+        damaged = false
+        cursor = nil
+        keys.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+    }
 
     func member(_ key: String, of r: JSONBinaryReader) -> JSONBinaryReader? {
-        if !built { build(r) }
-        if partial { return (try? r.member(key)) ?? nil }
-        var key = key
-        return key.withUTF8 { k in
-            for i in keys.indices where keys[i].count == k.count {
-                if k.count == 0 || memcmp(keys[i].baseAddress!, k.baseAddress!, k.count) == 0 { return values[i] }
+        if !started {
+            started = true
+            do {
+                cursor = try r.members()
+            } catch {
+                damaged = true
             }
-            return nil
+        }
+        if damaged { return (try? r.member(key)) ?? nil }
+        var utf8 = key
+        return utf8.withUTF8 { k in
+            for i in keys.indices where Self.same(keys[i], k) { return values[i] }
+            guard cursor != nil else { return nil }
+            do {
+                while let (name, value) = try cursor!.next() {
+                    keys.append(name)
+                    values.append(value)
+                    if Self.same(name, k) { return value }
+                }
+                cursor = nil
+                return nil
+            } catch {
+                damaged = true
+                return (try? r.member(key)) ?? nil
+            }
         }
     }
 
-    private func build(_ r: JSONBinaryReader) {
-        keys.removeAll(keepingCapacity: true)
-        values.removeAll(keepingCapacity: true)
-        built = true
-        do {
-            partial = false
-            try r.forEachMember { key, value in
-                keys.append(key)
-                values.append(value)
-            }
-        } catch {
-            partial = true
-        }
+    @inline(__always)
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 }

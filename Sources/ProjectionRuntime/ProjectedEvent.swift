@@ -1,6 +1,12 @@
 import EventCoding
 import EventLog
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An event as a projector sees it: the stored record read in place, its type name interned, and
 /// its payload decoded only when the projector asks (``payload``). Valid only during `apply`.
 public struct ProjectedEvent {
@@ -34,7 +40,9 @@ public struct ProjectedEvent {
         var found: String?
         let k = UnsafeRawBufferPointer(start: kind.utf8Start, count: kind.utf8CodeUnitCount)
         record.forEachTag { t in
-            guard t.count > k.count, t[k.count] == UInt8(ascii: ":"), ViewKeys.hasPrefix(t, Array(k)) else {
+            guard t.count > k.count, t[k.count] == UInt8(ascii: ":"),
+                k.count == 0 || memcmp(t.baseAddress!, k.baseAddress!, k.count) == 0
+            else {
                 return true
             }
             found = String(decoding: UnsafeRawBufferPointer(rebasing: t[(k.count + 1)...]), as: UTF8.self)

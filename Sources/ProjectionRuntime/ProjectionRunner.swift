@@ -156,6 +156,10 @@ final class ProjectionRunner {
                 failed = true
                 failures.withLock { $0.append(error) }
             }
+            if !failed {
+                // Sort and encode this group's writes here, in parallel with the other groups.
+                for p in groups[g] { runner.contexts[p].prepareFlush() }
+            }
             if g == 0 {
                 pipe.close(failed: failed)  // again, for a failure before the scan began
             } else {

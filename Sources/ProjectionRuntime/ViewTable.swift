@@ -2,6 +2,9 @@ import LMDB
 
 /// Something a projector writes that the runtime flushes into the projector's transaction.
 public protocol FlushableTable: AnyObject {
+    /// Does the work of the next `flush` that needs no transaction — sorting keys, encoding
+    /// records — so that a rebuild's threads do it in parallel before the one write transaction.
+    func prepareFlush()
     /// Writes every change since the last commit into `txn` (keys in ascending order).
     func flush(_ txn: borrowing Transaction) throws
     /// The transaction that `flush` wrote into has committed: the changes are now stored.
@@ -38,6 +41,9 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     private var lastKey: [UInt8]?
     private let cacheLimit: Int
     @exclusivity(unchecked) @usableFromInline var scratch: [UInt8] = []
+    /// The next flush's writes, sorted and encoded by ``prepareFlush()`` (nil: not prepared, or
+    /// the table changed since).
+    @exclusivity(unchecked) @usableFromInline var staged: StagedWrites?
 
     init(database: Database, complete: Bool, lastKey: [UInt8]?, cacheLimit: Int) {
         self.database = database
@@ -104,6 +110,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
 
     @inlinable
     func markDirty(_ slot: Int) {
+        if staged != nil { staged = nil }
         if !dirty[slot] {
             dirty[slot] = true
             dirtySlots.append(slot)
@@ -120,39 +127,34 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
         }
     }
 
-    public func flush(_ txn: borrowing Transaction) throws {
-        guard !dirtySlots.isEmpty else { return }
+    public func prepareFlush() {
+        guard staged == nil, !dirtySlots.isEmpty else { return }
         var arena = KeyArena(capacity: dirtySlots.count)
         for slot in dirtySlots { arena.add(keys[slot]) }
-        var writer = RecordWriter(capacity: 256)
-        // Keys above the greatest stored one are appended; they come in ascending order, so only the
-        // last appended one needs remembering.
-        var lastAppended: Int?
-        for i in arena.sortedOrder() {
-            let slot = dirtySlots[i]
-            try arena.withKey(i) { key in
-                if values[slot] != nil {
-                    writer.removeAll()
-                    values[slot]!.encode(into: &writer)
-                    let appending: Bool
-                    if let a = lastAppended {
-                        appending = arena.withKey(a) { ViewKeys.less($0, key) }
-                    } else {
-                        appending = lastKey.map { previous in previous.withUnsafeBytes { ViewKeys.less($0, key) } } ?? true
-                    }
-                    try writer.bytes.withUnsafeBytes { v in
-                        try txn.put(database, key: key, value: v, flags: appending ? .append : [])
-                    }
-                    if appending { lastAppended = i }
-                } else {
-                    try txn.delete(database, key: Array(key))
-                }
+        let order = arena.sortedOrder()
+        var writer = RecordWriter(capacity: dirtySlots.count * 32)
+        var ends: [Int] = []
+        ends.reserveCapacity(order.count)
+        for i in order {
+            if values[dirtySlots[i]] != nil {
+                values[dirtySlots[i]]!.encode(into: &writer)
+                ends.append(writer.bytes.count)
+            } else {
+                ends.append(-1)  // deleted
             }
         }
-        if let a = lastAppended { lastKey = arena.withKey(a) { Array($0) } }
+        staged = StagedWrites(keys: arena, order: order, values: writer.bytes, ends: ends)
+    }
+
+    public func flush(_ txn: borrowing Transaction) throws {
+        guard !dirtySlots.isEmpty else { return }
+        prepareFlush()
+        guard let staged else { return }
+        lastKey = try staged.write(database, txn, after: lastKey)
     }
 
     public func didCommit() {
+        staged = nil
         if dirtySlots.count == dirty.count {
             dirty.withUnsafeMutableBufferPointer { $0.update(repeating: false) }
         } else {
@@ -171,6 +173,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     }
 
     private func forgetAll() {
+        staged = nil
         index = [:]
         keys = []
         values = []
@@ -180,4 +183,42 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
 
     /// Records in memory (for tests and memory reports).
     public var cachedCount: Int { keys.count }
+}
+
+/// Writes sorted and encoded ahead of their transaction (``FlushableTable/prepareFlush()``): keys,
+/// their ascending order, and per key in that order the end of its value in `values` (-1: delete).
+@usableFromInline
+struct StagedWrites {
+    let keys: KeyArena
+    let order: [Int]
+    let values: [UInt8]
+    let ends: [Int]
+
+    /// Puts every value (appending while keys are above `lastKey`, the greatest stored key) and
+    /// deletes the deleted keys; returns the greatest stored key after.
+    func write(_ database: Database, _ txn: borrowing Transaction, after lastKey: [UInt8]?) throws -> [UInt8]? {
+        var lastAppended: Int?
+        var start = 0
+        try values.withUnsafeBytes { all in
+            for (n, i) in order.enumerated() {
+                try keys.withKey(i) { key in
+                    guard ends[n] >= 0 else {
+                        try txn.delete(database, key: Array(key))
+                        return
+                    }
+                    let value = UnsafeRawBufferPointer(rebasing: all[start..<ends[n]])
+                    start = ends[n]
+                    let appending: Bool
+                    if let a = lastAppended {
+                        appending = keys.withKey(a) { ViewKeys.less($0, key) }
+                    } else {
+                        appending = lastKey.map { previous in previous.withUnsafeBytes { ViewKeys.less($0, key) } } ?? true
+                    }
+                    try txn.put(database, key: key, value: value, flags: appending ? .append : [])
+                    if appending { lastAppended = i }
+                }
+            }
+        }
+        return lastAppended.map { a in keys.withKey(a) { Array($0) } } ?? lastKey
+    }
 }
