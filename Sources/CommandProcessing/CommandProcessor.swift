@@ -23,10 +23,17 @@ public final class CommandProcessor: Sendable {
 
     /// Loads the company's state by replaying the log. Personal fields are sealed with keys in
     /// `keysDirectory` (default: `keys/` beside the log's directory).
-    public init(log: EventLog, keysDirectory: String? = nil) throws {
-        self.log = log
+    public convenience init(log: EventLog, keysDirectory: String? = nil) throws {
         let keysPath = keysDirectory ?? (URL(fileURLWithPath: log.directory).deletingLastPathComponent().path + "/keys")
-        self.keys = try SubjectKeyStore(path: keysPath)
+        try self.init(log: log, keys: try SubjectKeyStore(path: keysPath))
+    }
+
+    /// Loads the company's state by replaying the log, sealing personal fields with keys from `keys`
+    /// (a store another processor may share: bench-views decides commands on a copy of the log with
+    /// the real store's keys).
+    public init(log: EventLog, keys: SubjectKeyStore) throws {
+        self.log = log
+        self.keys = keys
         self.box = StateBox(keys: keys)
         try box.reload(from: log)
         let box = self.box

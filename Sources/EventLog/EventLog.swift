@@ -190,6 +190,13 @@ public final class EventLog: Sendable {
         try await write { w in try w.append(request) }
     }
 
+    /// Calls `body` with the last position after every commit of this process's writer, on the
+    /// writer's thread, before the appenders are answered: it must be quick and must not block (a
+    /// follower wakes its thread with it). Returns a token for ``stopObservingCommits(_:)``.
+    public func observeCommits(_ body: @escaping @Sendable (UInt64) -> Void) -> Int { notifier.observe(body) }
+
+    public func stopObservingCommits(_ token: Int) { notifier.stopObserving(token) }
+
     /// Returns once the log has committed a position after `position` (or the task is cancelled).
     public func waitForCommit(after position: UInt64) async {
         await notifier.wait(after: position)

@@ -67,7 +67,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     private var woken = false
     private var stopping = false
     private var followerDone: DispatchSemaphore?
-    private var signalTask: Task<Void, Never>?
+    private var commitObservation: Int?
     private let observer = Mutex<(@Sendable (UInt64) -> Void)?>(nil)
 
     public init(log: EventLog, directory: String, projections: [Projection], options: Options = Options()) {
@@ -99,9 +99,11 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         let done = followerDone
         stopping = true
         woken = true
+        let observation = commitObservation
+        commitObservation = nil
         wake.signal()
         wake.unlock()
-        signalTask?.cancel()
+        if let observation { log.stopObservingCommits(observation) }
         done?.wait()
         wake.lock()
         followerDone = nil
@@ -175,21 +177,12 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         }
         thread.name = "chronicle-projections"
         thread.start()
-        let log = self.log
-        signalTask = Task.detached { [weak self] in
-            var seen = log.lastPosition
-            while !Task.isCancelled {
-                await log.waitForCommit(after: seen)
-                let now = log.lastPosition
-                if now == seen {
-                    // The log is closing (or was closed): do not spin.
-                    try? await Task.sleep(for: .milliseconds(20))
-                    continue
-                }
-                seen = now
-                self?.nudge()
-            }
-        }
+        // Each commit of this process's writer wakes the follower at once, from the writer's thread
+        // (a log written by another process is found by polling).
+        let observation = log.observeCommits { [weak self] _ in self?.nudge() }
+        wake.lock()
+        commitObservation = observation
+        wake.unlock()
     }
 
     private func nudge() {

@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct SubscriptionTests {
@@ -56,5 +57,22 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         task.cancel()
         _ = await task.result  // returns rather than hanging
+    }
+
+    @Test func commitObserversHearEveryCommitBeforeTheAppenderIsAnsweredUntilTheyStop() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let heard = Mutex<[UInt64]>([])
+        let token = log.observeCommits { position in heard.withLock { $0.append(position) } }
+        for i in 0..<5 {
+            let result = try await log.append(AppendRequest(events: [event("s-\(i)"), event("t-\(i)")], actor: "a"))
+            // Called on the writer's thread before the append returns: the last commit is heard already.
+            #expect(heard.withLock { $0.last } == result.events.last?.position)
+        }
+        #expect(heard.withLock { $0 } == [2, 4, 6, 8, 10])
+        log.stopObservingCommits(token)
+        _ = try await log.append(AppendRequest(events: [event("u")], actor: "a"))
+        #expect(heard.withLock { $0.count } == 5)
     }
 }

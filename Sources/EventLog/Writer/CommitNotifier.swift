@@ -6,6 +6,7 @@ final class CommitNotifier: Sendable {
         var committed: UInt64 = 0
         var nextId = 0
         var waiters: [Int: (after: UInt64, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var observers: [Int: @Sendable (UInt64) -> Void] = [:]
         var closed = false
     }
 
@@ -16,13 +17,27 @@ final class CommitNotifier: Sendable {
     var committed: UInt64 { state.withLock { $0.committed } }
 
     func publish(_ position: UInt64) {
-        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        let (ready, observers) = state.withLock { s -> ([CheckedContinuation<Void, Never>], [@Sendable (UInt64) -> Void]) in
             s.committed = max(s.committed, position)
             let due = s.waiters.filter { $0.value.after < s.committed }
             for id in due.keys { s.waiters[id] = nil }
-            return due.values.map(\.continuation)
+            return (due.values.map(\.continuation), s.observers.isEmpty ? [] : Array(s.observers.values))
         }
+        for f in observers { f(position) }
         for c in ready { c.resume() }
+    }
+
+    /// Calls `body` with the position after every commit, on the committing thread (it must be quick).
+    func observe(_ body: @escaping @Sendable (UInt64) -> Void) -> Int {
+        state.withLock { s in
+            s.nextId += 1
+            s.observers[s.nextId] = body
+            return s.nextId
+        }
+    }
+
+    func stopObserving(_ id: Int) {
+        _ = state.withLock { $0.observers.removeValue(forKey: id) }
     }
 
     /// Wakes every waiter (the log is closing).
