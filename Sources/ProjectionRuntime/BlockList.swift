@@ -114,16 +114,10 @@ public final class BlockList: FlushableTable {
         guard !sealed.isEmpty || !dirtySlots.isEmpty else { return }
         prepareFlush()
         guard let (arena, order) = staged else { return }
-        var lastAppended: Int?
+        var append = AppendOrder(after: lastKey)
         for i in order {
             try arena.withKey(i) { key in
-                let appending: Bool
-                if let a = lastAppended {
-                    appending = arena.withKey(a) { ViewKeys.less($0, key) }
-                } else {
-                    appending = lastKey.map { previous in previous.withUnsafeBytes { ViewKeys.less($0, key) } } ?? true
-                }
-                let flags: PutFlags = appending ? .append : []
+                let flags: PutFlags = append.mayAppend(i, key, in: arena) ? .append : []
                 if i < sealed.count {
                     try sealed[i].block.bytes.withUnsafeBytes { v in try txn.put(database, key: key, value: v, flags: flags) }
                 } else {
@@ -131,10 +125,9 @@ public final class BlockList: FlushableTable {
                         try txn.put(database, key: key, value: v, flags: flags)
                     }
                 }
-                if appending { lastAppended = i }
             }
         }
-        if let a = lastAppended { lastKey = arena.withKey(a) { Array($0) } }
+        lastKey = append.greatest(in: arena)
     }
 
     public func didCommit() {

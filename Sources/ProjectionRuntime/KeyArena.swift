@@ -65,3 +65,28 @@ struct KeyArena {
         return order
     }
 }
+
+/// Decides, for keys written in ascending order, which puts may append (`MDB_APPEND`): those above the
+/// greatest key stored before and above every key appended since.
+struct AppendOrder {
+    private let stored: [UInt8]?
+    private var lastAppended: Int?
+
+    /// `stored`: the greatest key in the database (nil when it is empty).
+    init(after stored: [UInt8]?) { self.stored = stored }
+
+    /// Whether key `i` of `arena` (its bytes: `key`) may be appended; remembers it when so.
+    mutating func mayAppend(_ i: Int, _ key: UnsafeRawBufferPointer, in arena: KeyArena) -> Bool {
+        let appending: Bool
+        if let a = lastAppended {
+            appending = arena.withKey(a) { ViewKeys.less($0, key) }
+        } else {
+            appending = stored.map { previous in previous.withUnsafeBytes { ViewKeys.less($0, key) } } ?? true
+        }
+        if appending { lastAppended = i }
+        return appending
+    }
+
+    /// The greatest key stored once the puts are done.
+    func greatest(in arena: KeyArena) -> [UInt8]? { lastAppended.map { a in arena.withKey(a) { Array($0) } } ?? stored }
+}

@@ -114,8 +114,10 @@ final class ProjectionRunner {
 
     /// Builds every projection from the start of the log through `through`, in memory, then writes it
     /// in one transaction (keys appended in order). Only for a fresh environment. Projections are
-    /// split into `parallelism` groups that each scan the log on their own thread; `progress` gets the
-    /// position the slowest group has reached, one call at a time.
+    /// split into `parallelism` groups of similar measured cost, one thread each: group 0's thread
+    /// scans the log and hands every batch of records to the others (``BatchPipe``), and each thread
+    /// sorts and encodes its own tables' writes before the transaction. `progress` gets the position
+    /// the slowest group has reached, one call at a time.
     func build(_ log: EventLog, through: UInt64, parallelism: Int, progress: ((UInt64) -> Void)? = nil) throws {
         guard through > 0, !projections.isEmpty else {
             try writeEmptyCheckpoints()

@@ -197,7 +197,7 @@ struct StagedWrites {
     /// Puts every value (appending while keys are above `lastKey`, the greatest stored key) and
     /// deletes the deleted keys; returns the greatest stored key after.
     func write(_ database: Database, _ txn: borrowing Transaction, after lastKey: [UInt8]?) throws -> [UInt8]? {
-        var lastAppended: Int?
+        var append = AppendOrder(after: lastKey)
         var start = 0
         try values.withUnsafeBytes { all in
             for (n, i) in order.enumerated() {
@@ -208,17 +208,11 @@ struct StagedWrites {
                     }
                     let value = UnsafeRawBufferPointer(rebasing: all[start..<ends[n]])
                     start = ends[n]
-                    let appending: Bool
-                    if let a = lastAppended {
-                        appending = keys.withKey(a) { ViewKeys.less($0, key) }
-                    } else {
-                        appending = lastKey.map { previous in previous.withUnsafeBytes { ViewKeys.less($0, key) } } ?? true
-                    }
-                    try txn.put(database, key: key, value: value, flags: appending ? .append : [])
-                    if appending { lastAppended = i }
+                    let flags: PutFlags = append.mayAppend(i, key, in: keys) ? .append : []
+                    try txn.put(database, key: key, value: value, flags: flags)
                 }
             }
         }
-        return lastAppended.map { a in keys.withKey(a) { Array($0) } } ?? lastKey
+        return append.greatest(in: keys)
     }
 }
