@@ -73,18 +73,6 @@ public struct JSONBinaryReader {
         return nil
     }
 
-    /// Calls `visit` with each member's key bytes and value, in stored order, when this value is an
-    /// object; returns false (calling nothing) when it is not. One pass: for readers that look up
-    /// several members of the same object.
-    @discardableResult
-    public func forEachMember(
-        _ visit: (UnsafeBufferPointer<UInt8>, JSONBinaryReader) throws(JSONBinaryError) -> Void
-    ) throws(JSONBinaryError) -> Bool {
-        guard var cursor = try members() else { return false }
-        while let (key, value) = try cursor.next() { try visit(key, value) }
-        return true
-    }
-
     /// A cursor over the members of this object, in stored order; nil when this value is not an object.
     public func members() throws(JSONBinaryError) -> MemberCursor? {
         guard var d = try body(expecting: JSONBinary.Tag.object) else { return nil }
@@ -92,8 +80,8 @@ public struct JSONBinaryReader {
         return MemberCursor(decoder: d, remaining: count)
     }
 
-    /// Walks an object's members one at a time (``members()``), so that a reader can stop at the
-    /// one it wants and later go on from there.
+    /// Walks an object's members one at a time (``members()``), so that a reader looking up several
+    /// members can stop at the one it wants and later go on from there.
     public struct MemberCursor {
         var decoder: JSONBinaryDecoder
         var remaining: Int

@@ -20,8 +20,8 @@ public struct Payload {
     }
 
     let storage: Storage
-    /// The top-level members of a binary payload, found in one pass and shared by every projector
-    /// that reads this event (nil: look each member up from the start).
+    /// The top-level members of a binary payload, remembered as lookups walk past them and shared by
+    /// every projector that reads this event (nil: look each member up from the start).
     let members: MemberIndex?
 
     init(type: String, schema: Int, currentSchema: Int, bytes: UnsafeRawBufferPointer, members: MemberIndex? = nil) {
@@ -138,7 +138,7 @@ final class MemberIndex {
     // One thread, no overlapping access: no run-time exclusivity checks (see ``ViewTable``).
     @exclusivity(unchecked) private var keys: [UnsafeBufferPointer<UInt8>] = []
     @exclusivity(unchecked) private var values: [JSONBinaryReader] = []
-    /// Where the walk stopped (nil: not started for this event, or the payload is not an object).
+    /// Where the walk stopped (nil: it reached the last member, or the payload is not an object).
     @exclusivity(unchecked) private var cursor: JSONBinaryReader.MemberCursor?
     @exclusivity(unchecked) private var started = false
     /// The walk met damage: look members up from the start, as without an index.
