@@ -31,6 +31,8 @@ public final class EventLog: Sendable {
         /// nothing however long the log. Reads by position, scans and verify work as usual; reads
         /// that need the key index (streams, tags, types) work by scanning the events. Implies `readOnly`.
         public var scanOnly: Bool
+        /// The storage layout a new log is created with (tests create older layouts with it).
+        var createLayout = EventLog.currentLayout
 
         public init(
             mapSize: Int = 1 << 30, maxBatchItems: Int = 2048, maxQueuedItems: Int = 200_000,
@@ -50,15 +52,18 @@ public final class EventLog: Sendable {
     let env: Environment
     let dbs: LogDatabases
     let registry: KeyRegistry
+    /// Key id → name, for records of format 2.
+    let names: KeyNames
     let notifier: CommitNotifier
     let writer: BatchWriter?
     /// In a read-only process: the position up to which the in-memory index was loaded.
     let loadedThrough: UInt64
     public let directory: String
 
-    private init(directory: String, env: Environment, dbs: LogDatabases, registry: KeyRegistry,
+    private init(directory: String, env: Environment, dbs: LogDatabases, registry: KeyRegistry, names: KeyNames,
                  notifier: CommitNotifier, writer: BatchWriter?, loadedThrough: UInt64) {
         self.directory = directory
+        self.names = names
         self.env = env
         self.dbs = dbs
         self.registry = registry
@@ -86,41 +91,65 @@ public final class EventLog: Sendable {
         if shift == nil && !readOnly {
             try env.write { txn in
                 try txn.put(dbs.meta, key: Array(LogMeta.runShift.utf8), value: [UInt8(runShift)])
-                try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [UInt8(currentLayout)])
+                try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [UInt8(options.createLayout)])
             }
-        } else if let layout, layout < currentLayout, !readOnly {
+        } else if let layout, layout < 2, !readOnly {
             try upgradeLayout1(env, dbs)
         }
         let registry = KeyRegistry(runs: IndexRuns(shift: UInt64(runShift)))
+        let names = KeyNames(loader: { first, needed in try loadKeys(env, dbs, from: first, through: needed) })
         if options.scanOnly {
             // No registry and nothing loaded (`loadedThrough` 0): index reads scan the events.
             let last = try env.read { txn in
                 try txn.withCursor(dbs.events) { c in try c.last().map { Bytes.readBigEndianUInt64($0.key) } ?? 0 }
             }
             return EventLog(
-                directory: directory, env: env, dbs: dbs, registry: registry,
+                directory: directory, env: env, dbs: dbs, registry: registry, names: names,
                 notifier: CommitNotifier(committed: last), writer: nil, loadedThrough: 0)
         }
-        let state = try WriterState.load(env: env, dbs: dbs, registry: registry)
+        let state = try WriterState.load(env: env, dbs: dbs, registry: registry, names: names)
         let notifier = CommitNotifier(committed: state.lastPosition)
         var writer: BatchWriter?
         if !options.readOnly {
             let w = BatchWriter(
-                env: env, dbs: dbs, registry: registry, notifier: notifier, clock: options.clock, state: state,
+                env: env, dbs: dbs, registry: registry, names: names, notifier: notifier, clock: options.clock, state: state,
                 limits: .init(maxBatchItems: options.maxBatchItems, maxQueuedItems: options.maxQueuedItems))
             w.start()
             writer = w
         }
         return EventLog(
-            directory: directory, env: env, dbs: dbs, registry: registry, notifier: notifier, writer: writer,
+            directory: directory, env: env, dbs: dbs, registry: registry, names: names, notifier: notifier, writer: writer,
             loadedThrough: options.readOnly ? state.lastPosition : .max)
     }
 
-    /// The storage layout this version writes (`meta` `layoutVersion`).
-    static let currentLayout = 2
+    /// The storage layout this version creates (`meta` `layoutVersion`): 3, whose records are of
+    /// format 2 (names as key ids). A store of layout 2 keeps layout 2 and format-1 records; a store
+    /// of layout 1 is upgraded to layout 2 by its first writable open.
+    static let currentLayout = 3
 
-    /// Layout 1 kept the key index in two dup-sorted databases, `typeIndex` and `keyIndex`. Layout 2
-    /// keeps it in `keyRuns`, one packed entry per key and run. The upgrade deletes the old databases
+    /// `keys` entries from id `first` on, at least through `needed` when it exists, and at most a
+    /// block of 4,096 past it (a reader meets ids in nearly increasing order).
+    static func loadKeys(_ env: Environment, _ dbs: LogDatabases, from first: UInt32, through needed: UInt32) throws
+        -> [(id: UInt32, kind: UInt8, name: [UInt8])]
+    {
+        try env.read { txn in
+            try txn.withCursor(dbs.keys) { c in
+                var out: [(id: UInt32, kind: UInt8, name: [UInt8])] = []
+                var e = try withUnsafeBytes(of: first.bigEndian) { try c.seek(atLeast: $0) }
+                while let entry = e, entry.key.count == 4 {
+                    let id = Bytes.readBigEndianUInt32(entry.key)
+                    guard entry.value.count >= 1 else { break }
+                    out.append((id, entry.value[0], Array(entry.value[1...])))
+                    if id >= needed && id - needed >= 4096 { break }
+                    e = try c.next()
+                }
+                return out
+            }
+        }
+    }
+
+    /// Layout 1 kept the key index in two dup-sorted databases, `typeIndex` and `keyIndex`. Layouts 2
+    /// and 3 keep it in `keyRuns`, one packed entry per key and run. The upgrade deletes the old databases
     /// (no run is flushed to `keyRuns` yet): opening then rebuilds the in-memory index from the events, and the
     /// writer moves each run to `keyRuns` as it goes. `heads` stays valid (counts as of a flush are
     /// never counted twice: see ``WriterState/load(env:dbs:registry:)``). One transaction: a crash
@@ -130,7 +159,7 @@ public final class EventLog: Sendable {
         try env.write { txn in
             for db in old { try txn.deleteDatabase(db) }
             _ = try txn.delete(dbs.meta, key: Array(LogMeta.layout1FlushedRun.utf8))
-            try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [UInt8(currentLayout)])
+            try txn.put(dbs.meta, key: Array(LogMeta.layoutVersion.utf8), value: [2])
         }
     }
 

@@ -4,12 +4,13 @@ import Testing
 
 @testable import EventLog
 
-/// Stores of layout 1 kept the key index in the dup-sorted `typeIndex` and `keyIndex`; layout 2 keeps
-/// it in `keyRuns`. A read-only open reads a layout-1 store as it is; a writable open upgrades it.
+/// Stores of layout 1 kept the key index in the dup-sorted `typeIndex` and `keyIndex`; layouts 2 and 3
+/// keep it in `keyRuns`. A read-only open reads a layout-1 store as it is; a writable open upgrades it
+/// to layout 2 (whose records, like layout 1's, are of format 1).
 @Suite struct LayoutUpgradeTests {
     /// 200 events over 7 streams, 3 types and 6 tags, in runs of 16 positions (so 12 runs are flushed).
     func populate(_ dir: TemporaryDirectory) async throws {
-        let log = try openLog(dir, runShift: 4)
+        let log = try openLog(dir, runShift: 4, layout: 2)
         for i in 0..<200 {
             _ = try await log.append(AppendRequest(
                 events: [event("s-\(i % 7)", "T\(i % 3)", tags: ["t:\(i % 5)", "all"], "{\"i\":\(i)}")], actor: "a"))

@@ -1,4 +1,4 @@
-import EventLog
+@testable import EventLog
 import Foundation
 import Synchronization
 
@@ -27,8 +27,10 @@ func event(_ stream: String, _ type: String = "Happened", tags: [String] = [], _
     EventToAppend(stream: stream, type: type, tags: tags, data: payload(data))
 }
 
-func openLog(_ dir: TemporaryDirectory, clock: ManualClock = ManualClock(), runShift: Int = 20, readOnly: Bool = false) throws -> EventLog {
-    try EventLog.open(
-        directory: dir.path + "/log",
-        options: .init(mapSize: 1 << 24, clock: clock, readOnly: readOnly, indexRunShift: runShift))
+func openLog(_ dir: TemporaryDirectory, clock: ManualClock = ManualClock(), runShift: Int = 20, readOnly: Bool = false,
+             scanOnly: Bool = false, layout: Int? = nil) throws -> EventLog {
+    var options = EventLog.Options(
+        mapSize: 1 << 24, clock: clock, readOnly: readOnly, indexRunShift: runShift, scanOnly: scanOnly)
+    if let layout { options.createLayout = layout }
+    return try EventLog.open(directory: dir.path + "/log", options: options)
 }

@@ -83,7 +83,7 @@ extension EventLog {
                 if p > hi { break }
                 var hit = false
                 do {
-                    try EventRecord.decodeKeys(e.value) { stream, type, tags in
+                    try EventRecord.decodeKeys(e.value, names: names) { stream, type, tags in
                         switch kind {
                         case .stream: hit = stream == name
                         case .type: hit = type == name

@@ -9,13 +9,13 @@ extension EventLog {
     func event(at position: UInt64, _ txn: borrowing Transaction) throws -> RecordedEvent? {
         try txn.withValue(dbs.events, key: Bytes.key(position)) { v in
             guard let v else { return nil }
-            return try Self.recorded(position, v)
+            return try recorded(position, v)
         }
     }
 
-    static func recorded(_ position: UInt64, _ value: UnsafeRawBufferPointer) throws -> RecordedEvent {
+    func recorded(_ position: UInt64, _ value: UnsafeRawBufferPointer) throws -> RecordedEvent {
         do {
-            let (envelope, data, hash) = try EventRecord.decode(position: position, value)
+            let (envelope, data, hash) = try EventRecord.decode(position: position, value, names: names)
             return RecordedEvent(envelope: envelope, data: Array(data), hash: ChainHash(bytes: Array(hash)))
         } catch {
             throw EventLogError.corrupt(position: position, String(describing: error))
@@ -78,7 +78,7 @@ extension EventLog {
             while let e = entry, events.count < limit {
                 let p = Bytes.readBigEndianUInt64(e.key)
                 if backwards ? p > start : p < start { break }
-                events.append(try Self.recorded(p, e.value))
+                events.append(try recorded(p, e.value))
                 last = p
                 entry = backwards ? try c.previous() : try c.next()
             }
@@ -117,16 +117,16 @@ extension EventLog {
     public func scan(from position: UInt64 = 1, through: UInt64? = nil,
                      _ body: (EventEnvelope, UnsafeRawBufferPointer) throws -> Bool) throws -> UInt64 {
         try scanRecords(from: position, through: through) { p, value in
-            let decoded = try Self.decodeRecord(p, value)
+            let decoded = try decodeRecord(p, value)
             return try body(decoded.envelope, decoded.data)
         }
     }
 
-    static func decodeRecord(_ position: UInt64, _ value: UnsafeRawBufferPointer) throws
+    func decodeRecord(_ position: UInt64, _ value: UnsafeRawBufferPointer) throws
         -> (envelope: EventEnvelope, data: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer)
     {
         do {
-            return try EventRecord.decode(position: position, value)
+            return try EventRecord.decode(position: position, value, names: names)
         } catch {
             throw EventLogError.corrupt(position: position, String(describing: error))
         }
@@ -137,7 +137,7 @@ extension EventLog {
     public func scanWithHashes(from position: UInt64 = 1, through: UInt64? = nil,
                                _ body: (EventEnvelope, UnsafeRawBufferPointer, ChainHash) throws -> Bool) throws -> UInt64 {
         try scanRecords(from: position, through: through) { p, value in
-            let decoded = try Self.decodeRecord(p, value)
+            let decoded = try decodeRecord(p, value)
             return try body(decoded.envelope, decoded.data, ChainHash(bytes: Array(decoded.hash)))
         }
     }

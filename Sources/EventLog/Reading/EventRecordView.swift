@@ -28,15 +28,19 @@ public struct EventRecordView {
     public let tagCount: Int
     private let tags: UnsafeRawBufferPointer
     private let record: UnsafeRawBufferPointer
+    private let format: UInt8
+    /// The log's key names (format 2), alive as long as the log — longer than any view.
+    private unowned(unsafe) let names: KeyNames
 
-    init(position: UInt64, _ value: UnsafeRawBufferPointer) throws(RecordError) {
+    init(position: UInt64, _ value: UnsafeRawBufferPointer, names: KeyNames) throws(RecordError) {
         guard value.count > EventRecord.hashLength else { throw RecordError.truncated }
         record = value
+        self.names = names
         let body = UnsafeRawBufferPointer(rebasing: value[0..<(value.count - EventRecord.hashLength)])
         hash = UnsafeRawBufferPointer(rebasing: value[(value.count - EventRecord.hashLength)...])
         var r = ByteReader(body)
-        let f = try r.byte()
-        guard f == EventRecord.format else { throw RecordError.unsupportedFormat(f) }
+        let f = try EventRecord.format(&r)
+        format = f
         self.position = position
         version = try r.varint()
         let at = try r.varint()
@@ -45,8 +49,8 @@ public struct EventRecordView {
         let schema = try r.varint()
         guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
         self.schema = Int(schema)
-        stream = try r.rawString()
-        type = try r.rawString()
+        stream = try r.rawName(.stream, f, names)
+        type = try r.rawName(.type, f, names)
         actor = try r.rawString()
         commandId = try r.rawOptionalString()
         correlationId = try r.rawOptionalString()
@@ -55,7 +59,8 @@ public struct EventRecordView {
         guard count <= UInt64(r.remaining) else { throw RecordError.truncated }
         tagCount = Int(count)
         let tagsStart = r.offset
-        for _ in 0..<tagCount { try r.skipString() }
+        // Every tag is resolved once here, so `forEachTag` never meets an unknown key id.
+        for _ in 0..<tagCount { _ = try r.rawName(.tag, f, names) }
         tags = UnsafeRawBufferPointer(rebasing: body[tagsStart..<r.offset])
         let dataLength = try r.varint()
         guard dataLength == UInt64(r.remaining) else { throw RecordError.malformed("payload length mismatch") }
@@ -66,8 +71,8 @@ public struct EventRecordView {
     public func forEachTag(_ body: (UnsafeRawBufferPointer) throws -> Bool) rethrows {
         var r = ByteReader(tags)
         for _ in 0..<tagCount {
-            // The initialiser already walked these bytes, so they are well formed.
-            guard let tag = try? r.rawString() else { return }
+            // The initialiser already walked and resolved these, so they are well formed.
+            guard let tag = try? r.rawName(.tag, format, names) else { return }
             if try !body(tag) { return }
         }
     }
@@ -75,7 +80,7 @@ public struct EventRecordView {
     /// The whole envelope, decoded and validated as ``EventLog/scan(from:through:_:)`` would.
     public func envelope() throws -> EventEnvelope {
         do {
-            return try EventRecord.decode(position: position, record).envelope
+            return try EventRecord.decode(position: position, record, names: names).envelope
         } catch {
             throw EventLogError.corrupt(position: position, String(describing: error))
         }
@@ -115,7 +120,7 @@ extension EventLog {
                     if let through, p > through { break }
                     let view: EventRecordView
                     do {
-                        view = try EventRecordView(position: p, e.value)
+                        view = try EventRecordView(position: p, e.value, names: names)
                     } catch {
                         throw EventLogError.corrupt(position: p, String(describing: error))
                     }
@@ -150,7 +155,7 @@ extension EventLog {
                     let p = Bytes.readBigEndianUInt64(e.key)
                     if let through, p > through { break }
                     do {
-                        batch.append(try EventRecordView(position: p, e.value))
+                        batch.append(try EventRecordView(position: p, e.value, names: names))
                     } catch {
                         throw EventLogError.corrupt(position: p, String(describing: error))
                     }
@@ -174,7 +179,7 @@ extension EventLog {
             try txn.withValue(dbs.events, key: Bytes.key(position)) { v in
                 guard let v else { return try body(nil) }
                 do {
-                    return try body(try EventRecordView(position: position, v))
+                    return try body(try EventRecordView(position: position, v, names: names))
                 } catch let e as RecordError {
                     throw EventLogError.corrupt(position: position, String(describing: e))
                 }

@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 import Foundation
+import LMDB
 
 /// A kept proof of the log's state: the position and the chain hash there (CONTRACT §7).
 public struct Digest: Sendable, Hashable, CustomStringConvertible {
@@ -157,6 +158,7 @@ extension EventLog {
             var expected = lo
             var sinceProgress: UInt64 = 0
             var outcome = RangeOutcome()
+            var keys = KeyCheck(nextId: lo == 1 ? 0 : nil)
             try txn.withCursor(dbs.events) { c in
                 var entry = try c.seek(atLeast: Bytes.key(lo))
                 while expected <= hi {
@@ -194,6 +196,10 @@ extension EventLog {
                         outcome.firstBad = (position, "time goes backwards")
                         return
                     }
+                    if value[0] == EventRecord.format2, let why = try keys.check(value, txn, dbs.keys, names) {
+                        outcome.firstBad = (position, why)
+                        return
+                    }
                     lastAt = at
                     previous.withUnsafeMutableBytes { $0.copyMemory(from: stored) }
                     expected = position + 1
@@ -208,6 +214,49 @@ extension EventLog {
             if sinceProgress > 0 { progress(sinceProgress) }
             return outcome
         }
+    }
+}
+
+/// The key fields of format-2 records against the `keys` database: every definition in the log (a
+/// key's first use) must be what `keys` holds for that id — so renaming a key in `keys`, which the
+/// records' hashes do not cover, is caught at the event that defines it — definitions come in id
+/// order, and every reference names a known key of the right kind.
+private struct KeyCheck {
+    /// The id the next definition must have (nil: not known yet, in a range that starts mid-log).
+    var nextId: UInt32?
+    private var fields: [(id: UInt32, kind: KeyKind, name: UnsafeRawBufferPointer?)] = []
+
+    init(nextId: UInt32?) { self.nextId = nextId }
+
+    /// Nil when the record's key fields are sound, else why not.
+    mutating func check(_ value: UnsafeRawBufferPointer, _ txn: borrowing Transaction, _ keysDB: Database,
+                        _ names: KeyNames) throws -> String? {
+        fields.removeAll(keepingCapacity: true)
+        do {
+            try EventRecord.keyDefinitions(value) { id, kind, name throws(RecordError) in fields.append((id, kind, name)) }
+        } catch {
+            return "undecodable record: \(error)"
+        }
+        for (id, kind, name) in fields {
+            guard let name else {
+                guard let e = try? names.resolve(id) else { return "refers to key id \(id), which no event defines" }
+                guard e.kind == kind.rawValue else { return "refers to key id \(id) as a \(kind), which it is not" }
+                continue
+            }
+            if let next = nextId, id != next {
+                return "defines key id \(id) where key id \(next) comes next"
+            }
+            nextId = id &+ 1
+            let stored = try withUnsafeBytes(of: id.bigEndian) { k in
+                try txn.withValue(keysDB, key: k) { v in v.map { Array($0) } }
+            }
+            guard let stored else { return "defines key id \(id), which is missing from the keys database" }
+            guard stored.first == kind.rawValue, stored.dropFirst().elementsEqual(name) else {
+                return "defines key id \(id) differently from the keys database (which names it \""
+                    + String(decoding: stored.dropFirst(), as: UTF8.self) + "\")"
+            }
+        }
+        return nil
     }
 }
 

@@ -118,7 +118,7 @@ struct ByteReader {
     mutating func string() throws(RecordError) -> String {
         let n = try varint()
         guard n <= UInt64(remaining) else { throw RecordError.truncated }
-        return try validatedString(try bytes(Int(n)))
+        return try Self.validatedString(try bytes(Int(n)))
     }
 
     @inline(__always)
@@ -126,7 +126,7 @@ struct ByteReader {
         let n = try varint()
         if n == 0 { return nil }
         guard n - 1 <= UInt64(remaining) else { throw RecordError.truncated }
-        return try validatedString(try bytes(Int(n - 1)))
+        return try Self.validatedString(try bytes(Int(n - 1)))
     }
 
     @inline(__always)
@@ -161,10 +161,10 @@ struct ByteReader {
     }
 
     @inline(__always)
-    private func validatedString(_ b: UnsafeRawBufferPointer) throws(RecordError) -> String {
+    static func validatedString(_ b: UnsafeRawBufferPointer) throws(RecordError) -> String {
         // Names and ids are nearly always ASCII: checked eight bytes at a time, then made without
         // the general validator (ASCII is valid UTF-8 as it is).
-        if Self.isASCII(b) { return String(decoding: b, as: UTF8.self) }
+        if isASCII(b) { return String(decoding: b, as: UTF8.self) }
         guard let s = String(validating: b.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
             throw RecordError.malformed("invalid UTF-8")
         }

@@ -1,6 +1,6 @@
 /// The stored form of an event: the value under its position in the `events` database.
 ///
-/// Layout (format 1), all integers LEB128 varints unless noted, strings as varint length + UTF-8,
+/// Layout (format 1, stores of layout ≤ 2), all integers LEB128 varints unless noted, strings as varint length + UTF-8,
 /// optional strings as varint (length + 1) with 0 meaning null:
 ///
 /// ```
@@ -18,49 +18,104 @@
 /// varint  dataLength, then the payload bytes
 /// u8[32]  hash             SHA-256(previous hash ‖ canonical bytes)
 /// ```
+///
+/// Format 2 (stores of layout 3) is the same but for the stream, the type and each tag, which are
+/// *key fields*: `varint (id << 1 | 1)` followed by the name (a string) in the one record that uses
+/// the key first, `varint (id << 1)` in every later one. Key ids are dense and assigned in order of
+/// first use, so the log itself defines every name it uses, and the chain covers the definitions;
+/// the `keys` database is an index of them that `verify` checks against the log.
+///
 /// The canonical bytes of an event are the 8-byte big-endian position followed by the record without
-/// its final 32 hash bytes.
+/// its final 32 hash bytes (in both formats: a record is hashed as it is stored).
 enum EventRecord {
-    static let format: UInt8 = 1
+    /// Records of stores of layout 2 and earlier: every name spelled out in every record.
+    static let format1: UInt8 = 1
+    /// Records of stores of layout 3: streams, types and tags as key ids, each defined in the record
+    /// that first uses it.
+    static let format2: UInt8 = 2
     static let hashLength = 32
 
-    /// Writes everything but the hash.
+    /// Writes everything but the hash, in format 1.
     static func encodeBody(
         version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
-        causationId: String?, event: EventToAppend, into out: inout [UInt8]
+        causationId: String?, event: borrowing EventToAppend, into out: inout [UInt8]
     ) {
-        out.append(format)
+        out.append(format1)
         Bytes.appendVarint(version, to: &out)
         Bytes.appendVarint(UInt64(bitPattern: max(at, 0)), to: &out)
         Bytes.appendVarint(UInt64(max(event.schema, 0)), to: &out)
         Bytes.appendString(event.stream, to: &out)
         Bytes.appendString(event.type, to: &out)
-        Bytes.appendString(actor, to: &out)
-        Bytes.appendOptionalString(commandId, to: &out)
-        Bytes.appendOptionalString(correlationId, to: &out)
-        Bytes.appendOptionalString(causationId, to: &out)
+        appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
         Bytes.appendVarint(UInt64(event.tags.count), to: &out)
         for t in event.tags { Bytes.appendString(t, to: &out) }
         Bytes.appendVarint(UInt64(event.data.count), to: &out)
         out.append(contentsOf: event.data)
     }
 
+    /// Writes everything but the hash, in format 2. `keys` holds the key ids of the stream, the type
+    /// and each tag in that order, with `true` for a key this record is the first to use (its name is
+    /// then written beside its id).
+    static func encodeBody2(
+        version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
+        causationId: String?, event: borrowing EventToAppend, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
+        into out: inout [UInt8]
+    ) {
+        out.append(format2)
+        Bytes.appendVarint(version, to: &out)
+        Bytes.appendVarint(UInt64(bitPattern: max(at, 0)), to: &out)
+        Bytes.appendVarint(UInt64(max(event.schema, 0)), to: &out)
+        appendKey(keys[0], event.stream, into: &out)
+        appendKey(keys[1], event.type, into: &out)
+        appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
+        Bytes.appendVarint(UInt64(event.tags.count), to: &out)
+        for (i, t) in event.tags.enumerated() { appendKey(keys[2 + i], t, into: &out) }
+        Bytes.appendVarint(UInt64(event.data.count), to: &out)
+        out.append(contentsOf: event.data)
+    }
+
+    @inline(__always)
+    private static func appendKey(_ key: (id: UInt32, new: Bool), _ name: String, into out: inout [UInt8]) {
+        if key.new {
+            Bytes.appendVarint(UInt64(key.id) << 1 | 1, to: &out)
+            Bytes.appendString(name, to: &out)
+        } else {
+            Bytes.appendVarint(UInt64(key.id) << 1, to: &out)
+        }
+    }
+
+    @inline(__always)
+    private static func appendTail(actor: String, commandId: String?, correlationId: String?, causationId: String?,
+                                   into out: inout [UInt8]) {
+        Bytes.appendString(actor, to: &out)
+        Bytes.appendOptionalString(commandId, to: &out)
+        Bytes.appendOptionalString(correlationId, to: &out)
+        Bytes.appendOptionalString(causationId, to: &out)
+    }
+
+    /// Reads the format byte; throws for any format this build does not know.
+    @inline(__always)
+    static func format(_ r: inout ByteReader) throws(RecordError) -> UInt8 {
+        let f = try r.byte()
+        guard f == format1 || f == format2 else { throw RecordError.unsupportedFormat(f) }
+        return f
+    }
+
     /// Decodes the envelope; returns it with the payload and hash slices of `value`.
-    static func decode(position: UInt64, _ value: UnsafeRawBufferPointer) throws(RecordError)
+    static func decode(position: UInt64, _ value: UnsafeRawBufferPointer, names: KeyNames?) throws(RecordError)
         -> (envelope: EventEnvelope, data: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer)
     {
         guard value.count > hashLength else { throw RecordError.truncated }
         let body = UnsafeRawBufferPointer(rebasing: value[0..<(value.count - hashLength)])
         var r = ByteReader(body)
-        let f = try r.byte()
-        guard f == format else { throw RecordError.unsupportedFormat(f) }
+        let f = try format(&r)
         let version = try r.varint()
         let at = try r.varint()
         guard at <= UInt64(Int64.max) else { throw RecordError.malformed("time out of range") }
         let schema = try r.varint()
         guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
-        let stream = try r.string()
-        let type = try r.string()
+        let stream = try r.name(.stream, f, names)
+        let type = try r.name(.type, f, names)
         let actor = try r.string()
         let commandId = try r.optionalString()
         let correlationId = try r.optionalString()
@@ -70,7 +125,7 @@ enum EventRecord {
         var tags: [String] = []
         if tagCount > 0 {
             tags.reserveCapacity(Int(tagCount))
-            for _ in 0..<tagCount { tags.append(try r.string()) }
+            for _ in 0..<tagCount { tags.append(try r.name(.tag, f, names)) }
         }
         let dataLength = try r.varint()
         guard dataLength == UInt64(r.remaining) else { throw RecordError.malformed("payload length mismatch") }
@@ -83,18 +138,17 @@ enum EventRecord {
     }
 
     /// The stream name, type and tags only — what the index rebuild needs.
-    static func decodeKeys(_ value: UnsafeRawBufferPointer, _ body: (_ stream: String, _ type: String, _ tags: [String]) -> Void)
-        throws(RecordError)
+    static func decodeKeys(_ value: UnsafeRawBufferPointer, names: KeyNames?,
+                           _ body: (_ stream: String, _ type: String, _ tags: [String]) -> Void) throws(RecordError)
     {
         guard value.count > hashLength else { throw RecordError.truncated }
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: value[0..<(value.count - hashLength)]))
-        let f = try r.byte()
-        guard f == format else { throw RecordError.unsupportedFormat(f) }
+        let f = try format(&r)
         _ = try r.varint()
         _ = try r.varint()
         _ = try r.varint()
-        let stream = try r.string()
-        let type = try r.string()
+        let stream = try r.name(.stream, f, names)
+        let type = try r.name(.type, f, names)
         try r.skipString()
         try r.skipOptionalString()
         try r.skipOptionalString()
@@ -102,17 +156,75 @@ enum EventRecord {
         let tagCount = try r.varint()
         guard tagCount <= UInt64(r.remaining) else { throw RecordError.truncated }
         var tags: [String] = []
-        for _ in 0..<tagCount { tags.append(try r.string()) }
+        for _ in 0..<tagCount { tags.append(try r.name(.tag, f, names)) }
         body(stream, type, tags)
     }
 
-    /// The commit time, read without decoding the rest.
+    /// The key definitions of a format-2 record, in order (none for format 1): what `verify` checks
+    /// against the `keys` database, and every key id the record refers to.
+    static func keyDefinitions(_ value: UnsafeRawBufferPointer,
+                               _ body: (_ id: UInt32, _ kind: KeyKind, _ name: UnsafeRawBufferPointer?) throws(RecordError) -> Void)
+        throws(RecordError)
+    {
+        guard value.count > hashLength else { throw RecordError.truncated }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: value[0..<(value.count - hashLength)]))
+        guard try format(&r) == format2 else { return }
+        _ = try r.varint()
+        _ = try r.varint()
+        _ = try r.varint()
+        func key(_ kind: KeyKind) throws(RecordError) {
+            let (id, name) = try r.keyField()
+            try body(id, kind, name)
+        }
+        try key(.stream)
+        try key(.type)
+        try r.skipString()
+        try r.skipOptionalString()
+        try r.skipOptionalString()
+        try r.skipOptionalString()
+        let tagCount = try r.varint()
+        guard tagCount <= UInt64(r.remaining) else { throw RecordError.truncated }
+        for _ in 0..<tagCount { try key(.tag) }
+    }
+
+    /// The commit time, read without decoding the rest (at the same place in both formats).
     static func decodeAt(_ value: UnsafeRawBufferPointer) throws(RecordError) -> Int64 {
         var r = ByteReader(value)
-        let f = try r.byte()
-        guard f == format else { throw RecordError.unsupportedFormat(f) }
+        _ = try format(&r)
         _ = try r.varint()
         return Int64(truncatingIfNeeded: try r.varint())
+    }
+}
+
+extension ByteReader {
+    /// A key field of format 2: `varint (id << 1 | 1)` then the name for the key's first use,
+    /// `varint (id << 1)` for later ones. Returns the id and, for a first use, the name's bytes.
+    @inline(__always)
+    mutating func keyField() throws(RecordError) -> (id: UInt32, name: UnsafeRawBufferPointer?) {
+        let v = try varint()
+        guard v >> 1 <= UInt64(UInt32.max) else { throw RecordError.malformed("key id out of range") }
+        let id = UInt32(truncatingIfNeeded: v >> 1)
+        return (id, v & 1 == 1 ? try rawString() : nil)
+    }
+
+    /// The bytes of a stream, type or tag name: spelled out (format 1, or a first use in format 2) or
+    /// looked up by key id (format 2).
+    @inline(__always)
+    mutating func rawName(_ kind: KeyKind, _ format: UInt8, _ names: KeyNames?) throws(RecordError) -> UnsafeRawBufferPointer {
+        if format == EventRecord.format1 { return try rawString() }
+        let (id, name) = try keyField()
+        if let name { return name }
+        guard let names else { throw RecordError.malformed("key id \(id) cannot be resolved here") }
+        let e = try names.resolve(id)
+        guard e.kind == kind.rawValue else { throw RecordError.malformed("key id \(id) is not a \(kind)") }
+        return e.name
+    }
+
+    /// ``rawName(_:_:_:)`` as a validated `String`.
+    @inline(__always)
+    mutating func name(_ kind: KeyKind, _ format: UInt8, _ names: KeyNames?) throws(RecordError) -> String {
+        if format == EventRecord.format1 { return try string() }
+        return try Self.validatedString(try rawName(kind, format, names))
     }
 }
 
@@ -120,7 +232,7 @@ enum EventRecord {
 public enum StoredRecord {
     /// Decodes a raw value of the `events` database, or throws ``RecordError``; never traps.
     public static func decode(position: UInt64, _ value: UnsafeRawBufferPointer) throws -> RecordedEvent {
-        let (envelope, data, hash) = try EventRecord.decode(position: position, value)
+        let (envelope, data, hash) = try EventRecord.decode(position: position, value, names: nil)
         return RecordedEvent(envelope: envelope, data: Array(data), hash: ChainHash(bytes: Array(hash)))
     }
 }

@@ -20,6 +20,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     private let env: Environment
     private let dbs: LogDatabases
     private let registry: KeyRegistry
+    private let names: KeyNames
     private let notifier: CommitNotifier
     private let clock: any LogClock
     private var state: WriterState
@@ -38,9 +39,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         return _stats
     }
 
-    init(env: Environment, dbs: LogDatabases, registry: KeyRegistry, notifier: CommitNotifier, clock: any LogClock,
-         state: WriterState, limits: Limits) {
+    init(env: Environment, dbs: LogDatabases, registry: KeyRegistry, names: KeyNames, notifier: CommitNotifier,
+         clock: any LogClock, state: WriterState, limits: Limits) {
         self.env = env
+        self.names = names
         self.dbs = dbs
         self.registry = registry
         self.notifier = notifier
@@ -120,7 +122,8 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 flushedNow = try flushSlice(txn)
                 for item in batch {
                     var writer = LogWriter(
-                        state: state, registry: registry, env: env, dbs: dbs, staged: staged, batchAt: at)
+                        state: state, registry: registry, names: names, env: env, dbs: dbs, staged: staged,
+                        batchAt: at)
                     item.run(&writer)
                 }
                 for hook in staged.pointee.beforeCommit { try hook() }
@@ -159,7 +162,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// cannot be read either, the writer refuses batches (``stateIsStale``) until a reload succeeds.
     private func reloadAfterFailure() {
         do {
-            state = try WriterState.load(env: env, dbs: dbs, registry: registry)
+            state = try WriterState.load(env: env, dbs: dbs, registry: registry, names: names)
             stateIsStale = false
         } catch {
             stateIsStale = true

@@ -9,6 +9,7 @@ import LMDB
 public struct LogWriter: ~Copyable {
     let state: WriterState
     let registry: KeyRegistry
+    let names: KeyNames
     let env: Environment
     let dbs: LogDatabases
     var staged: UnsafeMutablePointer<StagedWrites>
@@ -127,8 +128,12 @@ public struct LogWriter: ~Copyable {
     private mutating func write(_ event: borrowing EventToAppend, request: borrowing AppendRequest, at: Int64) -> AppendedEvent {
         let position = state.lastPosition + 1
         let run = registry.runs.of(position)
-        let streamId = keyId(.stream, event.stream)
-        let typeId = keyId(.type, event.type)
+        // Key ids in the order a format-2 record names them (stream, type, tags): a key's first use
+        // defines it, and ids are assigned in that same order.
+        let streamKey = keyId(.stream, event.stream)
+        let typeKey = keyId(.type, event.type)
+        let streamId = streamKey.id
+        let typeId = typeKey.id
         let version = state.heads[Int(streamId)].count + 1
 
         // The chain input — previous hash ‖ position ‖ record body — is staged back to back so it
@@ -137,10 +142,23 @@ public struct LogWriter: ~Copyable {
         staged.pointee.recordBytes.append(contentsOf: state.lastHash)
         Bytes.appendBigEndian(position, to: &staged.pointee.recordBytes)
         let start = staged.pointee.recordBytes.count
-        EventRecord.encodeBody(
-            version: version, at: at, actor: request.actor, commandId: request.commandId,
-            correlationId: request.correlationId, causationId: request.causationId, event: event,
-            into: &staged.pointee.recordBytes)
+        if state.recordFormat == EventRecord.format2 {
+            let tagCount = event.tags.count
+            withUnsafeTemporaryAllocation(of: (id: UInt32, new: Bool).self, capacity: 2 + tagCount) { keys in
+                keys[0] = streamKey
+                keys[1] = typeKey
+                for (i, t) in event.tags.enumerated() { keys[2 + i] = keyId(.tag, t) }
+                EventRecord.encodeBody2(
+                    version: version, at: at, actor: request.actor, commandId: request.commandId,
+                    correlationId: request.correlationId, causationId: request.causationId, event: event,
+                    keys: UnsafeBufferPointer(keys), into: &staged.pointee.recordBytes)
+            }
+        } else {
+            EventRecord.encodeBody(
+                version: version, at: at, actor: request.actor, commandId: request.commandId,
+                correlationId: request.correlationId, causationId: request.causationId, event: event,
+                into: &staged.pointee.recordBytes)
+        }
         var hasher = SHA256()
         staged.pointee.recordBytes.withUnsafeBytes { all in
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: all[chainStart...]))
@@ -161,7 +179,8 @@ public struct LogWriter: ~Copyable {
         staged.pointee.keyEntries.append((run, streamId, position))
         staged.pointee.keyEntries.append((run, typeId, position))
         for t in event.tags {
-            let id = keyId(.tag, t)
+            // Known by now (the record above named it), so this only looks it up.
+            let id = keyId(.tag, t).id
             // The same tag twice on one event counts once: its head already points here.
             if state.heads[Int(id)].lastPosition == position { continue }
             state.heads[Int(id)].count += 1
@@ -171,7 +190,8 @@ public struct LogWriter: ~Copyable {
         return AppendedEvent(position: position, stream: event.stream, version: version, type: event.type)
     }
 
-    private mutating func keyId(_ kind: KeyKind, _ name: String) -> UInt32 {
+    /// The key's id, assigning the next one (and naming it for readers) on its first use.
+    private mutating func keyId(_ kind: KeyKind, _ name: String) -> (id: UInt32, new: Bool) {
         let state = self.state
         let (id, inserted) = state.keyIds.id(kind, name) {
             let id = state.nextKeyId
@@ -181,8 +201,9 @@ public struct LogWriter: ~Copyable {
         if inserted {
             state.heads.append(KeyHead(count: 0, lastPosition: 0))
             staged.pointee.newKeys.append((id, kind, name))
+            names.append(id: id, kind: kind.rawValue, name: name.utf8)
         }
-        return id
+        return (id, inserted)
     }
 
     private func findCommand(_ commandId: String) throws -> CommandRecord? {
@@ -212,13 +233,13 @@ public struct LogWriter: ~Copyable {
                 if let i = staged.records.firstIndex(where: { $0.position == p }) {
                     let range = staged.records[i].range
                     let e = try staged.recordBytes.withUnsafeBytes { all in
-                        try EventRecord.decode(position: p, UnsafeRawBufferPointer(rebasing: all[range])).envelope
+                        try EventRecord.decode(position: p, UnsafeRawBufferPointer(rebasing: all[range]), names: names).envelope
                     }
                     events.append(AppendedEvent(position: p, stream: e.stream, version: e.version, type: e.type))
                 } else {
                     let e = try env.read { txn in
                         try txn.withValue(dbs.events, key: Bytes.key(p)) { v in
-                            try v.map { try EventRecord.decode(position: p, $0).envelope }
+                            try v.map { try EventRecord.decode(position: p, $0, names: names).envelope }
                         }
                     }
                     guard let e else { throw EventLogError.corrupt(position: p, "event of command \(record.commandId) missing") }

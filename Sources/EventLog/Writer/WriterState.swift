@@ -14,6 +14,8 @@ final class WriterState {
     var lastPosition: UInt64 = 0
     var lastAt: Int64 = 0
     var lastHash: [UInt8] = ChainHash.zero.bytes
+    /// The record format this store is written in: 2 on layout 3, 1 on older layouts.
+    var recordFormat = EventRecord.format1
     var heads: [KeyHead] = []
     /// Names → key ids, the writer's own copy of the registry's: looked up for every event without
     /// taking the registry's lock. New ids reach the registry once per batch, before its commit.
@@ -31,10 +33,14 @@ final class WriterState {
     var flushing: (run: UInt32, groups: KeyGroups, done: Int)?
 
     /// Loads everything from the store: registry, heads, command ids, the unflushed tail of the index.
-    static func load(env: Environment, dbs: LogDatabases, registry: KeyRegistry) throws -> WriterState {
+    /// Also brings `names` to exactly the ids the store holds (after a failed batch, it may hold more).
+    static func load(env: Environment, dbs: LogDatabases, registry: KeyRegistry, names: KeyNames) throws -> WriterState {
         let s = WriterState()
         var registryState = KeyRegistry.State()
         try env.read { txn in
+            if let v = try txn.get(dbs.meta, key: Array(LogMeta.layoutVersion.utf8)), v.count == 1, v[0] >= 3 {
+                s.recordFormat = EventRecord.format2
+            }
             // Only runs recorded as flushed to `keyRuns` count (none on a layout-1 store).
             if dbs.keyRuns != nil, let v = try txn.get(dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8)), v.count == 4 {
                 s.flushedRun = Int64(v.withUnsafeBytes { Bytes.readBigEndianUInt32($0) })
@@ -47,6 +53,7 @@ final class WriterState {
                         throw EventLogError.corrupt(position: 0, "bad entry in keys for id \(id)")
                     }
                     let name = String(decoding: entry.value[1...], as: UTF8.self)
+                    if id >= names.count { names.append(id: id, kind: kind.rawValue, name: entry.value[1...]) }
                     let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
                     registryState.ids[kn] = id
                     s.keyIds.insert(kind, name, id: id)
@@ -54,6 +61,7 @@ final class WriterState {
                     e = try c.next()
                 }
             }
+            names.truncate(to: Int(s.nextKeyId))
             s.heads = Array(repeating: KeyHead(count: 0, lastPosition: 0), count: Int(s.nextKeyId))
             try txn.withCursor(dbs.heads) { c in
                 var e = try c.first()
@@ -97,7 +105,7 @@ final class WriterState {
                     let position = Bytes.readBigEndianUInt64(entry.key)
                     let run = registry.runs.of(position)
                     seen.removeAll(keepingCapacity: true)
-                    try EventRecord.decodeKeys(entry.value) { stream, type, tags in
+                    try EventRecord.decodeKeys(entry.value, names: names) { stream, type, tags in
                         func note(_ kind: KeyKind, _ name: String) {
                             guard let id = registryState.ids[KeyRegistry.KeyKindName(kind: kind, name: name)],
                                   !seen.contains(id)  // the same tag twice on one event is one entry
