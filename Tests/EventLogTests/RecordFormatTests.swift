@@ -57,6 +57,32 @@ import Testing
         #expect(try log.verify().isIntact)
     }
 
+    @Test func namesLongerThanAnEntryHoldsReadBackFromEveryReader() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let long = "customer-" + String(repeating: "x", count: 60)
+        let tag = "customer:" + String(repeating: "é", count: 40)
+        for _ in 0..<3 {
+            _ = try await log.append(AppendRequest(events: [event(long, "AVeryLongEventTypeNameIndeed", tags: [tag, "t"])], actor: "a"))
+        }
+        let scanner = try openLog(dir, scanOnly: true)
+        defer { scanner.close() }
+        for reader in [log, scanner] {
+            let events = try reader.read(from: 1, limit: 10).events
+            #expect(events.map(\.envelope.stream) == [long, long, long])
+            #expect(events.map(\.envelope.tags) == Array(repeating: [tag, "t"], count: 3))
+            try reader.scanInPlace(from: 2) { view in
+                #expect(String(decoding: view.stream, as: UTF8.self) == long)
+                #expect(String(decoding: view.type, as: UTF8.self) == "AVeryLongEventTypeNameIndeed")
+                var tags: [String] = []
+                view.forEachTag { tags.append(String(decoding: $0, as: UTF8.self)); return true }
+                #expect(tags == [tag, "t"])
+                return true
+            }
+        }
+    }
+
     @Test func theSameNewTagTwiceOnOneEventIsDefinedOnceAndReadTwice() async throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)

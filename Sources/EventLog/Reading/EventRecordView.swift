@@ -15,8 +15,10 @@ public struct EventRecordView {
     public let at: Int64
     /// The payload's schema version.
     public let schema: Int
-    public let stream: UnsafeRawBufferPointer
-    public let type: UnsafeRawBufferPointer
+    /// The stream name's bytes (from the record, or the log's key names for format 2).
+    public var stream: UnsafeRawBufferPointer { name(streamField) }
+    /// The event type's bytes.
+    public var type: UnsafeRawBufferPointer { name(typeField) }
     public let actor: UnsafeRawBufferPointer
     public let commandId: UnsafeRawBufferPointer?
     public let correlationId: UnsafeRawBufferPointer?
@@ -26,6 +28,8 @@ public struct EventRecordView {
     /// The 32-byte chain hash.
     public let hash: UnsafeRawBufferPointer
     public let tagCount: Int
+    private let streamField: NameField
+    private let typeField: NameField
     private let tags: UnsafeRawBufferPointer
     private let record: UnsafeRawBufferPointer
     private let format: UInt8
@@ -49,8 +53,8 @@ public struct EventRecordView {
         let schema = try r.varint()
         guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
         self.schema = Int(schema)
-        stream = try r.rawName(.stream, f, names)
-        type = try r.rawName(.type, f, names)
+        streamField = try r.nameField(f, names)
+        typeField = try r.nameField(f, names)
         actor = try r.rawString()
         commandId = try r.rawOptionalString()
         correlationId = try r.rawOptionalString()
@@ -60,7 +64,7 @@ public struct EventRecordView {
         tagCount = Int(count)
         let tagsStart = r.offset
         // Every tag is resolved once here, so `forEachTag` never meets an unknown key id.
-        for _ in 0..<tagCount { _ = try r.rawName(.tag, f, names) }
+        for _ in 0..<tagCount { _ = try r.nameField(f, names) }
         tags = UnsafeRawBufferPointer(rebasing: body[tagsStart..<r.offset])
         let dataLength = try r.varint()
         guard dataLength == UInt64(r.remaining) else { throw RecordError.malformed("payload length mismatch") }
@@ -72,9 +76,15 @@ public struct EventRecordView {
         var r = ByteReader(tags)
         for _ in 0..<tagCount {
             // The initialiser already walked and resolved these, so they are well formed.
-            guard let tag = try? r.rawName(.tag, format, names) else { return }
-            if try !body(tag) { return }
+            guard let tag = try? r.nameField(format, names) else { return }
+            if try !body(name(tag)) { return }
         }
+    }
+
+    @inline(__always)
+    private func name(_ field: NameField) -> UnsafeRawBufferPointer {
+        if let base = field.base { return UnsafeRawBufferPointer(start: base, count: field.count) }
+        return names.name(UInt32(truncatingIfNeeded: field.count))
     }
 
     /// The whole envelope, decoded and validated as ``EventLog/scan(from:through:_:)`` would.
@@ -87,7 +97,31 @@ public struct EventRecordView {
     }
 }
 
+/// A name in the record, or — with no base address — a key id (in `count`) looked up on use, so a
+/// reader that never asks for a name never touches the name table.
+struct NameField {
+    var base: UnsafeRawPointer?
+    var count: Int
+}
+
 extension ByteReader {
+    /// A stream, type or tag as ``EventRecordView`` keeps it: the name's bytes when the record holds
+    /// them, else the key id, checked to be known to `names`.
+    @inline(__always)
+    mutating func nameField(_ format: UInt8, _ names: KeyNames) throws(RecordError) -> NameField {
+        if format == EventRecord.format1 { return Self.inRecord(try rawString()) }
+        let (id, name) = try keyField()
+        if let name { return Self.inRecord(name) }
+        try names.ensure(id)
+        return NameField(base: nil, count: Int(id))
+    }
+
+    /// An empty name (only a damaged format-1 record has one) must not read as a key id.
+    @inline(__always)
+    private static func inRecord(_ name: UnsafeRawBufferPointer) -> NameField {
+        NameField(base: name.baseAddress ?? UnsafeRawPointer(bitPattern: 1), count: name.count)
+    }
+
     @inline(__always)
     mutating func rawString() throws(RecordError) -> UnsafeRawBufferPointer {
         let n = try varint()

@@ -220,7 +220,8 @@ extension EventLog {
 /// The key fields of format-2 records against the `keys` database: every definition in the log (a
 /// key's first use) must be what `keys` holds for that id — so renaming a key in `keys`, which the
 /// records' hashes do not cover, is caught at the event that defines it — definitions come in id
-/// order, and every reference names a known key of the right kind.
+/// order, and every reference names a key defined before it (in a range that starts mid-log, until its
+/// first definition: a key that `keys` holds).
 private struct KeyCheck {
     /// The id the next definition must have (nil: not known yet, in a range that starts mid-log).
     var nextId: UInt32?
@@ -239,8 +240,12 @@ private struct KeyCheck {
         }
         for (id, kind, name) in fields {
             guard let name else {
-                guard let e = try? names.resolve(id) else { return "refers to key id \(id), which no event defines" }
-                guard e.kind == kind.rawValue else { return "refers to key id \(id) as a \(kind), which it is not" }
+                if let next = nextId {
+                    // Ids are handed out in order of first use: every id below `next` is defined.
+                    guard id < next else { return "refers to key id \(id) before any event defines it" }
+                } else if (try? names.ensure(id)) == nil {
+                    return "refers to key id \(id), which no event defines"
+                }
                 continue
             }
             if let next = nextId, id != next {

@@ -215,9 +215,7 @@ extension ByteReader {
         let (id, name) = try keyField()
         if let name { return name }
         guard let names else { throw RecordError.malformed("key id \(id) cannot be resolved here") }
-        let e = try names.resolve(id)
-        guard e.kind == kind.rawValue else { throw RecordError.malformed("key id \(id) is not a \(kind)") }
-        return e.name
+        return try names.resolve(id, as: kind)
     }
 
     /// ``rawName(_:_:_:)`` as a validated `String`.

@@ -4,29 +4,28 @@ import Synchronization
 /// by key id (``EventRecord``).
 ///
 /// Reads are lock-free: entries live in fixed chunks that never move, and an entry is written before
-/// the count that makes it visible is published (release/acquire). Name bytes live in an arena whose
-/// chunks never move either, so the buffers handed out stay valid while the log is open — the same
-/// lifetime as the memory map that records read in place point into.
+/// the count that makes it visible is published (release/acquire). Names live in their entries (or,
+/// past 30 bytes, in an arena that never moves either), so the buffers handed out stay valid while the
+/// log is open — the same lifetime as the memory map that records read in place point into.
 ///
 /// The writer appends a key when it assigns its id (before the commit that makes records using it
 /// visible); a failed batch truncates back to what the store holds. A process that did not load the
 /// registry (``EventLog/Options/scanOnly``, or keys added by another process) loads missing ids from
 /// the `keys` database on first use, in blocks.
 final class KeyNames: @unchecked Sendable {  // entries are published through `published`; mutation is behind `lock`
-    struct Entry {
-        var bytes: UnsafeRawPointer?
-        var count: UInt32
-        var kind: UInt8
-    }
-
     /// Loads `keys` entries with ids from `first` up to at least `needed` (when they exist), in id order.
     typealias Loader = @Sendable (_ first: UInt32, _ needed: UInt32) throws -> [(id: UInt32, kind: UInt8, name: [UInt8])]
 
-    private static let chunkShift = 16
+    /// An entry is 32 bytes, half a cache line: byte 0 the kind, byte 1 the name's length when it is
+    /// at most 30 bytes (the name then follows in bytes 2–31, so one cache miss reads the whole
+    /// name), else 0xFF with a pointer to the name at byte 8 and its length at byte 16.
+    private static let entrySize = 32
+    private static let inlineLimit = 30
+    private static let chunkShift = 14
     private static let chunkSize = 1 << chunkShift
-    private static let maxChunks = 1 << 16  // 2^32 ids
+    private static let maxChunks = 1 << 18  // 2^32 ids
 
-    private let directory: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>
+    private let directory: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private let published = Atomic<Int>(0)
     private let lock = Mutex(())
     private var arenas: [UnsafeMutableRawPointer] = []
@@ -52,24 +51,46 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
     /// How many ids are known (ids are dense: 0..<count).
     var count: Int { published.load(ordering: .acquiring) }
 
-    /// The kind and name of `id`, when known to this process.
     @inline(__always)
-    func entry(_ id: UInt32) -> Entry? {
+    private func address(_ id: UInt32) -> UnsafeRawPointer {
         let i = Int(id)
-        guard i < published.load(ordering: .acquiring) else { return nil }
-        return directory[i >> Self.chunkShift].unsafelyUnwrapped[i & (Self.chunkSize - 1)]
+        return UnsafeRawPointer(directory[i >> Self.chunkShift].unsafelyUnwrapped + (i & (Self.chunkSize - 1)) * Self.entrySize)
     }
 
-    /// The kind and name of `id`, loading it from the store when this process has not seen it yet.
+    /// The name of a known id (`id < count`, see ``ensure(_:)``).
+    @inline(__always)
+    func name(_ id: UInt32) -> UnsafeRawBufferPointer {
+        let e = address(id)
+        let length = e.load(fromByteOffset: 1, as: UInt8.self)
+        if length != 0xFF { return UnsafeRawBufferPointer(start: e + 2, count: Int(length)) }
+        return UnsafeRawBufferPointer(
+            start: e.load(fromByteOffset: 8, as: UnsafeRawPointer.self),
+            count: Int(e.load(fromByteOffset: 16, as: UInt32.self)))
+    }
+
+    /// The kind byte of a known id (`id < count`).
+    @inline(__always)
+    func kind(_ id: UInt32) -> UInt8 { address(id).load(as: UInt8.self) }
+
+    /// Makes sure `id` is known to this process, loading it from the store when it is not yet: a
+    /// comparison, without touching the entry, when it is.
     /// - Throws: ``RecordError/malformed(_:)`` when the store has no such key.
     @inline(__always)
-    func resolve(_ id: UInt32) throws(RecordError) -> Entry {
-        if let e = entry(id) { return e }
-        return try load(id)
+    func ensure(_ id: UInt32) throws(RecordError) {
+        if Int(id) < published.load(ordering: .acquiring) { return }
+        try load(id)
+    }
+
+    /// The name of `id`, checked to be a key of `kind`, loading it when needed.
+    @inline(__always)
+    func resolve(_ id: UInt32, as kind: KeyKind) throws(RecordError) -> UnsafeRawBufferPointer {
+        try ensure(id)
+        guard self.kind(id) == kind.rawValue else { throw RecordError.malformed("key id \(id) is not a \(kind)") }
+        return name(id)
     }
 
     @inline(never)
-    private func load(_ id: UInt32) throws(RecordError) -> Entry {
+    private func load(_ id: UInt32) throws(RecordError) {
         if let loader {
             let first = UInt32(truncatingIfNeeded: count)
             let loaded: [(id: UInt32, kind: UInt8, name: [UInt8])]
@@ -84,8 +105,7 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
                 }
             }
         }
-        guard let e = entry(id) else { throw RecordError.malformed("unknown key id \(id)") }
-        return e
+        guard Int(id) < count else { throw RecordError.malformed("unknown key id \(id)") }
     }
 
     /// Adds the next id's name. Ids are dense: `id` must be `count` (a repeat of a known id is ignored).
@@ -109,31 +129,38 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
         let i = published.load(ordering: .relaxed)
         precondition(i >> Self.chunkShift < Self.maxChunks, "more than 2^32 keys")
         if directory[i >> Self.chunkShift] == nil {
-            let chunk = UnsafeMutablePointer<Entry>.allocate(capacity: Self.chunkSize)
-            directory[i >> Self.chunkShift] = chunk
+            directory[i >> Self.chunkShift] = .allocate(byteCount: Self.chunkSize * Self.entrySize, alignment: 64)
         }
+        let e = directory[i >> Self.chunkShift].unsafelyUnwrapped + (i & (Self.chunkSize - 1)) * Self.entrySize
+        e.storeBytes(of: kind, as: UInt8.self)
         let length = name.count
-        if length > arenaLeft {
-            let size = max(length, 64 << 10)
-            let arena = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
-            arenas.append(arena)
-            arenaFree = arena
-            arenaLeft = size
+        if length <= Self.inlineLimit {
+            e.storeBytes(of: UInt8(length), toByteOffset: 1, as: UInt8.self)
+            copy(name, to: e + 2)
+        } else {
+            if length > arenaLeft {
+                let size = max(length, 64 << 10)
+                let arena = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+                arenas.append(arena)
+                arenaFree = arena
+                arenaLeft = size
+            }
+            let start = arenaFree.unsafelyUnwrapped
+            copy(name, to: start)
+            arenaFree = start + length
+            arenaLeft -= length
+            e.storeBytes(of: 0xFF, toByteOffset: 1, as: UInt8.self)
+            e.storeBytes(of: UnsafeRawPointer(start), toByteOffset: 8, as: UnsafeRawPointer.self)
+            e.storeBytes(of: UInt32(length), toByteOffset: 16, as: UInt32.self)
         }
-        let start = arenaFree.unsafelyUnwrapped
-        var p = start
+        published.store(i + 1, ordering: .releasing)
+    }
+
+    private func copy(_ name: some Collection<UInt8>, to destination: UnsafeMutableRawPointer) {
+        var p = destination
         for b in name {
             p.storeBytes(of: b, as: UInt8.self)
             p += 1
         }
-        arenaFree = p
-        arenaLeft -= length
-        (directory[i >> Self.chunkShift].unsafelyUnwrapped + (i & (Self.chunkSize - 1))).initialize(
-            to: Entry(bytes: UnsafeRawPointer(start), count: UInt32(length), kind: kind))
-        published.store(i + 1, ordering: .releasing)
     }
-}
-
-extension KeyNames.Entry {
-    var name: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: bytes, count: Int(count)) }
 }
