@@ -168,9 +168,17 @@ final class HugePageBuffer {
         self.count = count
         let huge = 2 << 20
         bytes = max(huge, (count * 8 + huge - 1) / huge * huge)
-        if let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED {
-            _ = madvise(p, bytes, MADV_HUGEPAGE)  // advice only: without it the table works the same, slower
-            base = p.bindMemory(to: UInt64.self, capacity: count)
+        // Mapped 2 MiB larger, then trimmed to a 2 MiB-aligned range: only aligned ranges can be huge pages.
+        if let p = mmap(nil, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED {
+            let start = Int(bitPattern: p)
+            let aligned = (start + huge - 1) / huge * huge
+            if aligned > start { munmap(p, aligned - start) }
+            if aligned + bytes < start + bytes + huge {
+                munmap(UnsafeMutableRawPointer(bitPattern: aligned + bytes), start + huge - aligned)
+            }
+            let a = UnsafeMutableRawPointer(bitPattern: aligned)!
+            _ = madvise(a, bytes, MADV_HUGEPAGE)  // advice only: without it the table works the same, slower
+            base = a.bindMemory(to: UInt64.self, capacity: count)
             mapped = true
         } else {
             base = .allocate(capacity: count)

@@ -81,8 +81,25 @@ struct ByteReader {
 
     @inline(__always)
     mutating func varint() throws(RecordError) -> UInt64 {
-        // Most varints of a record (lengths, versions, counts, schema) are one byte.
-        if offset < buffer.count {
+        // Most varints of a record (lengths, versions, counts, schema) are one byte; key ids and
+        // payload lengths mostly two or three.
+        if offset + 2 < buffer.count {
+            let b0 = buffer.load(fromByteOffset: offset, as: UInt8.self)
+            if b0 < 0x80 {
+                offset += 1
+                return UInt64(b0)
+            }
+            let b1 = buffer.load(fromByteOffset: offset + 1, as: UInt8.self)
+            if b1 < 0x80 {
+                offset += 2
+                return UInt64(b0 & 0x7f) | UInt64(b1) << 7
+            }
+            let b2 = buffer.load(fromByteOffset: offset + 2, as: UInt8.self)
+            if b2 < 0x80 {
+                offset += 3
+                return UInt64(b0 & 0x7f) | UInt64(b1 & 0x7f) << 7 | UInt64(b2) << 14
+            }
+        } else if offset < buffer.count {
             let b = buffer.load(fromByteOffset: offset, as: UInt8.self)
             if b < 0x80 {
                 offset += 1

@@ -21,11 +21,14 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
     /// name), else 0xFF with a pointer to the name at byte 8 and its length at byte 16.
     private static let entrySize = 32
     private static let inlineLimit = 30
-    private static let chunkShift = 14
+    /// A chunk is 2^16 entries, 2 MiB: one huge page (a lookup among hundreds of thousands of keys is
+    /// a random access, and a TLB miss under virtualisation is a two-level page walk).
+    private static let chunkShift = 16
     private static let chunkSize = 1 << chunkShift
-    private static let maxChunks = 1 << 18  // 2^32 ids
+    private static let maxChunks = 1 << 12  // 2^28 ids
 
     private let directory: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private var chunks: [HugePageBuffer] = []
     private let published = Atomic<Int>(0)
     private let lock = Mutex(())
     private var arenas: [UnsafeMutableRawPointer] = []
@@ -40,10 +43,6 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
     }
 
     deinit {
-        for i in 0..<Self.maxChunks {
-            guard let chunk = directory[i] else { break }
-            chunk.deallocate()
-        }
         directory.deallocate()
         for a in arenas { a.deallocate() }
     }
@@ -127,9 +126,11 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
 
     private func appendLocked(kind: UInt8, name: some Collection<UInt8>) {
         let i = published.load(ordering: .relaxed)
-        precondition(i >> Self.chunkShift < Self.maxChunks, "more than 2^32 keys")
+        precondition(i >> Self.chunkShift < Self.maxChunks, "more than 2^28 keys")
         if directory[i >> Self.chunkShift] == nil {
-            directory[i >> Self.chunkShift] = .allocate(byteCount: Self.chunkSize * Self.entrySize, alignment: 64)
+            let chunk = HugePageBuffer(count: Self.chunkSize * Self.entrySize / 8)
+            chunks.append(chunk)
+            directory[i >> Self.chunkShift] = UnsafeMutableRawPointer(chunk.base)
         }
         let e = directory[i >> Self.chunkShift].unsafelyUnwrapped + (i & (Self.chunkSize - 1)) * Self.entrySize
         e.storeBytes(of: kind, as: UInt8.self)
