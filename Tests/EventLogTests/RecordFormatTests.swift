@@ -4,8 +4,8 @@ import Testing
 
 @testable import EventLog
 
-/// Record format 2 (stores of layout 3): streams, types and tags are key ids, each defined in the
-/// record that uses it first; `keys` indexes the definitions and `verify` holds it to them.
+/// Record format 2 (stores of layout 3): types and tags are key ids, each defined in the record that
+/// uses it first; `keys` indexes the definitions and `verify` holds it to them. Streams stay spelled out.
 @Suite struct RecordFormatTests {
     func records(_ log: EventLog) throws -> [[UInt8]] {
         var out: [[UInt8]] = []
@@ -29,12 +29,14 @@ import Testing
         }
         let stored = try records(log)
         #expect(stored.allSatisfy { $0[0] == EventRecord.format2 })
-        #expect(contains(stored[0], "lead-L-1") && contains(stored[0], "LeadNoted") && contains(stored[0], "rep:E-0"))
+        #expect(contains(stored[0], "LeadNoted") && contains(stored[0], "lead:L-1") && contains(stored[0], "rep:E-0"))
         #expect(contains(stored[1], "rep:E-1") && !contains(stored[1], "rep:E-0"))
         for record in stored.dropFirst() {
-            #expect(!contains(record, "lead-L-1") && !contains(record, "LeadNoted") && !contains(record, "lead:L-1"))
+            #expect(!contains(record, "LeadNoted") && !contains(record, "lead:L-1"))
         }
-        #expect(stored[2].count < stored[0].count - 30)
+        // Streams stay spelled out in every record.
+        #expect(stored.allSatisfy { contains($0, "lead-L-1") })
+        #expect(stored[2].count < stored[0].count - 25)
 
         // Every way of reading gives the names back.
         let page = try log.read(from: 1, limit: 10)
@@ -178,7 +180,8 @@ import Testing
     func makeLog(_ dir: TemporaryDirectory) async throws {
         let log = try openLog(dir)
         for i in 0..<30 {
-            _ = try await log.append(AppendRequest(events: [event("s-\(i % 4)", tags: ["t"], "{\"i\":\(i)}")], actor: "a"))
+            _ = try await log.append(AppendRequest(
+                events: [event("s-\(i % 4)", tags: ["t:\(i % 4)"], "{\"i\":\(i)}")], actor: "a"))
         }
         log.close()
     }
@@ -200,13 +203,13 @@ import Testing
     @Test func aRenamedKeyIsReportedAtTheEventThatDefinesIt() async throws {
         let dir = TemporaryDirectory()
         try await makeLog(dir)
-        let id = try keyId(dir, named: "s-2")
-        try tamperKeys(dir) { txn, keys in try txn.put(keys, key: id, value: [0] + Array("s-9".utf8)) }
+        let id = try keyId(dir, named: "t:2")
+        try tamperKeys(dir) { txn, keys in try txn.put(keys, key: id, value: [1] + Array("t:9".utf8)) }
         for scanOnly in [false, true] {
             let log = try openLog(dir, readOnly: true, scanOnly: scanOnly)
             defer { log.close() }
             let bad = try #require(try log.verify().firstBad)
-            #expect(bad.position == 3)  // s-2's first event
+            #expect(bad.position == 3)  // t:2's first event
             #expect(bad.reason.contains("differently"))
         }
     }
@@ -214,7 +217,7 @@ import Testing
     @Test func aMissingKeyIsReportedAtTheEventThatDefinesIt() async throws {
         let dir = TemporaryDirectory()
         try await makeLog(dir)
-        let id = try keyId(dir, named: "s-3")
+        let id = try keyId(dir, named: "t:3")
         try tamperKeys(dir) { txn, keys in _ = try txn.delete(keys, key: id) }
         let log = try openLog(dir, scanOnly: true)
         defer { log.close() }

@@ -15,9 +15,8 @@ public struct EventRecordView {
     public let at: Int64
     /// The payload's schema version.
     public let schema: Int
-    /// The stream name's bytes (from the record, or the log's key names for format 2).
-    public var stream: UnsafeRawBufferPointer { name(streamField) }
-    /// The event type's bytes.
+    public let stream: UnsafeRawBufferPointer
+    /// The event type's bytes (from the record, or the log's key names for format 2).
     public var type: UnsafeRawBufferPointer { name(typeField) }
     public let actor: UnsafeRawBufferPointer
     public let commandId: UnsafeRawBufferPointer?
@@ -28,7 +27,6 @@ public struct EventRecordView {
     /// The 32-byte chain hash.
     public let hash: UnsafeRawBufferPointer
     public let tagCount: Int
-    private let streamField: NameField
     private let typeField: NameField
     private let tags: UnsafeRawBufferPointer
     private let record: UnsafeRawBufferPointer
@@ -53,7 +51,7 @@ public struct EventRecordView {
         let schema = try r.varint()
         guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
         self.schema = Int(schema)
-        streamField = try r.nameField(f, names)
+        stream = try r.rawString()
         typeField = try r.nameField(f, names)
         actor = try r.rawString()
         commandId = try r.rawOptionalString()
@@ -105,7 +103,7 @@ struct NameField {
 }
 
 extension ByteReader {
-    /// A stream, type or tag as ``EventRecordView`` keeps it: the name's bytes when the record holds
+    /// A type or tag as ``EventRecordView`` keeps it: the name's bytes when the record holds
     /// them, else the key id, checked to be known to `names`.
     @inline(__always)
     mutating func nameField(_ format: UInt8, _ names: KeyNames) throws(RecordError) -> NameField {

@@ -219,11 +219,13 @@ extension EventLog {
 
 /// The key fields of format-2 records against the `keys` database: every definition in the log (a
 /// key's first use) must be what `keys` holds for that id — so renaming a key in `keys`, which the
-/// records' hashes do not cover, is caught at the event that defines it — definitions come in id
-/// order, and every reference names a key defined before it (in a range that starts mid-log, until its
-/// first definition: a key that `keys` holds).
+/// records' hashes do not cover, is caught at the event that defines it — definitions come in
+/// increasing id order, and every reference names a key defined before it (in a range that starts
+/// mid-log, until its first definition: a key that `keys` holds).
 private struct KeyCheck {
-    /// The id the next definition must have (nil: not known yet, in a range that starts mid-log).
+    /// One past the last id defined so far: the next definition's id is at least this, and every
+    /// reference is below it (nil: not known yet, in a range that starts mid-log). Stream ids, which
+    /// records never define (streams are spelled out), leave gaps.
     var nextId: UInt32?
     private var fields: [(id: UInt32, kind: KeyKind, name: UnsafeRawBufferPointer?)] = []
 
@@ -241,15 +243,15 @@ private struct KeyCheck {
         for (id, kind, name) in fields {
             guard let name else {
                 if let next = nextId {
-                    // Ids are handed out in order of first use: every id below `next` is defined.
+                    // Ids are handed out in order of first use: a key defined before this event is below `next`.
                     guard id < next else { return "refers to key id \(id) before any event defines it" }
                 } else if (try? names.ensure(id)) == nil {
                     return "refers to key id \(id), which no event defines"
                 }
                 continue
             }
-            if let next = nextId, id != next {
-                return "defines key id \(id) where key id \(next) comes next"
+            if let next = nextId, id < next {
+                return "defines key id \(id) again or out of order (key ids up to \(next - 1) are defined before it)"
             }
             nextId = id &+ 1
             let stored = try withUnsafeBytes(of: id.bigEndian) { k in

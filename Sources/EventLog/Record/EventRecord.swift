@@ -19,19 +19,21 @@
 /// u8[32]  hash             SHA-256(previous hash ‖ canonical bytes)
 /// ```
 ///
-/// Format 2 (stores of layout 3) is the same but for the stream, the type and each tag, which are
-/// *key fields*: `varint (id << 1 | 1)` followed by the name (a string) in the one record that uses
-/// the key first, `varint (id << 1)` in every later one. Key ids are dense and assigned in order of
-/// first use, so the log itself defines every name it uses, and the chain covers the definitions;
-/// the `keys` database is an index of them that `verify` checks against the log.
+/// Format 2 (stores of layout 3) is the same but for the type and each tag, which are *key fields*:
+/// `varint (id << 1 | 1)` followed by the name (a string) in the one record that uses the key first,
+/// `varint (id << 1)` in every later one. Key ids are assigned in order of first use (streams get
+/// ids too, for the index, but stay spelled out: a stream name is what a reader of a record asks
+/// for most, and streams are the most numerous keys, so looking each up would be a cache miss), so
+/// the log itself defines every type and tag it uses, in increasing id order, and the chain covers
+/// the definitions; the `keys` database is an index of them that `verify` checks against the log.
 ///
 /// The canonical bytes of an event are the 8-byte big-endian position followed by the record without
 /// its final 32 hash bytes (in both formats: a record is hashed as it is stored).
 enum EventRecord {
     /// Records of stores of layout 2 and earlier: every name spelled out in every record.
     static let format1: UInt8 = 1
-    /// Records of stores of layout 3: streams, types and tags as key ids, each defined in the record
-    /// that first uses it.
+    /// Records of stores of layout 3: types and tags as key ids, each defined in the record that first
+    /// uses it; the stream spelled out as in format 1.
     static let format2: UInt8 = 2
     static let hashLength = 32
 
@@ -53,9 +55,9 @@ enum EventRecord {
         out.append(contentsOf: event.data)
     }
 
-    /// Writes everything but the hash, in format 2. `keys` holds the key ids of the stream, the type
-    /// and each tag in that order, with `true` for a key this record is the first to use (its name is
-    /// then written beside its id).
+    /// Writes everything but the hash, in format 2. `keys` holds the key ids of the type and each tag
+    /// in that order, with `true` for a key this record is the first to use (its name is then written
+    /// beside its id).
     static func encodeBody2(
         version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
         causationId: String?, event: borrowing EventToAppend, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
@@ -65,11 +67,11 @@ enum EventRecord {
         Bytes.appendVarint(version, to: &out)
         Bytes.appendVarint(UInt64(bitPattern: max(at, 0)), to: &out)
         Bytes.appendVarint(UInt64(max(event.schema, 0)), to: &out)
-        appendKey(keys[0], event.stream, into: &out)
-        appendKey(keys[1], event.type, into: &out)
+        Bytes.appendString(event.stream, to: &out)
+        appendKey(keys[0], event.type, into: &out)
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
         Bytes.appendVarint(UInt64(event.tags.count), to: &out)
-        for (i, t) in event.tags.enumerated() { appendKey(keys[2 + i], t, into: &out) }
+        for (i, t) in event.tags.enumerated() { appendKey(keys[1 + i], t, into: &out) }
         Bytes.appendVarint(UInt64(event.data.count), to: &out)
         out.append(contentsOf: event.data)
     }
@@ -114,7 +116,7 @@ enum EventRecord {
         guard at <= UInt64(Int64.max) else { throw RecordError.malformed("time out of range") }
         let schema = try r.varint()
         guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
-        let stream = try r.name(.stream, f, names)
+        let stream = try r.string()
         let type = try r.name(.type, f, names)
         let actor = try r.string()
         let commandId = try r.optionalString()
@@ -147,7 +149,7 @@ enum EventRecord {
         _ = try r.varint()
         _ = try r.varint()
         _ = try r.varint()
-        let stream = try r.name(.stream, f, names)
+        let stream = try r.string()
         let type = try r.name(.type, f, names)
         try r.skipString()
         try r.skipOptionalString()
@@ -176,7 +178,7 @@ enum EventRecord {
             let (id, name) = try r.keyField()
             try body(id, kind, name)
         }
-        try key(.stream)
+        try r.skipString()
         try key(.type)
         try r.skipString()
         try r.skipOptionalString()

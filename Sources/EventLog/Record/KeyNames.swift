@@ -1,7 +1,6 @@
 import Synchronization
 
-/// Key id → kind and name bytes, for reading records of format 2, which name streams, types and tags
-/// by key id (``EventRecord``).
+/// Key id → kind and name bytes, for reading records of format 2, which name types and tags by key id (``EventRecord``).
 ///
 /// Reads are lock-free: entries live in fixed chunks that never move, and an entry is written before
 /// the count that makes it visible is published (release/acquire). Names live in their entries (or,

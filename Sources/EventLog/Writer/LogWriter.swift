@@ -128,8 +128,8 @@ public struct LogWriter: ~Copyable {
     private mutating func write(_ event: borrowing EventToAppend, request: borrowing AppendRequest, at: Int64) -> AppendedEvent {
         let position = state.lastPosition + 1
         let run = registry.runs.of(position)
-        // Key ids in the order a format-2 record names them (stream, type, tags): a key's first use
-        // defines it, and ids are assigned in that same order.
+        // Key ids in the order a record has the names (stream, type, tags): a type's or tag's first use
+        // defines it in a format-2 record, and ids are assigned in that same order.
         let streamKey = keyId(.stream, event.stream)
         let typeKey = keyId(.type, event.type)
         let streamId = streamKey.id
@@ -144,10 +144,9 @@ public struct LogWriter: ~Copyable {
         let start = staged.pointee.recordBytes.count
         if state.recordFormat == EventRecord.format2 {
             let tagCount = event.tags.count
-            withUnsafeTemporaryAllocation(of: (id: UInt32, new: Bool).self, capacity: 2 + tagCount) { keys in
-                keys[0] = streamKey
-                keys[1] = typeKey
-                for (i, t) in event.tags.enumerated() { keys[2 + i] = keyId(.tag, t) }
+            withUnsafeTemporaryAllocation(of: (id: UInt32, new: Bool).self, capacity: 1 + tagCount) { keys in
+                keys[0] = typeKey
+                for (i, t) in event.tags.enumerated() { keys[1 + i] = keyId(.tag, t) }
                 EventRecord.encodeBody2(
                     version: version, at: at, actor: request.actor, commandId: request.commandId,
                     correlationId: request.correlationId, causationId: request.causationId, event: event,
