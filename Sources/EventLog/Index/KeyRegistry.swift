@@ -66,6 +66,18 @@ struct Memtable: Sendable {
         previous.append(before)
     }
 
+    /// Adds `entries` (run, key, position) in order, as ``add(keyId:position:)`` does, after a pass
+    /// that only reads the keys' chain heads: keys that recur rarely miss the cache, and in a loop of
+    /// their own those misses overlap.
+    mutating func add(_ entries: UnsafeBufferPointer<(run: UInt32, keyId: UInt32, position: UInt64)>) -> Int {
+        var touched = 0
+        lastEntry.withUnsafeBufferPointer { last in
+            for e in entries where Int(e.keyId) < last.count { touched &+= last[Int(e.keyId)] }
+        }
+        for e in entries { add(keyId: e.keyId, position: e.position) }
+        return touched
+    }
+
     /// The key's positions in `lo...limit`, ascending. The walk goes down the chain from the key's
     /// last entry and stops below `lo`, so a read near the end of the run touches only what it needs.
     func positions(of keyId: UInt32, from lo: UInt64 = 0, through limit: UInt64 = .max) -> [UInt64] {

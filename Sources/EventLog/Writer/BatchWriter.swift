@@ -32,6 +32,8 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// Called on the writer thread when a batch failed and state was reloaded from the store.
     var onReload: (@Sendable () -> Void)?
     private var _stats = (batches: 0, items: 0, events: 0)
+    /// A sum of index chain heads read ahead of their update (kept, so the loads are not optimised away).
+    private var touchedChains = 0
     /// Statistics for metrics: batches committed, work items and events in them.
     var stats: (batches: Int, items: Int, events: Int) {
         condition.lock()
@@ -181,17 +183,18 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
                 r.ids[kn] = id
             }
-            var i = 0
-            let entries = s.keyEntries
-            while i < entries.count {
-                // A batch's entries share a run but for the batch that crosses into the next one.
-                let run = entries[i].run
-                var table = r.memtables.removeValue(forKey: run) ?? Memtable()
-                while i < entries.count && entries[i].run == run {
-                    table.add(keyId: entries[i].keyId, position: entries[i].position)
-                    i += 1
+            s.keyEntries.withUnsafeBufferPointer { entries in
+                var i = 0
+                while i < entries.count {
+                    // A batch's entries share a run but for the batch that crosses into the next one.
+                    let run = entries[i].run
+                    var end = i
+                    while end < entries.count && entries[end].run == run { end += 1 }
+                    var table = r.memtables.removeValue(forKey: run) ?? Memtable()
+                    touchedChains &+= table.add(UnsafeBufferPointer(rebasing: entries[i..<end]))
+                    r.memtables[run] = table
+                    i = end
                 }
-                r.memtables[run] = table
             }
         }
     }

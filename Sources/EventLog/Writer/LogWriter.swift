@@ -88,9 +88,32 @@ public struct LogWriter: ~Copyable {
         let firstPosition = state.lastPosition + 1
         // Borrowed in place: no copy (and no retain of its arrays) per event.
         request.events.withUnsafeBufferPointer { events in
+            // First every key of the request, in record order (so ids are handed out in order of
+            // first use), then the heads they lead to: lookups of keys that recur rarely miss the
+            // cache, and in loops of their own those misses overlap instead of queueing behind each
+            // event's encoding and hashing.
+            var keys = staged.pointee.requestKeys
+            staged.pointee.requestKeys = []
+            keys.removeAll(keepingCapacity: true)
             for i in events.indices {
-                appended.append(write(events[i], request: request, at: at))
+                keys.append(keyId(.stream, events[i].stream))
+                keys.append(keyId(.type, events[i].type))
+                for t in events[i].tags { keys.append(keyId(.tag, t)) }
             }
+            var touched: UInt64 = 0
+            state.heads.withUnsafeBufferPointer { heads in
+                for k in keys { touched &+= heads[Int(k.id)].lastPosition }
+            }
+            state.touchedHeads = touched  // kept, so the loads are not optimised away
+            keys.withUnsafeBufferPointer { keys in
+                var k = 0
+                for i in events.indices {
+                    let n = 2 + events[i].tags.count
+                    appended.append(write(events[i], keys: UnsafeBufferPointer(rebasing: keys[k..<(k + n)]), request: request, at: at))
+                    k += n
+                }
+            }
+            staged.pointee.requestKeys = keys
         }
         state.lastAt = at
         let result = AppendResult(
@@ -125,15 +148,13 @@ public struct LogWriter: ~Copyable {
         }
     }
 
-    private mutating func write(_ event: borrowing EventToAppend, request: borrowing AppendRequest, at: Int64) -> AppendedEvent {
+    /// Writes one event; `keys` are its stream's, type's and tags' ids, in that order.
+    private mutating func write(_ event: borrowing EventToAppend, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
+                                request: borrowing AppendRequest, at: Int64) -> AppendedEvent {
         let position = state.lastPosition + 1
         let run = registry.runs.of(position)
-        // Key ids in the order a record has the names (stream, type, tags): a type's or tag's first use
-        // defines it in a format-2 record, and ids are assigned in that same order.
-        let streamKey = keyId(.stream, event.stream)
-        let typeKey = keyId(.type, event.type)
-        let streamId = streamKey.id
-        let typeId = typeKey.id
+        let streamId = keys[0].id
+        let typeId = keys[1].id
         let version = state.heads[Int(streamId)].count + 1
 
         // The chain input — previous hash ‖ position ‖ record body — is staged back to back so it
@@ -143,15 +164,10 @@ public struct LogWriter: ~Copyable {
         Bytes.appendBigEndian(position, to: &staged.pointee.recordBytes)
         let start = staged.pointee.recordBytes.count
         if state.recordFormat == EventRecord.format2 {
-            let tagCount = event.tags.count
-            withUnsafeTemporaryAllocation(of: (id: UInt32, new: Bool).self, capacity: 1 + tagCount) { keys in
-                keys[0] = typeKey
-                for (i, t) in event.tags.enumerated() { keys[1 + i] = keyId(.tag, t) }
-                EventRecord.encodeBody2(
-                    version: version, at: at, actor: request.actor, commandId: request.commandId,
-                    correlationId: request.correlationId, causationId: request.causationId, event: event,
-                    keys: UnsafeBufferPointer(keys), into: &staged.pointee.recordBytes)
-            }
+            EventRecord.encodeBody2(
+                version: version, at: at, actor: request.actor, commandId: request.commandId,
+                correlationId: request.correlationId, causationId: request.causationId, event: event,
+                keys: UnsafeBufferPointer(rebasing: keys[1...]), into: &staged.pointee.recordBytes)
         } else {
             EventRecord.encodeBody(
                 version: version, at: at, actor: request.actor, commandId: request.commandId,
@@ -177,9 +193,8 @@ public struct LogWriter: ~Copyable {
         state.heads[Int(typeId)].lastPosition = position
         staged.pointee.keyEntries.append((run, streamId, position))
         staged.pointee.keyEntries.append((run, typeId, position))
-        for t in event.tags {
-            // Known by now (the record above named it), so this only looks it up.
-            let id = keyId(.tag, t).id
+        for k in keys[2...] {
+            let id = k.id
             // The same tag twice on one event counts once: its head already points here.
             if state.heads[Int(id)].lastPosition == position { continue }
             state.heads[Int(id)].count += 1

@@ -7,6 +7,8 @@ struct StagedWrites {
     /// Stream, type and tag entries of the in-memory key index, published to the registry once per batch.
     var keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)] = []
     var commands: [(seq: UInt64, bytes: [UInt8])] = []
+    /// The key ids of the request being appended, event by event (stream, type, tags), reused.
+    var requestKeys: [(id: UInt32, new: Bool)] = []
     /// Run after every work item of the batch and before the commit; a throw fails the whole batch.
     var beforeCommit: [() throws -> Void] = []
 

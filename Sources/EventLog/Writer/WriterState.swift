@@ -17,6 +17,8 @@ final class WriterState {
     /// The record format this store is written in: 2 on layout 3, 1 on older layouts.
     var recordFormat = EventRecord.format1
     var heads: [KeyHead] = []
+    /// A sum of the heads a request will update, read ahead of its encoding to bring them into the cache.
+    var touchedHeads: UInt64 = 0
     /// Names → key ids, the writer's own copy of the registry's: looked up for every event without
     /// taking the registry's lock. New ids reach the registry once per batch, before its commit.
     var keyIds = KeyTable()
