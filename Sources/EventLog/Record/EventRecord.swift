@@ -40,19 +40,19 @@ enum EventRecord {
     /// Writes everything but the hash, in format 1.
     static func encodeBody(
         version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
-        causationId: String?, event: borrowing EventToAppend, into out: inout [UInt8]
+        causationId: String?, event e: UnsafePointer<EventToAppend>, into out: inout [UInt8]
     ) {
         out.append(format1)
         Bytes.appendVarint(version, to: &out)
         Bytes.appendVarint(UInt64(bitPattern: max(at, 0)), to: &out)
-        Bytes.appendVarint(UInt64(max(event.schema, 0)), to: &out)
-        Bytes.appendString(event.stream, to: &out)
-        Bytes.appendString(event.type, to: &out)
+        Bytes.appendVarint(UInt64(max(e.pointee.schema, 0)), to: &out)
+        Bytes.appendString(e.pointee.stream, to: &out)
+        Bytes.appendString(e.pointee.type, to: &out)
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
-        Bytes.appendVarint(UInt64(event.tags.count), to: &out)
-        for t in event.tags { Bytes.appendString(t, to: &out) }
-        Bytes.appendVarint(UInt64(event.data.count), to: &out)
-        out.append(contentsOf: event.data)
+        Bytes.appendVarint(UInt64(e.pointee.tags.count), to: &out)
+        for t in e.pointee.tags { Bytes.appendString(t, to: &out) }
+        Bytes.appendVarint(UInt64(e.pointee.data.count), to: &out)
+        e.pointee.data.withUnsafeBytes { out.append(contentsOf: $0) }
     }
 
     /// Writes everything but the hash, in format 2. `keys` holds the key ids of the type and each tag
@@ -60,20 +60,20 @@ enum EventRecord {
     /// beside its id).
     static func encodeBody2(
         version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
-        causationId: String?, event: borrowing EventToAppend, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
+        causationId: String?, event e: UnsafePointer<EventToAppend>, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
         into out: inout [UInt8]
     ) {
         out.append(format2)
         Bytes.appendVarint(version, to: &out)
         Bytes.appendVarint(UInt64(bitPattern: max(at, 0)), to: &out)
-        Bytes.appendVarint(UInt64(max(event.schema, 0)), to: &out)
-        Bytes.appendString(event.stream, to: &out)
-        appendKey(keys[0], event.type, into: &out)
+        Bytes.appendVarint(UInt64(max(e.pointee.schema, 0)), to: &out)
+        Bytes.appendString(e.pointee.stream, to: &out)
+        appendKey(keys[0], e.pointee.type, into: &out)
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
-        Bytes.appendVarint(UInt64(event.tags.count), to: &out)
-        for (i, t) in event.tags.enumerated() { appendKey(keys[1 + i], t, into: &out) }
-        Bytes.appendVarint(UInt64(event.data.count), to: &out)
-        out.append(contentsOf: event.data)
+        Bytes.appendVarint(UInt64(e.pointee.tags.count), to: &out)
+        for (i, t) in e.pointee.tags.enumerated() { appendKey(keys[1 + i], t, into: &out) }
+        Bytes.appendVarint(UInt64(e.pointee.data.count), to: &out)
+        e.pointee.data.withUnsafeBytes { out.append(contentsOf: $0) }
     }
 
     @inline(__always)

@@ -95,10 +95,14 @@ public struct LogWriter: ~Copyable {
             var keys = staged.pointee.requestKeys
             staged.pointee.requestKeys = []
             keys.removeAll(keepingCapacity: true)
+            // Through the pointer, so each field is read in place (`events[i].stream` copied the whole
+            // event, retaining its four buffers, for every field read).
+            let base = events.baseAddress
             for i in events.indices {
-                keys.append(keyId(.stream, events[i].stream))
-                keys.append(keyId(.type, events[i].type))
-                for t in events[i].tags { keys.append(keyId(.tag, t)) }
+                let e = base.unsafelyUnwrapped + i
+                keys.append(keyId(.stream, e.pointee.stream))
+                keys.append(keyId(.type, e.pointee.type))
+                for t in e.pointee.tags { keys.append(keyId(.tag, t)) }
             }
             var touched: UInt64 = 0
             state.heads.withUnsafeBufferPointer { heads in
@@ -108,8 +112,9 @@ public struct LogWriter: ~Copyable {
             keys.withUnsafeBufferPointer { keys in
                 var k = 0
                 for i in events.indices {
-                    let n = 2 + events[i].tags.count
-                    appended.append(write(events[i], keys: UnsafeBufferPointer(rebasing: keys[k..<(k + n)]), request: request, at: at))
+                    let e = base.unsafelyUnwrapped + i
+                    let n = 2 + e.pointee.tags.count
+                    appended.append(write(e, keys: UnsafeBufferPointer(rebasing: keys[k..<(k + n)]), request: request, at: at))
                     k += n
                 }
             }
@@ -134,22 +139,26 @@ public struct LogWriter: ~Copyable {
 
     // MARK: Internals
 
-    private func validate(_ request: AppendRequest) throws {
-        for e in request.events {
-            guard !e.stream.isEmpty, e.stream.utf8.count <= 512 else {
-                throw EventLogError.invalidRequest("stream names are 1–512 bytes")
-            }
-            guard !e.type.isEmpty, e.type.utf8.count <= 256 else {
-                throw EventLogError.invalidRequest("event types are 1–256 bytes")
-            }
-            for t in e.tags where t.isEmpty || t.utf8.count > 512 {
-                throw EventLogError.invalidRequest("tags are 1–512 bytes")
+    private func validate(_ request: borrowing AppendRequest) throws {
+        try request.events.withUnsafeBufferPointer { events in
+            guard let base = events.baseAddress else { return }
+            for i in events.indices {
+                let e = base + i  // read in place: iterating copied each event
+                guard !e.pointee.stream.isEmpty, e.pointee.stream.utf8.count <= 512 else {
+                    throw EventLogError.invalidRequest("stream names are 1–512 bytes")
+                }
+                guard !e.pointee.type.isEmpty, e.pointee.type.utf8.count <= 256 else {
+                    throw EventLogError.invalidRequest("event types are 1–256 bytes")
+                }
+                for t in e.pointee.tags where t.isEmpty || t.utf8.count > 512 {
+                    throw EventLogError.invalidRequest("tags are 1–512 bytes")
+                }
             }
         }
     }
 
     /// Writes one event; `keys` are its stream's, type's and tags' ids, in that order.
-    private mutating func write(_ event: borrowing EventToAppend, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
+    private mutating func write(_ e: UnsafePointer<EventToAppend>, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
                                 request: borrowing AppendRequest, at: Int64) -> AppendedEvent {
         let position = state.lastPosition + 1
         let run = registry.runs.of(position)
@@ -166,12 +175,12 @@ public struct LogWriter: ~Copyable {
         if state.recordFormat == EventRecord.format2 {
             EventRecord.encodeBody2(
                 version: version, at: at, actor: request.actor, commandId: request.commandId,
-                correlationId: request.correlationId, causationId: request.causationId, event: event,
+                correlationId: request.correlationId, causationId: request.causationId, event: e,
                 keys: UnsafeBufferPointer(rebasing: keys[1...]), into: &staged.pointee.recordBytes)
         } else {
             EventRecord.encodeBody(
                 version: version, at: at, actor: request.actor, commandId: request.commandId,
-                correlationId: request.correlationId, causationId: request.causationId, event: event,
+                correlationId: request.correlationId, causationId: request.causationId, event: e,
                 into: &staged.pointee.recordBytes)
         }
         var hasher = SHA256()
@@ -201,7 +210,7 @@ public struct LogWriter: ~Copyable {
             state.heads[Int(id)].lastPosition = position
             staged.pointee.keyEntries.append((run, id, position))
         }
-        return AppendedEvent(position: position, stream: event.stream, version: version, type: event.type)
+        return AppendedEvent(position: position, stream: e.pointee.stream, version: version, type: e.pointee.type)
     }
 
     /// The key's id, assigning the next one (and naming it for readers) on its first use.
