@@ -12,8 +12,9 @@ import Darwin
 /// its value array: on a table of 200,000 keys, most of the writer's time per event went to those
 /// three cache misses. Longer names are compared against `names` after the slot's hash tag matches.
 ///
-/// Hashing is Swift's seeded `Hasher` over the kind and the bytes, so collisions cannot be planned
-/// from outside the process.
+/// A short name is hashed by two 64×64→128-bit multiply-folds of its slot words with a per-process
+/// secret, a long one by Swift's seeded `Hasher`, so collisions cannot be planned from outside the
+/// process.
 final class KeyTable {
     /// Four words per slot: `tag << 32 | id` (0 = empty), then 24 bytes: kind, length (or 0xFF for a
     /// long name), the name's bytes zero-padded.
