@@ -225,3 +225,64 @@ import Testing
         #expect(bad.position == 4)
     }
 }
+
+/// Damaged format-2 records — every single-byte change and truncation of real records, and random
+/// multi-byte damage — are refused with an error or read as some record; never a trap, and never a
+/// name looked up for a key id the process does not know.
+@Suite struct RecordFormatDamageTests {
+    @Test func damagedRecordsAreRefusedOrReadButNeverTrap() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        for i in 0..<6 {
+            _ = try await log.append(AppendRequest(
+                events: [event("lead-L-\(i % 3)", "T\(i % 2)", tags: ["lead:L-\(i % 3)", "rep:E-\(i % 2)", "t:x"], "{\"i\":\(i)}")],
+                actor: "E-1", commandId: "c-\(i)"))
+        }
+        var records: [[UInt8]] = []
+        try log.scanRecords { _, v in records.append(Array(v)); return true }
+
+        func read(_ bytes: [UInt8]) {
+            bytes.withUnsafeBytes { raw in
+                guard let view = try? EventRecordView(position: 1, raw, names: log.names) else { return }
+                _ = view.stream.count &+ view.type.count
+                view.forEachTag { _ in true }
+                _ = try? view.envelope()
+            }
+            _ = try? EventRecord.decode(position: 1, UnsafeRawBufferPointer(start: nil, count: 0), names: log.names)
+            bytes.withUnsafeBytes { raw in _ = try? EventRecord.decode(position: 1, raw, names: log.names) }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for record in records {
+            for i in record.indices {
+                for v: UInt8 in [0x00, 0x01, 0x7F, 0x80, 0xFF, record[i] ^ 0x02] {
+                    var damaged = record
+                    damaged[i] = v
+                    read(damaged)
+                }
+                read(Array(record[..<i]))
+            }
+            for _ in 0..<2_000 {
+                var damaged = record
+                for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                    damaged[Int.random(in: damaged.indices, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+                read(damaged)
+            }
+        }
+        // Unknown key ids are refused rather than looked up: the same record reads with a known id.
+        func record(typeField: [UInt8]) -> [UInt8] {
+            [EventRecord.format2, 1, 1, 1, 1, UInt8(ascii: "s")] + typeField
+                + [1, UInt8(ascii: "a"), 0, 0, 0, 0, 0] + Array(repeating: 0, count: 32)
+        }
+        let known = record(typeField: [1 << 1])  // key id 1: "T0", the second key the log handed out
+        let type = try known.withUnsafeBytes { raw in
+            String(decoding: try EventRecordView(position: 1, raw, names: log.names).type, as: UTF8.self)
+        }
+        #expect(type == "T0")
+        let unknown = record(typeField: [0xFE, 0xFF, 0x03])  // key id 32,767, never handed out
+        #expect(throws: RecordError.self) {
+            try unknown.withUnsafeBytes { raw in _ = try EventRecordView(position: 1, raw, names: log.names) }
+        }
+    }
+}
