@@ -151,12 +151,7 @@ enum EventRecord {
         _ = try r.varint()
         let stream = try r.string()
         let type = try r.name(.type, f, names)
-        try r.skipString()
-        try r.skipOptionalString()
-        try r.skipOptionalString()
-        try r.skipOptionalString()
-        let tagCount = try r.varint()
-        guard tagCount <= UInt64(r.remaining) else { throw RecordError.truncated }
+        let tagCount = try r.skipToTags()
         var tags: [String] = []
         for _ in 0..<tagCount { tags.append(try r.name(.tag, f, names)) }
         body(stream, type, tags)
@@ -180,13 +175,7 @@ enum EventRecord {
         }
         try r.skipString()
         try key(.type)
-        try r.skipString()
-        try r.skipOptionalString()
-        try r.skipOptionalString()
-        try r.skipOptionalString()
-        let tagCount = try r.varint()
-        guard tagCount <= UInt64(r.remaining) else { throw RecordError.truncated }
-        for _ in 0..<tagCount { try key(.tag) }
+        for _ in 0..<(try r.skipToTags()) { try key(.tag) }
     }
 
     /// The commit time, read without decoding the rest (at the same place in both formats).
@@ -199,6 +188,17 @@ enum EventRecord {
 }
 
 extension ByteReader {
+    /// Skips the actor and the command, correlation and causation ids, then reads the tag count.
+    mutating func skipToTags() throws(RecordError) -> UInt64 {
+        try skipString()
+        try skipOptionalString()
+        try skipOptionalString()
+        try skipOptionalString()
+        let tagCount = try varint()
+        guard tagCount <= UInt64(remaining) else { throw RecordError.truncated }
+        return tagCount
+    }
+
     /// A key field of format 2: `varint (id << 1 | 1)` then the name for the key's first use,
     /// `varint (id << 1)` for later ones. Returns the id and, for a first use, the name's bytes.
     @inline(__always)
