@@ -5,9 +5,10 @@ Usage: python3 Fixtures/verify_chain.py data/log
 Each event's hash = SHA-256(previous hash || 8-byte big-endian position || record without its last 32 bytes),
 starting from 32 zero bytes; the record's last 32 bytes are the stored hash.
 
-Records of format 2 (first byte 2) name types and tags by key id, defining each key in the record
-that uses it first; the chain covers those definitions, and this script also checks that the `keys`
-database (which readers use to look ids up) says the same.
+Records of format 2 (first byte 2) name types and tags by key id and give each stream's key id in its
+first event: every key id is defined by the event that uses it first. The chain covers those
+definitions; this script also checks that the `keys` database (which readers use to look ids up)
+holds exactly what they define, and that every reference names a key defined before it.
 """
 import hashlib
 import struct
@@ -34,8 +35,9 @@ def skip_string(b, i, optional=False):
     return i + n
 
 
-def key_definitions(body):
-    """(id, kind, name) for each key a format-2 record defines; kind 1 tag, 2 type."""
+def key_fields(body):
+    """(id, kind, name or None) for each key field of a format-2 record, in order: a name for a key the
+    record defines, None for one it refers to. Kinds: 0 stream, 1 tag, 2 type."""
     i = 1
     for _ in range(3):  # version, at, schema
         _, i = varint(body, i)
@@ -46,10 +48,15 @@ def key_definitions(body):
         if v & 1:
             n, i = varint(body, i)
             found.append((v >> 1, kind, bytes(body[i:i + n])))
-            i += n
+            return i + n
+        found.append((v >> 1, kind, None))
         return i
 
-    i = skip_string(body, i)  # stream, spelled out
+    new_stream, i = varint(body, i)  # the stream's new key id + 1 in its first event, else 0
+    n, i = varint(body, i)
+    if new_stream:
+        found.append((new_stream - 1, 0, bytes(body[i:i + n])))
+    i += n
     i = key(2, i)  # type
     i = skip_string(body, i)  # actor
     for _ in range(3):  # commandId, correlationId, causationId
@@ -57,13 +64,16 @@ def key_definitions(body):
     tags, i = varint(body, i)
     for _ in range(tags):
         i = key(1, i)
+    if i > len(body):
+        raise IndexError("record ends inside its fields")
     return found
 
 
 env = lmdb.open(sys.argv[1], readonly=True, lock=False, max_dbs=16, subdir=True)
 events = env.open_db(b"events", create=False)
 keys = env.open_db(b"keys", create=False)
-previous, expected, next_key = bytes(32), 1, 0
+previous, expected = bytes(32), 1
+kinds = []  # kind of every key id defined so far: ids are dense, handed out in order of first use
 with env.begin() as txn:
     for key, value in txn.cursor(db=events):
         position = struct.unpack(">Q", key)[0]
@@ -73,11 +83,23 @@ with env.begin() as txn:
         if hashlib.sha256(previous + key + body).digest() != stored:
             sys.exit(f"BROKEN at {position}: hash mismatch")
         if body[0] == 2:
-            for key_id, kind, name in key_definitions(body):
-                if key_id < next_key:  # ids grow in order of first use (streams' ids leave gaps)
-                    sys.exit(f"BROKEN at {position}: key {key_id} defined again or out of order")
+            try:
+                fields = key_fields(body)
+            except IndexError:
+                sys.exit(f"BROKEN at {position}: undecodable record")
+            for key_id, kind, name in fields:
+                if name is None:
+                    if key_id >= len(kinds) or kinds[key_id] != kind:
+                        sys.exit(f"BROKEN at {position}: refers to key {key_id}, not defined before as this kind")
+                    continue
+                if key_id != len(kinds):
+                    sys.exit(f"BROKEN at {position}: defines key {key_id} where key {len(kinds)} comes next")
                 if txn.get(struct.pack(">I", key_id), db=keys) != bytes([kind]) + name:
-                    sys.exit(f"BROKEN at {position}: the keys database disagrees with key {key_id} ({name.decode()})")
-                next_key = key_id + 1
+                    sys.exit(f"BROKEN at {position}: the keys database disagrees with key {key_id} "
+                             f"({name.decode(errors='replace')})")
+                kinds.append(kind)
         previous, expected = stored, position + 1
+    if kinds and txn.stat(keys)["entries"] != len(kinds):
+        sys.exit(f"BROKEN after {expected - 1}: the keys database holds {txn.stat(keys)['entries']} keys "
+                 f"where the log defines {len(kinds)}")
 print(f"intact: {expected - 1} events, last hash {previous.hex()}")

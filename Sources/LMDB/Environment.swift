@@ -122,7 +122,9 @@ public final class Environment: @unchecked Sendable {  // MDB_env is thread-safe
         }
     }
 
-    /// Runs `body` in a read transaction over a consistent snapshot. Do not nest transactions.
+    /// Runs `body` in a read transaction over a consistent snapshot. A read may run inside another
+    /// transaction of the same thread (the environment is opened `MDB_NOTLS`, and the resize lock is
+    /// re-entrant for readers); it sees its own, possibly newer, snapshot.
     public func read<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
         try resizeLock.withShared {
             var txn: OpaquePointer?

@@ -6,8 +6,15 @@ import Glibc
 /// transaction holds the lock shared and a resize takes it exclusively.
 final class ReadersLock: @unchecked Sendable {  // the pthread lock itself provides the synchronisation
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    /// How deep the calling thread is in ``withShared(_:)``: a nested shared section does not take the
+    /// lock again. (The lock prefers writers: a second read-lock by a thread that holds one would wait
+    /// behind a waiting writer, which waits for that same thread — a deadlock.)
+    private var depth = pthread_key_t()
+    /// False when the process ran out of thread-specific keys (1,024): nesting is then not re-entrant.
+    private let reentrant: Bool
 
     init() {
+        reentrant = pthread_key_create(&depth, nil) == 0
         lock = .allocate(capacity: 1)
         var attr = pthread_rwlockattr_t()
         pthread_rwlockattr_init(&attr)
@@ -17,13 +24,25 @@ final class ReadersLock: @unchecked Sendable {  // the pthread lock itself provi
     }
 
     deinit {
+        if reentrant { pthread_key_delete(depth) }
         pthread_rwlock_destroy(lock)
         lock.deallocate()
     }
 
+    /// Runs `body` holding the lock shared; re-entrant on the same thread.
     func withShared<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
+        guard reentrant else {
+            pthread_rwlock_rdlock(lock)
+            defer { pthread_rwlock_unlock(lock) }
+            return try body()
+        }
+        let outer = Int(bitPattern: pthread_getspecific(depth))
+        if outer == 0 { pthread_rwlock_rdlock(lock) }
+        pthread_setspecific(depth, UnsafeRawPointer(bitPattern: outer + 1))
+        defer {
+            pthread_setspecific(depth, UnsafeRawPointer(bitPattern: outer))
+            if outer == 0 { pthread_rwlock_unlock(lock) }
+        }
         return try body()
     }
 

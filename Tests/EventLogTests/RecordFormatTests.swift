@@ -214,6 +214,65 @@ import Testing
         }
     }
 
+    @Test func aRenamedStreamKeyIsReportedAtTheStreamsFirstEvent() async throws {
+        let dir = TemporaryDirectory()
+        try await makeLog(dir)
+        let id = try keyId(dir, named: "s-3")
+        try tamperKeys(dir) { txn, keys in try txn.put(keys, key: id, value: [0] + Array("s-0".utf8)) }
+        let log = try openLog(dir, scanOnly: true)
+        defer { log.close() }
+        let bad = try #require(try log.verify().firstBad)
+        #expect(bad.position == 4)  // s-3's first event
+    }
+
+    @Test func aKeyTheLogDoesNotDefineIsReported() async throws {
+        let dir = TemporaryDirectory()
+        try await makeLog(dir)
+        try tamperKeys(dir) { txn, keys in
+            let last = try txn.withCursor(keys) { c in try #require(try c.last()).key.withUnsafeBytes { Array($0) } }
+            let next = (UInt32(last[0]) << 24 | UInt32(last[1]) << 16 | UInt32(last[2]) << 8 | UInt32(last[3])) + 1
+            try txn.put(keys, key: withUnsafeBytes(of: next.bigEndian) { Array($0) }, value: [0] + Array("s-1".utf8))
+        }
+        let log = try openLog(dir, scanOnly: true)
+        defer { log.close() }
+        let bad = try #require(try log.verify().firstBad)
+        #expect(bad.position == 31 && bad.reason.contains("holds"))
+    }
+
+    @Test func aWritableOpenRefusesAGapInKeys() async throws {
+        let dir = TemporaryDirectory()
+        try await makeLog(dir)
+        let id = try keyId(dir, named: "t:1")
+        try tamperKeys(dir) { txn, keys in _ = try txn.delete(keys, key: id) }
+        #expect(throws: EventLogError.self) { try openLog(dir) }
+    }
+
+    /// The same checks when verify splits the log into ranges on two threads: a range that starts
+    /// mid-log learns the next key id from the ranges before it.
+    @Test func keyDamageIsReportedWhereverTheSplitIs() async throws {
+        let dir = TemporaryDirectory()
+        do {
+            let log = try openLog(dir, layout: nil)
+            for k in 0..<10 {
+                _ = try await log.append(AppendRequest(
+                    events: (0..<1000).map { i in
+                        let n = k * 1000 + i
+                        return event("s-\(n % 6000)", "T\(n % 3)", tags: ["t:\(n % 7000)"])
+                    }, actor: "a"))
+            }
+            #expect(try log.verify(threads: 2).isIntact)
+            log.close()
+        }
+        // t:6500 is first used at position 6,501, in the second of two ranges (5,001–10,000).
+        let id = try keyId(dir, named: "t:6500")
+        try tamperKeys(dir) { txn, keys in try txn.put(keys, key: id, value: [1] + Array("t:x".utf8)) }
+        for threads in [1, 2] {
+            let log = try openLog(dir, scanOnly: true)
+            defer { log.close() }
+            #expect(try log.verify(threads: threads).firstBad?.position == 6501)
+        }
+    }
+
     @Test func aMissingKeyIsReportedAtTheEventThatDefinesIt() async throws {
         let dir = TemporaryDirectory()
         try await makeLog(dir)
@@ -272,7 +331,7 @@ import Testing
         }
         // Unknown key ids are refused rather than looked up: the same record reads with a known id.
         func record(typeField: [UInt8]) -> [UInt8] {
-            [EventRecord.format2, 1, 1, 1, 1, UInt8(ascii: "s")] + typeField
+            [EventRecord.format2, 1, 1, 1, 0, 1, UInt8(ascii: "s")] + typeField
                 + [1, UInt8(ascii: "a"), 0, 0, 0, 0, 0] + Array(repeating: 0, count: 32)
         }
         let known = record(typeField: [1 << 1])  // key id 1: "T0", the second key the log handed out

@@ -51,7 +51,7 @@ public struct EventRecordView {
         let schema = try r.varint()
         guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
         self.schema = Int(schema)
-        stream = try r.rawString()
+        stream = try r.rawStreamName(f)
         typeField = try r.nameField(f, names)
         actor = try r.rawString()
         commandId = try r.rawOptionalString()

@@ -113,23 +113,61 @@ extension EventLog {
             DispatchQueue.concurrentPerform(iterations: ranges.count, execute: check)
         }
         let outcomes = shared.outcomes
+        // Key ids handed out before the range being looked at (format 2): none before position 1, not
+        // known before a range that starts elsewhere.
+        var nextKeyId: UInt64? = ranges[0].lo == 1 ? 0 : nil
         for k in ranges.indices {
             guard let outcome = outcomes[k] else { throw EventLogError.unavailable("a verify range did not run") }
             switch outcome {
             case .failure(let error): throw error
             case .success(let r):
-                guard let bad = r.firstBad else { continue }
+                // A range that starts mid-log learns where key ids stand only from the ranges before it.
+                var candidates = r.firstBad.map { [$0] } ?? []
+                if let next = nextKeyId, let first = r.firstDefinition, first.id != next {
+                    candidates.append((first.position, "defines key id \(first.id) where key id \(next) comes next"))
+                }
+                if let next = nextKeyId, let early = r.highestEarlyReference, early.id >= next {
+                    candidates.append((early.position, "refers to key id \(early.id) before any event defines it"))
+                }
+                nextKeyId = r.nextKeyId ?? nextKeyId
+                guard let bad = candidates.min(by: { $0.position < $1.position }) else { continue }
                 // Everything before `bad.position` is intact: report as the single pass does.
                 let before = bad.position - 1
                 let hash = try before == 0 ? ChainHash.zero : storedHash(at: before) ?? .zero
                 return VerifyReport(checked: before, lastPosition: before, firstBad: bad, lastHash: hash)
             }
         }
+        if ranges[0].lo == 1, let nextKeyId, let why = try keysBeyondTheLog(definedThrough: end, count: nextKeyId) {
+            return VerifyReport(checked: end, lastPosition: end, firstBad: (end + 1, why), lastHash: try storedHash(at: end) ?? .zero)
+        }
         return VerifyReport(checked: end, lastPosition: end, firstBad: nil, lastHash: try storedHash(at: end) ?? .zero)
+    }
+
+    /// On a store of layout 3 verified through its last event: `keys` must hold exactly the ids the
+    /// log defines (one it does not define — a stream renamed or added there — would reach readers and
+    /// the writer without any event's hash covering it). Nil when so, or when events were appended
+    /// after `end` meanwhile (their keys cannot be told apart without reading them: the next verify
+    /// checks them).
+    private func keysBeyondTheLog(definedThrough end: UInt64, count: UInt64) throws -> String? {
+        try env.read { txn in
+            let layout = try txn.get(dbs.meta, key: Array(LogMeta.layoutVersion.utf8))
+            guard let layout, layout.count == 1, layout[0] >= 3 else { return nil }
+            let last = try txn.withCursor(dbs.events) { c in try c.last().map { Bytes.readBigEndianUInt64($0.key) } ?? 0 }
+            guard last == end else { return nil }
+            let held = UInt64(try txn.stat(dbs.keys).entries)
+            guard held != count else { return nil }
+            return "the keys database holds \(held) keys where the log defines \(count)"
+        }
     }
 
     struct RangeOutcome: Sendable {
         var firstBad: (position: UInt64, reason: String)?
+        /// Format 2, for a range that starts mid-log: its first key definition, the highest key id it
+        /// referred to before that, and one past the last id defined by the end of the range — checked
+        /// against the ranges before it once they are done.
+        var firstDefinition: (id: UInt64, position: UInt64)?
+        var highestEarlyReference: (id: UInt64, position: UInt64)?
+        var nextKeyId: UInt64?
     }
 
     /// The stored chain hash of the record at `position`, or nil when missing or too short.
@@ -196,7 +234,7 @@ extension EventLog {
                         outcome.firstBad = (position, "time goes backwards")
                         return
                     }
-                    if value[0] == EventRecord.format2, let why = try keys.check(value, txn, dbs.keys, names) {
+                    if value[0] == EventRecord.format2, let why = try keys.check(position, value, txn, dbs.keys, names) {
                         outcome.firstBad = (position, why)
                         return
                     }
@@ -212,28 +250,33 @@ extension EventLog {
                 }
             }
             if sinceProgress > 0 { progress(sinceProgress) }
+            outcome.firstDefinition = keys.firstDefinition
+            outcome.highestEarlyReference = keys.highestEarlyReference
+            outcome.nextKeyId = keys.nextId
             return outcome
         }
     }
 }
 
-/// The key fields of format-2 records against the `keys` database: every definition in the log (a
-/// key's first use) must be what `keys` holds for that id — so renaming a key in `keys`, which the
-/// records' hashes do not cover, is caught at the event that defines it — definitions come in
-/// increasing id order, and every reference names a key defined before it (in a range that starts
-/// mid-log, until its first definition: a key that `keys` holds).
+/// The key fields of format-2 records against the `keys` database. Key ids are dense and handed out
+/// in order of first use, and the event that uses a key first defines it (a stream's first event
+/// carries its new id): so each definition must have the next id, in order, and be what `keys`
+/// holds for that id — a key renamed in `keys`, which no record's hash covers, is caught at the
+/// event that defines it — and each reference must name a key defined before it, of the right kind.
+/// A range that starts mid-log does not know the next id until its first definition: what it saw
+/// before is checked once the ranges before it are done (``EventLog/RangeOutcome``).
 private struct KeyCheck {
-    /// One past the last id defined so far: the next definition's id is at least this, and every
-    /// reference is below it (nil: not known yet, in a range that starts mid-log). Stream ids, which
-    /// records never define (streams are spelled out), leave gaps.
-    var nextId: UInt32?
+    /// One past the last id defined so far (nil: not known yet, in a range that starts mid-log).
+    var nextId: UInt64?
+    var firstDefinition: (id: UInt64, position: UInt64)?
+    var highestEarlyReference: (id: UInt64, position: UInt64)?
     private var fields: [(id: UInt32, kind: KeyKind, name: UnsafeRawBufferPointer?)] = []
 
-    init(nextId: UInt32?) { self.nextId = nextId }
+    init(nextId: UInt64?) { self.nextId = nextId }
 
     /// Nil when the record's key fields are sound, else why not.
-    mutating func check(_ value: UnsafeRawBufferPointer, _ txn: borrowing Transaction, _ keysDB: Database,
-                        _ names: KeyNames) throws -> String? {
+    mutating func check(_ position: UInt64, _ value: UnsafeRawBufferPointer, _ txn: borrowing Transaction,
+                        _ keysDB: Database, _ names: KeyNames) throws -> String? {
         fields.removeAll(keepingCapacity: true)
         do {
             try EventRecord.keyDefinitions(value) { id, kind, name throws(RecordError) in fields.append((id, kind, name)) }
@@ -243,17 +286,20 @@ private struct KeyCheck {
         for (id, kind, name) in fields {
             guard let name else {
                 if let next = nextId {
-                    // Ids are handed out in order of first use: a key defined before this event is below `next`.
-                    guard id < next else { return "refers to key id \(id) before any event defines it" }
-                } else if (try? names.ensure(id)) == nil {
-                    return "refers to key id \(id), which no event defines"
+                    guard UInt64(id) < next else { return "refers to key id \(id) before any event defines it" }
+                } else if UInt64(id) > highestEarlyReference?.id ?? 0 || highestEarlyReference == nil {
+                    highestEarlyReference = (UInt64(id), position)
                 }
+                guard (try? names.ensure(id)) != nil else { return "refers to key id \(id), which the keys database does not hold" }
+                guard names.kind(id) == kind.rawValue else { return "refers to key id \(id) as a \(kind), which it is not" }
                 continue
             }
-            if let next = nextId, id < next {
-                return "defines key id \(id) again or out of order (key ids up to \(next - 1) are defined before it)"
+            if let next = nextId {
+                guard UInt64(id) == next else { return "defines key id \(id) where key id \(next) comes next" }
+            } else {
+                firstDefinition = (UInt64(id), position)
             }
-            nextId = id &+ 1
+            nextId = UInt64(id) + 1
             let stored = try withUnsafeBytes(of: id.bigEndian) { k in
                 try txn.withValue(keysDB, key: k) { v in v.map { Array($0) } }
             }

@@ -19,12 +19,13 @@
 /// u8[32]  hash             SHA-256(previous hash ‖ canonical bytes)
 /// ```
 ///
-/// Format 2 (stores of layout 3) is the same but for the type and each tag, which are *key fields*:
+/// Format 2 (stores of layout 3) differs in three fields. The type and each tag are *key fields*:
 /// `varint (id << 1 | 1)` followed by the name (a string) in the one record that uses the key first,
-/// `varint (id << 1)` in every later one. Key ids are assigned in order of first use (streams get
-/// ids too, for the index, but stay spelled out: a stream name is what a reader of a record asks
-/// for most, and streams are the most numerous keys, so looking each up would be a cache miss), so
-/// the log itself defines every type and tag it uses, in increasing id order, and the chain covers
+/// `varint (id << 1)` in every later one. The stream stays spelled out (a stream name is what a
+/// reader of a record asks for most, and streams are the most numerous keys, so looking each up
+/// would be a cache miss), after a varint that is the stream's new key id + 1 in its first event and
+/// 0 in every later one. Key ids are dense and handed out in order of first use — stream, type,
+/// tags, event after event — so the log itself defines every key id, in order, and the chain covers
 /// the definitions; the `keys` database is an index of them that `verify` checks against the log.
 ///
 /// The canonical bytes of an event are the 8-byte big-endian position followed by the record without
@@ -55,9 +56,9 @@ enum EventRecord {
         e.pointee.data.withUnsafeBytes { out.append(contentsOf: $0) }
     }
 
-    /// Writes everything but the hash, in format 2. `keys` holds the key ids of the type and each tag
-    /// in that order, with `true` for a key this record is the first to use (its name is then written
-    /// beside its id).
+    /// Writes everything but the hash, in format 2. `keys` holds the key ids of the stream, the type
+    /// and each tag in that order, with `true` for a key this record is the first to use (its id is
+    /// then written beside its name).
     static func encodeBody2(
         version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
         causationId: String?, event e: UnsafePointer<EventToAppend>, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
@@ -67,11 +68,13 @@ enum EventRecord {
         Bytes.appendVarint(version, to: &out)
         Bytes.appendVarint(UInt64(bitPattern: max(at, 0)), to: &out)
         Bytes.appendVarint(UInt64(max(e.pointee.schema, 0)), to: &out)
+        // The stream: its new key id + 1 in its first event, else 0; then always its name.
+        Bytes.appendVarint(keys[0].new ? UInt64(keys[0].id) + 1 : 0, to: &out)
         Bytes.appendString(e.pointee.stream, to: &out)
-        appendKey(keys[0], e.pointee.type, into: &out)
+        appendKey(keys[1], e.pointee.type, into: &out)
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
         Bytes.appendVarint(UInt64(e.pointee.tags.count), to: &out)
-        for (i, t) in e.pointee.tags.enumerated() { appendKey(keys[1 + i], t, into: &out) }
+        for (i, t) in e.pointee.tags.enumerated() { appendKey(keys[2 + i], t, into: &out) }
         Bytes.appendVarint(UInt64(e.pointee.data.count), to: &out)
         e.pointee.data.withUnsafeBytes { out.append(contentsOf: $0) }
     }
@@ -116,7 +119,7 @@ enum EventRecord {
         guard at <= UInt64(Int64.max) else { throw RecordError.malformed("time out of range") }
         let schema = try r.varint()
         guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
-        let stream = try r.string()
+        let stream = try r.streamName(f)
         let type = try r.name(.type, f, names)
         let actor = try r.string()
         let commandId = try r.optionalString()
@@ -149,7 +152,7 @@ enum EventRecord {
         _ = try r.varint()
         _ = try r.varint()
         _ = try r.varint()
-        let stream = try r.string()
+        let stream = try r.streamName(f)
         let type = try r.name(.type, f, names)
         let tagCount = try r.skipToTags()
         var tags: [String] = []
@@ -157,8 +160,8 @@ enum EventRecord {
         body(stream, type, tags)
     }
 
-    /// The key definitions of a format-2 record, in order (none for format 1): what `verify` checks
-    /// against the `keys` database, and every key id the record refers to.
+    /// The key fields of a format-2 record, in order (none for format 1): each key it defines (with
+    /// its name) and each it refers to (without) — what `verify` checks against the `keys` database.
     static func keyDefinitions(_ value: UnsafeRawBufferPointer,
                                _ body: (_ id: UInt32, _ kind: KeyKind, _ name: UnsafeRawBufferPointer?) throws(RecordError) -> Void)
         throws(RecordError)
@@ -173,7 +176,12 @@ enum EventRecord {
             let (id, name) = try r.keyField()
             try body(id, kind, name)
         }
-        try r.skipString()
+        let newStream = try r.varint()
+        let stream = try r.rawString()
+        if newStream > 0 {
+            guard newStream - 1 <= UInt64(UInt32.max) else { throw RecordError.malformed("key id out of range") }
+            try body(UInt32(newStream - 1), .stream, stream)
+        }
         try key(.type)
         for _ in 0..<(try r.skipToTags()) { try key(.tag) }
     }
@@ -188,6 +196,19 @@ enum EventRecord {
 }
 
 extension ByteReader {
+    /// The stream name: a string in format 1; in format 2 after the varint that holds its new key id
+    /// + 1 in the stream's first event (else 0).
+    @inline(__always)
+    mutating func rawStreamName(_ format: UInt8) throws(RecordError) -> UnsafeRawBufferPointer {
+        if format == EventRecord.format2 { _ = try varint() }
+        return try rawString()
+    }
+
+    @inline(__always)
+    mutating func streamName(_ format: UInt8) throws(RecordError) -> String {
+        try Self.validatedString(try rawStreamName(format))
+    }
+
     /// Skips the actor and the command, correlation and causation ids, then reads the tag count.
     mutating func skipToTags() throws(RecordError) -> UInt64 {
         try skipString()

@@ -176,7 +176,7 @@ public struct LogWriter: ~Copyable {
             EventRecord.encodeBody2(
                 version: version, at: at, actor: request.actor, commandId: request.commandId,
                 correlationId: request.correlationId, causationId: request.causationId, event: e,
-                keys: UnsafeBufferPointer(rebasing: keys[1...]), into: &staged.pointee.recordBytes)
+                keys: keys, into: &staged.pointee.recordBytes)
         } else {
             EventRecord.encodeBody(
                 version: version, at: at, actor: request.actor, commandId: request.commandId,

@@ -54,6 +54,10 @@ final class WriterState {
                     guard entry.value.count >= 1, let kind = KeyKind(rawValue: entry.value[0]) else {
                         throw EventLogError.corrupt(position: 0, "bad entry in keys for id \(id)")
                     }
+                    // Ids are handed out densely: a gap means an entry was removed from `keys`.
+                    guard id == s.nextKeyId else {
+                        throw EventLogError.corrupt(position: 0, "the keys database has no entry for key id \(s.nextKeyId)")
+                    }
                     let name = String(decoding: entry.value[1...], as: UTF8.self)
                     if id >= names.count { names.append(id: id, kind: kind.rawValue, name: entry.value[1...]) }
                     let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
