@@ -28,6 +28,9 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
 
     private let directory: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private var chunks: [HugePageBuffer] = []
+    /// Every id's kind again, a byte each (64 KiB per chunk): checking a reference's kind, as `verify`
+    /// does for every one, stays in the cache where the entries would not.
+    private let kinds: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>
     private let published = Atomic<Int>(0)
     private let lock = Mutex(())
     private var arenas: [UnsafeMutableRawPointer] = []
@@ -39,10 +42,17 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
         self.loader = loader
         directory = .allocate(capacity: Self.maxChunks)
         directory.initialize(repeating: nil, count: Self.maxChunks)
+        kinds = .allocate(capacity: Self.maxChunks)
+        kinds.initialize(repeating: nil, count: Self.maxChunks)
     }
 
     deinit {
         directory.deallocate()
+        for i in 0..<Self.maxChunks {
+            guard let chunk = kinds[i] else { break }
+            chunk.deallocate()
+        }
+        kinds.deallocate()
         for a in arenas { a.deallocate() }
     }
 
@@ -68,7 +78,10 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
 
     /// The kind byte of a known id (`id < count`).
     @inline(__always)
-    func kind(_ id: UInt32) -> UInt8 { address(id).load(as: UInt8.self) }
+    func kind(_ id: UInt32) -> UInt8 {
+        let i = Int(id)
+        return kinds[i >> Self.chunkShift].unsafelyUnwrapped[i & (Self.chunkSize - 1)]
+    }
 
     /// Makes sure `id` is known to this process, loading it from the store when it is not yet: a
     /// comparison, without touching the entry, when it is.
@@ -130,7 +143,9 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
             let chunk = HugePageBuffer(count: Self.chunkSize * Self.entrySize / 8)
             chunks.append(chunk)
             directory[i >> Self.chunkShift] = UnsafeMutableRawPointer(chunk.base)
+            kinds[i >> Self.chunkShift] = .allocate(capacity: Self.chunkSize)
         }
+        kinds[i >> Self.chunkShift].unsafelyUnwrapped[i & (Self.chunkSize - 1)] = kind
         let e = directory[i >> Self.chunkShift].unsafelyUnwrapped + (i & (Self.chunkSize - 1)) * Self.entrySize
         e.storeBytes(of: kind, as: UInt8.self)
         let length = name.count
