@@ -152,7 +152,7 @@ public final class EventLog: Sendable {
     /// and 3 keep it in `keyRuns`, one packed entry per key and run. The upgrade deletes the old databases
     /// (no run is flushed to `keyRuns` yet): opening then rebuilds the in-memory index from the events, and the
     /// writer moves each run to `keyRuns` as it goes. `heads` stays valid (counts as of a flush are
-    /// never counted twice: see ``WriterState/load(env:dbs:registry:)``). One transaction: a crash
+    /// never counted twice: see ``WriterState/load(env:dbs:registry:names:)``). One transaction: a crash
     /// leaves either layout, whole.
     private static func upgradeLayout1(_ env: Environment, _ dbs: LogDatabases) throws {
         let old = try ["typeIndex", "keyIndex"].compactMap { try env.openExistingDatabase($0, flags: [.dupSort, .dupFixed]) }

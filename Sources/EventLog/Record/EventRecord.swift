@@ -249,9 +249,10 @@ extension ByteReader {
     }
 }
 
-/// Decoding of stored records for tools (fuzzing, forensic readers) that hold raw `events` values.
+/// Decoding of stored records for tools (fuzzing) that hold raw `events` values, without a log.
 public enum StoredRecord {
-    /// Decodes a raw value of the `events` database, or throws ``RecordError``; never traps.
+    /// Decodes a raw value of the `events` database, or throws ``RecordError``; never traps. Without
+    /// the log's key names, a format-2 record that refers to a key defined elsewhere is refused too.
     public static func decode(position: UInt64, _ value: UnsafeRawBufferPointer) throws -> RecordedEvent {
         let (envelope, data, hash) = try EventRecord.decode(position: position, value, names: nil)
         return RecordedEvent(envelope: envelope, data: Array(data), hash: ChainHash(bytes: Array(hash)))
