@@ -65,21 +65,24 @@ import Testing
         defer { log.close() }
         let long = "customer-" + String(repeating: "x", count: 60)
         let tag = "customer:" + String(repeating: "é", count: 40)
+        // The longest name an entry holds (31 bytes) and the shortest it does not.
+        let edge = ["t:" + String(repeating: "a", count: 29), "t:" + String(repeating: "b", count: 30)]
         for _ in 0..<3 {
-            _ = try await log.append(AppendRequest(events: [event(long, "AVeryLongEventTypeNameIndeed", tags: [tag, "t"])], actor: "a"))
+            _ = try await log.append(AppendRequest(
+                events: [event(long, "AVeryLongEventTypeNameIndeed", tags: [tag, "t"] + edge)], actor: "a"))
         }
         let scanner = try openLog(dir, scanOnly: true)
         defer { scanner.close() }
         for reader in [log, scanner] {
             let events = try reader.read(from: 1, limit: 10).events
             #expect(events.map(\.envelope.stream) == [long, long, long])
-            #expect(events.map(\.envelope.tags) == Array(repeating: [tag, "t"], count: 3))
+            #expect(events.map(\.envelope.tags) == Array(repeating: [tag, "t"] + edge, count: 3))
             try reader.scanInPlace(from: 2) { view in
                 #expect(String(decoding: view.stream, as: UTF8.self) == long)
                 #expect(String(decoding: view.type, as: UTF8.self) == "AVeryLongEventTypeNameIndeed")
                 var tags: [String] = []
                 view.forEachTag { tags.append(String(decoding: $0, as: UTF8.self)); return true }
-                #expect(tags == [tag, "t"])
+                #expect(tags == [tag, "t"] + edge)
                 return true
             }
         }

@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// Reads are lock-free: entries live in fixed chunks that never move, and an entry is written before
 /// the count that makes it visible is published (release/acquire). Names live in their entries (or,
-/// past 30 bytes, in an arena that never moves either), so the buffers handed out stay valid while the
+/// past 31 bytes, in an arena that never moves either), so the buffers handed out stay valid while the
 /// log is open — the same lifetime as the memory map that records read in place point into.
 ///
 /// The writer appends a key when it assigns its id (before the commit that makes records using it
@@ -15,11 +15,11 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
     /// Loads `keys` entries with ids from `first` up to at least `needed` (when they exist), in id order.
     typealias Loader = @Sendable (_ first: UInt32, _ needed: UInt32) throws -> [(id: UInt32, kind: UInt8, name: [UInt8])]
 
-    /// An entry is 32 bytes, half a cache line: byte 0 the kind, byte 1 the name's length when it is
-    /// at most 30 bytes (the name then follows in bytes 2–31, so one cache miss reads the whole
-    /// name), else 0xFF with a pointer to the name at byte 8 and its length at byte 16.
+    /// An entry is 32 bytes, half a cache line: byte 0 the name's length when it is at most 31 bytes
+    /// (the name then follows in bytes 1–31, so one cache miss reads the whole name), else 0xFF with
+    /// a pointer to the name at byte 8 and its length at byte 16. Kinds live in `kinds`.
     private static let entrySize = 32
-    private static let inlineLimit = 30
+    private static let inlineLimit = 31
     /// A chunk is 2^16 entries, 2 MiB: one huge page (a lookup among hundreds of thousands of keys is
     /// a random access, and a TLB miss under virtualisation is a two-level page walk).
     private static let chunkShift = 16
@@ -28,8 +28,8 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
 
     private let directory: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private var chunks: [HugePageBuffer] = []
-    /// Every id's kind again, a byte each (64 KiB per chunk): checking a reference's kind, as `verify`
-    /// does for every one, stays in the cache where the entries would not.
+    /// Every id's kind, a byte each (64 KiB per chunk): checking a reference's kind, as `verify` does
+    /// for every one, stays in the cache where the entries would not.
     private let kinds: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>
     private let published = Atomic<Int>(0)
     private let lock = Mutex(())
@@ -69,8 +69,8 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
     @inline(__always)
     func name(_ id: UInt32) -> UnsafeRawBufferPointer {
         let e = address(id)
-        let length = e.load(fromByteOffset: 1, as: UInt8.self)
-        if length != 0xFF { return UnsafeRawBufferPointer(start: e + 2, count: Int(length)) }
+        let length = e.load(as: UInt8.self)
+        if length != 0xFF { return UnsafeRawBufferPointer(start: e + 1, count: Int(length)) }
         return UnsafeRawBufferPointer(
             start: e.load(fromByteOffset: 8, as: UnsafeRawPointer.self),
             count: Int(e.load(fromByteOffset: 16, as: UInt32.self)))
@@ -147,11 +147,10 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
         }
         kinds[i >> Self.chunkShift].unsafelyUnwrapped[i & (Self.chunkSize - 1)] = kind
         let e = directory[i >> Self.chunkShift].unsafelyUnwrapped + (i & (Self.chunkSize - 1)) * Self.entrySize
-        e.storeBytes(of: kind, as: UInt8.self)
         let length = name.count
         if length <= Self.inlineLimit {
-            e.storeBytes(of: UInt8(length), toByteOffset: 1, as: UInt8.self)
-            copy(name, to: e + 2)
+            e.storeBytes(of: UInt8(length), as: UInt8.self)
+            copy(name, to: e + 1)
         } else {
             if length > arenaLeft {
                 let size = max(length, 64 << 10)
@@ -164,7 +163,7 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
             copy(name, to: start)
             arenaFree = start + length
             arenaLeft -= length
-            e.storeBytes(of: 0xFF, toByteOffset: 1, as: UInt8.self)
+            e.storeBytes(of: 0xFF, as: UInt8.self)
             e.storeBytes(of: UnsafeRawPointer(start), toByteOffset: 8, as: UnsafeRawPointer.self)
             e.storeBytes(of: UInt32(length), toByteOffset: 16, as: UInt32.self)
         }
