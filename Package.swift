@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON", "DemoCompany"]),
         .testTarget(
             name: "CommandProcessingTests",
-            dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData"]
+            dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData", "LMDB"]
         ),
         // The demo company's generator and the hand-checked scenarios of Fixtures/Scenarios, on real LMDB.
         .testTarget(

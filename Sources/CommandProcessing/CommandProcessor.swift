@@ -154,10 +154,11 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         let keys = self.keys
         try log.scan(from: 1) { envelope, payload in
             var event = try EventJSON.domainEvent(envelope, payload: payload)
-            if PersonalFields.rules[envelope.type] != nil { event.data = keys.reveal(event.data) }
+            if PersonalFields.rules[envelope.type] != nil { event.data = keys.recover(event.data) }
             s.apply(event)
             return true
         }
+        try keys.saveRecovered()
         state = s
         needsReload = false
         org.withLock { $0 = s.org }
@@ -218,21 +219,15 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
                 events[i].data = data
             }
         }
-        var sealedAny = false
         var toAppend: [EventToAppend] = []
         toAppend.reserveCapacity(events.count)
         for e in events {
             var data = e.data
             if PersonalFields.rules[e.type.rawValue] != nil {
                 data = try keys.seal(type: e.type.rawValue, data: data)
-                sealedAny = true
             }
             toAppend.append(EventToAppend(
                 stream: e.stream, type: e.type.rawValue, schema: e.schema, tags: e.tags, data: PayloadCodec.encode(data)))
-        }
-        if sealedAny {
-            let keys = self.keys
-            w.beforeCommit { try keys.flushPending() }
         }
         let append = AppendRequest(
             events: toAppend,

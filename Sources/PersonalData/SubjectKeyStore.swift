@@ -8,88 +8,197 @@ import Synchronization
 /// outside the hash chain. Destroying a subject's key erases its personal fields everywhere at once
 /// (crypto-shredding); the chain still verifies because it covers the ciphertext.
 ///
-/// Sealed values are strings `enc1.<base64url subject>.<base64url nonce‖ciphertext‖tag>` (AES-256-GCM).
+/// Keys are made ahead, in batches of ``poolBatch`` numbered keys written durably at once, so a
+/// command that meets a new subject costs no commit of its own here: the subject takes the next
+/// numbered key, and the events that use it say which (`enc2.<base64url subject>.<key number>.<…>`).
+/// Which subject holds which number is saved with the next batch, on ``forget(_:)`` and on
+/// ``close()``; after a crash, the processor's replay of the log at start restores the rest
+/// (``recover(_:)``), because every durable event names the subject and the number it used.
+///
+/// Sealed values are AES-256-GCM, `nonce‖ciphertext‖tag`. Stores written before the key pool keep
+/// their subjects' own keys (`enc1.<base64url subject>.<…>`, database `subjects`) and go on using them.
 public final class SubjectKeyStore: Sendable {
     /// What an erased field reads as.
     public static let erased = "[erased]"
-    static let prefix = "enc1."
-    static let prefixBytes: [UInt8] = Array(prefix.utf8)
+    /// A value sealed with a subject's own key (stores from before the key pool).
+    static let ownKeyPrefix = "enc1."
+    /// A value sealed with a numbered key from the pool.
+    static let numberedKeyPrefix = "enc2."
+    /// How many numbered keys are made (and fsync'd) at a time.
+    static let poolBatch: UInt64 = 1024
 
     private struct State {
         var env: Environment
-        var db: Database
-        var keys: [String: [UInt8]] = [:]
-        /// Keys created but not yet durable.
-        var pending: [String: [UInt8]] = [:]
+        /// subject → its own 32-byte key (enc1).
+        var subjectsDB: Database
+        /// key number (8 bytes, big-endian) → 32-byte key (enc2). Nil in a read-only store from
+        /// before the key pool.
+        var poolDB: Database?
+        /// subject → the number of its key (8 bytes, big-endian), as last saved.
+        var assignedDB: Database?
+        var ownKeys: [String: [UInt8]]
+        var pool: [UInt64: [UInt8]]
+        var assigned: [String: UInt64]
+        /// Assignments not yet in `assignedDB`.
+        var unsaved: [String: UInt64] = [:]
+        /// Every number below this one has been handed out or is spoken for (a number is never
+        /// handed out twice: one a crash kept from the log is simply never used).
+        var nextNumber: UInt64
+        /// One past the highest number the pool has made.
+        var poolEnd: UInt64
     }
 
     public let path: String
+    private let readOnly: Bool
     private let state: Mutex<State>
 
     /// Opens (creating when needed) the key store in `path`. Read-only stores never create keys.
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        self.readOnly = readOnly
         if readOnly && !FileManager.default.fileExists(atPath: path + "/data.mdb") {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             let env = try Environment(path: path, options: .init(mapSize: 1 << 26, maxDatabases: 4))
-            _ = try env.openDatabase("subjects")
+            _ = try Self.openDatabases(env)
             env.close()
         }
         let env = try Environment(path: path, options: .init(mapSize: 1 << 28, maxDatabases: 4, readOnly: readOnly))
-        let db = try env.openDatabase("subjects")
-        var keys: [String: [UInt8]] = [:]
+        state = Mutex(try Self.load(env))
+    }
+
+    private static func openDatabases(_ env: Environment) throws -> (Database, Database?, Database?) {
+        // A read-only open of a store from before the key pool finds no `pool` or `assigned`.
+        func optional(_ name: String) throws -> Database? {
+            env.options.readOnly ? try? env.openDatabase(name) : try env.openDatabase(name)
+        }
+        return (try env.openDatabase("subjects"), try optional("pool"), try optional("assigned"))
+    }
+
+    private static func load(_ env: Environment) throws -> State {
+        let (subjectsDB, poolDB, assignedDB) = try openDatabases(env)
+        var ownKeys: [String: [UInt8]] = [:]
+        var pool: [UInt64: [UInt8]] = [:]
+        var assigned: [String: UInt64] = [:]
+        var poolEnd: UInt64 = 1
+        var nextNumber: UInt64 = 1
         try env.read { txn in
-            try txn.withCursor(db) { c in
+            try txn.withCursor(subjectsDB) { c in
                 var e = try c.first()
                 while let entry = e {
-                    keys[String(decoding: entry.key, as: UTF8.self)] = Array(entry.value)
+                    ownKeys[String(decoding: entry.key, as: UTF8.self)] = Array(entry.value)
                     e = try c.next()
                 }
             }
+            if let poolDB {
+                try txn.withCursor(poolDB) { c in
+                    var e = try c.first()
+                    while let entry = e {
+                        if let n = number(entry.key) {
+                            pool[n] = Array(entry.value)
+                            poolEnd = max(poolEnd, n + 1)
+                        }
+                        e = try c.next()
+                    }
+                }
+            }
+            if let assignedDB {
+                try txn.withCursor(assignedDB) { c in
+                    var e = try c.first()
+                    while let entry = e {
+                        if let n = number(entry.value) {
+                            assigned[String(decoding: entry.key, as: UTF8.self)] = n
+                            nextNumber = max(nextNumber, n + 1)
+                        }
+                        e = try c.next()
+                    }
+                }
+            }
         }
-        state = Mutex(State(env: env, db: db, keys: keys))
+        return State(
+            env: env, subjectsDB: subjectsDB, poolDB: poolDB, assignedDB: assignedDB, ownKeys: ownKeys, pool: pool,
+            assigned: assigned, nextNumber: nextNumber, poolEnd: poolEnd)
     }
 
-    public func close() { state.withLock { $0.env.close() } }
+    /// Saves the assignments not yet saved (durably), then closes the environment.
+    public func close() {
+        state.withLock { s in
+            if !readOnly { try? Self.save(&s) }
+            s.env.close()
+        }
+    }
 
     /// Whether the subject still has a key.
-    public func hasKey(_ subject: String) -> Bool { state.withLock { $0.keys[subject] != nil } }
+    public func hasKey(_ subject: String) -> Bool {
+        state.withLock { s in
+            if s.ownKeys[subject] != nil { return true }
+            guard let n = s.assigned[subject] else { return false }
+            return s.pool[n] != nil
+        }
+    }
 
     // MARK: Sealing
 
-    /// Replaces the personal fields of an event's payload by sealed strings, creating the subject's
-    /// key when needed (it becomes durable with ``flushPending()``).
+    /// Replaces the personal fields of an event's payload by sealed strings. A subject without a
+    /// key takes the next numbered key (a new batch of them is made, durably, when none is left),
+    /// so the key is durable before any event sealed with it can be.
     public func seal(type: String, data: JSONObject) throws -> JSONObject {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data) else { return data }
         var data = data
-        let key = state.withLock { s -> [UInt8] in
-            if let k = s.keys[subject] { return k }
-            let k = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-            s.keys[subject] = k
-            s.pending[subject] = k
-            return k
-        }
+        let (prefix, key) = try state.withLock { s in try sealingKey(for: subject, &s) }
         for field in fields {
             guard case .string(let plain) = data[field] ?? .null else { continue }
             let box = try AES.GCM.seal(Array(plain.utf8), using: SymmetricKey(data: key))
             guard let combined = box.combined else { continue }
-            data[field] = .string(Self.prefix + Base64URL.encode(subject.utf8) + "." + Base64URL.encode(combined))
+            data[field] = .string(prefix + Base64URL.encode(combined))
         }
         return data
     }
 
-    /// Makes keys created since the last call durable (fsync'd). Called before the log commits events
-    /// sealed with them.
-    public func flushPending() throws {
-        try state.withLock { s in
-            guard !s.pending.isEmpty else { return }
-            let pending = s.pending
-            let db = s.db
-            try s.env.write { txn in
-                for (subject, key) in pending { try txn.put(db, key: Array(subject.utf8), value: key) }
-            }
-            s.pending = [:]
+    /// The sealed strings' prefix for `subject` (up to the ciphertext) and the key.
+    private func sealingKey(for subject: String, _ s: inout State) throws -> (String, [UInt8]) {
+        if let own = s.ownKeys[subject] { return (Self.ownKeyPrefix + Base64URL.encode(subject.utf8) + ".", own) }
+        if let n = s.assigned[subject], let key = s.pool[n] { return (Self.numberedPrefix(subject, n), key) }
+        // Only the writing store hands out numbers: a reader does not know which are taken.
+        guard !readOnly else { throw KeyStoreError("\(path) is open read-only: no key for \(subject)") }
+        if s.nextNumber >= s.poolEnd { try makeKeys(&s) }
+        let n = s.nextNumber
+        guard let key = s.pool[n] else { throw KeyStoreError("numbered key \(n) is missing from \(path)") }
+        s.nextNumber = n + 1
+        s.assigned[subject] = n
+        s.unsaved[subject] = n
+        return (Self.numberedPrefix(subject, n), key)
+    }
+
+    private static func numberedPrefix(_ subject: String, _ n: UInt64) -> String {
+        numberedKeyPrefix + Base64URL.encode(subject.utf8) + "." + String(n) + "."
+    }
+
+    /// Makes the next batch of numbered keys and writes them with the unsaved assignments, durably.
+    private func makeKeys(_ s: inout State) throws {
+        guard let poolDB = s.poolDB else { throw KeyStoreError("\(path) has no pool database") }
+        let first = max(s.poolEnd, s.nextNumber)
+        var made: [(UInt64, [UInt8])] = []
+        made.reserveCapacity(Int(Self.poolBatch))
+        for n in first..<(first + Self.poolBatch) {
+            made.append((n, SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }))
         }
+        try Self.save(&s) { txn in
+            for (n, key) in made { try txn.put(poolDB, key: Self.bytes(n), value: key) }
+        }
+        for (n, key) in made { s.pool[n] = key }
+        s.poolEnd = first + Self.poolBatch
+        s.nextNumber = first
+    }
+
+    /// Writes the unsaved assignments, and whatever `also` writes, in one durable transaction.
+    private static func save(_ s: inout State, also: (borrowing Transaction) throws -> Void = { _ in }) throws {
+        guard let assignedDB = s.assignedDB else { return }
+        let unsaved = s.unsaved
+        try s.env.write { txn in
+            for (subject, n) in unsaved { try txn.put(assignedDB, key: Array(subject.utf8), value: bytes(n)) }
+            try also(txn)
+        }
+        s.unsaved = [:]
     }
 
     // MARK: Revealing
@@ -97,7 +206,7 @@ public final class SubjectKeyStore: Sendable {
     /// Every sealed string in `value` replaced by its plaintext, or `[erased]` when the key is gone.
     public func reveal(_ value: JSONValue) -> JSONValue {
         switch value {
-        case .string(let s) where s.hasPrefix(Self.prefix): .string(open(s))
+        case .string(let s) where Self.isSealed(s): .string(open(s))
         case .array(let items): .array(items.map(reveal))
         case .object(let o): .object(reveal(o))
         default: value
@@ -110,29 +219,97 @@ public final class SubjectKeyStore: Sendable {
         return out
     }
 
+    /// ``reveal(_:)-(JSONObject)`` for the processor's replay of the log at start: it also takes
+    /// note of which numbered key each subject's fields were sealed with, so assignments a crash
+    /// kept from being saved are known again (and saved by ``saveRecovered()``).
+    public func recover(_ object: JSONObject) -> JSONObject {
+        var out = JSONObject()
+        for (k, v) in object {
+            if case .string(let s) = v, s.hasPrefix(Self.numberedKeyPrefix), let (subject, n, _) = Self.numbered(s) {
+                state.withLock { s in
+                    if (s.assigned[subject] ?? 0) < n {
+                        s.assigned[subject] = n
+                        s.unsaved[subject] = n
+                    }
+                    s.nextNumber = max(s.nextNumber, n + 1)
+                }
+            }
+            out.appendUnchecked(key: k, value: reveal(v))
+        }
+        return out
+    }
+
+    /// Saves, durably, the assignments ``recover(_:)`` found missing (none after a clean shutdown).
+    public func saveRecovered() throws {
+        guard !readOnly else { return }
+        try state.withLock { s in
+            guard !s.unsaved.isEmpty else { return }
+            try Self.save(&s)
+        }
+    }
+
     /// What ``reveal(_:)-(JSONValue)`` makes of a string given as UTF-8 bytes: its plaintext or `[erased]`;
     /// nil when it is not sealed and stays as it is — for text written straight from stored bytes.
     public func reveal(utf8: UnsafeRawBufferPointer) -> String? {
         // Most strings are not sealed: a byte comparison, not a generic walk over two sequences.
-        let prefix = Self.prefixBytes
-        guard utf8.count >= prefix.count, utf8[0] == prefix[0] else { return nil }
-        for i in 1..<prefix.count where utf8[i] != prefix[i] { return nil }
-        let s = String(decoding: utf8, as: UTF8.self)
-        return s.hasPrefix(Self.prefix) ? open(s) : nil
+        guard utf8.count >= 5, utf8[0] == UInt8(ascii: "e"), utf8[1] == UInt8(ascii: "n"), utf8[2] == UInt8(ascii: "c"),
+            utf8[3] == UInt8(ascii: "1") || utf8[3] == UInt8(ascii: "2"), utf8[4] == UInt8(ascii: ".")
+        else { return nil }
+        return open(String(decoding: utf8, as: UTF8.self))
     }
+
+    static func isSealed(_ s: String) -> Bool { s.hasPrefix(ownKeyPrefix) || s.hasPrefix(numberedKeyPrefix) }
 
     /// The plaintext of one sealed string (or the string itself when it is not sealed).
     public func open(_ sealed: String) -> String {
-        guard sealed.hasPrefix(Self.prefix) else { return sealed }
-        let parts = sealed.dropFirst(Self.prefix.count).split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let subjectData = Base64URL.decode(parts[0]), let combined = Base64URL.decode(parts[1])
-        else { return Self.erased }
-        let subject = String(decoding: subjectData, as: UTF8.self)
-        guard let key = state.withLock({ $0.keys[subject] }),
-            let box = try? AES.GCM.SealedBox(combined: combined),
+        let key: [UInt8]?
+        let combined: Substring
+        if sealed.hasPrefix(Self.numberedKeyPrefix) {
+            guard let (_, n, rest) = Self.numbered(sealed) else { return Self.erased }
+            key = numberedKey(n)
+            combined = rest
+        } else if sealed.hasPrefix(Self.ownKeyPrefix) {
+            let parts = sealed.dropFirst(Self.ownKeyPrefix.count).split(separator: ".", maxSplits: 1)
+            guard parts.count == 2, let subject = Base64URL.decode(parts[0]) else { return Self.erased }
+            key = ownKey(String(decoding: subject, as: UTF8.self))
+            combined = parts[1]
+        } else {
+            return sealed
+        }
+        guard let key, let bytes = Base64URL.decode(combined), let box = try? AES.GCM.SealedBox(combined: bytes),
             let plain = try? AES.GCM.open(box, using: SymmetricKey(data: key))
         else { return Self.erased }
         return String(decoding: plain, as: UTF8.self)
+    }
+
+    /// The subject, key number and ciphertext of an `enc2.` string, or nil when it is malformed.
+    private static func numbered(_ sealed: String) -> (String, UInt64, Substring)? {
+        let parts = sealed.dropFirst(numberedKeyPrefix.count).split(separator: ".", maxSplits: 2)
+        guard parts.count == 3, let subject = Base64URL.decode(parts[0]), let n = UInt64(parts[1]) else { return nil }
+        return (String(decoding: subject, as: UTF8.self), n, parts[2])
+    }
+
+    /// A numbered key from memory, else from the store (keys another process made after this one
+    /// opened it); nil when it was destroyed.
+    private func numberedKey(_ n: UInt64) -> [UInt8]? {
+        state.withLock { s in
+            if let key = s.pool[n] { return key }
+            guard readOnly, let poolDB = s.poolDB, let key = try? s.env.read({ try $0.get(poolDB, key: Self.bytes(n)) })
+            else { return nil }
+            s.pool[n] = key
+            return key
+        }
+    }
+
+    /// A subject's own key (enc1), from memory, else from the store.
+    private func ownKey(_ subject: String) -> [UInt8]? {
+        state.withLock { s in
+            if let key = s.ownKeys[subject] { return key }
+            let db = s.subjectsDB
+            guard readOnly, let key = try? s.env.read({ try $0.get(db, key: Array(subject.utf8)) }) else { return nil }
+            s.ownKeys[subject] = key
+            return key
+        }
     }
 
     // MARK: Forgetting
@@ -141,10 +318,15 @@ public final class SubjectKeyStore: Sendable {
     /// are in no file (LMDB keeps freed pages otherwise).
     public func forget(_ subject: String) throws {
         try state.withLock { s in
-            s.keys[subject] = nil
-            s.pending[subject] = nil
-            let db = s.db
-            try s.env.write { txn in _ = try txn.delete(db, key: Array(subject.utf8)) }
+            s.ownKeys[subject] = nil
+            let n = s.assigned[subject]
+            if let n { s.pool[n] = nil }
+            let subjectsDB = s.subjectsDB
+            let poolDB = s.poolDB
+            try Self.save(&s) { txn in
+                _ = try txn.delete(subjectsDB, key: Array(subject.utf8))
+                if let n, let poolDB { _ = try txn.delete(poolDB, key: Self.bytes(n)) }
+            }
             // Compact: copy without free pages, then swap the directories.
             let fm = FileManager.default
             let compacted = path + ".compact"
@@ -156,7 +338,22 @@ public final class SubjectKeyStore: Sendable {
             try fm.moveItem(atPath: compacted + "/data.mdb", toPath: path + "/data.mdb")
             try? fm.removeItem(atPath: compacted)
             s.env = try Environment(path: path, options: .init(mapSize: 1 << 28, maxDatabases: 4))
-            s.db = try s.env.openDatabase("subjects")
+            (s.subjectsDB, s.poolDB, s.assignedDB) = try Self.openDatabases(s.env)
         }
     }
+
+    // MARK: Key numbers
+
+    private static func bytes(_ n: UInt64) -> [UInt8] { withUnsafeBytes(of: n.bigEndian) { Array($0) } }
+
+    private static func number(_ b: UnsafeRawBufferPointer) -> UInt64? {
+        guard b.count == 8 else { return nil }
+        return UInt64(bigEndian: b.loadUnaligned(as: UInt64.self))
+    }
+}
+
+/// A key store that cannot do what was asked (read-only, or a numbered key missing).
+public struct KeyStoreError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -57,6 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
                 "the log in \(dir.path) already holds \(log.lastPosition) events; the demo loads into an empty store")
         }
         let processor = try CommandProcessor(log: log)
+        defer { processor.keys.close() }
         var progress = Progress("demo", unit: "‰")
         let started = Date()
         let report = try await DemoCompany.load(into: processor, seed: seed, scale: scale, batchSize: batch) { p in

@@ -70,7 +70,8 @@ import Testing
         ]
         odd["shapes"] = [.null, true, false, [], [:], ["a,b": "c\"d"]]
         odd["sealedLookalike"] = "enc1.bm9wZQ.AAAA"
-        odd["nested"] = ["enc1.key": ["enc1.", "enc1\u{301}.x"]]
+        odd["numberedLookalike"] = "enc2.bm9wZQ.12.AAAA"
+        odd["nested"] = ["enc1.key": ["enc1.", "enc1\u{301}.x", "enc2.", "enc2.x.y", "enc2.bm9wZQ.no.AAAA", "enc3.x.1.y"]]
         let events = [
             EventToAppend(
                 stream: "lead-L-OLD", type: "LeadCaptured", schema: 1, tags: ["lead:L-OLD"],

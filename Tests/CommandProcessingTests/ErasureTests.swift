@@ -44,7 +44,7 @@ import Testing
         #expect(lead["data"]?["contactName"] == "Zanzibar Quixote")
         #expect(lead["data"]?["company"] == "Acme Zeppelins")  // not personal
         let sealed = try EventJSON.object(try #require(try h.log.event(at: 2)))
-        #expect(sealed["data"]?["contactName"]?.stringValue?.hasPrefix("enc1.") == true)
+        #expect(sealed["data"]?["contactName"]?.stringValue?.hasPrefix("enc2.") == true)
 
         try await h.run("admin", "ForgetSubject", ["subject": "lead:L-1", "reason": "GDPR request 17"])
         let erased = try EventJSON.object(try #require(try h.log.event(at: 2)), keys: h.processor.keys)

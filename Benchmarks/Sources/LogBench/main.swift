@@ -26,10 +26,13 @@ struct Arguments {
     var commandIds = true
     var readPages = true
     var mapGiB = 64
+    /// Time only the scans, of a log that already exists (no appends, no verify).
+    var scanOnly: String?
 
     static let usage = """
         usage: LogBench [--events N] [--per-commit N] [--streams N] [--dir BASE] [--seed N]
                         [--scan-passes N] [--no-command-ids] [--no-read-pages] [--map-gib N] [--keep] [--json]
+               LogBench --scan-only LOG_DIR [--scan-passes N]
           --events N        events to append (default 1000000)
           --per-commit N    events per append call = per durable commit (default 1000)
           --streams N       lead streams the events are spread over (default 100000)
@@ -40,6 +43,7 @@ struct Arguments {
           --map-gib N       LMDB map size in GiB (default 64; it grows by itself when too small)
           --keep            keep the log directory afterwards (it is deleted by default)
           --json            print the report as JSON on stdout (the table goes to stderr)
+          --scan-only DIR   only time the in-place and raw scans of the existing log in DIR
         """
 
     init(_ argv: [String]) throws {
@@ -67,6 +71,7 @@ struct Arguments {
             case "--map-gib": mapGiB = try int()
             case "--json": json = true
             case "--keep": keep = true
+            case "--scan-only": scanOnly = try value()
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
@@ -185,7 +190,53 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     return sorted[i]
 }
 
+/// One full scan in place, reading the fields a projector reads; returns how many events it saw.
+func inPlacePass(_ logHandle: EventLog, _ checksum: inout Int) throws -> Int {
+    var count = 0
+    var sum = checksum
+    try logHandle.scanInPlace(from: 1) { view in
+        count += 1
+        sum &+= view.payload.count &+ view.stream.count &+ view.type.count &+ view.tagCount &+ Int(view.version)
+        return true
+    }
+    checksum = sum
+    return count
+}
+
+/// `--scan-only`: the in-place and raw scans of a log that exists already, each pass reported.
+func scanOnly(_ directory: String, passes: Int) throws {
+    let logHandle = try openBenchLog(directory)
+    defer { logHandle.close() }
+    let events = logHandle.lastPosition
+    log("LogBench --scan-only: \(grouped(Double(events))) events in \(directory); \(Machine.cores) cores, load \(Machine.loadText)")
+    let clock = ContinuousClock()
+    func time(_ name: String, _ scan: () throws -> Int) throws {
+        for pass in 1...passes {
+            let cpu0 = processCPUSeconds()
+            let start = clock.now
+            let count = try scan()
+            let t = start.duration(to: clock.now).seconds
+            guard count == Int(events) else { throw UsageError("\(name) saw \(count) events, expected \(events)") }
+            print("\(name) pass \(pass): \(grouped(Double(count) / t)) events/s, "
+                + "\(grouped(Double(count) / (processCPUSeconds() - cpu0))) events/CPU-s (load \(Machine.loadText))")
+        }
+    }
+    var checksum = 0
+    try time("scanInPlace(from:)") { try inPlacePass(logHandle, &checksum) }
+    try time("scanRecords(from:), raw") {
+        var count = 0
+        try logHandle.scanRecords(from: 1) { _, value in
+            count += 1
+            checksum &+= value.count
+            return true
+        }
+        return count
+    }
+    log("  (checksum \(checksum % 1000))")
+}
+
 func run(_ args: Arguments) async throws {
+    if let directory = args.scanOnly { return try scanOnly(directory, passes: args.scanPasses) }
     let scratch = try ScratchDirectory(base: args.base, prefix: "chronicle-logbench")
     defer { if !args.keep { scratch.remove() } }
     let machine: [String: String] = [
@@ -301,13 +352,7 @@ func run(_ args: Arguments) async throws {
     // The projectors' path: every envelope field decoded and bounds-checked in place (numbers as
     // values, strings and payload as byte ranges into the snapshot, nothing copied).
     try timeScans("scanInPlace(from:), envelopes decoded in place", note: "EventRecordView: fields as values and byte ranges, no copies") {
-        var count = 0
-        try logHandle.scanInPlace(from: 1) { view in
-            count += 1
-            checksum &+= view.payload.count &+ view.stream.count &+ view.type.count &+ view.tagCount &+ Int(view.version)
-            return true
-        }
-        return count
+        try inPlacePass(logHandle, &checksum)
     }
     log("  (checksum \(checksum % 1000))")
     do {

@@ -115,6 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         engine.close()
         log.close()
+        processor.keys.close()  // saves which subject holds which numbered key
         try? await group.shutdownGracefully()
         if let socketPath { unlink(socketPath) }
         logger.info("stopped cleanly", metadata: ["chronicle.position": "\(log.lastPosition)"])

@@ -1,0 +1,145 @@
+import CommandProcessing
+import EventCoding
+import EventLog
+import Foundation
+import JSON
+import LMDB
+@testable import PersonalData
+import Testing
+
+/// The key pool: numbered keys made ahead in durable batches, so a new subject costs no commit of its
+/// own; which subject holds which number is saved lazily and recovered from the log after a crash.
+@Suite struct KeyPoolTests {
+    func lead(_ id: String, _ name: String) -> JSONObject { ["leadId": .string(id), "contactName": .string(name)] }
+
+    /// The key number an `enc2.` string names.
+    func number(_ sealed: JSONValue?) throws -> UInt64 {
+        let s = try #require(sealed?.stringValue)
+        #expect(s.hasPrefix("enc2."))
+        let parts = s.split(separator: ".")
+        return try #require(UInt64(parts[2]))
+    }
+
+    @Test func everySubjectGetsItsOwnNumberAcrossBatchesAndRestarts() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/keys"
+        let store = try SubjectKeyStore(path: path)
+        let count = Int(SubjectKeyStore.poolBatch) + 100  // two batches
+        var sealed: [JSONObject] = []
+        var numbers = Set<UInt64>()
+        for i in 0..<count {
+            let s = try store.seal(type: "LeadCaptured", data: lead("L-\(i)", "Person \(i)"))
+            numbers.insert(try number(s["contactName"]))
+            sealed.append(s)
+        }
+        #expect(numbers.count == count)
+        // The same subject keeps its key.
+        #expect(try number(try store.seal(type: "LeadCaptured", data: lead("L-7", "Again"))["contactName"])
+            == number(sealed[7]["contactName"]))
+        store.close()
+
+        // After a clean close, a read-only store knows every assignment and reveals every value.
+        let reader = try SubjectKeyStore(path: path, readOnly: true)
+        for i in [0, 1023, 1024, count - 1] {
+            #expect(reader.reveal(sealed[i])["contactName"] == .string("Person \(i)"))
+            #expect(reader.hasKey("lead:L-\(i)"))
+        }
+        reader.close()
+
+        // A reopened store hands out numbers above every number in use.
+        let reopened = try SubjectKeyStore(path: path)
+        let next = try number(try reopened.seal(type: "LeadCaptured", data: lead("L-new", "New"))["contactName"])
+        #expect(next > numbers.max()!)
+        reopened.close()
+    }
+
+    @Test func aReadOnlyStoreOpenedEarlierRevealsKeysMadeAfterIt() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/keys"
+        let writer = try SubjectKeyStore(path: path)
+        _ = try writer.seal(type: "LeadCaptured", data: lead("L-0", "First"))
+        let reader = try SubjectKeyStore(path: path, readOnly: true)
+        // More than a batch later, the reader's memory lacks the new keys: it finds them in the store.
+        for i in 1...Int(SubjectKeyStore.poolBatch) { _ = try writer.seal(type: "LeadCaptured", data: lead("L-\(i)", "P\(i)")) }
+        let late = try writer.seal(type: "LeadCaptured", data: lead("L-late", "Made Later"))
+        #expect(reader.reveal(late)["contactName"] == "Made Later")
+        #expect(throws: (any Error).self) { try reader.seal(type: "LeadCaptured", data: lead("L-ro", "x")) }
+        reader.close()
+        writer.close()
+    }
+
+    /// A crash after the log committed but before the assignment was saved: the processor's replay
+    /// at start finds the subject's number in the log, so forgetting still destroys the right key.
+    @Test func anAssignmentLostInACrashIsRecoveredFromTheLog() async throws {
+        let h = try Harness()
+        let first = try await h.run("admin", "CaptureLead", [
+            "leadId": "L-1", "company": "Acme", "contactName": "Ottoline Crashworthy", "source": "web",
+        ]).position
+        let second = try await h.run(
+            "admin", "CaptureLead", ["leadId": "L-2", "company": "Other", "contactName": "Kept Name", "source": "web"]).position
+        // What a power cut leaves: every commit is on disk, the assignments are not saved yet.
+        let crashed = TemporaryDirectory()
+        let fm = FileManager.default
+        for sub in ["log", "keys"] {
+            try fm.createDirectory(atPath: crashed.path + "/" + sub, withIntermediateDirectories: true)
+            try fm.copyItem(atPath: h.dir.path + "/\(sub)/data.mdb", toPath: crashed.path + "/\(sub)/data.mdb")
+        }
+        h.log.close()
+        let unsaved = try SubjectKeyStore(path: crashed.path + "/keys", readOnly: true)
+        #expect(!unsaved.hasKey("lead:L-1"))
+        unsaved.close()
+
+        let log = try EventLog.open(directory: crashed.path + "/log", options: .init(mapSize: 1 << 26))
+        defer { log.close() }
+        let processor = try CommandProcessor(log: log)
+        #expect(processor.keys.hasKey("lead:L-1"))
+        let event = try EventJSON.object(try #require(try log.event(at: first)), keys: processor.keys)
+        #expect(event["data"]?["contactName"] == "Ottoline Crashworthy")
+        // The replay saved what it recovered.
+        let saved = try SubjectKeyStore(path: crashed.path + "/keys", readOnly: true)
+        #expect(saved.hasKey("lead:L-1") && saved.hasKey("lead:L-2"))
+        saved.close()
+
+        _ = try await processor.execute(CommandRequest(
+            type: "ForgetSubject", data: ["subject": "lead:L-1", "reason": "erasure request"], actorId: "admin"))
+        let erased = try EventJSON.object(try #require(try log.event(at: first)), keys: processor.keys)
+        #expect(erased["data"]?["contactName"] == "[erased]")
+        let kept = try EventJSON.object(try #require(try log.event(at: second)), keys: processor.keys)
+        #expect(kept["data"]?["contactName"] == "Kept Name")
+        #expect(ErasureTests().filesContaining("Ottoline Crashworthy", under: crashed.path).isEmpty)
+        // A new lead after the forget takes a new number, above the recovered ones.
+        let reply = try await processor.execute(CommandRequest(
+            type: "CaptureLead", data: ["leadId": "L-3", "company": "New", "contactName": "Third", "source": "web"],
+            actorId: "admin"))
+        let third = try EventJSON.object(try #require(try log.event(at: reply.position)))
+        let recovered = [try number(EventJSON.object(try #require(try log.event(at: first)))["data"]?["contactName"]),
+                         try number(EventJSON.object(try #require(try log.event(at: second)))["data"]?["contactName"])]
+        #expect(try number(third["data"]?["contactName"]) > recovered.max()!)
+        #expect(try EventJSON.object(try #require(try log.event(at: reply.position)), keys: processor.keys)["data"]?["contactName"] == "Third")
+    }
+
+    /// A store from before the key pool: its subjects keep their own keys (enc1), new subjects get
+    /// numbered ones, and forgetting destroys either.
+    @Test func subjectsWithTheirOwnKeysKeepThem() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/keys"
+        let env = try Environment(path: path, options: .init(mapSize: 1 << 26, maxDatabases: 4))
+        let subjects = try env.openDatabase("subjects")
+        try env.write { txn in try txn.put(subjects, key: Array("lead:L-old".utf8), value: [UInt8](repeating: 7, count: 32)) }
+        env.close()
+
+        let store = try SubjectKeyStore(path: path)
+        let old = try store.seal(type: "LeadCaptured", data: lead("L-old", "Old Timer"))
+        #expect(old["contactName"]?.stringValue?.hasPrefix("enc1.") == true)
+        let new = try store.seal(type: "LeadCaptured", data: lead("L-new", "New Comer"))
+        #expect(new["contactName"]?.stringValue?.hasPrefix("enc2.") == true)
+        #expect(store.reveal(old)["contactName"] == "Old Timer")
+        #expect(store.reveal(new)["contactName"] == "New Comer")
+        try store.forget("lead:L-old")
+        try store.forget("lead:L-new")
+        #expect(store.reveal(old)["contactName"] == "[erased]")
+        #expect(store.reveal(new)["contactName"] == "[erased]")
+        #expect(!store.hasKey("lead:L-old") && !store.hasKey("lead:L-new"))
+        store.close()
+    }
+}
