@@ -154,7 +154,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         let keys = self.keys
         try log.scan(from: 1) { envelope, payload in
             var event = try EventJSON.domainEvent(envelope, payload: payload)
-            if PersonalFields.rules[envelope.type] != nil { event.data = keys.recover(event.data) }
+            if PersonalFields.rules[envelope.type] != nil { event.data = keys.recover(type: envelope.type, data: event.data) }
             s.apply(event)
             return true
         }

@@ -41,11 +41,14 @@ public final class SubjectKeyStore: Sendable {
         var assigned: [String: UInt64]
         /// Assignments not yet in `assignedDB`.
         var unsaved: [String: UInt64] = [:]
-        /// Every number below this one has been handed out or is spoken for (a number is never
-        /// handed out twice: one a crash kept from the log is simply never used).
+        /// Every number below this one has been handed out in this process or is named by the log
+        /// or `assigned`. (A number whose event a crash kept from the log may be handed out again
+        /// after the restart: no durable data uses it.)
         var nextNumber: UInt64
         /// One past the highest number the pool has made.
         var poolEnd: UInt64
+        /// The inode of the `data.mdb` this state was loaded from: ``forget(_:)`` replaces the file.
+        var inode: UInt64
     }
 
     public let path: String
@@ -62,8 +65,7 @@ public final class SubjectKeyStore: Sendable {
             _ = try Self.openDatabases(env)
             env.close()
         }
-        let env = try Environment(path: path, options: .init(mapSize: 1 << 28, maxDatabases: 4, readOnly: readOnly))
-        state = Mutex(try Self.load(env))
+        state = Mutex(try Self.load(path, readOnly: readOnly))
     }
 
     private static func openDatabases(_ env: Environment) throws -> (Database, Database?, Database?) {
@@ -74,7 +76,10 @@ public final class SubjectKeyStore: Sendable {
         return (try env.openDatabase("subjects"), try optional("pool"), try optional("assigned"))
     }
 
-    private static func load(_ env: Environment) throws -> State {
+    private static func load(_ path: String, readOnly: Bool) throws -> State {
+        let env = try Environment(path: path, options: .init(mapSize: 1 << 28, maxDatabases: 4, readOnly: readOnly))
+        var info = stat()
+        let inode = stat(path + "/data.mdb", &info) == 0 ? UInt64(info.st_ino) : 0
         let (subjectsDB, poolDB, assignedDB) = try openDatabases(env)
         var ownKeys: [String: [UInt8]] = [:]
         var pool: [UInt64: [UInt8]] = [:]
@@ -116,7 +121,7 @@ public final class SubjectKeyStore: Sendable {
         }
         return State(
             env: env, subjectsDB: subjectsDB, poolDB: poolDB, assignedDB: assignedDB, ownKeys: ownKeys, pool: pool,
-            assigned: assigned, nextNumber: nextNumber, poolEnd: poolEnd)
+            assigned: assigned, nextNumber: nextNumber, poolEnd: poolEnd, inode: inode)
     }
 
     /// Saves the assignments not yet saved (durably), then closes the environment.
@@ -220,13 +225,18 @@ public final class SubjectKeyStore: Sendable {
     }
 
     /// ``reveal(_:)-(JSONObject)`` for the processor's replay of the log at start: it also takes
-    /// note of which numbered key each subject's fields were sealed with, so assignments a crash
-    /// kept from being saved are known again (and saved by ``saveRecovered()``).
-    public func recover(_ object: JSONObject) -> JSONObject {
-        var out = JSONObject()
-        for (k, v) in object {
-            if case .string(let s) = v, s.hasPrefix(Self.numberedKeyPrefix), let (subject, n, _) = Self.numbered(s) {
+    /// note of which numbered key the event's subject was sealed with, so assignments a crash kept
+    /// from being saved are known again (and saved by ``saveRecovered()``). Only the event's
+    /// personal fields count, and only when they name the event's own subject and a number the
+    /// pool has made: free text that looks sealed decides nothing.
+    public func recover(type: String, data: JSONObject) -> JSONObject {
+        if let (subject, fields) = PersonalFields.subject(ofType: type, data: data) {
+            for field in fields {
+                guard case .string(let sealed) = data[field] ?? .null, sealed.hasPrefix(Self.numberedKeyPrefix),
+                    let (named, n, _) = Self.numbered(sealed), named == subject
+                else { continue }
                 state.withLock { s in
+                    guard n < s.poolEnd else { return }
                     if (s.assigned[subject] ?? 0) < n {
                         s.assigned[subject] = n
                         s.unsaved[subject] = n
@@ -234,12 +244,11 @@ public final class SubjectKeyStore: Sendable {
                     s.nextNumber = max(s.nextNumber, n + 1)
                 }
             }
-            out.appendUnchecked(key: k, value: reveal(v))
         }
-        return out
+        return reveal(data)
     }
 
-    /// Saves, durably, the assignments ``recover(_:)`` found missing (none after a clean shutdown).
+    /// Saves, durably, the assignments ``recover(type:data:)`` found missing (none after a clean shutdown).
     public func saveRecovered() throws {
         guard !readOnly else { return }
         try state.withLock { s in
@@ -285,8 +294,17 @@ public final class SubjectKeyStore: Sendable {
     /// The subject, key number and ciphertext of an `enc2.` string, or nil when it is malformed.
     private static func numbered(_ sealed: String) -> (String, UInt64, Substring)? {
         let parts = sealed.dropFirst(numberedKeyPrefix.count).split(separator: ".", maxSplits: 2)
-        guard parts.count == 3, let subject = Base64URL.decode(parts[0]), let n = UInt64(parts[1]) else { return nil }
+        guard parts.count == 3, let subject = Base64URL.decode(parts[0]), let n = number(parts[1]) else { return nil }
         return (String(decoding: subject, as: UTF8.self), n, parts[2])
+    }
+
+    /// A key number as sealing writes it: decimal digits, no sign, no leading zero.
+    private static func number(_ text: Substring) -> UInt64? {
+        let digits = text.utf8
+        guard let first = digits.first, first != UInt8(ascii: "0"),
+            digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+        return UInt64(text)
     }
 
     /// A numbered key from memory, else from the store (keys another process made after this one
@@ -294,10 +312,33 @@ public final class SubjectKeyStore: Sendable {
     private func numberedKey(_ n: UInt64) -> [UInt8]? {
         state.withLock { s in
             if let key = s.pool[n] { return key }
-            guard readOnly, let poolDB = s.poolDB, let key = try? s.env.read({ try $0.get(poolDB, key: Self.bytes(n)) })
+            guard readOnly else { return nil }
+            refreshIfStale(&s)
+            if let key = s.pool[n] { return key }
+            guard let poolDB = s.poolDB, let key = try? s.env.read({ try $0.get(poolDB, key: Self.bytes(n)) })
             else { return nil }
             s.pool[n] = key
             return key
+        }
+    }
+
+    /// A reader's view of the store, brought up to date when the writer has replaced the file
+    /// (``forget(_:)`` does; the reader would otherwise go on reading the old one and never see a
+    /// key made since) or added the `pool` database to a store from before the key pool.
+    private func refreshIfStale(_ s: inout State) {
+        var info = stat()
+        if stat(path + "/data.mdb", &info) == 0, UInt64(info.st_ino) != s.inode,
+            let fresh = try? Self.load(path, readOnly: true)
+        {
+            // The new file has its own lock file (forget removes the old one), so opening it before
+            // closing the old environment leaves the old one's locks alone.
+            s.env.close()
+            s = fresh
+            return
+        }
+        if s.poolDB == nil, let pool = try? s.env.openDatabase("pool") {
+            s.poolDB = pool
+            s.assignedDB = try? s.env.openDatabase("assigned")
         }
     }
 
@@ -305,8 +346,11 @@ public final class SubjectKeyStore: Sendable {
     private func ownKey(_ subject: String) -> [UInt8]? {
         state.withLock { s in
             if let key = s.ownKeys[subject] { return key }
+            guard readOnly else { return nil }
+            refreshIfStale(&s)
+            if let key = s.ownKeys[subject] { return key }
             let db = s.subjectsDB
-            guard readOnly, let key = try? s.env.read({ try $0.get(db, key: Array(subject.utf8)) }) else { return nil }
+            guard let key = try? s.env.read({ try $0.get(db, key: Array(subject.utf8)) }) else { return nil }
             s.ownKeys[subject] = key
             return key
         }
@@ -327,18 +371,27 @@ public final class SubjectKeyStore: Sendable {
                 _ = try txn.delete(subjectsDB, key: Array(subject.utf8))
                 if let n, let poolDB { _ = try txn.delete(poolDB, key: Self.bytes(n)) }
             }
-            // Compact: copy without free pages, then swap the directories.
+            // Compact: copy without free pages, then put the copy in the old file's place in one
+            // rename (a crash leaves the old file or the new one, never neither), made durable by
+            // syncing the directory.
             let fm = FileManager.default
             let compacted = path + ".compact"
             try? fm.removeItem(atPath: compacted)
             try s.env.copy(to: compacted, compact: true)
             s.env.close()
-            try fm.removeItem(atPath: path + "/data.mdb")
-            try? fm.removeItem(atPath: path + "/lock.mdb")
-            try fm.moveItem(atPath: compacted + "/data.mdb", toPath: path + "/data.mdb")
+            let renamed = rename(compacted + "/data.mdb", path + "/data.mdb") == 0
+            let failure = renamed ? "" : String(cString: strerror(errno))
+            if renamed {
+                let directory = Glibc.open(path, O_RDONLY | O_DIRECTORY)
+                if directory >= 0 {
+                    fsync(directory)
+                    Glibc.close(directory)
+                }
+                try? fm.removeItem(atPath: path + "/lock.mdb")
+            }
             try? fm.removeItem(atPath: compacted)
-            s.env = try Environment(path: path, options: .init(mapSize: 1 << 28, maxDatabases: 4))
-            (s.subjectsDB, s.poolDB, s.assignedDB) = try Self.openDatabases(s.env)
+            s = try Self.load(path, readOnly: false)
+            guard renamed else { throw KeyStoreError("cannot replace \(path)/data.mdb with its compacted copy: \(failure)") }
         }
     }
 

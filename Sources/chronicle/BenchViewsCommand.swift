@@ -77,6 +77,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
             history = try await populate(log, p)
             processor = p
         }
+        defer { processor?.keys.close() }
 
         if liveOnly {
             guard var history, let processor else { return }

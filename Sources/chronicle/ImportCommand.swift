@@ -33,6 +33,7 @@ struct ImportCommand: AsyncParsableCommand {
         let log = try EventLog.open(directory: dir.log)
         defer { log.close() }
         let processor = try CommandProcessor(log: log)
+        defer { processor.keys.close() }
         var report = ImportReport(show: show)
         var progress = Progress("import", unit: "bytes")
         let started = Date()

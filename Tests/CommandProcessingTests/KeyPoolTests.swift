@@ -20,6 +20,28 @@ import Testing
         return try #require(UInt64(parts[2]))
     }
 
+    /// The 32 bytes of numbered key `n` as `keys/` stores them.
+    func storedKey(_ n: UInt64, in path: String) throws -> [UInt8] {
+        let env = try Environment(path: path, options: .init(mapSize: 1 << 26, maxDatabases: 4, readOnly: true))
+        defer { env.close() }
+        let pool = try env.openDatabase("pool")
+        let key = try env.read { txn in try txn.get(pool, key: withUnsafeBytes(of: n.bigEndian) { Array($0) }) }
+        return try #require(key)
+    }
+
+    /// Every regular file under `dir` that holds `needle`.
+    func files(under dir: String, containing needle: [UInt8]) -> [String] {
+        let fm = FileManager.default
+        return (fm.subpaths(atPath: dir) ?? []).filter { name in
+            guard let data = fm.contents(atPath: dir + "/" + name), data.count >= needle.count else { return false }
+            return data.withUnsafeBytes { buf in
+                (0...(buf.count - needle.count)).contains { i in
+                    buf[i] == needle[0] && buf[i..<(i + needle.count)].elementsEqual(needle)
+                }
+            }
+        }
+    }
+
     @Test func everySubjectGetsItsOwnNumberAcrossBatchesAndRestarts() throws {
         let dir = TemporaryDirectory()
         let path = dir.path + "/keys"
@@ -100,13 +122,22 @@ import Testing
         #expect(saved.hasKey("lead:L-1") && saved.hasKey("lead:L-2"))
         saved.close()
 
+        // The key forgetting must destroy, as stored.
+        let victim = try number(EventJSON.object(try #require(try log.event(at: first)))["data"]?["contactName"])
+        let keyBytes = try storedKey(victim, in: crashed.path + "/keys")
+
         _ = try await processor.execute(CommandRequest(
             type: "ForgetSubject", data: ["subject": "lead:L-1", "reason": "erasure request"], actorId: "admin"))
         let erased = try EventJSON.object(try #require(try log.event(at: first)), keys: processor.keys)
         #expect(erased["data"]?["contactName"] == "[erased]")
         let kept = try EventJSON.object(try #require(try log.event(at: second)), keys: processor.keys)
         #expect(kept["data"]?["contactName"] == "Kept Name")
-        #expect(ErasureTests().filesContaining("Ottoline Crashworthy", under: crashed.path).isEmpty)
+        // Gone from the store as reopened, and its bytes from every file.
+        let after = try SubjectKeyStore(path: crashed.path + "/keys", readOnly: true)
+        let sealedFirst = try EventJSON.object(try #require(try log.event(at: first)))["data"]?["contactName"]
+        #expect(after.reveal(try #require(sealedFirst)) == "[erased]")
+        after.close()
+        #expect(files(under: crashed.path, containing: keyBytes).isEmpty)
         // A new lead after the forget takes a new number, above the recovered ones.
         let reply = try await processor.execute(CommandRequest(
             type: "CaptureLead", data: ["leadId": "L-3", "company": "New", "contactName": "Third", "source": "web"],
@@ -141,5 +172,74 @@ import Testing
         #expect(store.reveal(new)["contactName"] == "[erased]")
         #expect(!store.hasKey("lead:L-old") && !store.hasKey("lead:L-new"))
         store.close()
+    }
+
+    /// Free text that looks sealed (a company named like another lead's sealed contact, a number
+    /// past every key) decides nothing at the replay: forgetting still destroys the right key, and
+    /// the processor starts.
+    @Test func lookalikesInFreeTextDecideNothing() async throws {
+        var h = try Harness()
+        let victim = try await h.run(
+            "admin", "CaptureLead", ["leadId": "L-1", "company": "Acme", "contactName": "Victim Name", "source": "web"]).position
+        let bystander = try await h.run(
+            "admin", "CaptureLead", ["leadId": "L-2", "company": "Other", "contactName": "Bystander Name", "source": "web"]).position
+        let n2 = try number(EventJSON.object(try #require(try h.log.event(at: bystander)))["data"]?["contactName"])
+        let subject = Data("lead:L-1".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+        for company in ["enc2.\(subject).\(n2).AAAA", "enc2.\(subject).18446744073709551615.AAAA", "enc2.\(subject).+1.AAAA"] {
+            try await h.run("admin", "CaptureLead", [
+                "leadId": .string("L-\(company.count)"), "company": .string(company), "contactName": "Someone",
+                "source": "web",
+            ])
+        }
+        try h.restart()  // the keys are not closed: a crash as far as they know
+        _ = try await h.run("admin", "ForgetSubject", ["subject": "lead:L-1", "reason": "erasure request"])
+        let keys = h.processor.keys
+        #expect(try EventJSON.object(try #require(try h.log.event(at: victim)), keys: keys)["data"]?["contactName"] == "[erased]")
+        #expect(try EventJSON.object(try #require(try h.log.event(at: bystander)), keys: keys)["data"]?["contactName"] == "Bystander Name")
+        h.log.close()
+    }
+
+    @Test func aReaderKeptOpenAcrossAForgetFindsKeysMadeAfterIt() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/keys"
+        let writer = try SubjectKeyStore(path: path)
+        _ = try writer.seal(type: "LeadCaptured", data: lead("L-0", "Zero"))
+        let reader = try SubjectKeyStore(path: path, readOnly: true)
+        try writer.forget("lead:L-0")  // replaces the file the reader has open
+        var last = JSONObject()
+        for i in 1...Int(SubjectKeyStore.poolBatch) + 1 { last = try writer.seal(type: "LeadCaptured", data: lead("L-\(i)", "P\(i)")) }
+        #expect(reader.reveal(last)["contactName"] == .string("P\(Int(SubjectKeyStore.poolBatch) + 1)"))
+        reader.close()
+        writer.close()
+    }
+
+    @Test func aReaderOfAStoreFromBeforeThePoolFindsThePoolOnceItExists() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/keys"
+        let env = try Environment(path: path, options: .init(mapSize: 1 << 26, maxDatabases: 4))
+        _ = try env.openDatabase("subjects")
+        env.close()
+        let reader = try SubjectKeyStore(path: path, readOnly: true)
+        let writer = try SubjectKeyStore(path: path)
+        let sealed = try writer.seal(type: "LeadCaptured", data: lead("L-1", "Pooled"))
+        #expect(reader.reveal(sealed)["contactName"] == "Pooled")
+        reader.close()
+        writer.close()
+    }
+
+    /// Exports reveal from stored bytes, the rest from JSON values: both read every value alike.
+    @Test func bytesAndValuesRevealAlike() throws {
+        let dir = TemporaryDirectory()
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        defer { store.close() }
+        let sealed = try #require(try store.seal(type: "LeadCaptured", data: lead("L-1", "Same Either Way"))["contactName"]?.stringValue)
+        let forgotten = try #require(try store.seal(type: "LeadCaptured", data: lead("L-2", "Gone"))["contactName"]?.stringValue)
+        try store.forget("lead:L-2")
+        for text in [sealed, forgotten, "enc2.", "enc2.x.1.y", "enc2.bGVhZDpMLTE.01.AAAA", "enc2.bGVhZDpMLTE.1", "plain", "enc1.x"] {
+            let fromBytes = Array(text.utf8).withUnsafeBytes { store.reveal(utf8: $0) }
+            #expect((fromBytes.map { JSONValue.string($0) } ?? .string(text)) == store.reveal(.string(text)), "\(text)")
+        }
+        #expect(store.reveal(.string(sealed)) == "Same Either Way")
+        #expect(store.reveal(.string(forgotten)) == "[erased]")
     }
 }

@@ -304,15 +304,25 @@ import Testing
         var records: [[UInt8]] = []
         try log.scanRecords { _, v in records.append(Array(v)); return true }
 
+        // Each damaged record is read from the end of a page followed by an unreadable one, so a
+        // read past its last byte faults instead of passing unnoticed.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let region = try #require(mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        #expect(region != MAP_FAILED)
+        defer { munmap(region, 2 * page) }
+        #expect(mprotect(region + page, page, PROT_NONE) == 0)
         func read(_ bytes: [UInt8]) {
-            bytes.withUnsafeBytes { raw in
-                guard let view = try? EventRecordView(position: 1, raw, names: log.names) else { return }
+            precondition(bytes.count <= page)
+            let start = region + (page - bytes.count)
+            bytes.withUnsafeBytes { start.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(region), byteCount: $0.count) }
+            let raw = UnsafeRawBufferPointer(start: start, count: bytes.count)
+            if let view = try? EventRecordView(position: 1, raw, names: log.names) {
                 _ = view.stream.count &+ view.type.count
                 view.forEachTag { _ in true }
                 _ = try? view.envelope()
             }
             _ = try? EventRecord.decode(position: 1, UnsafeRawBufferPointer(start: nil, count: 0), names: log.names)
-            bytes.withUnsafeBytes { raw in _ = try? EventRecord.decode(position: 1, raw, names: log.names) }
+            _ = try? EventRecord.decode(position: 1, raw, names: log.names)
         }
         var generator = SystemRandomNumberGenerator()
         for record in records {

@@ -41,6 +41,7 @@ struct CommandBench {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = try EventLog.open(directory: dir + "/log", options: .init(mapSize: 1 << 32))
         let processor = try CommandProcessor(log: log)
+        defer { processor.keys.close() }
         try await setUp(processor, reps: submitters)
 
         let deadline = Date().addingTimeInterval(seconds)

@@ -31,50 +31,58 @@ public struct EventRecordView {
     private let tags: UnsafeRawBufferPointer
     private let record: UnsafeRawBufferPointer
     private let format: UInt8
-    /// The log's key names (format 2), alive as long as the log — longer than any view.
-    private unowned(unsafe) let names: KeyNames
+    /// The log's key names (format 2), alive as long as the log — longer than any view (unretained:
+    /// a view is made for every event of a scan, and reference counting was a tenth of its cost).
+    private let names: Unmanaged<KeyNames>
 
-    init(position: UInt64, _ value: UnsafeRawBufferPointer, names: KeyNames) throws(RecordError) {
-        guard value.count > EventRecord.hashLength else { throw RecordError.truncated }
+    init(position: UInt64, _ value: UnsafeRawBufferPointer, names: __shared KeyNames) throws(RecordError) {
+        guard value.count > EventRecord.hashLength, let base = value.baseAddress else { throw RecordError.truncated }
         record = value
-        self.names = names
-        let body = UnsafeRawBufferPointer(rebasing: value[0..<(value.count - EventRecord.hashLength)])
-        hash = UnsafeRawBufferPointer(rebasing: value[(value.count - EventRecord.hashLength)...])
-        var r = ByteReader(body)
-        let f = try EventRecord.format(&r)
+        self.names = Unmanaged.passUnretained(names)
+        let bodyEnd = base.assumingMemoryBound(to: UInt8.self) + (value.count - EventRecord.hashLength)
+        hash = UnsafeRawBufferPointer(start: bodyEnd, count: EventRecord.hashLength)
+        var c = RecordCursor(base.assumingMemoryBound(to: UInt8.self), end: bodyEnd)
+        let f = try c.byte()
+        guard f == EventRecord.format1 || f == EventRecord.format2 else { throw RecordError.unsupportedFormat(f) }
         format = f
         self.position = position
-        version = try r.varint()
-        let at = try r.varint()
+        version = try c.varint()
+        let at = try c.varint()
         guard at <= UInt64(Int64.max) else { throw RecordError.malformed("time out of range") }
         self.at = Int64(at)
-        let schema = try r.varint()
+        let schema = try c.varint()
         guard schema <= UInt64(Int32.max) else { throw RecordError.malformed("schema out of range") }
         self.schema = Int(schema)
-        stream = try r.rawStreamName(f)
-        typeField = try r.nameField(f, names)
-        actor = try r.rawString()
-        commandId = try r.rawOptionalString()
-        correlationId = try r.rawOptionalString()
-        causationId = try r.rawOptionalString()
-        let count = try r.varint()
-        guard count <= UInt64(r.remaining) else { throw RecordError.truncated }
+        if f == EventRecord.format2 { _ = try c.varint() }  // the stream's new key id + 1, or 0
+        stream = try c.string()
+        // One past the highest key id referenced (0: none); ids are dense, so making sure of the
+        // highest makes sure of all, and `forEachTag` never meets an unknown one.
+        var keyEnd: UInt64 = 0
+        typeField = try c.nameField(f, &keyEnd)
+        actor = try c.string()
+        commandId = try c.optionalString()
+        correlationId = try c.optionalString()
+        causationId = try c.optionalString()
+        let count = try c.varint()
+        guard count <= UInt64(c.remaining) else { throw RecordError.truncated }
         tagCount = Int(count)
-        let tagsStart = r.offset
-        // Every tag is resolved once here, so `forEachTag` never meets an unknown key id.
-        for _ in 0..<tagCount { _ = try r.nameField(f, names) }
-        tags = UnsafeRawBufferPointer(rebasing: body[tagsStart..<r.offset])
-        let dataLength = try r.varint()
-        guard dataLength == UInt64(r.remaining) else { throw RecordError.malformed("payload length mismatch") }
-        payload = try r.bytes(Int(dataLength))
+        let tagsStart = c.position
+        for _ in 0..<tagCount { _ = try c.nameField(f, &keyEnd) }
+        tags = UnsafeRawBufferPointer(start: tagsStart, count: c.position - tagsStart)
+        if keyEnd > 0 { try names.ensure(UInt32(truncatingIfNeeded: keyEnd - 1)) }
+        let dataLength = try c.varint()
+        guard dataLength == UInt64(c.remaining) else { throw RecordError.malformed("payload length mismatch") }
+        payload = UnsafeRawBufferPointer(start: c.position, count: Int(dataLength))
     }
 
     /// Calls `body` with each tag's UTF-8 bytes, in order; stops early when `body` returns false.
     public func forEachTag(_ body: (UnsafeRawBufferPointer) throws -> Bool) rethrows {
-        var r = ByteReader(tags)
+        guard let start = tags.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var c = RecordCursor(start, end: start + tags.count)
+        var keyEnd: UInt64 = 0
         for _ in 0..<tagCount {
-            // The initialiser already walked and resolved these, so they are well formed.
-            guard let tag = try? r.nameField(format, names) else { return }
+            // The initialiser already walked these and made sure of their key ids.
+            guard let tag = try? c.nameField(format, &keyEnd) else { return }
             if try !body(name(tag)) { return }
         }
     }
@@ -82,13 +90,13 @@ public struct EventRecordView {
     @inline(__always)
     private func name(_ field: NameField) -> UnsafeRawBufferPointer {
         if let base = field.base { return UnsafeRawBufferPointer(start: base, count: field.count) }
-        return names.name(UInt32(truncatingIfNeeded: field.count))
+        return names._withUnsafeGuaranteedRef { $0.name(UInt32(truncatingIfNeeded: field.count)) }
     }
 
     /// The whole envelope, decoded and validated as ``EventLog/scan(from:through:_:)`` would.
     public func envelope() throws -> EventEnvelope {
         do {
-            return try EventRecord.decode(position: position, record, names: names).envelope
+            return try EventRecord.decode(position: position, record, names: names.takeUnretainedValue()).envelope
         } catch {
             throw EventLogError.corrupt(position: position, String(describing: error))
         }
@@ -100,39 +108,42 @@ public struct EventRecordView {
 struct NameField {
     var base: UnsafeRawPointer?
     var count: Int
+
+    /// A name spelled out in the record. An empty one (only a damaged format-1 record has one)
+    /// must not read as a key id.
+    @inline(__always)
+    init(inRecord name: UnsafeRawBufferPointer) {
+        base = name.baseAddress ?? UnsafeRawPointer(bitPattern: 1)
+        count = name.count
+    }
+
+    @inline(__always)
+    init(keyId: UInt64) {
+        base = nil
+        count = Int(keyId)
+    }
+}
+
+extension RecordCursor {
+    /// A type or tag: the name's bytes when the record holds them (format 1, or a key's first use
+    /// in format 2), else the key id (in `count`), raising `keyEnd` past it.
+    @inline(__always)
+    mutating func nameField(_ format: UInt8, _ keyEnd: inout UInt64) throws(RecordError) -> NameField {
+        if format == EventRecord.format1 { return NameField(inRecord: try string()) }
+        let v = try varint()
+        guard v >> 1 <= UInt64(UInt32.max) else { throw RecordError.malformed("key id out of range") }
+        if v & 1 == 1 { return NameField(inRecord: try string()) }
+        keyEnd = max(keyEnd, v >> 1 + 1)
+        return NameField(keyId: v >> 1)
+    }
 }
 
 extension ByteReader {
-    /// A type or tag as ``EventRecordView`` keeps it: the name's bytes when the record holds
-    /// them, else the key id, checked to be known to `names`.
-    @inline(__always)
-    mutating func nameField(_ format: UInt8, _ names: KeyNames) throws(RecordError) -> NameField {
-        if format == EventRecord.format1 { return Self.inRecord(try rawString()) }
-        let (id, name) = try keyField()
-        if let name { return Self.inRecord(name) }
-        try names.ensure(id)
-        return NameField(base: nil, count: Int(id))
-    }
-
-    /// An empty name (only a damaged format-1 record has one) must not read as a key id.
-    @inline(__always)
-    private static func inRecord(_ name: UnsafeRawBufferPointer) -> NameField {
-        NameField(base: name.baseAddress ?? UnsafeRawPointer(bitPattern: 1), count: name.count)
-    }
-
     @inline(__always)
     mutating func rawString() throws(RecordError) -> UnsafeRawBufferPointer {
         let n = try varint()
         guard n <= UInt64(remaining) else { throw RecordError.truncated }
         return try bytes(Int(n))
-    }
-
-    @inline(__always)
-    mutating func rawOptionalString() throws(RecordError) -> UnsafeRawBufferPointer? {
-        let n = try varint()
-        if n == 0 { return nil }
-        guard n - 1 <= UInt64(remaining) else { throw RecordError.truncated }
-        return try bytes(Int(n - 1))
     }
 }
 
