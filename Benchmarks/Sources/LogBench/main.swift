@@ -232,32 +232,6 @@ func scanOnly(_ directory: String, passes: Int) throws {
         }
         return count
     }
-    if let n = ProcessInfo.processInfo.environment["HOT_RANGE"].flatMap({ UInt64($0) }) {
-        for _ in 0..<3 {
-            let start = clock.now
-            var count = 0
-            for _ in 0..<(3_000_000 / Int(n)) {
-                try logHandle.scanInPlace(from: 1, through: n) { view in
-                    count += 1
-                    checksum &+= view.payload.count &+ view.stream.count &+ view.type.count &+ view.tagCount &+ Int(view.version)
-                    return true
-                }
-            }
-            let t1 = start.duration(to: clock.now).seconds
-            let s2 = clock.now
-            var c2 = 0
-            for _ in 0..<(3_000_000 / Int(n)) {
-                try logHandle.scanRecords(from: 1) { p, value in
-                    if p > n { return false }
-                    c2 += 1
-                    checksum &+= value.count
-                    return true
-                }
-            }
-            let t2 = s2.duration(to: clock.now).seconds
-            print("hot range \(n): inPlace \(grouped(Double(count) / t1))/s raw \(grouped(Double(c2) / t2))/s")
-        }
-    }
     log("  (checksum \(checksum % 1000))")
 }
 
