@@ -28,11 +28,13 @@ struct Arguments {
     var mapGiB = 64
     /// Time only the scans, of a log that already exists (no appends, no verify).
     var scanOnly: String?
+    /// With `scanOnly`: scan only the first N events, over and over (they stay in the CPU cache).
+    var scanHot: Int?
 
     static let usage = """
         usage: LogBench [--events N] [--per-commit N] [--streams N] [--dir BASE] [--seed N]
                         [--scan-passes N] [--no-command-ids] [--no-read-pages] [--map-gib N] [--keep] [--json]
-               LogBench --scan-only LOG_DIR [--scan-passes N]
+               LogBench --scan-only LOG_DIR [--scan-passes N] [--scan-hot N]
           --events N        events to append (default 1000000)
           --per-commit N    events per append call = per durable commit (default 1000)
           --streams N       lead streams the events are spread over (default 100000)
@@ -44,6 +46,8 @@ struct Arguments {
           --keep            keep the log directory afterwards (it is deleted by default)
           --json            print the report as JSON on stdout (the table goes to stderr)
           --scan-only DIR   only time the in-place and raw scans of the existing log in DIR
+          --scan-hot N      with --scan-only: each pass scans the first N events again and again,
+                            as many events in all as the log holds (parsing cost without cache misses)
         """
 
     init(_ argv: [String]) throws {
@@ -72,6 +76,7 @@ struct Arguments {
             case "--json": json = true
             case "--keep": keep = true
             case "--scan-only": scanOnly = try value()
+            case "--scan-hot": scanHot = try int()
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
@@ -191,10 +196,10 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
 }
 
 /// One full scan in place, reading the fields a projector reads; returns how many events it saw.
-func inPlacePass(_ logHandle: EventLog, _ checksum: inout Int) throws -> Int {
+func inPlacePass(_ logHandle: EventLog, _ checksum: inout Int, through: UInt64? = nil) throws -> Int {
     var count = 0
     var sum = checksum
-    try logHandle.scanInPlace(from: 1) { view in
+    try logHandle.scanInPlace(from: 1, through: through) { view in
         count += 1
         sum &+= view.payload.count &+ view.stream.count &+ view.type.count &+ view.tagCount &+ Int(view.version)
         return true
@@ -204,28 +209,34 @@ func inPlacePass(_ logHandle: EventLog, _ checksum: inout Int) throws -> Int {
 }
 
 /// `--scan-only`: the in-place and raw scans of a log that exists already, each pass reported.
-func scanOnly(_ directory: String, passes: Int) throws {
+func scanOnly(_ directory: String, passes: Int, hot: Int?) throws {
     let logHandle = try openBenchLog(directory)
     defer { logHandle.close() }
-    let events = logHandle.lastPosition
+    let events = Int(logHandle.lastPosition)
     log("LogBench --scan-only: \(grouped(Double(events))) events in \(directory); \(Machine.cores) cores, load \(Machine.loadText)")
+    // Each pass scans `range` events `rounds` times: the whole log once, or the hot range over and over.
+    let range = min(hot ?? events, events)
+    let rounds = max(1, events / max(range, 1))
     let clock = ContinuousClock()
     func time(_ name: String, _ scan: () throws -> Int) throws {
+        let label = hot == nil ? name : "\(name), first \(grouped(Double(range))) × \(rounds)"
         for pass in 1...passes {
             let cpu0 = processCPUSeconds()
             let start = clock.now
-            let count = try scan()
+            var count = 0
+            for _ in 0..<rounds { count += try scan() }
             let t = start.duration(to: clock.now).seconds
-            guard count == Int(events) else { throw UsageError("\(name) saw \(count) events, expected \(events)") }
-            print("\(name) pass \(pass): \(grouped(Double(count) / t)) events/s, "
+            guard count == range * rounds else { throw UsageError("\(name) saw \(count) events, expected \(range * rounds)") }
+            print("\(label) pass \(pass): \(grouped(Double(count) / t)) events/s, "
                 + "\(grouped(Double(count) / (processCPUSeconds() - cpu0))) events/CPU-s (load \(Machine.loadText))")
         }
     }
     var checksum = 0
-    try time("scanInPlace(from:)") { try inPlacePass(logHandle, &checksum) }
+    try time("scanInPlace(from:)") { try inPlacePass(logHandle, &checksum, through: UInt64(range)) }
     try time("scanRecords(from:), raw") {
         var count = 0
-        try logHandle.scanRecords(from: 1) { _, value in
+        try logHandle.scanRecords(from: 1) { position, value in
+            if position > UInt64(range) { return false }
             count += 1
             checksum &+= value.count
             return true
@@ -236,7 +247,7 @@ func scanOnly(_ directory: String, passes: Int) throws {
 }
 
 func run(_ args: Arguments) async throws {
-    if let directory = args.scanOnly { return try scanOnly(directory, passes: args.scanPasses) }
+    if let directory = args.scanOnly { return try scanOnly(directory, passes: args.scanPasses, hot: args.scanHot) }
     let scratch = try ScratchDirectory(base: args.base, prefix: "chronicle-logbench")
     defer { if !args.keep { scratch.remove() } }
     let machine: [String: String] = [
