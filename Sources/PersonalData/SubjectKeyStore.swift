@@ -54,6 +54,7 @@ public final class SubjectKeyStore: Sendable {
     public let path: String
     private let readOnly: Bool
     private let state: Mutex<State>
+    private let random = RandomBytes()
 
     /// Opens (creating when needed) the key store in `path`. Read-only stores never create keys.
     public init(path: String, readOnly: Bool = false) throws {
@@ -149,10 +150,12 @@ public final class SubjectKeyStore: Sendable {
     public func seal(type: String, data: JSONObject) throws -> JSONObject {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data) else { return data }
         var data = data
-        let (prefix, key) = try state.withLock { s in try sealingKey(for: subject, &s) }
+        let (prefix, keyBytes) = try state.withLock { s in try sealingKey(for: subject, &s) }
+        let key = SymmetricKey(data: keyBytes)
         for field in fields {
             guard case .string(let plain) = data[field] ?? .null else { continue }
-            let box = try AES.GCM.seal(Array(plain.utf8), using: SymmetricKey(data: key))
+            let nonce = try AES.GCM.Nonce(data: try random.bytes(12))
+            let box = try AES.GCM.seal(Array(plain.utf8), using: key, nonce: nonce)
             guard let combined = box.combined else { continue }
             data[field] = .string(prefix + Base64URL.encode(combined))
         }
@@ -182,10 +185,12 @@ public final class SubjectKeyStore: Sendable {
     private func makeKeys(_ s: inout State) throws {
         guard let poolDB = s.poolDB else { throw KeyStoreError("\(path) has no pool database") }
         let first = max(s.poolEnd, s.nextNumber)
+        let material = try random.bytes(32 * Int(Self.poolBatch))
         var made: [(UInt64, [UInt8])] = []
         made.reserveCapacity(Int(Self.poolBatch))
-        for n in first..<(first + Self.poolBatch) {
-            made.append((n, SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }))
+        for i in 0..<Int(Self.poolBatch) {
+            let start = 32 * i
+            made.append((first + UInt64(i), Array(material[start..<(start + 32)])))
         }
         try Self.save(&s) { txn in
             for (n, key) in made { try txn.put(poolDB, key: Self.bytes(n), value: key) }

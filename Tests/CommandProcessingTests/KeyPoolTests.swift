@@ -242,4 +242,25 @@ import Testing
         #expect(store.reveal(.string(sealed)) == "Same Either Way")
         #expect(store.reveal(.string(forgotten)) == "[erased]")
     }
+
+    /// Key and nonce material comes from a buffer of kernel randomness: never the same bytes twice.
+    @Test func randomBytesAreNeverHandedOutTwice() throws {
+        let random = RandomBytes()
+        var seen = Set<[UInt8]>()
+        for _ in 0..<5_000 {  // more than 4 KiB: refills
+            let nonce = try random.bytes(12)
+            #expect(seen.insert(nonce).inserted)
+        }
+        let large = try random.bytes(40_000)
+        #expect(large.count == 40_000 && Set(large).count > 200)
+        // Sealing the same value twice gives two different ciphertexts (fresh nonces).
+        let dir = TemporaryDirectory()
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        defer { store.close() }
+        let a = try store.seal(type: "LeadCaptured", data: lead("L-1", "Twice"))["contactName"]
+        let b = try store.seal(type: "LeadCaptured", data: lead("L-1", "Twice"))["contactName"]
+        #expect(a != b)
+        let (sealedA, sealedB) = (try #require(a), try #require(b))
+        #expect(store.reveal(sealedA) == "Twice" && store.reveal(sealedB) == "Twice")
+    }
 }
