@@ -88,41 +88,36 @@ public final class SubjectKeyStore: Sendable {
         var poolEnd: UInt64 = 1
         var nextNumber: UInt64 = 1
         try env.read { txn in
-            try txn.withCursor(subjectsDB) { c in
-                var e = try c.first()
-                while let entry = e {
-                    ownKeys[String(decoding: entry.key, as: UTF8.self)] = Array(entry.value)
-                    e = try c.next()
-                }
+            try forEachEntry(txn, subjectsDB) { key, value in
+                ownKeys[String(decoding: key, as: UTF8.self)] = Array(value)
             }
-            if let poolDB {
-                try txn.withCursor(poolDB) { c in
-                    var e = try c.first()
-                    while let entry = e {
-                        if let n = number(entry.key) {
-                            pool[n] = Array(entry.value)
-                            poolEnd = max(poolEnd, n + 1)
-                        }
-                        e = try c.next()
-                    }
-                }
+            try forEachEntry(txn, poolDB) { key, value in
+                guard let n = number(key) else { return }
+                pool[n] = Array(value)
+                poolEnd = max(poolEnd, n + 1)
             }
-            if let assignedDB {
-                try txn.withCursor(assignedDB) { c in
-                    var e = try c.first()
-                    while let entry = e {
-                        if let n = number(entry.value) {
-                            assigned[String(decoding: entry.key, as: UTF8.self)] = n
-                            nextNumber = max(nextNumber, n + 1)
-                        }
-                        e = try c.next()
-                    }
-                }
+            try forEachEntry(txn, assignedDB) { key, value in
+                guard let n = number(value) else { return }
+                assigned[String(decoding: key, as: UTF8.self)] = n
+                nextNumber = max(nextNumber, n + 1)
             }
         }
         return State(
             env: env, subjectsDB: subjectsDB, poolDB: poolDB, assignedDB: assignedDB, ownKeys: ownKeys, pool: pool,
             assigned: assigned, nextNumber: nextNumber, poolEnd: poolEnd, inode: inode)
+    }
+
+    private static func forEachEntry(
+        _ txn: borrowing Transaction, _ db: Database?, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+    ) throws {
+        guard let db else { return }
+        try txn.withCursor(db) { c in
+            var e = try c.first()
+            while let entry = e {
+                body(entry.key, entry.value)
+                e = try c.next()
+            }
+        }
     }
 
     /// Saves the assignments not yet saved (durably), then closes the environment.
@@ -315,14 +310,26 @@ public final class SubjectKeyStore: Sendable {
     /// A numbered key from memory, else from the store (keys another process made after this one
     /// opened it); nil when it was destroyed.
     private func numberedKey(_ n: UInt64) -> [UInt8]? {
+        lookUp(\.pool, n, in: { $0.poolDB }, at: Self.bytes(n))
+    }
+
+    /// A subject's own key (enc1), from memory, else from the store.
+    private func ownKey(_ subject: String) -> [UInt8]? {
+        lookUp(\.ownKeys, subject, in: { $0.subjectsDB }, at: Array(subject.utf8))
+    }
+
+    /// A key from the in-memory `table`, else — in a read-only store, which another process writes —
+    /// from `database`, refreshed first when stale; nil when there is none.
+    private func lookUp<K: Hashable>(
+        _ table: WritableKeyPath<State, [K: [UInt8]]>, _ id: K, in database: (State) -> Database?, at stored: [UInt8]
+    ) -> [UInt8]? {
         state.withLock { s in
-            if let key = s.pool[n] { return key }
+            if let key = s[keyPath: table][id] { return key }
             guard readOnly else { return nil }
             refreshIfStale(&s)
-            if let key = s.pool[n] { return key }
-            guard let poolDB = s.poolDB, let key = try? s.env.read({ try $0.get(poolDB, key: Self.bytes(n)) })
-            else { return nil }
-            s.pool[n] = key
+            if let key = s[keyPath: table][id] { return key }
+            guard let db = database(s), let key = try? s.env.read({ try $0.get(db, key: stored) }) else { return nil }
+            s[keyPath: table][id] = key
             return key
         }
     }
@@ -344,20 +351,6 @@ public final class SubjectKeyStore: Sendable {
         if s.poolDB == nil, let pool = try? s.env.openDatabase("pool") {
             s.poolDB = pool
             s.assignedDB = try? s.env.openDatabase("assigned")
-        }
-    }
-
-    /// A subject's own key (enc1), from memory, else from the store.
-    private func ownKey(_ subject: String) -> [UInt8]? {
-        state.withLock { s in
-            if let key = s.ownKeys[subject] { return key }
-            guard readOnly else { return nil }
-            refreshIfStale(&s)
-            if let key = s.ownKeys[subject] { return key }
-            let db = s.subjectsDB
-            guard let key = try? s.env.read({ try $0.get(db, key: Array(subject.utf8)) }) else { return nil }
-            s.ownKeys[subject] = key
-            return key
         }
     }
 

@@ -20,6 +20,13 @@ import Testing
         return try #require(UInt64(parts[2]))
     }
 
+    /// A writing store in `dir` that has sealed one subject (L-0), and a reader opened after that.
+    func writerAndReader(_ dir: TemporaryDirectory) throws -> (SubjectKeyStore, SubjectKeyStore) {
+        let writer = try SubjectKeyStore(path: dir.path + "/keys")
+        _ = try writer.seal(type: "LeadCaptured", data: lead("L-0", "First"))
+        return (writer, try SubjectKeyStore(path: dir.path + "/keys", readOnly: true))
+    }
+
     /// The 32 bytes of numbered key `n` as `keys/` stores them.
     func storedKey(_ n: UInt64, in path: String) throws -> [UInt8] {
         let env = try Environment(path: path, options: .init(mapSize: 1 << 26, maxDatabases: 4, readOnly: true))
@@ -77,10 +84,7 @@ import Testing
 
     @Test func aReadOnlyStoreOpenedEarlierRevealsKeysMadeAfterIt() throws {
         let dir = TemporaryDirectory()
-        let path = dir.path + "/keys"
-        let writer = try SubjectKeyStore(path: path)
-        _ = try writer.seal(type: "LeadCaptured", data: lead("L-0", "First"))
-        let reader = try SubjectKeyStore(path: path, readOnly: true)
+        let (writer, reader) = try writerAndReader(dir)
         // More than a batch later, the reader's memory lacks the new keys: it finds them in the store.
         for i in 1...Int(SubjectKeyStore.poolBatch) { _ = try writer.seal(type: "LeadCaptured", data: lead("L-\(i)", "P\(i)")) }
         let late = try writer.seal(type: "LeadCaptured", data: lead("L-late", "Made Later"))
@@ -201,10 +205,7 @@ import Testing
 
     @Test func aReaderKeptOpenAcrossAForgetFindsKeysMadeAfterIt() throws {
         let dir = TemporaryDirectory()
-        let path = dir.path + "/keys"
-        let writer = try SubjectKeyStore(path: path)
-        _ = try writer.seal(type: "LeadCaptured", data: lead("L-0", "Zero"))
-        let reader = try SubjectKeyStore(path: path, readOnly: true)
+        let (writer, reader) = try writerAndReader(dir)
         try writer.forget("lead:L-0")  // replaces the file the reader has open
         var last = JSONObject()
         for i in 1...Int(SubjectKeyStore.poolBatch) + 1 { last = try writer.seal(type: "LeadCaptured", data: lead("L-\(i)", "P\(i)")) }
