@@ -13,7 +13,7 @@ import Synchronization
 /// numbered key, and the events that use it say which (`enc2.<base64url subject>.<key number>.<…>`).
 /// Which subject holds which number is saved with the next batch, on ``forget(_:)`` and on
 /// ``close()``; after a crash, the processor's replay of the log at start restores the rest
-/// (``recover(_:)``), because every durable event names the subject and the number it used.
+/// (``recover(type:data:)``), because every durable event names the subject and the number it used.
 ///
 /// Sealed values are AES-256-GCM, `nonce‖ciphertext‖tag`. Stores written before the key pool keep
 /// their subjects' own keys (`enc1.<base64url subject>.<…>`, database `subjects`) and go on using them.
