@@ -158,7 +158,9 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
             s.apply(event)
             return true
         }
-        try keys.saveRecovered()
+        // Saving only spares the next start this recovery; it fails when the disk is full (a
+        // reload follows every failed commit), and then the assignments stay in memory.
+        try? keys.saveRecovered()
         state = s
         needsReload = false
         org.withLock { $0 = s.org }
@@ -224,7 +226,13 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         for e in events {
             var data = e.data
             if PersonalFields.rules[e.type.rawValue] != nil {
-                data = try keys.seal(type: e.type.rawValue, data: data)
+                do {
+                    data = try keys.seal(type: e.type.rawValue, data: data)
+                } catch {
+                    // Making a batch of keys is a durable write to keys/: when it fails (a full disk),
+                    // the command fails as any write does — retryable, nothing of it written.
+                    throw CommandProcessor.domainError(.unavailable("the key store could not write: \(error)"))
+                }
             }
             toAppend.append(EventToAppend(
                 stream: e.stream, type: e.type.rawValue, schema: e.schema, tags: e.tags, data: PayloadCodec.encode(data)))
