@@ -59,6 +59,8 @@ struct RunLoad: AsyncParsableCommand {
     @Option(help: "Seconds before measuring starts.") var warmup = 3.0
     @Option(help: "Connections sending customer360 queries.") var queryConnections = 0
     @Option(help: "Queries in flight per query connection.") var queryDepth = 1
+    @Option(help: "Milliseconds a query connection waits after each reply before its next query (0: none), so the query rate stays the same whatever the server's speed.")
+    var queryPauseMs = 0.0
     @Option(help: "Connections that subscribe from the start and then read nothing.") var stalledSubscribers = 0
     @Option(help: "Id prefix (default: unique per run).") var prefix: String?
     @Flag(help: "Send commands without commandId.") var noCommandIds = false
@@ -86,7 +88,8 @@ struct RunLoad: AsyncParsableCommand {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(WorkerHandler(
-                            kind: kind, depth: depth, token: token, workload: workload, control: control))
+                            kind: kind, depth: depth, token: token, workload: workload, control: control,
+                            queryPause: .nanoseconds(Int64(queryPauseMs * 1_000_000))))
                     }
                 }
             let channel = try await address.connect(bootstrap).get()

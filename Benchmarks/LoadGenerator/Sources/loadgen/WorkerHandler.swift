@@ -44,8 +44,11 @@ final class WorkerHandler: ChannelInboundHandler {
     private var result: ConnectionResult
     private var queryCounter = 0
     private var stopped = false
+    /// How long a query flow waits after a reply before its next query.
+    private let queryPause: TimeAmount
 
-    init(kind: Kind, depth: Int, token: String, workload: Workload, control: RunControl) {
+    init(kind: Kind, depth: Int, token: String, workload: Workload, control: RunControl, queryPause: TimeAmount = .zero) {
+        self.queryPause = queryPause
         self.kind = kind
         self.depth = depth
         self.token = token
@@ -118,7 +121,18 @@ final class WorkerHandler: ChannelInboundHandler {
                 flows[flow].iteration += 1
             }
         }
-        if control.running.load(ordering: .relaxed) { send(flow, context) }
+        guard control.running.load(ordering: .relaxed) else { return }
+        if case .queries = kind, queryPause > .zero {
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: queryPause) {
+                let (handler, context) = bound.value
+                guard handler.control.running.load(ordering: .relaxed) else { return }
+                handler.send(flow, context)
+                context.flush()
+            }
+        } else {
+            send(flow, context)
+        }
     }
 
     private func start(_ context: ChannelHandlerContext) {
