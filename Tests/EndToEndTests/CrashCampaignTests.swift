@@ -209,6 +209,11 @@ struct CrashCampaign {
             guard page.ok, let events = page["events"]?.arrayValue else { throw TestFailure("read: \(page)") }
             for e in events {
                 guard let event = LoggedEvent(e) else { throw TestFailure("read: an event without its place: \(e)") }
+                // Every durable lead was sealed with a key that was durable before it (the key pool
+                // makes keys ahead, fsync'd): after any kill, its contact reads back in plaintext.
+                if event.type == "LeadCaptured", e["data"]?["contactName"] != "Ann" {
+                    throw TestFailure("read: \(event) has contactName \(e["data"]?["contactName"] ?? .null) after a restart")
+                }
                 log.append((event, e["commandId"]?.stringValue))
             }
             guard let next = page["next"]?.numberText.flatMap({ UInt64($0) }) else { return log }
