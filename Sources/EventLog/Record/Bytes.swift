@@ -216,23 +216,33 @@ struct RecordCursor {
     @inline(__always)
     mutating func varint() throws(RecordError) -> UInt64 {
         guard end - position >= 10 else { return try slowVarint() }
+        // Most of a record's varints are one byte (lengths, counts, versions, the schema).
+        let b0 = position.pointee
+        if b0 < 0x80 {
+            position += 1
+            return UInt64(b0)
+        }
         // Ten bytes hold any varint: no bounds check per byte. The position stays in a register
         // (no call here takes the cursor by reference).
-        var p = position
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
+        var p = position + 1
+        var result = UInt64(b0 & 0x7f)
+        var shift: UInt64 = 7
         while true {
             let b = p.pointee
             p += 1
-            if shift == 63 && b > 1 { throw RecordError.malformed("varint overflows 64 bits") }
+            if shift == 63 && b > 1 { throw Self.malformed("varint overflows 64 bits") }
             result |= UInt64(b & 0x7f) << shift
             if b < 0x80 { break }
             shift += 7
-            if shift > 63 { throw RecordError.malformed("varint too long") }
+            if shift > 63 { throw Self.malformed("varint too long") }
         }
         position = p
         return result
     }
+
+    /// Made out of line: the varint loop is inlined into every field of the hot parser.
+    @inline(never)
+    private static func malformed(_ why: StaticString) -> RecordError { .malformed(String(describing: why)) }
 
     /// A varint within ten bytes of the end, through ``ByteReader`` (its checks, its errors).
     @inline(never)
