@@ -141,7 +141,8 @@ public final class CommandProcessor: Sendable {
 /// The company's state, owned by the log's writer thread: read and changed only inside `log.write`
 /// closures, which the writer runs one at a time.
 final class StateBox: @unchecked Sendable {  // `state` is confined to the single writer thread (see above)
-    var state = CompanyState()
+    /// Confined to one thread, so it skips the run-time exclusivity checks.
+    @exclusivity(unchecked) var state = CompanyState()
     var needsReload = false
     /// A copy of `state.org` for readers outside the writer; replaced whenever the org changes.
     let org = Mutex(OrgState())

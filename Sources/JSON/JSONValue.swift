@@ -49,8 +49,17 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.init()
-        for (k, v) in elements { self[k] = v }
+        keys = []
+        values = []
+        keys.reserveCapacity(elements.count)
+        values.reserveCapacity(elements.count)
+        for (k, v) in elements {
+            // A literal names each key once; a repeated one replaces the value, as assignment does.
+            if let i = keys.firstIndex(of: k) { values[i] = v } else {
+                keys.append(k)
+                values.append(v)
+            }
+        }
     }
 
     public init<S: Sequence>(_ elements: S) where S.Element == (String, JSONValue) {
@@ -91,16 +100,19 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         values.append(value)
     }
 
-    public func makeIterator() -> some IteratorProtocol<Element> {
+    public struct Iterator: IteratorProtocol {
+        let keys: [String]
+        let values: [JSONValue]
         var i = 0
-        let keys = self.keys
-        let values = self.values
-        return AnyIterator {
+
+        public mutating func next() -> Element? {
             guard i < keys.count else { return nil }
             defer { i += 1 }
             return (keys[i], values[i])
         }
     }
+
+    public func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
 }
 
 extension JSONValue {

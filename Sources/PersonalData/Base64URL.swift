@@ -14,25 +14,38 @@ enum Base64URL {
     }()
 
     static func encode(_ bytes: some Collection<UInt8>) -> String {
-        let count = (bytes.count * 4 + 2) / 3
-        return String(unsafeUninitializedCapacity: count) { out in
-            var o = 0
-            var buffer: UInt32 = 0
-            var bits = 0
-            for b in bytes {
-                buffer = buffer << 8 | UInt32(b)
-                bits += 8
-                while bits >= 6 {
-                    bits -= 6
-                    out[o] = alphabet[Int(buffer >> UInt32(bits) & 0x3F)]
-                    o += 1
+        var copy = Array(bytes)
+        return copy.withUnsafeMutableBytes { encode(UnsafeRawBufferPointer($0), after: "") }
+    }
+
+    /// `prefix` followed by the encoding of `bytes`, made in one allocation (sealing writes one
+    /// such string per personal field).
+    static func encode(_ bytes: UnsafeRawBufferPointer, after prefix: String) -> String {
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            let count = head.count + (bytes.count * 4 + 2) / 3
+            return String(unsafeUninitializedCapacity: count) { out in
+                _ = UnsafeMutableBufferPointer(rebasing: out[..<head.count]).initialize(fromContentsOf: head)
+                var o = head.count
+                var buffer: UInt32 = 0
+                var bits = 0
+                alphabet.withUnsafeBufferPointer { alphabet in
+                    for b in bytes {
+                        buffer = buffer << 8 | UInt32(b)
+                        bits += 8
+                        while bits >= 6 {
+                            bits -= 6
+                            out[o] = alphabet[Int(buffer >> UInt32(bits) & 0x3F)]
+                            o += 1
+                        }
+                    }
+                    if bits > 0 {
+                        out[o] = alphabet[Int(buffer << UInt32(6 - bits) & 0x3F)]
+                        o += 1
+                    }
                 }
+                return o
             }
-            if bits > 0 {
-                out[o] = alphabet[Int(buffer << UInt32(6 - bits) & 0x3F)]
-                o += 1
-            }
-            return o
         }
     }
 

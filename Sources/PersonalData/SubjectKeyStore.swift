@@ -152,7 +152,7 @@ public final class SubjectKeyStore: Sendable {
             let nonce = try AES.GCM.Nonce(data: try random.bytes(12))
             let box = try AES.GCM.seal(Array(plain.utf8), using: key, nonce: nonce)
             guard let combined = box.combined else { continue }
-            data[field] = .string(prefix + Base64URL.encode(combined))
+            data[field] = .string(combined.withUnsafeBytes { Base64URL.encode($0, after: prefix) })
         }
         return data
     }

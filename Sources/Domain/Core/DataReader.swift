@@ -12,7 +12,10 @@ import JSON
 /// `null` counts as absent for optional fields. Every failure is `invalid_argument` with `details.field`.
 public struct DataReader {
     public let object: JSONObject
-    private var consumed: Set<String> = []
+    /// Which of the object's members were read, by index in `object.keys` (a bit each; beyond 64
+    /// members, a set): cheaper than a set of names, and absent fields need no entry at all.
+    private var consumed: UInt64 = 0
+    private var consumedBeyond64: Set<Int> = []
     /// Prefix for nested fields in error details, e.g. `lines[2].`.
     private let path: String
 
@@ -33,8 +36,10 @@ public struct DataReader {
 
     /// The raw value of a field, `nil` when absent or `null`.
     public mutating func value(_ field: String) -> JSONValue? {
-        consumed.insert(field)
-        guard let v = object[field], !v.isNull else { return nil }
+        guard let i = object.keys.firstIndex(of: field) else { return nil }
+        if i < 64 { consumed |= 1 << UInt64(i) } else { consumedBeyond64.insert(i) }
+        let v = object.values[i]
+        if v.isNull { return nil }  // (not `v.isNull ? nil : v`: that `nil` would be `JSONValue.null`)
         return v
     }
 
@@ -108,7 +113,7 @@ public struct DataReader {
 
     public mutating func optionalChoice(_ field: String, in allowed: [String]) throws -> String? {
         guard has(field) else {
-            consumed.insert(field)
+            _ = value(field)  // a `null` counts as read
             return nil
         }
         return try choice(field, in: allowed)
@@ -203,7 +208,7 @@ public struct DataReader {
 
     public mutating func optionalStringArray(_ field: String) throws -> [String]? {
         guard has(field) else {
-            consumed.insert(field)
+            _ = value(field)  // a `null` counts as read
             return nil
         }
         return try stringArray(field)
@@ -232,8 +237,9 @@ public struct DataReader {
 
     /// Refuses any field that was not read: `invalid_argument` naming it.
     public func finish() throws {
-        for key in object.keys where !consumed.contains(key) {
-            throw DomainError.invalid(name(key), "unknown field \(name(key))")
+        for (i, key) in object.keys.enumerated() {
+            let read = i < 64 ? consumed & (1 << UInt64(i)) != 0 : consumedBeyond64.contains(i)
+            if !read { throw DomainError.invalid(name(key), "unknown field \(name(key))") }
         }
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Names → key ids for the writer, which looks up a stream, a type and every tag of every event.
 ///
@@ -15,19 +16,27 @@ import Darwin
 /// A short name is hashed by two 64×64→128-bit multiply-folds of its slot words with a per-process
 /// secret, a long one by Swift's seeded `Hasher`, so collisions cannot be planned from outside the
 /// process.
-final class KeyTable {
+///
+/// One thread (the writer) changes the table and looks names up without locking. Readers on other
+/// threads look up through ``sharedId(_:_:)``, under `lock`, which the writer holds for every
+/// change — so the writer pays for the lock only when it adds a key, and there is no second map of
+/// names for readers to keep up to date. The fields skip the run-time exclusivity checks: these
+/// rules, not the checks, keep accesses apart.
+final class KeyTable: @unchecked Sendable {
     /// Four words per slot: `tag << 32 | id` (0 = empty), then 24 bytes: kind, length (or 0xFF for a
     /// long name), the name's bytes zero-padded.
-    private var words: HugePageBuffer
-    private var mask: Int
+    @exclusivity(unchecked) private var words: HugePageBuffer
+    @exclusivity(unchecked) private var mask: Int
     /// Every key's name, by id (ids are dense: the writer hands them out in order).
-    private var names: [KeyRegistry.KeyKindName?] = []
-    private(set) var count = 0
+    @exclusivity(unchecked) private var names: [KeyRegistry.KeyKindName?] = []
+    @exclusivity(unchecked) private(set) var count = 0
 
     /// A per-process secret mixed into every hash, so that names chosen by clients cannot be made to
     /// collide on purpose (the role SipHash's seed plays for `Hasher`).
     private let seed = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
     private static let inlineCapacity = 22
+    /// Held by readers for a lookup and by the writer for a change.
+    private let lock = Mutex(())
     private static let longMarker: UInt8 = 0xFF
 
     init(minimumCapacity: Int = 1024) {
@@ -47,7 +56,12 @@ final class KeyTable {
         }
     }
 
-    /// The id of `name`, or the id `newId()` returns, stored for it.
+    /// The id of `name`, or nil, for a thread other than the writer's.
+    func sharedId(_ kind: KeyKind, _ name: String) -> UInt32? {
+        lock.withLock { _ in id(kind, name) }
+    }
+
+    /// The id of `name`, or the id `newId()` returns, stored for it (the writer only).
     /// - Returns: the id and whether it is new.
     func id(_ kind: KeyKind, _ name: String, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
         var text = name
@@ -56,9 +70,11 @@ final class KeyTable {
             let (slot, found) = find(probe, u, kind)
             if found { return (UInt32(truncatingIfNeeded: words.base[slot * 4]), false) }
             let id = newId()
-            store(probe, id: id, at: slot)
-            remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
-            if count * 2 > mask + 1 { grow() }
+            lock.withLock { _ in
+                store(probe, id: id, at: slot)
+                remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
+                if count * 2 > mask + 1 { grow() }
+            }
             return (id, true)
         }
     }
@@ -66,14 +82,16 @@ final class KeyTable {
     /// Stores `name` under `id` (replacing the id a name already had).
     func insert(_ kind: KeyKind, _ name: String, id: UInt32) {
         var text = name
-        text.withUTF8 { u in
-            let probe = Probe(kind, u, seed)
-            let (slot, found) = find(probe, u, kind)
-            if found { count -= 1 }
-            store(probe, id: id, at: slot)
+        lock.withLock { _ in
+            text.withUTF8 { u in
+                let probe = Probe(kind, u, seed)
+                let (slot, found) = find(probe, u, kind)
+                if found { count -= 1 }
+                store(probe, id: id, at: slot)
+            }
+            remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
+            if count * 2 > mask + 1 { grow() }
         }
-        remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
-        if count * 2 > mask + 1 { grow() }
     }
 
     // MARK: Internals

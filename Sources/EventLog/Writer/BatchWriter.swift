@@ -172,17 +172,14 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         onReload?()
     }
 
-    /// Hands the batch's new key names and index entries to readers, under one lock. Before the
-    /// commit is fine: readers use only entries at positions their snapshot holds. A batch that then
+    /// Hands the batch's index entries to readers, under one lock (new key names reach them through
+    /// the writer's ``KeyTable`` as they are made). Before the commit is fine: readers use only
+    /// entries at positions their snapshot holds. A batch that then
     /// fails to commit is undone by ``reloadAfterFailure()``, which reloads the registry too.
     private func publishToRegistry() {
         let s = staged.pointee
-        guard !s.keyEntries.isEmpty || !s.newKeys.isEmpty else { return }
+        guard !s.keyEntries.isEmpty else { return }
         registry.state.withLock { r in
-            for (id, kind, name) in s.newKeys {
-                let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
-                r.ids[kn] = id
-            }
             s.keyEntries.withUnsafeBufferPointer { entries in
                 var i = 0
                 while i < entries.count {

@@ -10,25 +10,28 @@ struct KeyHead: Sendable, Hashable {
 ///
 /// Touched only by the writer thread once the log is open. Built from the store at open and rebuilt
 /// the same way after a failed commit, so it never disagrees with what is on disk.
+///
+/// Being confined to one thread, its hot fields skip the run-time exclusivity checks (a few per
+/// cent of the writer's time when every event reads and updates several of them).
 final class WriterState {
-    var lastPosition: UInt64 = 0
-    var lastAt: Int64 = 0
-    var lastHash: [UInt8] = ChainHash.zero.bytes
+    @exclusivity(unchecked) var lastPosition: UInt64 = 0
+    @exclusivity(unchecked) var lastAt: Int64 = 0
+    @exclusivity(unchecked) var lastHash: [UInt8] = ChainHash.zero.bytes
     /// The record format this store is written in: 2 on layout 3, 1 on older layouts.
     var recordFormat = EventRecord.format1
-    var heads: [KeyHead] = []
+    @exclusivity(unchecked) var heads: [KeyHead] = []
     /// A sum of the heads a request will update, read ahead of its encoding to bring them into the cache.
-    var touchedHeads: UInt64 = 0
-    /// Names → key ids, the writer's own copy of the registry's: looked up for every event without
-    /// taking the registry's lock. New ids reach the registry once per batch, before its commit.
-    var keyIds = KeyTable()
-    var nextKeyId: UInt32 = 0
-    var nextCommandSeq: UInt64 = 1
+    @exclusivity(unchecked) var touchedHeads: UInt64 = 0
+    /// Names → key ids, looked up for every event without a lock; readers share it through the
+    /// registry (see ``KeyTable``).
+    @exclusivity(unchecked) var keyIds = KeyTable()
+    @exclusivity(unchecked) var nextKeyId: UInt32 = 0
+    @exclusivity(unchecked) var nextCommandSeq: UInt64 = 1
     /// Hash of a command id → its sequence in `commands` (collisions go to `commandOverflow`).
-    var commandIndex: [Int: UInt64] = [:]
-    var commandOverflow: [String: UInt64] = [:]
+    @exclusivity(unchecked) var commandIndex: [Int: UInt64] = [:]
+    @exclusivity(unchecked) var commandOverflow: [String: UInt64] = [:]
     /// Command records written in the batch being built (not yet readable from the store).
-    var pendingCommands: [UInt64: CommandRecord] = [:]
+    @exclusivity(unchecked) var pendingCommands: [UInt64: CommandRecord] = [:]
     /// Highest run fully in `keyRuns`, or -1.
     var flushedRun: Int64 = -1
     /// The sealed run being flushed, its entries grouped by key, and how many keys are done.
@@ -60,8 +63,6 @@ final class WriterState {
                     }
                     let name = String(decoding: entry.value[1...], as: UTF8.self)
                     if id >= names.count { names.append(id: id, kind: kind.rawValue, name: entry.value[1...]) }
-                    let kn = KeyRegistry.KeyKindName(kind: kind, name: name)
-                    registryState.ids[kn] = id
                     s.keyIds.insert(kind, name, id: id)
                     s.nextKeyId = max(s.nextKeyId, id + 1)
                     e = try c.next()
@@ -113,7 +114,7 @@ final class WriterState {
                     seen.removeAll(keepingCapacity: true)
                     try EventRecord.decodeKeys(entry.value, names: names) { stream, type, tags in
                         func note(_ kind: KeyKind, _ name: String) {
-                            guard let id = registryState.ids[KeyRegistry.KeyKindName(kind: kind, name: name)],
+                            guard let id = s.keyIds.id(kind, name),
                                   !seen.contains(id)  // the same tag twice on one event is one entry
                             else { return }
                             seen.append(id)
@@ -132,6 +133,7 @@ final class WriterState {
                 }
             }
         }
+        registryState.ids = s.keyIds
         registry.state.withLock { $0 = registryState }
         return s
     }
