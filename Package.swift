@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "ProjectionsTests",
             dependencies: [
-                "Views", "ProjectionRuntime", "CommandProcessing", "EventCoding",
+                "Views", "ProjectionRuntime", "Customer360", "CommandProcessing", "EventCoding",
                 "EventLog", "LMDB", "Domain", "JSON", "PersonalData", "DemoCompany",
             ]),
         .testTarget(

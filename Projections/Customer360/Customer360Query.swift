@@ -227,3 +227,99 @@ extension Customer360.Lead {
         self.leadId = leadId
     }
 }
+
+// MARK: JSON form
+
+extension Customer360.Result: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        [
+            "customerId": .string(customerId), "name": .string(name), "ownerId": .string(ownerId),
+            "registeredAt": .string(registeredAt), "lead": lead.map { .object($0.jsonObject) } ?? .null,
+            "opportunities": .array(opportunities.map { .object($0.jsonObject) }),
+            "orders": .array(orders.map { .object($0.jsonObject) }),
+            "expenses": .array(expenses.map { .object($0.jsonObject) }),
+            "totals": .object(totals.jsonObject), "lastContactAt": .optional(lastContactAt),
+            "timeline": .array(timeline.map { .object($0.jsonObject) }),
+        ]
+    }
+}
+
+extension Customer360.Lead: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        [
+            "leadId": .string(leadId), "company": .optional(company), "contactName": .optional(contactName),
+            "source": .optional(source), "capturedAt": .optional(capturedAt), "convertedAt": .optional(convertedAt),
+            "convertedBy": .optional(convertedBy),
+        ]
+    }
+}
+
+extension Customer360.Opportunity: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        [
+            "id": .string(id), "title": .string(title), "stage": .string(stage), "amount": .string(amount),
+            "probability": .integer(probability), "expectedClose": .optional(expectedClose),
+            "openedAt": .string(openedAt),
+        ]
+    }
+}
+
+extension Customer360.Line: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        ["sku": .string(sku), "quantity": .integer(quantity), "unitPrice": .string(unitPrice)]
+    }
+}
+
+extension Customer360.MovedLine: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        ["sku": .string(sku), "quantity": .integer(quantity), "unitCost": .string(unitCost)]
+    }
+}
+
+extension Customer360.Shipment: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        ["at": .string(at), "lines": .array(lines.map { .object($0.jsonObject) })]
+    }
+}
+
+extension Customer360.Return: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        ["returnId": .optional(returnId), "at": .string(at), "lines": .array(lines.map { .object($0.jsonObject) })]
+    }
+}
+
+extension Customer360.Order: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        [
+            "id": .string(id), "status": .string(status), "total": .string(total), "placedAt": .string(placedAt),
+            "warehouseId": .string(warehouseId), "opportunityId": .optional(opportunityId),
+            "lines": .array(lines.map { .object($0.jsonObject) }),
+            "shipments": .array(shipments.map { .object($0.jsonObject) }),
+            "returns": .array(returns.map { .object($0.jsonObject) }),
+        ]
+    }
+}
+
+extension Customer360.Expense: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        [
+            "id": .string(id), "amount": .string(amount), "status": .string(status),
+            "requesterId": .string(requesterId), "category": .string(category), "submittedAt": .string(submittedAt),
+        ]
+    }
+}
+
+extension Customer360.Totals: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        [
+            "wonAmount": .string(wonAmount), "openPipeline": .string(openPipeline),
+            "weightedPipeline": .string(weightedPipeline), "approvedExpenses": .string(approvedExpenses),
+        ]
+    }
+}
+
+extension Customer360.TimelineEntry: JSONObjectRepresentable {
+    public var jsonObject: JSONObject {
+        ["position": .integer(position), "at": .string(at), "actor": .string(actor), "type": .string(type)]
+    }
+}

@@ -43,6 +43,21 @@ public struct JSONFragment: Encodable, Sendable, Hashable {
     }
 }
 
+/// A result that builds its JSON form itself: the members, order and values ``JSONValueEncoder``
+/// gives for its `Encodable` form, without the generic encoding machinery (half of a small query's
+/// time on a busy server). Tests hold the two forms equal.
+public protocol JSONObjectRepresentable: Encodable {
+    var jsonObject: JSONObject { get }
+}
+
+extension JSONValue {
+    /// An integer as the JSON number ``JSONValueEncoder`` writes for it.
+    public static func integer(_ v: some BinaryInteger) -> JSONValue { .number(JSONNumber(unchecked: String(v))) }
+
+    /// A string, or `null` for nil (as ``JSONValueEncoder`` writes a nil optional).
+    public static func optional(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
+}
+
 /// Encodes `Encodable` results into ``JSONValue`` trees, member order as encoded (a struct's
 /// declaration order), with `nil` optionals written as `null` — the wire form of every view result.
 public struct JSONValueEncoder {

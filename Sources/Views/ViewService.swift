@@ -100,7 +100,7 @@ public final class ViewService: Sendable {
                 if !access.unrestricted && !(access.ownOnly && result.ownerId == actor.id) {
                     throw ViewAccess.denied(actor, "customer \(p.customerId)")
                 }
-                return try encoder.encodeObject(result)
+                return result.jsonObject
             }
         case "salesFunnel":
             let p = try SalesFunnel.Params(params)

@@ -97,6 +97,38 @@ import Testing
         #expect(s.code(s.actor("S-1"), "ClaimLead", ["leadId": "L-3"]) == .dailyClaimLimitReached)
     }
 
+    /// `claims(by:onDayOf:in:)` finds the day's claims by binary search; a walk over every claim
+    /// must give the same counts, across days, zones with daylight-saving changes and the window's edge.
+    @Test func claimsPerDayMatchAWalkOverEveryClaim() {
+        var s = Scenario()
+        s.salesTeam()
+        s.rules(["timeZone": "America/New_York", "dailyClaimLimit": 500])
+        var rng = SplitMix(seed: 7)
+        var ms = Timestamp(iso8601: "2026-03-06T00:00:00Z")!.milliseconds  // 8 March: New York's clocks go forward
+        for i in 0..<400 {
+            ms += Int64(rng.next() % 1_800_000)  // up to 30 minutes apart: ~4 days in all
+            s.now = Timestamp(milliseconds: ms)
+            s.claimedLead("L-\(i)", by: "S-1")
+            s.given(s.actor("S-1"), "ReleaseLead", ["leadId": .string("L-\(i)"), "reason": "next"])
+        }
+        let times = s.state.crm.recentClaims["S-1"] ?? []
+        #expect(!times.isEmpty)
+        for zone in ["UTC", "America/New_York", "Asia/Kolkata"] {
+            var probe = ms - 3 * Timestamp.millisecondsPerDay
+            while probe <= ms {
+                let at = Timestamp(milliseconds: probe)
+                let day = TimeZones.day(of: at, in: zone)
+                let walked = times.filter {
+                    $0.milliseconds >= probe - 2 * Timestamp.millisecondsPerDay && $0.milliseconds <= probe
+                        && TimeZones.day(of: $0, in: zone) == day
+                }.count
+                let later = times.filter { $0.milliseconds > probe && TimeZones.day(of: $0, in: zone) == day }.count
+                #expect(s.state.crm.claims(by: "S-1", onDayOf: at, in: zone) == walked + later, "\(zone) at \(probe)")
+                probe += 3_600_000 + 17
+            }
+        }
+    }
+
     @Test func theSameClaimsCountOnOneDayInUTC() {
         var s = Scenario()
         s.salesTeam()
@@ -167,5 +199,18 @@ import Testing
         #expect(s.rejection(s.actor("S-1"), "ClaimLead", [:])?.details["field"] == "leadId")
         #expect(
             s.rejection(s.actor("S-1"), "ClaimLead", ["leadId": "L-1", "repId": "S-2"])?.details["field"] == "repId")
+    }
+}
+
+/// A small deterministic generator for property tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

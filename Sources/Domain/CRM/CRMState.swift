@@ -28,18 +28,24 @@ public struct CRMState: Sendable {
 
     /// How many `LeadClaimed` events `repId` has on the calendar day of `time` in `timeZone`.
     public func claims(by repId: String, onDayOf time: Timestamp, in timeZone: String) -> Int {
-        guard let times = recentClaims[repId] else { return 0 }
+        guard let times = recentClaims[repId], !times.isEmpty else { return 0 }
         let day = TimeZones.day(of: time, in: timeZone)
         let earliest = time.milliseconds - CRMState.recentClaimWindow
-        var count = 0
-        // Newest first; calendar days only move forward with time, so the first earlier day ends it.
-        for t in times.reversed() {
-            if t.milliseconds < earliest { break }
-            let claimDay = TimeZones.day(of: t, in: timeZone)
-            if claimDay < day { break }
-            if claimDay == day { count += 1 }
+        // Times ascend, and calendar days only move forward with time, so the claims on `day` are
+        // one run of the array: two binary searches find it (a busy rep has hundreds of claims in
+        // the window, and every claim asks).
+        func firstIndex(where isPast: (Timestamp) -> Bool) -> Int {
+            var lo = 0
+            var hi = times.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if isPast(times[mid]) { hi = mid } else { lo = mid + 1 }
+            }
+            return lo
         }
-        return count
+        let start = firstIndex { $0.milliseconds >= earliest && TimeZones.day(of: $0, in: timeZone) >= day }
+        let end = firstIndex { $0.milliseconds >= earliest && TimeZones.day(of: $0, in: timeZone) > day }
+        return end - start
     }
 
     /// `LeadReleased` (reason `owner deactivated`) for every lead `employeeId` owns, in lead id order;
