@@ -67,7 +67,26 @@ extension CRMArea {
     /// A deliberately loose check — one `@` with text either side, no white space — that catches
     /// a phone number typed into the e-mail field without refusing real addresses.
     static func looksLikeEmail(_ text: String) -> Bool {
+        if let answer = looksLikeASCIIEmail(text) { return answer }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && !text.contains(where: \.isWhitespace)
+    }
+
+    /// The same answer from the bytes of ASCII-only text (nil for any other text).
+    private static func looksLikeASCIIEmail(_ text: String) -> Bool? {
+        var ats = 0
+        var atIndex = -1
+        var count = 0
+        var whitespace = false
+        for b in text.utf8 {
+            if b >= 0x80 { return nil }
+            if b == UInt8(ascii: "@") {
+                ats += 1
+                atIndex = count
+            }
+            if ASCIIText.isWhitespace(b) { whitespace = true }
+            count += 1
+        }
+        return ats == 1 && atIndex > 0 && atIndex < count - 1 && !whitespace
     }
 }

@@ -22,8 +22,32 @@ public enum Identifier {
 public enum FreeText {
     public static let maximumLength = 4096
 
-    public static func isValid(_ text: String) -> Bool { text.count <= maximumLength }
+    /// At most ``maximumLength`` characters. (A text has no more characters than UTF-8 bytes, so
+    /// short texts are not counted character by character.)
+    public static func isValid(_ text: String) -> Bool {
+        text.utf8.count <= maximumLength || text.count <= maximumLength
+    }
 
-    /// True when the text has something other than white space.
-    public static func isBlank(_ text: String) -> Bool { text.allSatisfy(\.isWhitespace) }
+    /// True when the text has nothing but white space.
+    public static func isBlank(_ text: String) -> Bool {
+        if let blank = ASCIIText.isBlank(text) { return blank }
+        return text.allSatisfy(\.isWhitespace)
+    }
+}
+
+/// Answers about ASCII-only text from its bytes, where they equal the answers about its characters
+/// (`Character.isWhitespace` is true for exactly the ASCII bytes 9–13 and 32; `"\r\n"` is one
+/// character and white space). Nil for text with any other byte: callers then ask the characters.
+enum ASCIIText {
+    @inline(__always)
+    static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+
+    static func isBlank(_ text: String) -> Bool? {
+        var blank = true
+        for b in text.utf8 {
+            if b >= 0x80 { return nil }
+            if !isWhitespace(b) { blank = false }
+        }
+        return blank
+    }
 }

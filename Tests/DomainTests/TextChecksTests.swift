@@ -1,0 +1,34 @@
+@testable import Domain
+import Testing
+
+/// The byte-level answers for ASCII text must equal the character-level ones they stand in for.
+@Suite struct TextChecksTests {
+    static let pieces = ["a", "Z", "0", "@", ".", " ", "\t", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}", "é", "\u{00A0}", "\u{2028}", "\u{301}", "-"]
+
+    static func texts() -> [String] {
+        var rng = SplitMix(seed: 11)
+        var out = ["", "@", "a@", "@b", "a@b", "a@@b", "a @b", "a@b\r\n", "\r\n", "   ", "\u{00A0}", "a\u{00A0}@b"]
+        for _ in 0..<5_000 {
+            let n = Int(rng.next() % 8)
+            out.append((0..<n).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined())
+        }
+        return out
+    }
+
+    @Test func blankAndEmailChecksAgreeWithTheCharacterForms() {
+        for text in Self.texts() {
+            #expect(FreeText.isBlank(text) == text.allSatisfy(\.isWhitespace), "\(Array(text.unicodeScalars))")
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            let expected = parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+                && !text.contains(where: \.isWhitespace)
+            #expect(CRMArea.looksLikeEmail(text) == expected, "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    @Test func lengthIsCountedInCharacters() {
+        #expect(FreeText.isValid(String(repeating: "a", count: 4096)))
+        #expect(!FreeText.isValid(String(repeating: "a", count: 4097)))
+        #expect(FreeText.isValid(String(repeating: "é", count: 4096)))  // 8,192 bytes, 4,096 characters
+        #expect(!FreeText.isValid(String(repeating: "é", count: 4097)))
+    }
+}
