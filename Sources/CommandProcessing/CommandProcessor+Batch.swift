@@ -12,6 +12,8 @@ extension CommandProcessor {
     public func executeBatch(_ requests: [CommandRequest]) async throws -> [Result<CommandReply, DomainError>] {
         for r in requests { try Self.precheck(r) }
         let fingerprints = requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) }
+        let keys = self.keys
+        let presealed = requests.map { Self.presealing($0, keys) }
         let box = self.box
         let log = self.log
         let results: [Result<CommandReply, DomainError>]
@@ -19,9 +21,10 @@ extension CommandProcessor {
             results = try await log.write { w in
                 var results: [Result<CommandReply, DomainError>] = []
                 results.reserveCapacity(requests.count)
-                for (request, fingerprint) in zip(requests, fingerprints) {
+                for i in requests.indices {
                     do {
-                        results.append(.success(try box.run(request, fingerprint: fingerprint, log: log, &w)))
+                        results.append(.success(try box.run(
+                            requests[i], fingerprint: fingerprints[i], presealed: presealed[i], log: log, &w)))
                     } catch let e as DomainError {
                         results.append(.failure(e))
                     } catch let e as EventLogError {

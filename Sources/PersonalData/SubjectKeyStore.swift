@@ -142,19 +142,54 @@ public final class SubjectKeyStore: Sendable {
     /// Replaces the personal fields of an event's payload by sealed strings. A subject without a
     /// key takes the next numbered key (a new batch of them is made, durably, when none is left),
     /// so the key is durable before any event sealed with it can be.
-    public func seal(type: String, data: JSONObject) throws -> JSONObject {
+    ///
+    /// A field that `presealed` holds — same subject, same key, same plain text — takes the string
+    /// sealed there instead of being sealed again.
+    public func seal(type: String, data: JSONObject, presealed: PresealedFields? = nil) throws -> JSONObject {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data) else { return data }
         var data = data
         let (prefix, keyBytes) = try state.withLock { s in try sealingKey(for: subject, &s) }
-        let key = SymmetricKey(data: keyBytes)
+        // The prefix names the key (its number, or the subject's own key), so an equal prefix is
+        // the same key: one destroyed and replaced in between (a forget) gives another prefix.
+        let ahead = presealed.flatMap { $0.subject == subject && $0.prefix == prefix ? $0.fields : nil } ?? []
+        var key: SymmetricKey?
         for field in fields {
             guard case .string(let plain) = data[field] ?? .null else { continue }
-            let nonce = try AES.GCM.Nonce(data: try random.bytes(12))
-            let box = try AES.GCM.seal(Array(plain.utf8), using: key, nonce: nonce)
-            guard let combined = box.combined else { continue }
-            data[field] = .string(combined.withUnsafeBytes { Base64URL.encode($0, after: prefix) })
+            if let done = ahead.first(where: { $0.field == field && $0.plain == plain }) {
+                data[field] = .string(done.sealed)
+                continue
+            }
+            let k = key ?? SymmetricKey(data: keyBytes)
+            key = k
+            if let sealed = try Self.seal(plain, key: k, prefix: prefix, random: random) { data[field] = .string(sealed) }
         }
         return data
+    }
+
+    /// Seals the personal fields an event of `type` with `data` would carry, ahead of the writer —
+    /// on the task that submits the command, so the writer thread only checks and copies them (see
+    /// ``seal(type:data:presealed:)``). Nil when there is nothing to seal or no key can be had here
+    /// (a read-only store, a full disk): the writer then seals, and reports, as usual.
+    public func preseal(type: String, data: JSONObject) -> PresealedFields? {
+        guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data),
+              let (prefix, keyBytes) = try? state.withLock({ s in try sealingKey(for: subject, &s) })
+        else { return nil }
+        let key = SymmetricKey(data: keyBytes)
+        var out = PresealedFields(subject: subject, prefix: prefix)
+        for field in fields {
+            guard case .string(let plain) = data[field] ?? .null,
+                  let sealed = try? Self.seal(plain, key: key, prefix: prefix, random: random)
+            else { continue }
+            out.fields.append((field, plain, sealed))
+        }
+        return out
+    }
+
+    private static func seal(_ plain: String, key: SymmetricKey, prefix: String, random: RandomBytes) throws -> String? {
+        let nonce = try AES.GCM.Nonce(data: try random.bytes(12))
+        let box = try AES.GCM.seal(Array(plain.utf8), using: key, nonce: nonce)
+        guard let combined = box.combined else { return nil }
+        return combined.withUnsafeBytes { Base64URL.encode($0, after: prefix) }
     }
 
     /// The sealed strings' prefix for `subject` (up to the ciphertext) and the key.
@@ -407,4 +442,12 @@ public final class SubjectKeyStore: Sendable {
 public struct KeyStoreError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Personal fields sealed ahead of the writer by ``SubjectKeyStore/preseal(type:data:)``.
+public struct PresealedFields: Sendable {
+    let subject: String
+    /// The sealed strings' prefix, which names the key.
+    let prefix: String
+    var fields: [(field: String, plain: String, sealed: String)] = []
 }

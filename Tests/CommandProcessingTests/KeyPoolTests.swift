@@ -49,6 +49,75 @@ import Testing
         }
     }
 
+    /// Fields sealed ahead (on the submitting task) are taken only when the subject, the key and
+    /// the plain text are still the ones the writer would seal with; anything else is sealed again.
+    @Test func presealedFieldsAreUsedOnlyWithTheSameSubjectKeyAndText() throws {
+        let dir = TemporaryDirectory()
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        var data = lead("L-1", "Ann")
+        data["phone"] = "+1 555 0100"
+        let ahead = try #require(store.preseal(type: "LeadCaptured", data: data))
+        #expect(ahead.fields.map(\.field) == ["contactName", "phone"])
+
+        // The same subject, key and text: the strings sealed ahead, as they are.
+        let same = try store.seal(type: "LeadCaptured", data: data, presealed: ahead)
+        #expect(same["contactName"]?.stringValue == ahead.fields[0].sealed)
+        #expect(same["phone"]?.stringValue == ahead.fields[1].sealed)
+        #expect(store.reveal(same) == data)
+
+        // A changed value is sealed again (the unchanged one is still taken).
+        var changed = data
+        changed["contactName"] = "Ann Lee"
+        let resealed = try store.seal(type: "LeadCaptured", data: changed, presealed: ahead)
+        #expect(resealed["contactName"]?.stringValue != ahead.fields[0].sealed)
+        #expect(resealed["phone"]?.stringValue == ahead.fields[1].sealed)
+        #expect(store.reveal(resealed) == changed)
+
+        // Another subject never takes them.
+        let other = try store.seal(type: "LeadCaptured", data: lead("L-2", "Ann"), presealed: ahead)
+        #expect(other["contactName"]?.stringValue != ahead.fields[0].sealed)
+        #expect(store.reveal(other) == lead("L-2", "Ann"))
+
+        // The key destroyed in between: the writer seals with the subject's new key.
+        try store.forget("lead:L-1")
+        let afterForget = try store.seal(type: "LeadCaptured", data: data, presealed: ahead)
+        #expect(try number(afterForget["contactName"]) != (try number(.string(ahead.fields[0].sealed))))
+        #expect(store.reveal(afterForget) == data)
+        #expect(store.open(ahead.fields[0].sealed) == SubjectKeyStore.erased)
+    }
+
+    @Test func aCommandWithPersonalFieldsIsStoredSealedAndReadsBack() async throws {
+        let dir = TemporaryDirectory()
+        let log = try EventLog.open(directory: dir.path + "/log", options: .init(mapSize: 1 << 26))
+        let processor = try CommandProcessor(log: log)
+        _ = try await processor.execute(CommandRequest(
+            type: "CaptureLead",
+            data: ["leadId": "L-1", "company": "Acme", "contactName": "Ann", "email": "ann@example.com", "source": "web"],
+            actorId: "admin"))
+        let batch = try await processor.executeBatch([
+            CommandRequest(
+                type: "CaptureLead", data: ["leadId": "L-2", "company": "Beta", "contactName": "Bo", "source": "web"],
+                actorId: "admin"),
+            CommandRequest(
+                type: "CaptureLead", data: ["leadId": "L-2", "company": "Dup", "contactName": "Cy", "source": "web"],
+                actorId: "admin"),
+        ])
+        #expect(batch.map { (try? $0.get()) != nil } == [true, false])
+        var stored: [String: JSONObject] = [:]
+        try log.scan(from: 1) { envelope, payload in
+            if envelope.type == "LeadCaptured" {
+                let o = try PayloadCodec.decode(payload)
+                stored[o["leadId"]?.stringValue ?? ""] = o
+            }
+            return true
+        }
+        #expect(stored["L-1"]?["contactName"]?.stringValue?.hasPrefix("enc2.") == true)
+        #expect(stored["L-1"]?["email"]?.stringValue?.hasPrefix("enc2.") == true)
+        #expect(processor.keys.reveal(stored["L-1"]!)["email"] == "ann@example.com")
+        #expect(processor.keys.reveal(stored["L-2"]!)["contactName"] == "Bo")
+        log.close()
+    }
+
     @Test func everySubjectGetsItsOwnNumberAcrossBatchesAndRestarts() throws {
         let dir = TemporaryDirectory()
         let path = dir.path + "/keys"
