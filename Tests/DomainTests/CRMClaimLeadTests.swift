@@ -1,3 +1,4 @@
+import DemoCompany
 import Domain
 import JSON
 import Testing
@@ -103,7 +104,7 @@ import Testing
         var s = Scenario()
         s.salesTeam()
         s.rules(["timeZone": "America/New_York", "dailyClaimLimit": 500])
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var ms = Timestamp(iso8601: "2026-03-06T00:00:00Z")!.milliseconds  // 8 March: New York's clocks go forward
         for i in 0..<400 {
             ms += Int64(rng.next() % 1_800_000)  // up to 30 minutes apart: ~4 days in all
@@ -202,15 +203,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator for property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import DemoCompany
 @testable import Domain
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
     static let pieces = ["a", "Z", "0", "@", ".", " ", "\t", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}", "é", "\u{00A0}", "\u{2028}", "\u{301}", "-"]
 
     static func texts() -> [String] {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         var out = ["", "@", "a@", "@b", "a@b", "a@@b", "a @b", "a@b\r\n", "\r\n", "   ", "\u{00A0}", "a\u{00A0}@b"]
         for _ in 0..<5_000 {
             let n = Int(rng.next() % 8)
