@@ -169,10 +169,13 @@ public final class SubjectKeyStore: Sendable {
     /// Seals the personal fields an event of `type` with `data` would carry, ahead of the writer —
     /// on the task that submits the command, so the writer thread only checks and copies them (see
     /// ``seal(type:data:presealed:)``). Nil when there is nothing to seal or no key can be had here
-    /// (a read-only store, a full disk): the writer then seals, and reports, as usual.
+    /// without a write — a read-only store, or a pool used up (making keys is a durable commit,
+    /// which must not run on a server's event loop): the writer then seals, and reports, as usual.
     public func preseal(type: String, data: JSONObject) -> PresealedFields? {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data),
-              let (prefix, keyBytes) = try? state.withLock({ s in try sealingKey(for: subject, &s) })
+              let (prefix, keyBytes) = try? state.withLock({ s in
+                  try sealingKey(for: subject, &s, mayMakeKeys: false)
+              })
         else { return nil }
         let key = SymmetricKey(data: keyBytes)
         var out = PresealedFields(subject: subject, prefix: prefix)
@@ -193,12 +196,17 @@ public final class SubjectKeyStore: Sendable {
     }
 
     /// The sealed strings' prefix for `subject` (up to the ciphertext) and the key.
-    private func sealingKey(for subject: String, _ s: inout State) throws -> (String, [UInt8]) {
+    private func sealingKey(
+        for subject: String, _ s: inout State, mayMakeKeys: Bool = true
+    ) throws -> (String, [UInt8]) {
         if let own = s.ownKeys[subject] { return (Self.ownKeyPrefix + Base64URL.encode(subject.utf8) + ".", own) }
         if let n = s.assigned[subject], let key = s.pool[n] { return (Self.numberedPrefix(subject, n), key) }
         // Only the writing store hands out numbers: a reader does not know which are taken.
         guard !readOnly else { throw KeyStoreError("\(path) is open read-only: no key for \(subject)") }
-        if s.nextNumber >= s.poolEnd { try makeKeys(&s) }
+        if s.nextNumber >= s.poolEnd {
+            guard mayMakeKeys else { throw KeyStoreError("no free numbered key for \(subject) without making more") }
+            try makeKeys(&s)
+        }
         let n = s.nextNumber
         guard let key = s.pool[n] else { throw KeyStoreError("numbered key \(n) is missing from \(path)") }
         s.nextNumber = n + 1

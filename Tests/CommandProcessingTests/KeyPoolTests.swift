@@ -54,6 +54,7 @@ import Testing
     @Test func presealedFieldsAreUsedOnlyWithTheSameSubjectKeyAndText() throws {
         let dir = TemporaryDirectory()
         let store = try SubjectKeyStore(path: dir.path + "/keys")
+        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))  // makes the pool's first keys
         var data = lead("L-1", "Ann")
         data["phone"] = "+1 555 0100"
         let ahead = try #require(store.preseal(type: "LeadCaptured", data: data))
@@ -84,6 +85,23 @@ import Testing
         #expect(try number(afterForget["contactName"]) != (try number(.string(ahead.fields[0].sealed))))
         #expect(store.reveal(afterForget) == data)
         #expect(store.open(ahead.fields[0].sealed) == SubjectKeyStore.erased)
+    }
+
+    /// Presealing runs on a server's event loop, so it never makes keys (a durable commit): with the
+    /// pool used up it gives nothing, and the writer makes the next batch when it seals.
+    @Test func presealingNeverMakesKeys() throws {
+        let dir = TemporaryDirectory()
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        #expect(store.preseal(type: "LeadCaptured", data: lead("L-0", "Zero")) == nil)  // no pool yet
+        for i in 0..<Int(SubjectKeyStore.poolBatch) {
+            _ = try store.seal(type: "LeadCaptured", data: lead("L-\(i)", "Person \(i)"))
+        }
+        let first = try number(try store.seal(type: "LeadCaptured", data: lead("L-0", "Zero"))["contactName"])
+        #expect(store.preseal(type: "LeadCaptured", data: lead("L-new", "New")) == nil)
+        #expect(store.preseal(type: "LeadCaptured", data: lead("L-1", "One")) != nil)  // a subject with a key
+        let sealed = try store.seal(type: "LeadCaptured", data: lead("L-new", "New"))
+        #expect(try number(sealed["contactName"]) == first + SubjectKeyStore.poolBatch)
+        #expect(store.reveal(sealed) == lead("L-new", "New"))
     }
 
     @Test func aCommandWithPersonalFieldsIsStoredSealedAndReadsBack() async throws {
