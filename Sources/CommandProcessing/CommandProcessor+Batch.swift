@@ -12,8 +12,7 @@ extension CommandProcessor {
     public func executeBatch(_ requests: [CommandRequest]) async throws -> [Result<CommandReply, DomainError>] {
         for r in requests { try Self.precheck(r) }
         let fingerprints = requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) }
-        let keys = self.keys
-        let presealed = requests.map { Self.presealing($0, keys) }
+        let presealed = requests.map { presealing($0) }
         let box = self.box
         let log = self.log
         let results: [Result<CommandReply, DomainError>]

@@ -61,7 +61,7 @@ public final class CommandProcessor: Sendable {
         try Self.precheck(request)
         let fingerprint = Fingerprint.of(actor: request.actorId, type: request.type, data: request.data)
         // Sealing takes a tenth of the writer's time; here it runs on the submitting task instead.
-        let presealed = Self.presealing(request, keys)
+        let presealed = presealing(request)
         let box = self.box
         let log = self.log
         let reply: CommandReply
@@ -82,10 +82,15 @@ public final class CommandProcessor: Sendable {
         "CaptureLead": "LeadCaptured", "RegisterEmployee": "EmployeeRegistered", "UpdateEmployee": "EmployeeUpdated",
     ]
 
-    static func presealing(_ request: CommandRequest, _ keys: SubjectKeyStore) -> PresealedFields? {
-        guard let eventType = personalEventOfCommand[request.type], case .object(let data) = request.data else {
-            return nil
-        }
+    /// The command's personal fields sealed ahead (see ``SubjectKeyStore/preseal(type:data:)``) —
+    /// only for a command its actor's roles allow, naming a well-formed subject id, so a refused or
+    /// malformed request does not take a key number for an arbitrary string.
+    func presealing(_ request: CommandRequest) -> PresealedFields? {
+        guard let eventType = Self.personalEventOfCommand[request.type], case .object(let data) = request.data,
+              let rule = PersonalFields.rules[eventType], let id = data[rule.idField]?.stringValue,
+              Identifier.isValid(id), let actor = resolveActor(request.actorId),
+              Authorization.mayIssue(CommandType(rawValue: request.type), actor: actor)
+        else { return nil }
         return keys.preseal(type: eventType, data: data)
     }
 

@@ -55,6 +55,9 @@ public final class SubjectKeyStore: Sendable {
     private let readOnly: Bool
     private let state: Mutex<State>
     private let random = RandomBytes()
+    /// Set while a thread holds the store for a durable write (making keys, saving, forgetting), so
+    /// presealing can go without instead of waiting for it.
+    private let writing = Atomic<Bool>(false)
 
     /// Opens (creating when needed) the key store in `path`. Read-only stores never create keys.
     public init(path: String, readOnly: Bool = false) throws {
@@ -168,14 +171,19 @@ public final class SubjectKeyStore: Sendable {
 
     /// Seals the personal fields an event of `type` with `data` would carry, ahead of the writer —
     /// on the task that submits the command, so the writer thread only checks and copies them (see
-    /// ``seal(type:data:presealed:)``). Nil when there is nothing to seal or no key can be had here
-    /// without a write — a read-only store, or a pool used up (making keys is a durable commit,
-    /// which must not run on a server's event loop): the writer then seals, and reports, as usual.
+    /// ``seal(type:data:presealed:)``). Nil — the writer then seals, and reports, as usual — when
+    /// there is nothing to seal, or no key can be had here at once:
+    /// - presealing never writes and never waits (it runs on a server's event loop): not when the
+    ///   pool is used up (making keys is a durable commit), nor while another thread holds the store
+    ///   (the writer making keys, a forget compacting the file);
+    /// - a read-only store hands out no numbers;
+    /// - a subject whose key was destroyed (forgotten) gets no new one here.
+    ///
+    /// Callers check the command first (its actor's role, the subject id's form): a number handed
+    /// out here stays assigned even when the command is then refused.
     public func preseal(type: String, data: JSONObject) -> PresealedFields? {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data),
-              let (prefix, keyBytes) = try? state.withLock({ s in
-                  try sealingKey(for: subject, &s, mayMakeKeys: false)
-              })
+              let (prefix, keyBytes) = presealingKey(for: subject)
         else { return nil }
         let key = SymmetricKey(data: keyBytes)
         var out = PresealedFields(subject: subject, prefix: prefix)
@@ -188,6 +196,23 @@ public final class SubjectKeyStore: Sendable {
         return out
     }
 
+    /// The subject's key for presealing: at once when the store is free; after a short wait when
+    /// another thread only looks a key up; nil when a durable write holds it.
+    private func presealingKey(for subject: String) -> (String, [UInt8])? {
+        if let found = state.withLockIfAvailable({ s in try? sealingKey(for: subject, &s, presealing: true) }) {
+            return found
+        }
+        guard !writing.load(ordering: .acquiring) else { return nil }
+        return state.withLock { s in try? sealingKey(for: subject, &s, presealing: true) }
+    }
+
+    /// Runs a durable write with `writing` set (the caller holds the store).
+    private func durably<T>(_ body: () throws -> T) rethrows -> T {
+        writing.store(true, ordering: .releasing)
+        defer { writing.store(false, ordering: .releasing) }
+        return try body()
+    }
+
     private static func seal(_ plain: String, key: SymmetricKey, prefix: String, random: RandomBytes) throws -> String? {
         let nonce = try AES.GCM.Nonce(data: try random.bytes(12))
         let box = try AES.GCM.seal(Array(plain.utf8), using: key, nonce: nonce)
@@ -196,15 +221,19 @@ public final class SubjectKeyStore: Sendable {
     }
 
     /// The sealed strings' prefix for `subject` (up to the ciphertext) and the key.
+    /// (`presealing`: never make keys, never give a forgotten subject a new one.)
     private func sealingKey(
-        for subject: String, _ s: inout State, mayMakeKeys: Bool = true
+        for subject: String, _ s: inout State, presealing: Bool = false
     ) throws -> (String, [UInt8]) {
         if let own = s.ownKeys[subject] { return (Self.ownKeyPrefix + Base64URL.encode(subject.utf8) + ".", own) }
-        if let n = s.assigned[subject], let key = s.pool[n] { return (Self.numberedPrefix(subject, n), key) }
+        if let n = s.assigned[subject] {
+            if let key = s.pool[n] { return (Self.numberedPrefix(subject, n), key) }
+            if presealing { throw KeyStoreError("the key of \(subject) was destroyed") }
+        }
         // Only the writing store hands out numbers: a reader does not know which are taken.
         guard !readOnly else { throw KeyStoreError("\(path) is open read-only: no key for \(subject)") }
         if s.nextNumber >= s.poolEnd {
-            guard mayMakeKeys else { throw KeyStoreError("no free numbered key for \(subject) without making more") }
+            if presealing { throw KeyStoreError("no free numbered key for \(subject) without making more") }
             try makeKeys(&s)
         }
         let n = s.nextNumber
@@ -230,8 +259,10 @@ public final class SubjectKeyStore: Sendable {
             let start = 32 * i
             made.append((first + UInt64(i), Array(material[start..<(start + 32)])))
         }
-        try Self.save(&s) { txn in
-            for (n, key) in made { try txn.put(poolDB, key: Self.bytes(n), value: key) }
+        try durably {
+            try Self.save(&s) { txn in
+                for (n, key) in made { try txn.put(poolDB, key: Self.bytes(n), value: key) }
+            }
         }
         for (n, key) in made { s.pool[n] = key }
         s.poolEnd = first + Self.poolBatch
@@ -296,7 +327,7 @@ public final class SubjectKeyStore: Sendable {
         guard !readOnly else { return }
         try state.withLock { s in
             guard !s.unsaved.isEmpty else { return }
-            try Self.save(&s)
+            try durably { try Self.save(&s) }
         }
     }
 
@@ -402,38 +433,40 @@ public final class SubjectKeyStore: Sendable {
     /// Destroys the subject's key (durably), then rewrites the key store compacted so the key's bytes
     /// are in no file (LMDB keeps freed pages otherwise).
     public func forget(_ subject: String) throws {
-        try state.withLock { s in
-            s.ownKeys[subject] = nil
-            let n = s.assigned[subject]
-            if let n { s.pool[n] = nil }
-            let subjectsDB = s.subjectsDB
-            let poolDB = s.poolDB
-            try Self.save(&s) { txn in
-                _ = try txn.delete(subjectsDB, key: Array(subject.utf8))
-                if let n, let poolDB { _ = try txn.delete(poolDB, key: Self.bytes(n)) }
-            }
-            // Compact: copy without free pages, then put the copy in the old file's place in one
-            // rename (a crash leaves the old file or the new one, never neither), made durable by
-            // syncing the directory.
-            let fm = FileManager.default
-            let compacted = path + ".compact"
-            try? fm.removeItem(atPath: compacted)
-            try s.env.copy(to: compacted, compact: true)
-            s.env.close()
-            let renamed = rename(compacted + "/data.mdb", path + "/data.mdb") == 0
-            let failure = renamed ? "" : String(cString: strerror(errno))
-            if renamed {
-                let directory = Glibc.open(path, O_RDONLY | O_DIRECTORY)
-                if directory >= 0 {
-                    fsync(directory)
-                    Glibc.close(directory)
-                }
-                try? fm.removeItem(atPath: path + "/lock.mdb")
-            }
-            try? fm.removeItem(atPath: compacted)
-            s = try Self.load(path, readOnly: false)
-            guard renamed else { throw KeyStoreError("cannot replace \(path)/data.mdb with its compacted copy: \(failure)") }
+        try state.withLock { s in try durably { try forgetLocked(subject, &s) } }
+    }
+
+    private func forgetLocked(_ subject: String, _ s: inout State) throws {
+        s.ownKeys[subject] = nil
+        let n = s.assigned[subject]
+        if let n { s.pool[n] = nil }
+        let subjectsDB = s.subjectsDB
+        let poolDB = s.poolDB
+        try Self.save(&s) { txn in
+            _ = try txn.delete(subjectsDB, key: Array(subject.utf8))
+            if let n, let poolDB { _ = try txn.delete(poolDB, key: Self.bytes(n)) }
         }
+        // Compact: copy without free pages, then put the copy in the old file's place in one
+        // rename (a crash leaves the old file or the new one, never neither), made durable by
+        // syncing the directory.
+        let fm = FileManager.default
+        let compacted = path + ".compact"
+        try? fm.removeItem(atPath: compacted)
+        try s.env.copy(to: compacted, compact: true)
+        s.env.close()
+        let renamed = rename(compacted + "/data.mdb", path + "/data.mdb") == 0
+        let failure = renamed ? "" : String(cString: strerror(errno))
+        if renamed {
+            let directory = Glibc.open(path, O_RDONLY | O_DIRECTORY)
+            if directory >= 0 {
+                fsync(directory)
+                Glibc.close(directory)
+            }
+            try? fm.removeItem(atPath: path + "/lock.mdb")
+        }
+        try? fm.removeItem(atPath: compacted)
+        s = try Self.load(path, readOnly: false)
+        guard renamed else { throw KeyStoreError("cannot replace \(path)/data.mdb with its compacted copy: \(failure)") }
     }
 
     // MARK: Key numbers

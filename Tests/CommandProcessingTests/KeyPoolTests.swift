@@ -1,4 +1,5 @@
 import CommandProcessing
+import Domain
 import EventCoding
 import EventLog
 import Foundation
@@ -79,8 +80,10 @@ import Testing
         #expect(other["contactName"]?.stringValue != ahead.fields[0].sealed)
         #expect(store.reveal(other) == lead("L-2", "Ann"))
 
-        // The key destroyed in between: the writer seals with the subject's new key.
+        // The key destroyed in between: presealing gives the forgotten subject no new key; the
+        // writer seals with one.
         try store.forget("lead:L-1")
+        #expect(store.preseal(type: "LeadCaptured", data: data) == nil)
         let afterForget = try store.seal(type: "LeadCaptured", data: data, presealed: ahead)
         #expect(try number(afterForget["contactName"]) != (try number(.string(ahead.fields[0].sealed))))
         #expect(store.reveal(afterForget) == data)
@@ -102,6 +105,35 @@ import Testing
         let sealed = try store.seal(type: "LeadCaptured", data: lead("L-new", "New"))
         #expect(try number(sealed["contactName"]) == first + SubjectKeyStore.poolBatch)
         #expect(store.reveal(sealed) == lead("L-new", "New"))
+    }
+
+    /// A request that will be refused — malformed subject id, unknown actor, a role that may not
+    /// issue it — takes no key number ahead of the writer.
+    @Test func refusedRequestsTakeNoKeyNumbers() async throws {
+        let dir = TemporaryDirectory()
+        let log = try EventLog.open(directory: dir.path + "/log", options: .init(mapSize: 1 << 26))
+        let processor = try CommandProcessor(log: log)
+        _ = try await processor.execute(CommandRequest(
+            type: "RegisterEmployee", data: ["employeeId": "W-1", "name": "Wes", "roles": ["warehouse"]],
+            actorId: "admin"))
+        let long = String(repeating: "x", count: 600)
+        let attempts: [(String, String)] = [(long, "admin"), ("L-1", "E-404"), ("L-2", "W-1")]
+        for (leadId, actor) in attempts {
+            let request = CommandRequest(
+                type: "CaptureLead",
+                data: ["leadId": .string(leadId), "company": "Acme", "contactName": "Ann", "source": "web"],
+                actorId: actor)
+            await #expect(throws: DomainError.self) { try await processor.execute(request) }
+            #expect(!processor.keys.hasKey("lead:" + leadId), "\(leadId.prefix(8)) by \(actor)")
+        }
+        // The store still saves: a forget (which saves every assignment) goes through.
+        _ = try await processor.execute(CommandRequest(
+            type: "CaptureLead", data: ["leadId": "L-3", "company": "Acme", "contactName": "Ann", "source": "web"],
+            actorId: "admin"))
+        _ = try await processor.execute(CommandRequest(
+            type: "ForgetSubject", data: ["subject": "lead:L-3", "reason": "asked"], actorId: "admin"))
+        #expect(!processor.keys.hasKey("lead:L-3"))
+        log.close()
     }
 
     @Test func aCommandWithPersonalFieldsIsStoredSealedAndReadsBack() async throws {

@@ -7,9 +7,9 @@ import Synchronization
 /// use entries at positions their snapshot includes, so an uncommitted entry is never seen.
 final class KeyRegistry: Sendable {
     struct State {
-        /// The writer's table of names → ids (readers look up with `sharedId`); replaced when the
-        /// writer reloads its state.
-        var ids = KeyTable()
+        /// The writer's table of names → ids (readers look up with `sharedId`); set, and replaced,
+        /// when the writer loads its state.
+        var ids: KeyTable?
         /// run → its in-memory index, for runs not yet flushed (or just flushed).
         var memtables: [UInt32: Memtable] = [:]
     }
@@ -25,7 +25,7 @@ final class KeyRegistry: Sendable {
     init(runs: IndexRuns) { self.runs = runs }
 
     func id(_ kind: KeyKind, _ name: String) -> UInt32? {
-        state.withLock { $0.ids }.sharedId(kind, name)
+        state.withLock { $0.ids }?.sharedId(kind, name)
     }
 
     /// Positions of `keyId` in run `run` in `lo...limit`, or nil when that run's memtable is gone.
