@@ -14,8 +14,7 @@ enum Base64URL {
     }()
 
     static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var copy = Array(bytes)
-        return copy.withUnsafeMutableBytes { encode(UnsafeRawBufferPointer($0), after: "") }
+        Array(bytes).withUnsafeBytes { encode($0, after: "") }
     }
 
     /// `prefix` followed by the encoding of `bytes`, made in one allocation (sealing writes one
