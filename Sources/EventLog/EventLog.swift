@@ -190,7 +190,9 @@ public final class EventLog: Sendable {
     /// `body` runs on the writer thread, in order with other submissions; it must be quick and must
     /// not block. What it appends through the ``LogWriter`` is committed with the batch. When the
     /// batch cannot commit (disk full), this throws ``EventLogError/unavailable(_:)`` and nothing of the
-    /// batch is written; `body` may run again when the map had to grow.
+    /// batch is written — nor of the batch staged after it, whose conditions counted on it. `body`
+    /// runs once: the transaction only writes what the batch staged, and is what runs again when
+    /// the map had to grow.
     public func write<R: Sendable>(_ body: @escaping @Sendable (inout LogWriter) throws -> R) async throws -> R {
         guard let writer else { throw EventLogError.invalidRequest("the log is open read-only") }
         let box = ResultBox<R>()

@@ -1,4 +1,5 @@
 import EventLog
+import Synchronization
 import Foundation
 
 /// A fresh directory for benchmark stores, removed by ``remove()``.
@@ -21,8 +22,50 @@ public struct ScratchDirectory: Sendable {
 }
 
 /// What the benchmark opens: a large map up front so that growth does not show in the figures.
-public func openBenchLog(_ directory: String, mapSize: Int = 1 << 36) throws -> EventLog {
-    try EventLog.open(directory: directory, options: .init(mapSize: mapSize))
+public func openBenchLog(_ directory: String, mapSize: Int = 1 << 36, maxBatchItems: Int? = nil) throws -> EventLog {
+    var options = EventLog.Options(mapSize: mapSize)
+    if let maxBatchItems { options.maxBatchItems = maxBatchItems }
+    return try EventLog.open(directory: directory, options: options)
+}
+
+/// Appends `events` events in appends of `perCommit` events each from `inFlight` concurrent tasks,
+/// each waiting for its append to be durable before it builds and sends its next one. Requests are
+/// taken in turn from one `workload`, so the events are those of a sequential run. Open the log with
+/// `maxBatchItems: 1` to keep each commit to one request.
+///
+/// - Returns: the wall-clock time (request building included) and each append's latency in ms.
+public func populate(
+    _ log: EventLog, _ workload: Workload, events: Int, perCommit: Int, inFlight: Int
+) async throws -> (wall: Duration, latenciesMs: [Double]) {
+    let clock = ContinuousClock()
+    final class Source: Sendable {
+        let next: Mutex<(workload: Workload, left: Int)>
+        init(_ w: Workload, _ n: Int) { next = Mutex((w, n)) }
+    }
+    let source = Source(workload, events)
+    let start = clock.now
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for _ in 0..<inFlight {
+            group.addTask {
+                var mine: [Double] = []
+                while let request = source.next.withLock({ s -> AppendRequest? in
+                    guard s.left > 0 else { return nil }
+                    let n = min(perCommit, s.left)
+                    s.left -= n
+                    return s.workload.request(events: n)
+                }) {
+                    let t0 = clock.now
+                    _ = try await log.append(request)
+                    mine.append(t0.duration(to: clock.now).seconds * 1000)
+                }
+                return mine
+            }
+        }
+        var all: [Double] = []
+        for try await part in group { all += part }
+        return all
+    }
+    return (start.duration(to: clock.now), latencies)
 }
 
 /// Appends `events` events in appends of `perCommit` events each (the single-append-with-N-events

@@ -1,14 +1,36 @@
 import Foundation
 import LMDB
 
-/// The single writer: drains submissions from many tasks, runs a batch of them in one write
-/// transaction, commits once (durably), then answers every caller.
+/// The single writer: drains submissions from many tasks, runs a batch of them, commits it once
+/// (durably), then answers every caller.
 ///
-/// Runs on a dedicated thread so that fsync never blocks Swift's cooperative pool.
-final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `condition`; the rest is writer-thread only
+/// Two dedicated threads, so that fsync never blocks Swift's cooperative pool and the CPU work of one
+/// batch overlaps the disk wait of the one before it:
+/// - the **stager** runs a batch's work items against the in-memory ``WriterState`` (conditions,
+///   command ids, key ids, records, hashes: everything but LMDB's own work) into a ``StagedWrites``;
+/// - the **committer** writes a staged batch in one LMDB write transaction, commits it (two syncs),
+///   then publishes the new last position and answers the batch's callers.
+///
+/// At most one batch is committing while the next one is staged: staging reads the state the batch
+/// in flight left behind, so it sees every event before it, committed or not, and nothing is
+/// answered before its own commit is durable. When a commit fails, the batch staged on top of it is
+/// failed too (its conditions were checked against events that are not in the store), and the
+/// stager rebuilds its state from the store once nothing is in flight.
+final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `condition`, pipeline fields by `pipe`; the rest is stager-only
     struct Limits: Sendable {
         var maxBatchItems: Int
         var maxQueuedItems: Int
+    }
+
+    /// A staged batch handed to the committer.
+    private struct Staged {
+        var buffer: UnsafeMutablePointer<StagedWrites>
+        var items: [WorkItem]
+        /// ``failures`` when staging began: a commit that failed since then fails this batch too.
+        var generation: Int
+        var lastPosition: UInt64
+        /// The sealed index run this batch finishes moving to `keyRuns`, whose memtable goes after the commit.
+        var completesRun: UInt32?
     }
 
     private let condition = NSCondition()
@@ -16,6 +38,18 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     private var closing = false
     private var finished = false
     private let limits: Limits
+
+    // The pipeline between the two threads, guarded by `pipe`.
+    private let pipe = NSCondition()
+    private var ready: Staged?
+    private var committing = false
+    /// Failed commits so far; a batch staged before the latest one is failed without writing.
+    private var failures = 0
+    private var lastFailure: Error = EventLogError.unavailable("an earlier batch could not commit")
+    /// A commit failed: `state` is ahead of the store until the stager reloads it.
+    private var needsReload = false
+    private var stopCommitter = false
+    private var committerDone = false
 
     private let env: Environment
     private let dbs: LogDatabases
@@ -27,8 +61,13 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// The last reload from the store failed: `state` may hold a failed batch's changes, so nothing is
     /// written until a reload succeeds (a write on it could leave a gap or break the chain).
     private var stateIsStale = false
-    private var staged = UnsafeMutablePointer<StagedWrites>.allocate(capacity: 1)
-    private var thread: Thread?
+    /// Two staging buffers, used in turn: one is staged while the other commits.
+    private let buffers: [UnsafeMutablePointer<StagedWrites>]
+    private var nextBuffer = 0
+    private var threads: [Thread] = []
+    /// Tests only: runs on the committer inside each write transaction, before its puts, with the
+    /// batch's last position; a throw fails the commit as a storage failure would.
+    var commitHook: (@Sendable (UInt64) throws -> Void)?
     /// Called on the writer thread when a batch failed and state was reloaded from the store.
     var onReload: (@Sendable () -> Void)?
     private var _stats = (batches: 0, items: 0, events: 0)
@@ -51,20 +90,30 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         self.clock = clock
         self.state = state
         self.limits = limits
-        staged.initialize(to: StagedWrites())
+        buffers = (0..<2).map { _ in
+            let b = UnsafeMutablePointer<StagedWrites>.allocate(capacity: 1)
+            b.initialize(to: StagedWrites())
+            return b
+        }
     }
 
     deinit {
-        staged.deinitialize(count: 1)
-        staged.deallocate()
+        for b in buffers {
+            b.deinitialize(count: 1)
+            b.deallocate()
+        }
     }
 
     func start() {
-        let t = Thread { [self] in self.loop() }
-        t.name = "chronicle-log-writer"
-        t.qualityOfService = .userInitiated
-        thread = t
-        t.start()
+        let stager = Thread { [self] in self.stageLoop() }
+        stager.name = "chronicle-log-writer"
+        let committer = Thread { [self] in self.commitLoop() }
+        committer.name = "chronicle-log-commit"
+        for t in [stager, committer] {
+            t.qualityOfService = .userInitiated
+            t.start()
+        }
+        threads = [stager, committer]
     }
 
     /// Queues a work item; throws `overloaded` when the queue is full and `closed` after `close()`.
@@ -83,7 +132,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         return queue.count
     }
 
-    /// Stops accepting work, finishes what is queued, and waits for the thread to end.
+    /// Stops accepting work, finishes what is queued and in flight, and waits for both threads to end.
     func close() {
         condition.lock()
         closing = true
@@ -92,11 +141,20 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         condition.unlock()
     }
 
-    private func loop() {
+    // MARK: The stager
+
+    private func stageLoop() {
         while true {
             condition.lock()
             while queue.isEmpty && !closing { condition.wait() }
             if queue.isEmpty && closing {
+                condition.unlock()
+                pipe.lock()
+                stopCommitter = true
+                pipe.broadcast()
+                while !committerDone { pipe.wait() }
+                pipe.unlock()
+                condition.lock()
                 finished = true
                 condition.broadcast()
                 condition.unlock()
@@ -106,63 +164,136 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             let batch = Array(queue.prefix(n))
             queue.removeFirst(n)
             condition.unlock()
-            process(batch)
+            stage(batch)
         }
     }
 
-    private func process(_ batch: [WorkItem]) {
-        if stateIsStale { reloadAfterFailure() }
-        let at = max(clock.nowMilliseconds(), state.lastAt)
-        var flushedNow: UInt32?
-        do {
-            try env.write(onRetry: { self.reloadAfterFailure() }) { txn in
-                if stateIsStale {
-                    throw EventLogError.unavailable("the writer could not reload its state from the store")
-                }
-                staged.pointee.reset()
-                state.pendingCommands.removeAll(keepingCapacity: true)
-                flushedNow = try flushSlice(txn)
-                for item in batch {
-                    var writer = LogWriter(
-                        state: state, registry: registry, names: names, env: env, dbs: dbs, staged: staged,
-                        batchAt: at)
-                    item.run(&writer)
-                }
-                for hook in staged.pointee.beforeCommit { try hook() }
-                publishToRegistry()
-                try writeStaged(txn)
-            }
-        } catch {
-            reloadAfterFailure()
-            let failure: Error
-            if let e = error as? LMDBError, e.isStorageFailure {
-                failure = EventLogError.unavailable(e.description)
-            } else if let e = error as? EventLogError {
-                failure = e
-            } else {
-                failure = EventLogError.unavailable(String(describing: error))
-            }
+    /// Blocks until no batch is committing or waiting to commit. Call with `pipe` locked.
+    private func waitUntilIdleLocked() {
+        while committing || ready != nil { pipe.wait() }
+    }
+
+    private func stage(_ batch: [WorkItem]) {
+        pipe.lock()
+        if needsReload { waitUntilIdleLocked() }
+        let reload = needsReload
+        needsReload = false
+        let generation = failures
+        pipe.unlock()
+        if reload || stateIsStale { reloadAfterFailure() }
+        if stateIsStale {
+            let failure = EventLogError.unavailable("the writer could not reload its state from the store")
             for item in batch { item.finish(failure) }
             return
         }
+
+        let buffer = buffers[nextBuffer]
+        let previous = buffers[1 - nextBuffer]
+        buffer.pointee.reset()
+        // Commands of the batch in flight stay findable until it is durable; older ones are in the store.
+        swap(&state.pendingCommands, &state.inFlightCommands)
         state.pendingCommands.removeAll(keepingCapacity: true)
-        if let run = flushedNow {
-            state.flushedRun = Int64(run)
-            state.flushing = nil
-            registry.state.withLock { s in s.memtables[run] = nil }
+        let at = max(clock.nowMilliseconds(), state.lastAt)
+        var completesRun: UInt32?
+        do {
+            completesRun = try stageFlushSlice(into: buffer)
+            for item in batch {
+                var writer = LogWriter(
+                    state: state, registry: registry, names: names, env: env, dbs: dbs, staged: buffer,
+                    previous: previous, batchAt: at)
+                item.run(&writer)
+            }
+            for hook in buffer.pointee.beforeCommit { try hook() }
+        } catch {
+            // `state` holds this batch's changes, which will not be written: rebuild it once the
+            // batch in flight is done.
+            pipe.lock()
+            waitUntilIdleLocked()
+            pipe.unlock()
+            reloadAfterFailure()
+            let failure = Self.failure(error)
+            for item in batch { item.finish(failure) }
+            return
         }
-        condition.lock()
-        _stats.batches += 1
-        _stats.items += batch.count
-        _stats.events += staged.pointee.records.count
-        condition.unlock()
-        notifier.publish(state.lastPosition)
-        for item in batch { item.finish(nil) }
+        publishToRegistry(buffer.pointee)
+
+        pipe.lock()
+        waitUntilIdleLocked()
+        ready = Staged(
+            buffer: buffer, items: batch, generation: generation, lastPosition: state.lastPosition,
+            completesRun: completesRun)
+        pipe.broadcast()
+        pipe.unlock()
+        nextBuffer = 1 - nextBuffer
+    }
+
+    // MARK: The committer
+
+    private func commitLoop() {
+        while true {
+            pipe.lock()
+            while ready == nil && !stopCommitter { pipe.wait() }
+            guard let job = ready else {
+                committerDone = true
+                pipe.broadcast()
+                pipe.unlock()
+                return
+            }
+            ready = nil
+            committing = true
+            let superseded = job.generation != failures
+            let earlier = lastFailure
+            pipe.unlock()
+
+            var failure: Error?
+            if superseded {
+                failure = earlier
+            } else {
+                do {
+                    try env.write { txn in
+                        try commitHook?(job.lastPosition)
+                        try writeStaged(job.buffer.pointee, txn)
+                    }
+                } catch {
+                    failure = Self.failure(error)
+                }
+            }
+            if failure == nil {
+                if let run = job.completesRun {
+                    registry.state.withLock { s in s.memtables[run] = nil }
+                }
+                condition.lock()
+                _stats.batches += 1
+                _stats.items += job.items.count
+                _stats.events += job.buffer.pointee.records.count
+                condition.unlock()
+                notifier.publish(job.lastPosition)
+            }
+            pipe.lock()
+            if let failure, !superseded {
+                failures += 1
+                lastFailure = failure
+                needsReload = true
+            }
+            committing = false
+            pipe.broadcast()
+            pipe.unlock()
+            for item in job.items { item.finish(failure) }
+        }
+    }
+
+    private static func failure(_ error: Error) -> Error {
+        if let e = error as? LMDBError, e.isStorageFailure { return EventLogError.unavailable(e.description) }
+        if let e = error as? EventLogError { return e }
+        return EventLogError.unavailable(String(describing: error))
     }
 
     /// Rebuilds the in-memory state from the store after a batch did not commit. When the store
     /// cannot be read either, the writer refuses batches (``stateIsStale``) until a reload succeeds.
+    /// Runs on the stager with nothing in flight.
     private func reloadAfterFailure() {
+        // The staged batches are of the old state: none may answer a lookup any more.
+        for b in buffers { b.pointee.reset() }
         do {
             state = try WriterState.load(env: env, dbs: dbs, registry: registry, names: names)
             stateIsStale = false
@@ -176,8 +307,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// the writer's ``KeyTable`` as they are made). Before the commit is fine: readers use only
     /// entries at positions their snapshot holds. A batch that then
     /// fails to commit is undone by ``reloadAfterFailure()``, which reloads the registry too.
-    private func publishToRegistry() {
-        let s = staged.pointee
+    private func publishToRegistry(_ s: StagedWrites) {
         guard !s.keyEntries.isEmpty else { return }
         registry.state.withLock { r in
             s.keyEntries.withUnsafeBufferPointer { entries in
@@ -196,8 +326,19 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         }
     }
 
-    private func writeStaged(_ txn: borrowing Transaction) throws {
-        let s = staged.pointee
+    /// The committer's whole transaction: puts of bytes staged before it began.
+    private func writeStaged(_ s: StagedWrites, _ txn: borrowing Transaction) throws {
+        guard let keyRuns = dbs.keyRuns else { throw EventLogError.unavailable("the log was opened read-only") }
+        for (key, value) in s.keyRunPuts {
+            // A put over an entry flushed before a crash writes the same bytes again.
+            try txn.put(keyRuns, key: key, value: value)
+        }
+        for (key, value) in s.headPuts { try txn.put(dbs.heads, key: key, value: value) }
+        if let run = s.flushedRun {
+            var runValue: [UInt8] = []
+            Bytes.appendBigEndian(run, to: &runValue)
+            try txn.put(dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8), value: runValue)
+        }
         try s.recordBytes.withUnsafeBytes { all in
             for (position, range) in s.records {
                 try withUnsafeBytes(of: position.bigEndian) { k in
@@ -219,9 +360,11 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         }
     }
 
-    /// Moves part of a sealed run of the in-memory key index to `keyRuns`, with the heads of the
-    /// keys it moves. Returns the run when this slice completed it.
-    private func flushSlice(_ txn: borrowing Transaction) throws -> UInt32? {
+    /// Stages the move of part of a sealed run of the in-memory key index to `keyRuns`, with the
+    /// heads of the keys it moves (as of the batch before this one: the puts are written in this
+    /// batch's transaction, after that batch's). Returns the run when this slice completes it; the
+    /// writer state counts it flushed from now on (a failed commit reloads the state).
+    private func stageFlushSlice(into staged: UnsafeMutablePointer<StagedWrites>) throws -> UInt32? {
         let currentRun = registry.runs.of(state.lastPosition + 1)
         let nextToFlush = UInt32(state.flushedRun + 1)
         guard nextToFlush < currentRun else { return nil }
@@ -232,33 +375,35 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             state.flushing = (nextToFlush, table.groupedByKey(), 0)
         }
         guard var flushing = state.flushing else { return nil }
+        guard dbs.keyRuns != nil else { throw EventLogError.unavailable("the log was opened read-only") }
         let sliceEnd = min(flushing.groups.keys.count, flushing.done + 4096)
-        guard let keyRuns = dbs.keyRuns else { throw EventLogError.unavailable("the log was opened read-only") }
-        var key = [UInt8](repeating: 0, count: 8)
-        var value: [UInt8] = []
         let runStart = registry.runs.firstPosition(nextToFlush)
         for i in flushing.done..<sliceEnd {
             let keyId = flushing.groups.keys[i]
-            withUnsafeBytes(of: nextToFlush.bigEndian) { key.replaceSubrange(0..<4, with: $0) }
-            withUnsafeBytes(of: keyId.bigEndian) { key.replaceSubrange(4..<8, with: $0) }
-            value.removeAll(keepingCapacity: true)
+            var key: [UInt8] = []
+            key.reserveCapacity(8)
+            Bytes.appendBigEndian(nextToFlush, to: &key)
+            Bytes.appendBigEndian(keyId, to: &key)
+            var value: [UInt8] = []
             KeyRun.encode(flushing.groups.positions(ofKeyAt: i), runStart: runStart, into: &value)
-            // A put over an entry flushed before a crash writes the same bytes again.
-            try txn.put(keyRuns, key: key, value: value)
+            staged.pointee.keyRunPuts.append((key, value))
             let head = state.head(keyId)
-            value.removeAll(keepingCapacity: true)
-            Bytes.appendBigEndian(head.count, to: &value)
-            Bytes.appendBigEndian(head.lastPosition, to: &value)
-            try withUnsafeBytes(of: keyId.bigEndian) { k in
-                try value.withUnsafeBytes { v in try txn.put(dbs.heads, key: k, value: v) }
-            }
+            var headValue: [UInt8] = []
+            headValue.reserveCapacity(16)
+            Bytes.appendBigEndian(head.count, to: &headValue)
+            Bytes.appendBigEndian(head.lastPosition, to: &headValue)
+            var headKey: [UInt8] = []
+            Bytes.appendBigEndian(keyId, to: &headKey)
+            staged.pointee.headPuts.append((headKey, headValue))
         }
         flushing.done = sliceEnd
-        state.flushing = flushing
-        guard sliceEnd == flushing.groups.keys.count else { return nil }
-        var runValue: [UInt8] = []
-        Bytes.appendBigEndian(nextToFlush, to: &runValue)
-        try txn.put(dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8), value: runValue)
+        guard sliceEnd == flushing.groups.keys.count else {
+            state.flushing = flushing
+            return nil
+        }
+        staged.pointee.flushedRun = nextToFlush
+        state.flushedRun = Int64(nextToFlush)
+        state.flushing = nil
         return nextToFlush
     }
 }

@@ -13,6 +13,8 @@ public struct LogWriter: ~Copyable {
     let env: Environment
     let dbs: LogDatabases
     var staged: UnsafeMutablePointer<StagedWrites>
+    /// The batch staged before this one: committing, or committed (read only here).
+    let previous: UnsafeMutablePointer<StagedWrites>
     /// The commit time of this batch (ms), never earlier than the last event's.
     public let batchAt: Int64
 
@@ -234,7 +236,7 @@ public struct LogWriter: ~Copyable {
         if let seq = state.commandIndex[commandId.hashValue] { candidates.append(seq) }
         if let seq = state.commandOverflow[commandId] { candidates.append(seq) }
         for seq in candidates {
-            if let pending = state.pendingCommands[seq] {
+            if let pending = state.pendingCommands[seq] ?? state.inFlightCommands[seq] {
                 if pending.commandId == commandId { return pending }
                 continue
             }
@@ -251,13 +253,8 @@ public struct LogWriter: ~Copyable {
     private func result(of record: CommandRecord) throws -> AppendResult {
         var events: [AppendedEvent] = []
         if record.count > 0 {
-            let staged = self.staged.pointee
             for p in record.firstPosition..<(record.firstPosition + record.count) {
-                if let i = staged.records.firstIndex(where: { $0.position == p }) {
-                    let range = staged.records[i].range
-                    let e = try staged.recordBytes.withUnsafeBytes { all in
-                        try EventRecord.decode(position: p, UnsafeRawBufferPointer(rebasing: all[range]), names: names).envelope
-                    }
+                if let e = try stagedEnvelope(at: p) {
                     events.append(AppendedEvent(position: p, stream: e.stream, version: e.version, type: e.type))
                 } else {
                     let e = try env.read { txn in
@@ -271,5 +268,18 @@ public struct LogWriter: ~Copyable {
             }
         }
         return AppendResult(position: record.resultPosition, events: events, duplicate: true, at: record.at)
+    }
+
+    /// The event at `position` when this batch or the one before it (perhaps not yet in the store)
+    /// staged it.
+    private func stagedEnvelope(at position: UInt64) throws -> EventEnvelope? {
+        for batch in [staged.pointee, previous.pointee] {
+            guard let i = batch.records.firstIndex(where: { $0.position == position }) else { continue }
+            let range = batch.records[i].range
+            return try batch.recordBytes.withUnsafeBytes { all in
+                try EventRecord.decode(position: position, UnsafeRawBufferPointer(rebasing: all[range]), names: names).envelope
+            }
+        }
+        return nil
     }
 }

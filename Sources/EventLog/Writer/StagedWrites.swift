@@ -7,6 +7,11 @@ struct StagedWrites {
     /// Stream, type and tag entries of the in-memory key index, published to the registry once per batch.
     var keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)] = []
     var commands: [(seq: UInt64, bytes: [UInt8])] = []
+    /// A slice of a sealed index run moving to `keyRuns`, with its keys' heads, and the run when the
+    /// slice completes it (see `BatchWriter.stageFlushSlice`).
+    var keyRunPuts: [(key: [UInt8], value: [UInt8])] = []
+    var headPuts: [(key: [UInt8], value: [UInt8])] = []
+    var flushedRun: UInt32?
     /// The key ids of the request being appended, event by event (stream, type, tags), reused.
     var requestKeys: [(id: UInt32, new: Bool)] = []
     /// Run after every work item of the batch and before the commit; a throw fails the whole batch.
@@ -20,6 +25,9 @@ struct StagedWrites {
         newKeys.removeAll(keepingCapacity: true)
         keyEntries.removeAll(keepingCapacity: true)
         commands.removeAll(keepingCapacity: true)
+        keyRunPuts.removeAll(keepingCapacity: true)
+        headPuts.removeAll(keepingCapacity: true)
+        flushedRun = nil
         beforeCommit.removeAll(keepingCapacity: true)
     }
 }

@@ -32,6 +32,8 @@ final class WriterState {
     @exclusivity(unchecked) var commandOverflow: [String: UInt64] = [:]
     /// Command records written in the batch being built (not yet readable from the store).
     @exclusivity(unchecked) var pendingCommands: [UInt64: CommandRecord] = [:]
+    /// Command records of the batch staged before this one, which may still be committing.
+    @exclusivity(unchecked) var inFlightCommands: [UInt64: CommandRecord] = [:]
     /// Highest run fully in `keyRuns`, or -1.
     var flushedRun: Int64 = -1
     /// The sealed run being flushed, its entries grouped by key, and how many keys are done.
