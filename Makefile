@@ -48,10 +48,12 @@ format:
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
 
-## bench-log: the event log at a large population (EVENTS=10000000 for the README's figures)
+## bench-log: the event log at a large population (EVENTS=10000000 for the README's figures;
+## IN_FLIGHT=2 keeps two appends in flight, each still its own commit)
 EVENTS ?= 1000000
+IN_FLIGHT ?= 1
 bench-log: deps
-	cd Benchmarks && $(SWIFT) run -c release LogBench --events $(EVENTS)
+	cd Benchmarks && $(SWIFT) run -c release LogBench --events $(EVENTS) --in-flight $(IN_FLIGHT)
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -37,7 +37,12 @@ public final class CommandProcessor: Sendable {
         self.box = StateBox(keys: keys)
         try box.reload(from: log)
         let box = self.box
-        log.setReloadHandler { box.needsReload = true }
+        // The handler runs on the writer with no batch in flight, so the store holds every event the
+        // log's state does: the one moment a rebuild from the store is sure to be complete.
+        log.setReloadHandler {
+            box.needsReload = true
+            try? box.reload(from: log)
+        }
         // A crash between a durable SubjectForgotten and the key's destruction is finished here.
         for subject in box.state.forgottenSubjects where keys.hasKey(subject) { try keys.forget(subject) }
     }
@@ -106,8 +111,8 @@ public final class CommandProcessor: Sendable {
     public func snapshot() async throws -> CompanyState {
         let box = self.box
         let log = self.log
-        return try await log.write { _ in
-            if box.needsReload { try box.reload(from: log) }
+        return try await log.write { w in
+            try box.reloadIfNeeded(from: log, w)
             return box.state
         }
     }
@@ -189,6 +194,16 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         org.withLock { $0 = s.org }
     }
 
+    /// Retries a reload that failed in the log's reload handler — only when the store holds every
+    /// event before this batch (none is still committing), or the rebuilt state would miss some.
+    func reloadIfNeeded(from log: EventLog, _ w: borrowing LogWriter) throws {
+        guard needsReload else { return }
+        guard w.storeHoldsEverything else {
+            throw DomainError(.unavailable, "the processor is rebuilding its state after a failed commit; retry", details: ["cause": "storage"])
+        }
+        try reload(from: log)
+    }
+
     static let orgEventTypes: Set<String> = [
         "EmployeeRegistered", "EmployeeUpdated", "EmployeeDeactivated", "LeadPoolRulesSet", "ApprovalPolicySet",
     ]
@@ -197,7 +212,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         _ request: CommandRequest, fingerprint: UInt64, presealed: PresealedFields? = nil, log: EventLog,
         _ w: inout LogWriter
     ) throws -> CommandReply {
-        if needsReload { try reload(from: log) }
+        try reloadIfNeeded(from: log, w)
         if let id = request.commandId, let (previous, previousFingerprint) = try w.previousResult(commandId: id) {
             guard previousFingerprint == fingerprint else {
                 throw CommandProcessor.domainError(.commandIdConflict(commandId: id))

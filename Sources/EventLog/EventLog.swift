@@ -179,8 +179,9 @@ public final class EventLog: Sendable {
     /// How many work items wait for the writer.
     public var queuedWork: Int { writer?.queuedCount ?? 0 }
 
-    /// Called on the writer thread after a batch failed and the writer reloaded its state from disk;
-    /// owners of state derived inside write closures reload theirs.
+    /// Called on the writer thread after a batch failed and the writer reloaded its state from disk,
+    /// with no batch in flight (the store holds every event the writer's state does): owners of
+    /// state derived inside write closures reload theirs here.
     public func setReloadHandler(_ handler: @escaping @Sendable () -> Void) { writer?.onReload = handler }
 
     // MARK: Writing
@@ -222,7 +223,7 @@ public final class EventLog: Sendable {
     }
 
     /// Calls `body` with the last position after every commit of this process's writer, on the
-    /// writer's thread, before the appenders are answered: it must be quick and must not block (a
+    /// writer's commit thread, before the appenders are answered: it must be quick and must not block (a
     /// follower wakes its thread with it). Returns a token for ``stopObservingCommits(_:)``.
     public func observeCommits(_ body: @escaping @Sendable (UInt64) -> Void) -> Int { notifier.observe(body) }
 

@@ -148,11 +148,13 @@ public final class BlockList: FlushableTable {
     }
 
     private func forgetAll() {
+        let old = (slots, prefixes, tails)
         staged = nil
         slots = [:]
         prefixes = []
         tails = []
         dirtySlots = []
+        releaseInBackground(old)  // see ViewTable.forgetAll
     }
 
     @inline(__always)

@@ -1,3 +1,4 @@
+import Dispatch
 import LMDB
 
 /// Something a projector writes that the runtime flushes into the projector's transaction.
@@ -173,12 +174,17 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     }
 
     private func forgetAll() {
+        // Freeing a cache of hundreds of thousands of records (millions after a rebuild) takes the
+        // follower tens to hundreds of milliseconds, a stall every view would lag by: the storage is
+        // handed to another thread to free.
+        let old = (index, keys, values)
         staged = nil
         index = [:]
         keys = []
         values = []
         dirty = []
         dirtySlots = []
+        releaseInBackground(old)
     }
 
     /// Records in memory (for tests and memory reports).
@@ -216,3 +222,12 @@ struct StagedWrites {
         return append.greatest(in: keys)
     }
 }
+
+/// Frees `storage` (a cache's arrays and dictionaries, which the caller no longer holds anywhere but
+/// in the local it passes) on a background thread instead of the caller's.
+func releaseInBackground<T>(_ storage: T) {
+    let box = UncheckedBox(storage)
+    cacheRelease.async { withExtendedLifetime(box) {} }
+}
+
+private let cacheRelease = DispatchQueue(label: "chronicle-view-cache-release", qos: .utility)

@@ -342,6 +342,17 @@ struct BenchViewsCommand: AsyncParsableCommand {
             lags.append(max(.zero, observed[j].at - c.at))
         }
         lags.sort()
+        // The follower's batches in the phase: how many events each covered, and the time from one
+        // batch's publication to the next (a batch's whole cycle: waiting, reading, applying, committing).
+        var sizes: [Int] = []
+        var cycles: [Duration] = []
+        let inPhase = observed.filter { $0.at >= phaseStart - origin }
+        for (a, b) in zip(inPhase, inPhase.dropFirst()) where b.position > a.position {
+            sizes.append(Int(b.position - a.position))
+            cycles.append(b.at - a.at)
+        }
+        sizes.sort()
+        cycles.sort()
         let phaseSeconds = Double(phase.components.seconds) + Double(phase.components.attoseconds) / 1e18
         say(
             "live phase: \(written) events in \(format(phaseSeconds)) s = \(rate(written, phaseSeconds)) events/s written "
@@ -349,6 +360,11 @@ struct BenchViewsCommand: AsyncParsableCommand {
         say(
             "  view lag after each commit: p50 \(ms(pct(lags, 0.5))) ms, p90 \(ms(pct(lags, 0.9))) ms, p99 \(ms(pct(lags, 0.99))) ms, "
                 + "max \(ms(lags.last ?? .zero)) ms")
+        if !sizes.isEmpty {
+            say(
+                "  follower: \(sizes.count) batches, events per batch p50 \(sizes[sizes.count / 2]) p99 \(sizes[min(sizes.count - 1, sizes.count * 99 / 100)]) "
+                    + "max \(sizes.last!), batch cycle p50 \(ms(pct(cycles, 0.5))) ms p99 \(ms(pct(cycles, 0.99))) ms max \(ms(cycles.last!)) ms")
+        }
         say(
             "  customer360 in process: \(latencies.count) queries (\(rate(latencies.count, phaseSeconds))/s), "
                 + "p50 \(ms(pct(latencies, 0.5))) ms, p99 \(ms(pct(latencies, 0.99))) ms, max \(ms(latencies.last ?? .zero)) ms")

@@ -187,6 +187,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             return
         }
 
+        pipe.lock()
+        let storeHoldsEverything = !committing && ready == nil
+        pipe.unlock()
         let buffer = buffers[nextBuffer]
         let previous = buffers[1 - nextBuffer]
         buffer.pointee.reset()
@@ -200,7 +203,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             for item in batch {
                 var writer = LogWriter(
                     state: state, registry: registry, names: names, env: env, dbs: dbs, staged: buffer,
-                    previous: previous, batchAt: at)
+                    previous: previous, batchAt: at, storeHoldsEverything: storeHoldsEverything)
                 item.run(&writer)
             }
             for hook in buffer.pointee.beforeCommit { try hook() }
@@ -329,11 +332,28 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// The committer's whole transaction: puts of bytes staged before it began.
     private func writeStaged(_ s: StagedWrites, _ txn: borrowing Transaction) throws {
         guard let keyRuns = dbs.keyRuns else { throw EventLogError.unavailable("the log was opened read-only") }
-        for (key, value) in s.keyRunPuts {
-            // A put over an entry flushed before a crash writes the same bytes again.
-            try txn.put(keyRuns, key: key, value: value)
+        var key = [UInt8](repeating: 0, count: 8)
+        try s.keyRunValues.withUnsafeBytes { values in
+            var start = 0
+            for (i, k) in s.keyRunKeys.enumerated() {
+                withUnsafeBytes(of: k.run.bigEndian) { key.replaceSubrange(0..<4, with: $0) }
+                withUnsafeBytes(of: k.keyId.bigEndian) { key.replaceSubrange(4..<8, with: $0) }
+                // A put over an entry flushed before a crash writes the same bytes again.
+                try key.withUnsafeBytes { k in
+                    try txn.put(keyRuns, key: k, value: UnsafeRawBufferPointer(rebasing: values[start..<s.keyRunEnds[i]]))
+                }
+                start = s.keyRunEnds[i]
+            }
         }
-        for (key, value) in s.headPuts { try txn.put(dbs.heads, key: key, value: value) }
+        var head: [UInt8] = []
+        for (keyId, h) in s.heads {
+            head.removeAll(keepingCapacity: true)
+            Bytes.appendBigEndian(h.count, to: &head)
+            Bytes.appendBigEndian(h.lastPosition, to: &head)
+            try withUnsafeBytes(of: keyId.bigEndian) { k in
+                try head.withUnsafeBytes { v in try txn.put(dbs.heads, key: k, value: v) }
+            }
+        }
         if let run = s.flushedRun {
             var runValue: [UInt8] = []
             Bytes.appendBigEndian(run, to: &runValue)
@@ -380,21 +400,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         let runStart = registry.runs.firstPosition(nextToFlush)
         for i in flushing.done..<sliceEnd {
             let keyId = flushing.groups.keys[i]
-            var key: [UInt8] = []
-            key.reserveCapacity(8)
-            Bytes.appendBigEndian(nextToFlush, to: &key)
-            Bytes.appendBigEndian(keyId, to: &key)
-            var value: [UInt8] = []
-            KeyRun.encode(flushing.groups.positions(ofKeyAt: i), runStart: runStart, into: &value)
-            staged.pointee.keyRunPuts.append((key, value))
-            let head = state.head(keyId)
-            var headValue: [UInt8] = []
-            headValue.reserveCapacity(16)
-            Bytes.appendBigEndian(head.count, to: &headValue)
-            Bytes.appendBigEndian(head.lastPosition, to: &headValue)
-            var headKey: [UInt8] = []
-            Bytes.appendBigEndian(keyId, to: &headKey)
-            staged.pointee.headPuts.append((headKey, headValue))
+            staged.pointee.keyRunKeys.append((nextToFlush, keyId))
+            KeyRun.encode(flushing.groups.positions(ofKeyAt: i), runStart: runStart, into: &staged.pointee.keyRunValues)
+            staged.pointee.keyRunEnds.append(staged.pointee.keyRunValues.count)
+            staged.pointee.heads.append((keyId, state.head(keyId)))
         }
         flushing.done = sliceEnd
         guard sliceEnd == flushing.groups.keys.count else {

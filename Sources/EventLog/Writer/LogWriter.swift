@@ -3,8 +3,9 @@ import LMDB
 
 /// The log as one work item of a batch sees it, inside the single writer.
 ///
-/// Conditions are checked against everything committed before and everything earlier work items of
-/// the same batch appended, so two concurrent writers can never both pass a check. An `append` that
+/// Conditions are checked against everything appended before: committed, in the batch still
+/// committing, or by earlier work items of the same batch — so two concurrent writers can never both
+/// pass a check. An `append` that
 /// returns has been applied: it is committed with the batch (or the whole batch fails).
 public struct LogWriter: ~Copyable {
     let state: WriterState
@@ -17,6 +18,9 @@ public struct LogWriter: ~Copyable {
     let previous: UnsafeMutablePointer<StagedWrites>
     /// The commit time of this batch (ms), never earlier than the last event's.
     public let batchAt: Int64
+    /// Whether the store held every event before this batch when the batch began (no batch was still
+    /// committing): only then may a work item rebuild state of its own by reading the store.
+    public let storeHoldsEverything: Bool
 
     /// The position of the last event appended so far (committed or earlier in this batch).
     public var lastPosition: UInt64 { state.lastPosition }

@@ -9,8 +9,11 @@ struct StagedWrites {
     var commands: [(seq: UInt64, bytes: [UInt8])] = []
     /// A slice of a sealed index run moving to `keyRuns`, with its keys' heads, and the run when the
     /// slice completes it (see `BatchWriter.stageFlushSlice`).
-    var keyRunPuts: [(key: [UInt8], value: [UInt8])] = []
-    var headPuts: [(key: [UInt8], value: [UInt8])] = []
+    var keyRunKeys: [(run: UInt32, keyId: UInt32)] = []
+    /// The `keyRuns` values of `keyRunKeys`, back to back; entry i ends at `keyRunEnds[i]`.
+    var keyRunValues: [UInt8] = []
+    var keyRunEnds: [Int] = []
+    var heads: [(keyId: UInt32, head: KeyHead)] = []
     var flushedRun: UInt32?
     /// The key ids of the request being appended, event by event (stream, type, tags), reused.
     var requestKeys: [(id: UInt32, new: Bool)] = []
@@ -25,8 +28,10 @@ struct StagedWrites {
         newKeys.removeAll(keepingCapacity: true)
         keyEntries.removeAll(keepingCapacity: true)
         commands.removeAll(keepingCapacity: true)
-        keyRunPuts.removeAll(keepingCapacity: true)
-        headPuts.removeAll(keepingCapacity: true)
+        keyRunKeys.removeAll(keepingCapacity: true)
+        keyRunValues.removeAll(keepingCapacity: true)
+        keyRunEnds.removeAll(keepingCapacity: true)
+        heads.removeAll(keepingCapacity: true)
         flushedRun = nil
         beforeCommit.removeAll(keepingCapacity: true)
     }
