@@ -132,12 +132,61 @@ public final class BlockList: FlushableTable {
 
     public func didCommit() {
         staged = nil
+        markClean()
+        trimCache()
+    }
+
+    private func markClean() {
         sealed.removeAll()
         for slot in dirtySlots { tails[slot].dirty = false }
         dirtySlots.removeAll(keepingCapacity: true)
+    }
+
+    public var isOverCacheLimit: Bool { tails.count > cacheLimit }
+
+    public func trimCache() {
         if tails.count > cacheLimit {
             forgetAll()
             complete = false
+        }
+    }
+
+    public func detachChanges() -> (any DetachedWrites)? {
+        guard !sealed.isEmpty || !dirtySlots.isEmpty else { return nil }
+        prepareFlush()
+        guard let (arena, order) = staged else { return nil }
+        // The blocks as they are now (the tails go on growing: copy on write keeps these).
+        var blocks = sealed.map(\.block.bytes)
+        blocks.reserveCapacity(sealed.count + dirtySlots.count)
+        for slot in dirtySlots { blocks.append(tails[slot].bytes) }
+        staged = nil
+        markClean()
+        return DetachedBlocks(list: self, keys: arena, order: order, blocks: blocks)
+    }
+
+    /// A detached batch of this list's block writes: block i of `blocks` goes under key i of `keys`.
+    final class DetachedBlocks: DetachedWrites {
+        let list: BlockList
+        let keys: KeyArena
+        let order: [Int]
+        let blocks: [[UInt8]]
+
+        init(list: BlockList, keys: KeyArena, order: [Int], blocks: [[UInt8]]) {
+            self.list = list
+            self.keys = keys
+            self.order = order
+            self.blocks = blocks
+        }
+
+        func write(_ txn: borrowing Transaction) throws {
+            var append = AppendOrder(after: list.lastKey)
+            for i in order {
+                try keys.withKey(i) { key in
+                    let flags: PutFlags = append.mayAppend(i, key, in: keys) ? .append : []
+                    try blocks[i].withUnsafeBytes { v in try txn.put(list.database, key: key, value: v, flags: flags) }
+                }
+            }
+            list.lastKey = append.greatest(in: keys)
         }
     }
 

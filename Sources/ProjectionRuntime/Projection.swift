@@ -94,4 +94,9 @@ public final class ProjectorContext {
 
     func didCommit() { for t in tables { t.didCommit() } }
     func discardChanges() { for t in tables { t.discardChanges() } }
+    func detachChanges(into writes: inout [any DetachedWrites]) {
+        for t in tables { if let w = t.detachChanges() { writes.append(w) } }
+    }
+    var isOverCacheLimit: Bool { tables.contains { $0.isOverCacheLimit } }
+    func trimCaches() { for t in tables { t.trimCache() } }
 }

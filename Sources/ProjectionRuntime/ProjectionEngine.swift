@@ -26,6 +26,9 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         public var rebuildWhenBehind: UInt64
         /// How often the follower looks at the log when no commit wakes it (a log written by another process).
         public var pollInterval: Duration
+        /// Tests only: how long the follower's commit thread waits before each commit, so that the
+        /// next batch is surely applied while the previous one is in flight.
+        var commitDelayForTesting: Duration?
 
         public init(
             batchSize: Int = 20_000, cacheLimit: Int = 500_000, rebuildParallelism: Int = 2,
@@ -108,6 +111,10 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         wake.lock()
         followerDone = nil
         wake.unlock()
+        // The follower's last batch commits (and is published) before `stop` returns.
+        applyLock.lock()
+        runner?.stopPipeline()
+        applyLock.unlock()
         let waiters = shared.withLock { s -> [Waiter] in
             defer { s.waiters = [:] }
             return Array(s.waiters.values)
@@ -148,6 +155,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
 
     private func install(_ runner: ProjectionRunner) {
         applyLock.lock()
+        self.runner?.stopPipeline()
         self.runner = runner
         applyLock.unlock()
         publish(runner, store: runner.store)
@@ -205,11 +213,15 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
             applyLock.lock()
             if let runner {
                 do {
-                    let covered = try runner.applyBatch(log, through: log.lastPosition, maxEvents: options.batchSize)
+                    // The batch commits on the runner's commit thread, which publishes it, while
+                    // this thread applies the next one.
+                    let covered = try runner.applyBatchPipelined(
+                        log, through: log.lastPosition, maxEvents: options.batchSize,
+                        commitDelay: options.commitDelayForTesting,
+                        onCommitted: { [weak self] positions in self?.publish(positions, store: nil) })
                     if covered > 0 {
                         progressed = true
                         backoff = 0.001
-                        publish(runner, store: nil)
                     }
                 } catch {
                     shared.withLock { $0.lastError = String(describing: error) }
@@ -234,14 +246,25 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
 
     /// Publishes the runner's checkpoints (and a new store) and wakes the waiters they satisfy.
     private func publish(_ runner: ProjectionRunner, store: ViewStore?) {
-        let positions = runner.checkpoints.map(\.position)
-        let ready = shared.withLock { s -> [CheckedContinuation<Bool, Never>] in
-            if let store { s.store = store }
-            s.checkpoints = positions
+        publish(runner.checkpoints.map(\.position), store: store)
+    }
+
+    /// Publishes committed positions, one per projection (and a new store), and wakes the waiters
+    /// they satisfy. Positions never move back: a runner's commit thread may publish after its
+    /// follower has published.
+    private func publish(_ committed: [UInt64], store: ViewStore?) {
+        let (ready, positions) = shared.withLock { s -> ([CheckedContinuation<Bool, Never>], [UInt64]) in
+            if let store {
+                s.store = store
+                s.checkpoints = committed
+            } else {
+                s.checkpoints = zip(s.checkpoints, committed).map { max($0, $1) }
+            }
+            let positions = s.checkpoints
             s.batches += 1
             let due = s.waiters.filter { positions[$0.value.projection] >= $0.value.position }
             for id in due.keys { s.waiters[id] = nil }
-            return due.values.map(\.continuation)
+            return (due.values.map(\.continuation), positions)
         }
         for c in ready { c.resume(returning: true) }
         if let f = observer.withLock({ $0 }) { f(positions.min() ?? 0) }
@@ -347,6 +370,8 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         }
         try store.sync()
         try swapDirectories(fresh)
+        // Nothing of the old runner may commit or publish after the swap.
+        self.runner?.stopPipeline()
         let old = self.runner?.store
         self.runner = runner
         publish(runner, store: store)
@@ -445,6 +470,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     public func applyPending(maxEvents: Int) throws -> Int {
         applyLock.lock()
         defer { applyLock.unlock() }
+        runner?.stopPipeline()
         if runner == nil {
             removeLeftovers()
             if let existing = try openExisting() {

@@ -12,7 +12,14 @@ final class ProjectionRunner {
     private(set) var contexts: [ProjectorContext] = []
     @exclusivity(unchecked) private(set) var projectors: [any Projector] = []
     /// Committed checkpoints, one per projection (position 0: nothing applied yet).
-    @exclusivity(unchecked) private(set) var checkpoints: [Checkpoint]
+    @exclusivity(unchecked) private(set) var checkpoints: [Checkpoint] {
+        didSet { applied = checkpoints.map(\.position) }
+    }
+    /// How far each projection has been applied: its checkpoint, or further while a pipelined
+    /// batch commits (``applyBatchPipelined(_:through:maxEvents:)``).
+    @exclusivity(unchecked) private var applied: [UInt64] = []
+    /// The commit thread of pipelined live batches, while they are used.
+    private var pipeline: ViewCommitter?
     private let dispatch: TypeDispatch
     private var hashScratch = [UInt8](repeating: 0, count: 32)
     private let liveMembers = MemberIndex()
@@ -23,12 +30,15 @@ final class ProjectionRunner {
         dispatch = TypeDispatch(projections)
         let stored = try store.checkpoints(projections.map(\.name))
         checkpoints = projections.map { stored[$0.name] ?? Checkpoint(position: 0, hash: [], version: $0.version) }
+        applied = checkpoints.map(\.position)
         for projection in projections {
             let context = ProjectorContext(store: store, isFresh: fresh, cacheLimit: cacheLimit)
             contexts.append(context)
             projectors.append(try projection.makeProjector(context))
         }
     }
+
+    deinit { stopPipeline() }
 
     var minCheckpoint: UInt64 { checkpoints.map(\.position).min() ?? 0 }
 
@@ -77,6 +87,100 @@ final class ProjectionRunner {
         return Int(end - from + 1)
     }
 
+    // MARK: Pipelined live batches
+
+    /// Applies the events after the furthest applied position — at most `maxEvents`, none after
+    /// `through` — on the caller's thread, and hands their view writes and checkpoints to the commit
+    /// thread, which writes and commits them while the caller goes on to the next batch. Cache misses
+    /// read a snapshot that may lack the batch still committing, but every record that batch changed
+    /// is in the cache (caches are trimmed only with nothing in flight).
+    ///
+    /// `onCommitted` gets every projection's committed position after each commit, on the commit
+    /// thread. When a commit fails, the next call throws its error after forgetting every change
+    /// applied since the last commit; the call after that starts again from the store's checkpoints.
+    /// Call ``stopPipeline()`` before using the runner any other way.
+    /// - Returns: how many positions it covered (0 when there was nothing to do).
+    @discardableResult
+    func applyBatchPipelined(
+        _ log: EventLog, through: UInt64, maxEvents: Int, commitDelay: Duration? = nil,
+        onCommitted: @escaping @Sendable ([UInt64]) -> Void
+    ) throws -> Int {
+        let committer = pipeline ?? {
+            let c = ViewCommitter(
+                store: store, names: projections.map(\.name), committed: checkpoints, delay: commitDelay,
+                onCommitted: onCommitted)
+            pipeline = c
+            return c
+        }()
+        let from = (applied.min() ?? 0) + 1
+        guard from <= through else { return 0 }
+        let end = min(through, from + UInt64(max(maxEvents, 1)) - 1)
+        do {
+            let last = try store.read { txn in
+                try log.scanInPlace(from: from, through: end) { record in
+                    try self.dispatchEvent(record, txn, only: nil, members: self.liveMembers)
+                    if record.position == end { self.copyHash(record.hash) }
+                    return true
+                }
+            }
+            guard last == end else { throw ProjectionError.logShorterThan(end) }
+        } catch {
+            discardPipelined(committer.waitUntilIdle().committed)
+            throw error
+        }
+        var writes: [any DetachedWrites] = []
+        for context in contexts { context.detachChanges(into: &writes) }
+        var moved: [(projection: Int, checkpoint: Checkpoint)] = []
+        for i in projections.indices where applied[i] < end {
+            moved.append((i, Checkpoint(position: end, hash: hashScratch, version: projections[i].version)))
+        }
+        let (failure, committed) = committer.waitUntilIdle()
+        if let failure {
+            discardPipelined(committed)
+            throw failure
+        }
+        commitCheckpoints(committed)
+        committer.submit(.init(writes: writes, checkpoints: moved))
+        for (i, _) in moved { applied[i] = end }
+        // A cache past its limit is dropped only once nothing it changed is in flight.
+        if contexts.contains(where: \.isOverCacheLimit) {
+            let (failure, committed) = committer.waitUntilIdle()
+            if let failure {
+                discardPipelined(committed)
+                throw failure
+            }
+            commitCheckpoints(committed)
+            for c in contexts { c.trimCaches() }
+        }
+        return Int(end - from + 1)
+    }
+
+    /// Finishes the pipelined batch in flight, if any, and ends the commit thread. The runner's
+    /// checkpoints are then the store's; after a failed commit its caches are forgotten too.
+    func stopPipeline() {
+        guard let committer = pipeline else { return }
+        pipeline = nil
+        let (failure, committed) = committer.stop()
+        if failure != nil {
+            discardPipelined(committed)
+        } else {
+            commitCheckpoints(committed)
+        }
+    }
+
+    /// A pipelined commit failed (or applying did, with nothing in flight now): forget every change
+    /// not in the store, and go on from the store's checkpoints.
+    private func discardPipelined(_ committed: [Checkpoint]) {
+        for c in contexts { c.discardChanges() }
+        checkpoints = committed
+    }
+
+    private func commitCheckpoints(_ committed: [Checkpoint]) {
+        let furthest = applied
+        checkpoints = committed
+        applied = zip(furthest, committed).map { max($0, $1.position) }
+    }
+
     private func copyHash(_ hash: UnsafeRawBufferPointer) {
         hashScratch.withUnsafeMutableBytes { $0.copyMemory(from: hash) }
     }
@@ -91,14 +195,14 @@ final class ProjectionRunner {
             if readers.isEmpty { return }
             let event = ProjectedEvent(
                 record: record, type: dispatch.name(t), currentSchema: dispatch.currentSchema(t), members: members)
-            for p in readers where record.position > checkpoints[p].position && (group?[p] ?? true) {
+            for p in readers where record.position > applied[p] && (group?[p] ?? true) {
                 try projectors[p].apply(event, txn)
             }
         } else if !dispatch.everyEvent.isEmpty {
             let type = String(decoding: record.type, as: UTF8.self)
             let event = ProjectedEvent(
                 record: record, type: type, currentSchema: Upcasters.currentSchema(of: type), members: members)
-            for p in dispatch.everyEvent where record.position > checkpoints[p].position && (group?[p] ?? true) {
+            for p in dispatch.everyEvent where record.position > applied[p] && (group?[p] ?? true) {
                 try projectors[p].apply(event, txn)
             }
         }

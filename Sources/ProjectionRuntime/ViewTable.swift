@@ -12,6 +12,22 @@ public protocol FlushableTable: AnyObject {
     func didCommit()
     /// The transaction aborted: forget every change not yet committed (and any cached value).
     func discardChanges()
+    /// Takes every change since the last flush or detach out of the table, sorted and encoded, as
+    /// writes that may run later on another thread while the table goes on changing (the live
+    /// follower applies the next batch while the previous one commits). The changed records stay
+    /// cached, clean; nil when nothing changed.
+    func detachChanges() -> (any DetachedWrites)?
+    /// Whether the cache has outgrown its limit (see ``trimCache()``).
+    var isOverCacheLimit: Bool { get }
+    /// Drops the cache when it has outgrown its limit. Only when every detached write of the table
+    /// has committed: until then, the cache is what holds those records for the next batch.
+    func trimCache()
+}
+
+/// Writes taken out of a table by ``FlushableTable/detachChanges()``; one thread writes them, in
+/// the order they were detached.
+public protocol DetachedWrites: AnyObject {
+    func write(_ txn: borrowing Transaction) throws
 }
 
 /// A keyed table of view records with a write-back cache: a projector reads and updates records by
@@ -156,15 +172,51 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
 
     public func didCommit() {
         staged = nil
+        markClean()
+        trimCache()
+    }
+
+    private func markClean() {
         if dirtySlots.count == dirty.count {
             dirty.withUnsafeMutableBufferPointer { $0.update(repeating: false) }
         } else {
             for slot in dirtySlots { dirty[slot] = false }
         }
         dirtySlots.removeAll(keepingCapacity: true)
+    }
+
+    public var isOverCacheLimit: Bool { keys.count > cacheLimit }
+
+    public func trimCache() {
         if keys.count > cacheLimit {
             forgetAll()
             complete = false
+        }
+    }
+
+    public func detachChanges() -> (any DetachedWrites)? {
+        guard !dirtySlots.isEmpty else { return nil }
+        prepareFlush()
+        guard let writes = staged else { return nil }
+        staged = nil
+        markClean()
+        return DetachedTableWrites(table: self, writes: writes)
+    }
+
+    /// A detached batch of this table's writes.
+    final class DetachedTableWrites: DetachedWrites {
+        let table: ViewTable
+        let writes: StagedWrites
+
+        init(table: ViewTable, writes: StagedWrites) {
+            self.table = table
+            self.writes = writes
+        }
+
+        // `lastKey` is the one field of the table the writing thread touches; the applying thread
+        // leaves it alone while detached writes are pending (it flushes only when none are).
+        func write(_ txn: borrowing Transaction) throws {
+            table.lastKey = try writes.write(table.database, txn, after: table.lastKey)
         }
     }
 

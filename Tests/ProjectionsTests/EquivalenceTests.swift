@@ -3,7 +3,7 @@ import Domain
 import EventLog
 import Foundation
 import JSON
-import ProjectionRuntime
+@testable import ProjectionRuntime
 import Testing
 import Views
 
@@ -106,6 +106,12 @@ func expectSame(_ a: [String: JSONValue], _ b: [String: JSONValue], _ label: Str
             options: .init(batchSize: 3, pollInterval: .milliseconds(5)))
         try follower.start()
         defer { follower.close() }
+        // E2: the same with caches of ten records, so they are trimmed between pipelined batches.
+        let smallCaches = ProjectionEngine(
+            log: log, directory: dir.path + "/e2", projections: projections,
+            options: .init(batchSize: 2, cacheLimit: 10, pollInterval: .milliseconds(3)))
+        try smallCaches.start()
+        defer { smallCaches.close() }
 
         let start = clock.nowMilliseconds()
         var generator = RandomHistory(seed: seed)
@@ -159,6 +165,25 @@ func expectSame(_ a: [String: JSONValue], _ b: [String: JSONValue], _ label: Str
         }
         let e = try await queries.answers(ViewService(source: follower))
         expectSame(a, e, "seed \(seed): event by event vs live follower")
+        for p in projections {
+            #expect(await smallCaches.waitUntil(p.name, reaches: last, timeout: .seconds(20)), "\(p.name) never caught up")
+        }
+        let e2 = try await queries.answers(ViewService(source: smallCaches))
+        expectSame(a, e2, "seed \(seed): event by event vs live follower with small caches")
+        // E3: a follower catching up on the whole log in batches of five, each applied while the one
+        // before it commits (held back a millisecond), with caches trimmed as it goes.
+        try ProjectionEngine.createEmpty(directory: dir.path + "/e3", projections: projections)
+        var slowCommits = ProjectionEngine.Options(batchSize: 5, cacheLimit: 10, rebuildWhenBehind: .max)
+        slowCommits.commitDelayForTesting = .milliseconds(1)
+        let catchingUp = ProjectionEngine(
+            log: log, directory: dir.path + "/e3", projections: projections, options: slowCommits)
+        try catchingUp.start()
+        for p in projections {
+            #expect(await catchingUp.waitUntil(p.name, reaches: last, timeout: .seconds(30)), "\(p.name) never caught up")
+        }
+        let e3 = try await queries.answers(ViewService(source: catchingUp))
+        expectSame(a, e3, "seed \(seed): event by event vs pipelined catch-up")
+        catchingUp.close()
 
         // F: an engine started on the full log builds fresh and swaps the directory in.
         let started = ProjectionEngine(log: log, directory: dir.path + "/f", projections: projections)

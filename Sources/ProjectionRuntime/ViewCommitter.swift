@@ -1,0 +1,119 @@
+import Foundation
+import LMDB
+
+/// The live follower's commit thread: writes a batch's detached view writes and checkpoints in one
+/// transaction of the views environment and commits it, while the follower applies the next batch
+/// (``ProjectionRunner/applyBatchPipelined(_:through:maxEvents:)``).
+///
+/// One batch at a time: the follower hands the next one over only once the previous one is done,
+/// and learns then whether it committed.
+final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `condition`; the job's writes belong to the commit thread once handed over
+    struct Job {
+        var writes: [any DetachedWrites]
+        /// The projections whose checkpoint moves, with the new checkpoint.
+        var checkpoints: [(projection: Int, checkpoint: Checkpoint)]
+    }
+
+    private let store: ViewStore
+    private let names: [String]
+    private let onCommitted: @Sendable ([UInt64]) -> Void
+    /// Tests only: a wait before each commit.
+    private let delay: Duration?
+    private let condition = NSCondition()
+    private var job: Job?
+    private var busy = false
+    private var failure: (any Error)?
+    private var stopping = false
+    private var stopped = false
+    /// The checkpoints in the store: what the last successful commit wrote.
+    private var committed: [Checkpoint]
+
+    /// - Parameter onCommitted: called on the commit thread after each commit with every
+    ///   projection's committed position.
+    init(
+        store: ViewStore, names: [String], committed: [Checkpoint], delay: Duration? = nil,
+        onCommitted: @escaping @Sendable ([UInt64]) -> Void
+    ) {
+        self.store = store
+        self.delay = delay
+        self.names = names
+        self.committed = committed
+        self.onCommitted = onCommitted
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "chronicle-views-commit"
+        thread.start()
+    }
+
+    /// Waits until no batch is in flight. Returns the error of a batch that failed since the last
+    /// call (the caller must then forget every change it applied since), and the checkpoints in the
+    /// store.
+    func waitUntilIdle() -> (failure: (any Error)?, committed: [Checkpoint]) {
+        condition.lock()
+        defer { condition.unlock() }
+        while busy || job != nil { condition.wait() }
+        let f = failure
+        failure = nil
+        return (f, committed)
+    }
+
+    /// Hands a batch over; call ``waitUntilIdle()`` first.
+    func submit(_ next: Job) {
+        condition.lock()
+        precondition(!busy && job == nil && !stopping, "a views batch handed over while another is in flight")
+        job = next
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Finishes the batch in flight and ends the thread.
+    func stop() -> (failure: (any Error)?, committed: [Checkpoint]) {
+        let result = waitUntilIdle()
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        condition.unlock()
+        return result
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while job == nil && !stopping { condition.wait() }
+            guard let next = job else {
+                stopped = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            job = nil
+            busy = true
+            var positions = committed
+            condition.unlock()
+
+            var error: (any Error)?
+            if let delay {
+                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            }
+            do {
+                try store.env.write { txn in
+                    for w in next.writes { try w.write(txn) }
+                    for (p, checkpoint) in next.checkpoints { try store.writeCheckpoint(names[p], checkpoint, txn) }
+                }
+                for (p, checkpoint) in next.checkpoints { positions[p] = checkpoint }
+            } catch let e {
+                error = e
+            }
+            if error == nil { onCommitted(positions.map(\.position)) }
+            condition.lock()
+            if let error {
+                failure = error
+            } else {
+                committed = positions
+            }
+            busy = false
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}
