@@ -44,6 +44,8 @@ struct BenchViewsCommand: AsyncParsableCommand {
             """)
     var writer: Writer = .log
 
+    @Option(help: "Most events the live follower applies in one batch (the server's default: 20000).")
+    var followerBatch = ProjectionEngine.Options().batchSize
     @Flag(help: "Also rebuild each projection alone.") var each = false
 
     @Flag(help: "Skip the live phase.") var noLive = false
@@ -84,7 +86,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: data.directory.views) else {
                 throw CLIError("--live-only needs views in \(data.directory.views): run once without it")
             }
-            let engine = ViewService.engine(log: log, dataDirectory: data.directory.path)
+            let engine = ViewService.engine(log: log, dataDirectory: data.directory.path, options: .init(batchSize: followerBatch))
             try engine.start()
             defer { engine.close() }
             for p in ViewService.projections { _ = await engine.waitUntil(p.name, reaches: log.lastPosition, timeout: .seconds(600)) }
@@ -139,7 +141,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
         // The live phase: the rebuilt views become <data>/views and follow a continuous writer.
         try? FileManager.default.removeItem(atPath: data.directory.views)
         try FileManager.default.moveItem(atPath: scratch, toPath: data.directory.views)
-        let engine = ViewService.engine(log: log, dataDirectory: data.directory.path)
+        let engine = ViewService.engine(log: log, dataDirectory: data.directory.path, options: .init(batchSize: followerBatch))
         try engine.start()
         defer { engine.close() }
         let views = ViewService(source: engine)
