@@ -111,23 +111,9 @@ public final class BlockList: FlushableTable {
     }
 
     public func flush(_ txn: borrowing Transaction) throws {
-        guard !sealed.isEmpty || !dirtySlots.isEmpty else { return }
-        prepareFlush()
-        guard let (arena, order) = staged else { return }
-        var append = AppendOrder(after: lastKey)
-        for i in order {
-            try arena.withKey(i) { key in
-                let flags: PutFlags = append.mayAppend(i, key, in: arena) ? .append : []
-                if i < sealed.count {
-                    try sealed[i].block.bytes.withUnsafeBytes { v in try txn.put(database, key: key, value: v, flags: flags) }
-                } else {
-                    try tails[dirtySlots[i - sealed.count]].bytes.withUnsafeBytes { v in
-                        try txn.put(database, key: key, value: v, flags: flags)
-                    }
-                }
-            }
-        }
-        lastKey = append.greatest(in: arena)
+        // The changes are clean from here on; a transaction that then fails is followed by
+        // `discardChanges`, which forgets the whole cache.
+        try detachChanges()?.write(txn)
     }
 
     public func didCommit() {

@@ -164,10 +164,8 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     }
 
     public func flush(_ txn: borrowing Transaction) throws {
-        guard !dirtySlots.isEmpty else { return }
-        prepareFlush()
-        guard let staged else { return }
-        lastKey = try staged.write(database, txn, after: lastKey)
+        // As in `BlockList.flush`: clean from here on; a failed transaction is followed by `discardChanges`.
+        try detachChanges()?.write(txn)
     }
 
     public func didCommit() {
