@@ -194,13 +194,11 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         org.withLock { $0 = s.org }
     }
 
-    /// Retries a reload that failed in the log's reload handler — only when the store holds every
-    /// event before this batch (none is still committing), or the rebuilt state would miss some.
+    /// Retries a reload that failed in the log's reload handler, once the store holds every event
+    /// before this batch (a batch still committing would otherwise be missing from the state).
     func reloadIfNeeded(from log: EventLog, _ w: borrowing LogWriter) throws {
         guard needsReload else { return }
-        guard w.storeHoldsEverything else {
-            throw DomainError(.unavailable, "the processor is rebuilding its state after a failed commit; retry", details: ["cause": "storage"])
-        }
+        w.waitUntilStoreHoldsEverythingBefore()
         try reload(from: log)
     }
 

@@ -58,6 +58,32 @@ import Testing
         #expect(log.lastPosition == UInt64((0..<20).reduce(0) { $0 + 1 + $1 % 4 }), "nothing written twice")
     }
 
+    @Test func aWorkItemCanWaitUntilTheStoreHoldsTheBatchBeforeIt() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let gate = CommitGate()
+        log.writer?.commitHook = { _ in gate.pass() }
+        let first = Task { try await log.append(AppendRequest(events: [event("s"), event("s")], actor: "a")) }
+        await gate.waitUntilHolding()
+        // Staged while the first batch is held open: the store has nothing yet, until the item waits.
+        let seen = Task {
+            try await log.write { w in
+                let before = (try? log.read(from: 1, limit: 10).events.count) ?? -1
+                w.waitUntilStoreHoldsEverythingBefore()
+                let after = (try? log.read(from: 1, limit: 10).events.count) ?? -1
+                return (before, after)
+            }
+        }
+        try await waitUntilStaged(log)
+        gate.open()
+        _ = try await first.value
+        let (before, after) = try await seen.value
+        #expect(before == 0, "the held batch is not in the store yet")
+        #expect(after == 2, "after the wait it is")
+        log.writer?.commitHook = nil
+    }
+
     @Test func aFailedCommitFailsTheBatchStagedOnItAndTheLogGoesOnGapFree() async throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)

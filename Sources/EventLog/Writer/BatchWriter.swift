@@ -168,6 +168,14 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         }
     }
 
+    /// For a work item: blocks the stager until the batch handed over before is done (nothing is
+    /// waiting to commit while a batch is staged, so that is all that is in flight).
+    private func waitForBatchInFlight() {
+        pipe.lock()
+        waitUntilIdleLocked()
+        pipe.unlock()
+    }
+
     /// Blocks until no batch is committing or waiting to commit. Call with `pipe` locked.
     private func waitUntilIdleLocked() {
         while committing || ready != nil { pipe.wait() }
@@ -187,9 +195,6 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             return
         }
 
-        pipe.lock()
-        let storeHoldsEverything = !committing && ready == nil
-        pipe.unlock()
         let buffer = buffers[nextBuffer]
         let previous = buffers[1 - nextBuffer]
         buffer.pointee.reset()
@@ -198,12 +203,13 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         state.pendingCommands.removeAll(keepingCapacity: true)
         let at = max(clock.nowMilliseconds(), state.lastAt)
         var completesRun: UInt32?
+        let waitForBatchInFlight = self.waitForBatchInFlight  // one closure per batch, not per item
         do {
             completesRun = try stageFlushSlice(into: buffer)
             for item in batch {
                 var writer = LogWriter(
                     state: state, registry: registry, names: names, env: env, dbs: dbs, staged: buffer,
-                    previous: previous, batchAt: at, storeHoldsEverything: storeHoldsEverything)
+                    previous: previous, batchAt: at, waitForBatchInFlight: waitForBatchInFlight)
                 item.run(&writer)
             }
             for hook in buffer.pointee.beforeCommit { try hook() }

@@ -18,9 +18,8 @@ public struct LogWriter: ~Copyable {
     let previous: UnsafeMutablePointer<StagedWrites>
     /// The commit time of this batch (ms), never earlier than the last event's.
     public let batchAt: Int64
-    /// Whether the store held every event before this batch when the batch began (no batch was still
-    /// committing): only then may a work item rebuild state of its own by reading the store.
-    public let storeHoldsEverything: Bool
+    /// Waits on the writer thread until the batch before this one is done committing.
+    let waitForBatchInFlight: () -> Void
 
     /// The position of the last event appended so far (committed or earlier in this batch).
     public var lastPosition: UInt64 { state.lastPosition }
@@ -37,6 +36,13 @@ public struct LogWriter: ~Copyable {
     public func lastPosition(ofTag tag: String) -> UInt64 {
         guard let id = state.keyIds.id(.tag, tag) else { return 0 }
         return state.head(id).lastPosition
+    }
+
+    /// Returns once the store holds every event before this batch (the batch before it, which may
+    /// still be committing, is done): a work item that rebuilds state of its own by reading the store
+    /// calls this first. When that batch failed, this one fails too, whatever the item does.
+    public func waitUntilStoreHoldsEverythingBefore() {
+        waitForBatchInFlight()
     }
 
     /// Registers work to run once every work item of this batch has run and before the batch commits
