@@ -88,13 +88,23 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     /// Opens or builds the views, then follows the log until ``stop()``.
     public func start() throws {
         removeLeftovers()
-        if let runner = try openExisting() {
+        switch try openExisting() {
+        case .success(let runner):
             install(runner)
-        } else {
+            startNote.withLock { $0 = "opened" }
+        case .failure(let why):
             try rebuildNow()
+            startNote.withLock { $0 = "built from the log: \(why.reason)" }
         }
         startFollower()
     }
+
+    /// How ``start()`` found the views: "opened", or "built from the log: <why>" (none yet, another
+    /// layout, another log, too far behind, or torn by a machine restart).
+    public var howStarted: String { startNote.withLock { $0 } }
+    private let startNote = Mutex("not started")
+
+    private struct NotReusable: Error { var reason: String }
 
     /// Stops following the log (the views stay as they are; queries keep working).
     public func stop() {
@@ -135,8 +145,10 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         store?.close()
     }
 
-    private func openExisting() throws -> ProjectionRunner? {
-        guard FileManager.default.fileExists(atPath: directory + "/data.mdb") else { return nil }
+    private func openExisting() throws -> Result<ProjectionRunner, NotReusable> {
+        guard FileManager.default.fileExists(atPath: directory + "/data.mdb") else {
+            return .failure(NotReusable(reason: "there were none"))
+        }
         let store: ViewStore
         let runner: ProjectionRunner
         do {
@@ -144,13 +156,19 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
             runner = try ProjectionRunner(
                 store: store, projections: projections, fresh: false, cacheLimit: options.cacheLimit)
         } catch {
-            return nil
+            return .failure(NotReusable(reason: "\(error)"))
         }
         let last = log.lastPosition
-        let valid = (try? runner.checkpointsMatch(log)) ?? false
-        if valid && last - min(last, runner.minCheckpoint) <= options.rebuildWhenBehind { return runner }
-        store.close()
-        return nil
+        guard (try? runner.checkpointsMatch(log)) ?? false else {
+            store.close()
+            return .failure(NotReusable(reason: "they were written by another layout or for another log"))
+        }
+        let behind = last - min(last, runner.minCheckpoint)
+        guard behind <= options.rebuildWhenBehind else {
+            store.close()
+            return .failure(NotReusable(reason: "they were \(behind) events behind"))
+        }
+        return .success(runner)
     }
 
     private func install(_ runner: ProjectionRunner) {
@@ -473,7 +491,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         runner?.stopPipeline()
         if runner == nil {
             removeLeftovers()
-            if let existing = try openExisting() {
+            if case .success(let existing) = try openExisting() {
                 runner = existing
             } else {
                 applyLock.unlock()

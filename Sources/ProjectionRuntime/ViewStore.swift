@@ -1,6 +1,8 @@
 import EventLog
 import Foundation
+import Glibc
 import LMDB
+import Synchronization
 
 /// Where a projection stands: the last position it applied (0: none), the chain hash of that event
 /// (so a store that does not belong to this log — restored elsewhere, or ahead of it — is noticed),
@@ -48,24 +50,48 @@ public struct Checkpoint: Sendable, Hashable {
 /// | `<projection>.<table>` | see each projection | see each projection |
 ///
 /// Queries read it through ``read(_:)`` (a snapshot that never waits for the projector); the runtime
-/// writes each batch of each projection together with its checkpoint in one transaction. Written
-/// with `MDB_NOSYNC`: an OS crash may lose the last batches, but LMDB's commit is atomic, so what
-/// survives is always a checkpoint with exactly the writes up to it — and the log replays the rest.
+/// writes each batch of each projection together with its checkpoint in one transaction.
+///
+/// Written with `MDB_NOSYNC`, because views can always be rebuilt from the log: a process that dies
+/// loses nothing (its writes are in the kernel's page cache, and LMDB's commit is atomic there), but
+/// an OS crash or power loss can write a commit's meta page before its data pages and leave the
+/// file torn. So a store opened for writing first makes a marker file durable (`unsynced`, holding
+/// the kernel's boot id), and removes it only after ``close()`` has synced everything. A marker
+/// left by an earlier boot means the machine stopped with unsynced pages: ``open(directory:projections:readOnly:mapSize:)``
+/// refuses the store (``ProjectionError/tornByRestart(_:)``) without reading it, and the engine
+/// builds the views afresh from the log.
 public final class ViewStore: Sendable {
     public let directory: String
     public let env: Environment
     let databases: [String: Database]
     let meta: Database
+    let readOnly: Bool
+    /// The directory, held open while the store may be written (-1 otherwise): the marker is
+    /// removed through it, wherever a rebuild's swap has moved the directory since.
+    private let markedDirectory: Atomic<Int32>
+
+    /// The marker's file name in the store's directory.
+    public static let unsyncedMarker = "unsynced"
 
     /// The environment's map: a large virtual reservation (the file only grows as it is written),
     /// so a rebuild's single big transaction never meets `MDB_MAP_FULL`.
     public static let defaultMapSize = 1 << 40
 
-    private init(directory: String, env: Environment, databases: [String: Database], meta: Database) {
+    private init(
+        directory: String, env: Environment, databases: [String: Database], meta: Database, readOnly: Bool,
+        markedDirectory: Int32
+    ) {
         self.directory = directory
         self.env = env
         self.databases = databases
         self.meta = meta
+        self.readOnly = readOnly
+        self.markedDirectory = Atomic(markedDirectory)
+    }
+
+    deinit {
+        let fd = markedDirectory.exchange(-1, ordering: .relaxed)
+        if fd >= 0 { Glibc.close(fd) }
     }
 
     /// Opens (creating unless `readOnly`) the environment in `directory` with every database the
@@ -74,10 +100,19 @@ public final class ViewStore: Sendable {
         directory: String, projections: [Projection], readOnly: Bool = false, mapSize: Int = defaultMapSize
     ) throws -> ViewStore {
         if !readOnly { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let boot = bootIdentifier()
+        if let marked = unsyncedBoot(in: directory), marked != boot { throw ProjectionError.tornByRestart(directory) }
+        let marked = readOnly ? -1 : try markUnsynced(directory, boot: boot)
         let count = projections.reduce(1) { $0 + $1.databases.count }
-        let env = try Environment(
-            path: directory,
-            options: .init(mapSize: mapSize, maxDatabases: count + 4, noSync: true, readOnly: readOnly))
+        let env: Environment
+        do {
+            env = try Environment(
+                path: directory,
+                options: .init(mapSize: mapSize, maxDatabases: count + 4, noSync: true, readOnly: readOnly))
+        } catch {
+            if marked >= 0 { Glibc.close(marked) }
+            throw error
+        }
         var dbs: [String: Database] = [:]
         for spec in projections.flatMap(\.databases) {
             do {
@@ -92,7 +127,43 @@ public final class ViewStore: Sendable {
         } catch let e as LMDBError where readOnly && e.code == LMDBError.notFound.code {
             throw ProjectionError.notAViewStore(directory)
         }
-        return ViewStore(directory: directory, env: env, databases: dbs, meta: meta)
+        return ViewStore(
+            directory: directory, env: env, databases: dbs, meta: meta, readOnly: readOnly, markedDirectory: marked)
+    }
+
+    /// The boot this process runs in (Linux: `/proc/sys/kernel/random/boot_id`; elsewhere, where
+    /// there is no such id, every process counts as a new boot, so an unclean stop means a rebuild).
+    public static func bootIdentifier() -> String {
+        let id = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        if let id, !id.isEmpty { return id }
+        return "process-\(getpid())-\(ProcessInfo.processInfo.systemUptime)"
+    }
+
+    /// The boot id of the marker in `directory`, nil when there is none (its writer closed cleanly).
+    static func unsyncedBoot(in directory: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + unsyncedMarker) else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Writes the marker and makes it durable — file and directory entry — before the first
+    /// unsynced write of this process can reach the disk. Returns the directory, open.
+    static func markUnsynced(_ directory: String, boot: String) throws -> Int32 {
+        let path = directory + "/" + unsyncedMarker
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LMDBError(code: errno, operation: "open \(path)") }
+        defer { Glibc.close(fd) }
+        let bytes = Array((boot + "\n").utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0
+        else { throw LMDBError(code: errno, operation: "write \(path)") }
+        let dir = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { throw LMDBError(code: errno, operation: "open \(directory)") }
+        guard fsync(dir) == 0 else {
+            let code = errno
+            Glibc.close(dir)
+            throw LMDBError(code: code, operation: "fsync \(directory)")
+        }
+        return dir
     }
 
     /// The named database (opened when the store was).
@@ -132,8 +203,16 @@ public final class ViewStore: Sendable {
     /// Flushes everything written with `MDB_NOSYNC` to disk.
     public func sync() throws { try env.sync() }
 
-    /// Closes the environment; every reader must be done.
-    public func close() { env.close() }
+    /// Closes the environment; every reader must be done. A store opened for writing is synced
+    /// first and its marker removed, so that the next boot opens it without a rebuild.
+    public func close() {
+        let fd = markedDirectory.exchange(-1, ordering: .relaxed)
+        if fd >= 0 {
+            if (try? env.sync()) != nil { unlinkat(fd, Self.unsyncedMarker, 0) }
+            Glibc.close(fd)
+        }
+        env.close()
+    }
 }
 
 /// Failures of the projection runtime that are not domain errors.
@@ -144,6 +223,7 @@ public enum ProjectionError: Error, Sendable, CustomStringConvertible {
     case stopped
     case logShorterThan(UInt64)
     case notEmpty(String)
+    case tornByRestart(String)
 
     public var description: String {
         switch self {
@@ -153,6 +233,9 @@ public enum ProjectionError: Error, Sendable, CustomStringConvertible {
         case .stopped: "the projection engine is stopped"
         case .logShorterThan(let p): "the log has no event at position \(p)"
         case .notEmpty(let dir): "\(dir) already holds views; replay into a new directory"
+        case .tornByRestart(let dir):
+            "the views in \(dir) were being written when the machine stopped (their pages may be torn); "
+                + "rebuild them from the log"
         }
     }
 }

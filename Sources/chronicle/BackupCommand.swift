@@ -1,6 +1,8 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import ProjectionRuntime
+import Views
 
 /// `chronicle backup DEST`: a consistent, compacted hot copy while the server writes.
 struct BackupCommand: ParsableCommand {
@@ -32,7 +34,16 @@ struct BackupCommand: ParsableCommand {
             try copyTree(data.directory.keys, to: destination + "/keys")
         }
         if views, fm.fileExists(atPath: data.directory.views + "/data.mdb") {
-            try copyTree(data.directory.views, to: destination + "/views")
+            // A consistent snapshot through LMDB, as for the log: the server may be committing a
+            // batch, and a file copy could catch half of it.
+            do {
+                let store = try ViewStore.open(
+                    directory: data.directory.views, projections: ViewService.projections, readOnly: true)
+                defer { store.close() }
+                try store.env.copy(to: destination + "/views", compact: true)
+            } catch let error as ProjectionError {
+                print("views not copied (\(error)); the restored server builds them from the log")
+            }
         }
         print("backed up \(digest.position) events to \(destination) (last hash \(digest.hash.hex))")
     }

@@ -68,8 +68,12 @@ import Testing
 
     @Test func backupIsAConsistentCopyAndRestoreRefusesALiveOrFullStore() throws {
         let dir = try imported()
-        let backup = try CLI.run(["backup", dir.path + "/backup", "--data", dir.path + "/data"])
+        // Views to copy along (built offline into the data directory's views).
+        #expect(try CLI.run(["replay", "--data", dir.path + "/data", "--out", dir.path + "/data/views"]).status == 0)
+        let backup = try CLI.run(["backup", dir.path + "/backup", "--data", dir.path + "/data", "--views"])
         #expect(backup.status == 0, "\(backup.stderr)")
+        let copied = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/backup/views")
+        #expect(copied == ["data.mdb"], "an LMDB copy: no lock file, no unsynced marker")
         let refused = try CLI.run(["restore", dir.path + "/backup", "--data", dir.path + "/data"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("already holds a log"))
@@ -78,6 +82,9 @@ import Testing
         #expect(restored.stdout.contains("restored 5 events"))
         let export = try CLI.run(["export", "--data", dir.path + "/restored"])
         #expect(export.stdout.contains("Wanda Stock"), "the keys came along")
+        let stock = try CLI.run(["query", "inventory", "sku=S-1", "--views-dir", dir.path + "/restored/views", "--data", dir.path + "/restored"])
+        #expect(stock.status == 0, "\(stock.stdout)\(stock.stderr)")
+        #expect(stock.stdout.contains("S-1"), "the views came along")
     }
 
     @Test func digestAndVerifyWithAKeptDigest() throws {

@@ -92,6 +92,52 @@ import Views
         #expect(after.position == h.log.lastPosition)
     }
 
+    /// Views are written without syncs. A process that dies leaves them whole (the page cache has
+    /// every commit); a machine that stops may leave them torn, which no checkpoint can reveal — here
+    /// a customer's record is made to vanish while the checkpoints stay valid.
+    @Test func viewsWrittenWhenTheMachineStoppedAreRebuiltUnreadButAProcessCrashKeepsThem() async throws {
+        let h = try ViewHarness()
+        try await company(h)
+        let before = try await h.query("customer360", ["customerId": "C-1"])
+        let marker = h.viewsDirectory + "/" + ViewStore.unsyncedMarker
+        #expect(FileManager.default.fileExists(atPath: marker))
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == ViewStore.bootIdentifier() + "\n")
+        h.engine.close()
+        #expect(!FileManager.default.fileExists(atPath: marker), "a clean close syncs and removes the marker")
+
+        func tear(markedBy boot: String) throws {
+            let store = try ViewStore.open(directory: h.viewsDirectory, projections: ViewService.projections)
+            let customers = try store.database("customer360.customers")
+            try store.env.write { txn in try txn.empty(customers) }
+            store.close()
+            try (boot + "\n").write(toFile: marker, atomically: true, encoding: .utf8)
+        }
+        func restart() throws {
+            h.engine = ViewService.engine(log: h.log, dataDirectory: h.dir.path)
+            h.views = ViewService(source: h.engine)
+            try h.engine.start()
+        }
+
+        // The same boot (the process was killed): the store is trusted and reopened as it is.
+        try tear(markedBy: ViewStore.bootIdentifier())
+        try restart()
+        #expect(h.engine.howStarted == "opened")
+        #expect(await h.queryCode("customer360", ["customerId": "C-1"]) == "not_found")
+        h.engine.close()
+
+        // An earlier boot: a read-only reader refuses the store, and the engine rebuilds it from the log.
+        try tear(markedBy: "an-earlier-boot")
+        #expect(throws: ProjectionError.self) {
+            try ViewStore.open(directory: h.viewsDirectory, projections: ViewService.projections, readOnly: true)
+        }
+        try restart()
+        #expect(h.engine.howStarted.hasPrefix("built from the log: the views in \(h.viewsDirectory) were being written"))
+        let after = try await h.views.query(
+            view: "customer360", params: ["customerId": "C-1"], actor: .admin, minPosition: nil, timeout: .seconds(1))
+        #expect(after.result == before)
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == ViewStore.bootIdentifier() + "\n")
+    }
+
     @Test func viewsOfAnotherLayoutVersionOrAnotherLogAreRebuilt() async throws {
         let h = try ViewHarness()
         try await company(h)

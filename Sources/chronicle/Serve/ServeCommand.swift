@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         try engine.start()
         defer { engine.close() }
         let queries = ViewQueries(views: ViewService(source: engine), engine: engine, keys: processor.keys)
-        announce(["views ready at position \(engine.status().map(\.checkpoint).min() ?? 0)"])
+        announce(["views ready at position \(engine.status().map(\.checkpoint).min() ?? 0) (\(engine.howStarted))"])
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? System.coreCount)
         let socketPath = socket == "none" ? nil : (socket ?? dir.socket)
