@@ -131,6 +131,12 @@ public final class SubjectKeyStore: Sendable {
         }
     }
 
+    /// Writes a consistent, compacted copy of the store into directory `path` (LMDB's
+    /// `mdb_env_copy2`), while another process may be making or destroying keys.
+    public func copy(to path: String) throws {
+        try state.withLock { s in try s.env.copy(to: path, compact: true) }
+    }
+
     /// Whether the subject still has a key.
     public func hasKey(_ subject: String) -> Bool {
         state.withLock { s in

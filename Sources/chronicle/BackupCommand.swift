@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import PersonalData
 import ProjectionRuntime
 import Views
 
@@ -30,8 +31,11 @@ struct BackupCommand: ParsableCommand {
         let copied = try EventLog.open(directory: destination + "/log", options: .init(readOnly: true))
         let digest = try copied.digest()
         copied.close()
-        if fm.fileExists(atPath: data.directory.keys) {
-            try copyTree(data.directory.keys, to: destination + "/keys")
+        // After the log: every key an event of the copied log needs was durable before that event.
+        if fm.fileExists(atPath: data.directory.keys + "/data.mdb") {
+            let keys = try SubjectKeyStore(path: data.directory.keys, readOnly: true)
+            defer { keys.close() }
+            try keys.copy(to: destination + "/keys")
         }
         if views, fm.fileExists(atPath: data.directory.views + "/data.mdb") {
             // A consistent snapshot through LMDB, as for the log: the server may be committing a
