@@ -223,8 +223,9 @@ public final class EventLog: Sendable {
     }
 
     /// Calls `body` with the last position after every commit of this process's writer, on the
-    /// writer's commit thread, before the appenders are answered: it must be quick and must not block (a
-    /// follower wakes its thread with it). Returns a token for ``stopObservingCommits(_:)``.
+    /// writer's commit thread, just after the commit's appenders are answered (``lastPosition`` has
+    /// moved before either): it must be quick and must not block, since the next commit waits for it
+    /// (a follower wakes its thread with it). Returns a token for ``stopObservingCommits(_:)``.
     public func observeCommits(_ body: @escaping @Sendable (UInt64) -> Void) -> Int { notifier.observe(body) }
 
     public func stopObservingCommits(_ token: Int) { notifier.stopObserving(token) }

@@ -59,7 +59,7 @@ import Testing
         _ = await task.result  // returns rather than hanging
     }
 
-    @Test func commitObserversHearEveryCommitBeforeTheAppenderIsAnsweredUntilTheyStop() async throws {
+    @Test func commitObserversHearEveryCommitJustAfterTheAppenderIsAnsweredUntilTheyStop() async throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)
         defer { log.close() }
@@ -67,12 +67,40 @@ import Testing
         let token = log.observeCommits { position in heard.withLock { $0.append(position) } }
         for i in 0..<5 {
             let result = try await log.append(AppendRequest(events: [event("s-\(i)"), event("t-\(i)")], actor: "a"))
-            // Called on the writer's thread before the append returns: the last commit is heard already.
+            #expect(log.lastPosition == result.events.last?.position)
+            // Called on the writer's thread just after the append is answered.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while heard.withLock({ $0.last }) != result.events.last?.position && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
             #expect(heard.withLock { $0.last } == result.events.last?.position)
         }
         #expect(heard.withLock { $0 } == [2, 4, 6, 8, 10])
         log.stopObservingCommits(token)
         _ = try await log.append(AppendRequest(events: [event("u")], actor: "a"))
         #expect(heard.withLock { $0.count } == 5)
+    }
+
+    /// A commit answers its appenders before it wakes anyone else: the threads an observer starts
+    /// (the views follower) never stand between a command and its reply.
+    @Test func appendersAreAnsweredBeforeCommitObserversRun() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let answered = Atomic<Bool>(false)
+        let sawAnswer = Mutex<[Bool]>([])
+        let token = log.observeCommits { _ in
+            // Waits (a bounded while) for the appender to be answered: with observers run before
+            // the answer, the appender could not be, and this would record false.
+            let deadline = ContinuousClock.now + .seconds(2)
+            while !answered.load(ordering: .acquiring) && ContinuousClock.now < deadline { usleep(200) }
+            sawAnswer.withLock { $0.append(answered.load(ordering: .acquiring)) }
+        }
+        _ = try await log.append(AppendRequest(events: [event("s")], actor: "a"))
+        answered.store(true, ordering: .releasing)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while sawAnswer.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(sawAnswer.withLock { $0 } == [true])
+        log.stopObservingCommits(token)
     }
 }

@@ -9,7 +9,8 @@ import LMDB
 /// - the **stager** runs a batch's work items against the in-memory ``WriterState`` (conditions,
 ///   command ids, key ids, records, hashes: everything but LMDB's own work) into a ``StagedWrites``;
 /// - the **committer** writes a staged batch in one LMDB write transaction, commits it (two syncs),
-///   then publishes the new last position and answers the batch's callers.
+///   then publishes the new last position, answers the batch's callers, and only then wakes the
+///   commit's observers and waiters (the views follower, subscriptions).
 ///
 /// At most one batch is committing while the next one is staged: staging reads the state the batch
 /// in flight left behind, so it sees every event before it, committed or not, and nothing is
@@ -255,6 +256,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             pipe.unlock()
 
             var failure: Error?
+            var wakeups: CommitNotifier.Wakeups?
             if superseded {
                 failure = earlier
             } else {
@@ -276,7 +278,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 _stats.items += job.items.count
                 _stats.events += job.buffer.pointee.records.count
                 condition.unlock()
-                notifier.publish(job.lastPosition)
+                wakeups = notifier.advance(to: job.lastPosition)
             }
             pipe.lock()
             if let failure, !superseded {
@@ -288,6 +290,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             pipe.broadcast()
             pipe.unlock()
             for item in job.items { item.finish(failure) }
+            wakeups?.run()
         }
     }
 

@@ -16,15 +16,31 @@ final class CommitNotifier: Sendable {
 
     var committed: UInt64 { state.withLock { $0.committed } }
 
-    func publish(_ position: UInt64) {
-        let (ready, observers) = state.withLock { s -> ([CheckedContinuation<Void, Never>], [@Sendable (UInt64) -> Void]) in
+    /// Whom a commit wakes besides its own callers: the waiters it lets pass and every observer.
+    struct Wakeups {
+        fileprivate let position: UInt64
+        fileprivate let ready: [CheckedContinuation<Void, Never>]
+        fileprivate let observers: [@Sendable (UInt64) -> Void]
+
+        /// Runs the observers and resumes the waiters.
+        func run() {
+            for f in observers { f(position) }
+            for c in ready { c.resume() }
+        }
+    }
+
+    /// Makes `position` the committed one at once (``committed`` and new waiters see it) and returns
+    /// whom to wake. The writer answers its own callers first, then runs the wakeups, so that the
+    /// threads they start (the views follower, subscriptions) do not delay the replies.
+    func advance(to position: UInt64) -> Wakeups {
+        state.withLock { s in
             s.committed = max(s.committed, position)
             let due = s.waiters.filter { $0.value.after < s.committed }
             for id in due.keys { s.waiters[id] = nil }
-            return (due.values.map(\.continuation), s.observers.isEmpty ? [] : Array(s.observers.values))
+            return Wakeups(
+                position: position, ready: due.values.map(\.continuation),
+                observers: s.observers.isEmpty ? [] : Array(s.observers.values))
         }
-        for f in observers { f(position) }
-        for c in ready { c.resume() }
     }
 
     /// Calls `body` with the position after every commit, on the committing thread (it must be quick).
