@@ -121,13 +121,32 @@ final class KeyTable: @unchecked Sendable {
                 hasher.combine(bytes: UnsafeRawBufferPointer(u))
                 hash = hasher.finalize()
             } else {
-                // The inline words hold kind, length and name: two 64×64→128-bit multiply-folds of
-                // them with the secret (as wyhash does) — a few cycles, where SipHash took ~30 ns.
-                let a = Self.fold(w1 ^ seed.0, w2 ^ seed.1)
-                hash = Int(bitPattern: UInt(truncatingIfNeeded: Self.fold(a ^ w3, seed.0 ^ 0x9E37_79B9_7F4A_7C15)))
+                hash = Self.inlineHash(inline, seed)
             }
-            // Nonzero by construction, so 0 can mean "empty".
-            tag = (UInt64(UInt32(truncatingIfNeeded: UInt64(bitPattern: Int64(hash)) >> 32)) | 1) << 32
+            tag = Self.tag(hash)
+        }
+
+        /// The probe of a short name from its slot's words; nil for a long name's slot.
+        init?(inline: (UInt64, UInt64, UInt64), _ seed: (UInt64, UInt64)) {
+            guard UInt8(truncatingIfNeeded: inline.0 >> 8) != KeyTable.longMarker else { return nil }
+            (w1, w2, w3) = inline
+            isLong = false
+            hash = Self.inlineHash(inline, seed)
+            tag = Self.tag(hash)
+        }
+
+        /// The inline words hold kind, length and name: two 64×64→128-bit multiply-folds of them
+        /// with the secret (as wyhash does) — a few cycles, where SipHash took ~30 ns.
+        @inline(__always)
+        private static func inlineHash(_ w: (UInt64, UInt64, UInt64), _ seed: (UInt64, UInt64)) -> Int {
+            let a = fold(w.0 ^ seed.0, w.1 ^ seed.1)
+            return Int(bitPattern: UInt(truncatingIfNeeded: fold(a ^ w.2, seed.0 ^ 0x9E37_79B9_7F4A_7C15)))
+        }
+
+        /// Nonzero by construction, so 0 can mean "empty".
+        @inline(__always)
+        private static func tag(_ hash: Int) -> UInt64 {
+            (UInt64(UInt32(truncatingIfNeeded: UInt64(bitPattern: Int64(hash)) >> 32)) | 1) << 32
         }
 
         @inline(__always)
@@ -155,6 +174,13 @@ final class KeyTable: @unchecked Sendable {
         }
     }
 
+    /// The first empty slot from `hash` on (growing: every name is known to be absent).
+    private func emptySlot(from hash: Int) -> Int {
+        var i = hash & mask
+        while words.base[i * 4] != 0 { i = (i + 1) & mask }
+        return i
+    }
+
     private func store(_ p: Probe, id: UInt32, at slot: Int) {
         words.base[slot * 4] = p.tag | UInt64(id)
         words.base[slot * 4 + 1] = p.w1
@@ -176,14 +202,20 @@ final class KeyTable: @unchecked Sendable {
         mask = capacity - 1
         count = 0
         withExtendedLifetime(old) {
-            for slot in 0..<(old.count / 4) where old.base[slot * 4] != 0 {
-                let id = UInt32(truncatingIfNeeded: old.base[slot * 4])
+            let o = old.base
+            for slot in 0..<(old.count / 4) where o[slot * 4] != 0 {
+                let id = UInt32(truncatingIfNeeded: o[slot * 4])
+                let inline = (o[slot * 4 + 1], o[slot * 4 + 2], o[slot * 4 + 3])
+                if let probe = Probe(inline: inline, seed) {
+                    // A short name is rehashed from its slot's words: no string is touched.
+                    store(probe, id: id, at: emptySlot(from: probe.hash))
+                    continue
+                }
                 guard let name = names[Int(id)] else { continue }
                 var text = name.name
                 text.withUTF8 { u in
                     let probe = Probe(name.kind, u, seed)
-                    let (target, _) = find(probe, u, name.kind)
-                    store(probe, id: id, at: target)
+                    store(probe, id: id, at: emptySlot(from: probe.hash))
                 }
             }
         }
