@@ -10,7 +10,17 @@ extension CommandProcessor {
     /// Throws only when the batch as a whole cannot commit (for example the disk is full); then none
     /// of its commands was written.
     public func executeBatch(_ requests: [CommandRequest]) async throws -> [Result<CommandReply, DomainError>] {
-        for r in requests { try Self.precheck(r) }
+        // A request with bad ids is refused alone; the others of the batch still run.
+        let refused: [DomainError?] = requests.map { r in
+            do {
+                try Self.precheck(r)
+                return nil
+            } catch let e as DomainError {
+                return e
+            } catch {
+                return DomainError(.badRequest, String(describing: error))
+            }
+        }
         let fingerprints = requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) }
         let presealed = requests.map { presealing($0) }
         let box = self.box
@@ -21,6 +31,10 @@ extension CommandProcessor {
                 var results: [Result<CommandReply, DomainError>] = []
                 results.reserveCapacity(requests.count)
                 for i in requests.indices {
+                    if let refusal = refused[i] {
+                        results.append(.failure(refusal))
+                        continue
+                    }
                     do {
                         results.append(.success(try box.run(
                             requests[i], fingerprint: fingerprints[i], presealed: presealed[i], log: log, &w)))

@@ -448,6 +448,11 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         case .position(let p): through = min(p, last)
         case .time(let t): through = try lastPosition(in: log, atOrBefore: t, last: last)
         }
+        // Refused before opening: a store another process writes (the server's own views) is not
+        // touched at all.
+        guard !FileManager.default.fileExists(atPath: directory + "/data.mdb") else {
+            throw ProjectionError.notEmpty(directory)
+        }
         let store = try ViewStore.open(directory: directory, projections: projections)
         defer { store.close() }
         let runner = try ProjectionRunner(store: store, projections: projections, fresh: true, cacheLimit: .max)

@@ -55,11 +55,13 @@ public struct Checkpoint: Sendable, Hashable {
 /// Written with `MDB_NOSYNC`, because views can always be rebuilt from the log: a process that dies
 /// loses nothing (its writes are in the kernel's page cache, and LMDB's commit is atomic there), but
 /// an OS crash or power loss can write a commit's meta page before its data pages and leave the
-/// file torn. So a store opened for writing first makes a marker file durable (`unsynced`, holding
-/// the kernel's boot id), and removes it only after ``close()`` has synced everything. A marker
-/// left by an earlier boot means the machine stopped with unsynced pages: ``open(directory:projections:readOnly:mapSize:)``
-/// refuses the store (``ProjectionError/tornByRestart(_:)``) without reading it, and the engine
-/// builds the views afresh from the log.
+/// file torn. So each process that opens a store for writing first makes a marker file durable
+/// (`unsynced.<boot id>.<pid>.<serial>`), and removes its own only after ``close()`` has synced everything.
+/// A marker of an earlier boot means the machine stopped with unsynced pages:
+/// ``open(directory:projections:readOnly:mapSize:)`` refuses the store
+/// (``ProjectionError/tornByRestart(_:)``) without reading it, and the engine builds the views
+/// afresh from the log. Markers of this boot whose process is gone were left by a killed process
+/// (nothing lost) and are removed.
 public final class ViewStore: Sendable {
     public let directory: String
     public let env: Environment
@@ -70,8 +72,17 @@ public final class ViewStore: Sendable {
     /// removed through it, wherever a rebuild's swap has moved the directory since.
     private let markedDirectory: Atomic<Int32>
 
-    /// The marker's file name in the store's directory.
-    public static let unsyncedMarker = "unsynced"
+    /// The prefix of the markers' file names in the store's directory.
+    public static let unsyncedMarkerPrefix = "unsynced."
+    /// This process's marker, while it may write the store.
+    private let markerName: String
+
+    /// The marker of process `pid` in boot `boot`, for its `serial`th store opened for writing (a
+    /// process may open one directory more than once).
+    public static func markerName(boot: String, pid: Int32, serial: Int = 0) -> String {
+        "\(unsyncedMarkerPrefix)\(boot).\(pid).\(serial)"
+    }
+    private static let openSerial = Atomic<Int>(0)
 
     /// The environment's map: a large virtual reservation (the file only grows as it is written),
     /// so a rebuild's single big transaction never meets `MDB_MAP_FULL`.
@@ -79,7 +90,7 @@ public final class ViewStore: Sendable {
 
     private init(
         directory: String, env: Environment, databases: [String: Database], meta: Database, readOnly: Bool,
-        markedDirectory: Int32
+        markedDirectory: Int32, markerName: String
     ) {
         self.directory = directory
         self.env = env
@@ -87,6 +98,7 @@ public final class ViewStore: Sendable {
         self.meta = meta
         self.readOnly = readOnly
         self.markedDirectory = Atomic(markedDirectory)
+        self.markerName = markerName
     }
 
     deinit {
@@ -101,8 +113,10 @@ public final class ViewStore: Sendable {
     ) throws -> ViewStore {
         if !readOnly { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let boot = bootIdentifier()
-        if let marked = unsyncedBoot(in: directory), marked != boot { throw ProjectionError.tornByRestart(directory) }
-        let marked = readOnly ? -1 : try markUnsynced(directory, boot: boot)
+        try checkMarkers(in: directory, boot: boot)
+        let marker = markerName(
+            boot: boot, pid: getpid(), serial: openSerial.wrappingAdd(1, ordering: .relaxed).newValue)
+        let marked = readOnly ? -1 : try markUnsynced(directory, name: marker)
         let count = projections.reduce(1) { $0 + $1.databases.count }
         let env: Environment
         do {
@@ -128,7 +142,8 @@ public final class ViewStore: Sendable {
             throw ProjectionError.notAViewStore(directory)
         }
         return ViewStore(
-            directory: directory, env: env, databases: dbs, meta: meta, readOnly: readOnly, markedDirectory: marked)
+            directory: directory, env: env, databases: dbs, meta: meta, readOnly: readOnly, markedDirectory: marked,
+            markerName: marker)
     }
 
     /// The boot this process runs in (Linux: `/proc/sys/kernel/random/boot_id`; elsewhere, where
@@ -140,22 +155,31 @@ public final class ViewStore: Sendable {
         return "process-\(getpid())-\(ProcessInfo.processInfo.systemUptime)"
     }
 
-    /// The boot id of the marker in `directory`, nil when there is none (its writer closed cleanly).
-    static func unsyncedBoot(in directory: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: directory + "/" + unsyncedMarker) else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// Throws ``ProjectionError/tornByRestart(_:)`` when a marker of another boot is in
+    /// `directory`; removes the markers of this boot's processes that are gone.
+    static func checkMarkers(in directory: String, boot: String) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix(unsyncedMarkerPrefix) {
+            // unsynced.<boot>.<pid>.<serial>
+            let parts = name.dropFirst(unsyncedMarkerPrefix.count).split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), Int(parts[parts.count - 1]) != nil else {
+                throw ProjectionError.tornByRestart(directory)  // not ours to judge: trust nothing
+            }
+            guard parts.dropLast(2).joined(separator: ".") == boot else { throw ProjectionError.tornByRestart(directory) }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: directory + "/" + name)
+            }
+        }
     }
 
     /// Writes the marker and makes it durable — file and directory entry — before the first
     /// unsynced write of this process can reach the disk. Returns the directory, open.
-    static func markUnsynced(_ directory: String, boot: String) throws -> Int32 {
-        let path = directory + "/" + unsyncedMarker
+    static func markUnsynced(_ directory: String, name: String) throws -> Int32 {
+        let path = directory + "/" + name
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LMDBError(code: errno, operation: "open \(path)") }
         defer { Glibc.close(fd) }
-        let bytes = Array((boot + "\n").utf8)
-        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0
-        else { throw LMDBError(code: errno, operation: "write \(path)") }
+        guard fsync(fd) == 0 else { throw LMDBError(code: errno, operation: "fsync \(path)") }
         let dir = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dir >= 0 else { throw LMDBError(code: errno, operation: "open \(directory)") }
         guard fsync(dir) == 0 else {
@@ -208,7 +232,7 @@ public final class ViewStore: Sendable {
     public func close() {
         let fd = markedDirectory.exchange(-1, ordering: .relaxed)
         if fd >= 0 {
-            if (try? env.sync()) != nil { unlinkat(fd, Self.unsyncedMarker, 0) }
+            if (try? env.sync()) != nil { unlinkat(fd, markerName, 0) }
             Glibc.close(fd)
         }
         env.close()

@@ -47,6 +47,7 @@ struct AuditCommand: AsyncParsableCommand {
         if let from, let to, Timestamp(iso8601: from)!.milliseconds > Timestamp(iso8601: to)!.milliseconds {
             throw ValidationError("--from must not be after --to")
         }
+        if let connect { try LineClient.validate(connect: connect) }
     }
 
     func run() async throws {

@@ -22,6 +22,16 @@ struct DataDirectory {
 
     var logExists: Bool { FileManager.default.fileExists(atPath: log + "/data.mdb") }
 
+    /// Whether `path` (a file that may not exist yet) lies inside the store's own directories — the
+    /// log, the keys or the views — where writing a file would destroy the store.
+    func contains(_ path: String) -> Bool {
+        func resolved(_ p: String) -> String {
+            URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        let target = resolved(path)
+        return [log, keys, views].map(resolved).contains { target == $0 || target.hasPrefix($0 + "/") }
+    }
+
     func create() throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }

@@ -42,6 +42,9 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let dir = data.directory
+        if let out, dir.contains(out) {
+            throw CLIError("--out \(out) is inside the store's own directories (log, keys, views); write the export elsewhere")
+        }
         let log = try dir.openLogForScan()
         defer { log.close() }
         let keys = try SubjectKeyStore(path: dir.keys, readOnly: true)

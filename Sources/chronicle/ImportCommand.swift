@@ -26,6 +26,10 @@ struct ImportCommand: AsyncParsableCommand {
         let dir = data.directory
         let lock = try dir.lockForWriting()
         defer { lock.release() }
+        var isDirectory: ObjCBool = false
+        if file != "-", FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CLIError("\(file) is a directory; import reads an NDJSON file")
+        }
         guard let handle = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
             throw CLIError("cannot open \(file)")
         }
@@ -56,7 +60,7 @@ struct ImportCommand: AsyncParsableCommand {
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
         print("accepted \(report.accepted), rejected \(report.rejected) in \(String(format: "%.1f", seconds)) s; log at position \(log.lastPosition)")
-        for r in report.shown { print("  line \(r.line): \(r.error.code.rawValue): \(r.error.message)") }
+        for r in report.shown.sorted(by: { $0.line < $1.line }) { print("  line \(r.line): \(r.error.code.rawValue): \(r.error.message)") }
         if report.rejected > report.shown.count { print("  … and \(report.rejected - report.shown.count) more") }
         if report.rejected > 0 { throw Exit.failure }
     }
@@ -86,9 +90,16 @@ struct ImportReport {
     var rejected = 0
     var shown: [(line: Int, error: DomainError)] = []
 
+    /// Keeps the first `show` rejections by line number (a batch's parse errors are known before
+    /// the decider's answers for its earlier lines).
     mutating func reject(line: Int, _ error: DomainError) {
         rejected += 1
-        if shown.count < show { shown.append((line, error)) }
+        guard show > 0 else { return }
+        if shown.count < show {
+            shown.append((line, error))
+        } else if let last = shown.indices.max(by: { shown[$0].line < shown[$1].line }), shown[last].line > line {
+            shown[last] = (line, error)
+        }
     }
 }
 
@@ -103,17 +114,22 @@ struct NDJSONLines: AsyncSequence {
         let handle: FileHandle
         var buffer: [UInt8] = []
         var start = 0
+        /// Where the search for the next newline goes on (bytes before it hold none), so that a
+        /// long line read in many chunks is searched once, not once per chunk.
+        var searched = 0
         var lineNumber = 0
         var eof = false
 
         mutating func next() async throws -> (Int, [UInt8])? {
             while true {
-                if let nl = buffer[start...].firstIndex(of: 0x0a) {
+                if let nl = buffer[Swift.max(start, searched)...].firstIndex(of: 0x0a) {
                     let line = Array(buffer[start..<nl])
                     start = nl + 1
+                    searched = start
                     lineNumber += 1
                     return (lineNumber, line)
                 }
+                searched = buffer.count
                 if eof {
                     guard start < buffer.count else { return nil }
                     let line = Array(buffer[start...])
@@ -122,8 +138,14 @@ struct NDJSONLines: AsyncSequence {
                     return (lineNumber, line)
                 }
                 buffer.removeFirst(start)
+                searched -= start
                 start = 0
-                let chunk = handle.readData(ofLength: 1 << 20)
+                let chunk: Data
+                do {
+                    chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+                } catch {
+                    throw CLIError("cannot read line \(lineNumber + 1): \(error.localizedDescription)")
+                }
                 if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
             }
         }

@@ -30,13 +30,27 @@ struct ReplayCommand: ParsableCommand {
             throw ValidationError("--until must be a position or an ISO-8601 time")
         }
         if let views {
-            for name in views.split(separator: ",").map(String.init) where !ViewService.viewNames.contains(name) {
+            let names = views.split(separator: ",").map(String.init)
+            if names.isEmpty { throw ValidationError("--views names no view; views: \(ViewService.viewNames.joined(separator: ", "))") }
+            for name in names where !ViewService.viewNames.contains(name) {
                 throw ValidationError("unknown view \(name); views: \(ViewService.viewNames.joined(separator: ", "))")
             }
         }
     }
 
     func run() throws {
+        // A new or empty directory only: never the store's own directories, nor anyone's files.
+        if data.directory.contains(out) {
+            throw CLIError("--out \(out) is inside the store's own directories (log, keys, views); name a new directory")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CLIError("--out \(out) is a file; name a new directory") }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+            guard contents.isEmpty else {
+                throw CLIError("--out \(out) is not empty\(contents.contains("data.mdb") ? " (it holds an LMDB environment)" : ""); name a new directory")
+            }
+        }
         let log = try data.directory.openLogForScan()
         defer { log.close() }
         let wanted = views.map { Set($0.split(separator: ",").map(String.init)) }

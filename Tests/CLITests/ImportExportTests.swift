@@ -35,6 +35,75 @@ import Testing
         #expect(verify.stdout.contains("intact: 5 events"))
     }
 
+    /// A line with a bad commandId is refused alone, under its own number; the lines around it in
+    /// the same batch are appended.
+    @Test func aBadCommandIdRejectsOnlyItsOwnLine() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.path + "/ids.ndjson"
+        let long = String(repeating: "x", count: 257)
+        try """
+            {"type":"RegisterEmployee","data":{"employeeId":"W-1","name":"Wanda","roles":["warehouse"]},"actor":"admin","commandId":"c1"}
+            {"type":"RegisterWarehouse","data":{"warehouseId":"WH-1","name":"Main"},"actor":"W-1","commandId":""}
+            {"type":"RegisterWarehouse","data":{"warehouseId":"WH-2","name":"Second"},"actor":"W-1","commandId":"\(long)"}
+            {"type":"RegisterWarehouse","data":{"warehouseId":"WH-3","name":"Third"},"actor":"W-1","commandId":"c4"}
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["import", file, "--data", dir.path + "/data"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("accepted 2, rejected 2"), "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("line 2: bad_request: commandId must be 1–256 bytes"))
+        #expect(r.stdout.contains("line 3: bad_request: commandId must be 1–256 bytes"))
+        let export = try CLI.run(["export", "--data", dir.path + "/data"])
+        #expect(export.stdout.contains("WH-3") && !export.stdout.contains("WH-2"))
+    }
+
+    @Test func importOfADirectoryOrAMissingFileIsAClearError() throws {
+        let dir = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.path + "/adir", withIntermediateDirectories: true)
+        let directory = try CLI.run(["import", dir.path + "/adir", "--data", dir.path + "/data"])
+        #expect(directory.status == 1)
+        #expect(directory.stderr.contains("is a directory"), "\(directory.stderr)")
+        let missing = try CLI.run(["import", dir.path + "/nothing.ndjson", "--data", dir.path + "/data"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("cannot open"))
+    }
+
+    /// Output paths inside the store's own directories are refused: nothing of the store is touched.
+    @Test func exportAndReplayNeverWriteIntoTheStore() throws {
+        let dir = try imported()
+        let data = dir.path + "/data"
+        let before = try CLI.run(["digest", "--data", data]).stdout
+        let export = try CLI.run(["export", "--data", data, "--out", data + "/log/data.mdb"])
+        #expect(export.status == 1)
+        #expect(export.stderr.contains("inside the store's own directories"), "\(export.stderr)")
+        for out in [data + "/log", data + "/keys", data + "/views"] {
+            let replay = try CLI.run(["replay", "--data", data, "--out", out])
+            #expect(replay.status == 1, "\(out)")
+            #expect(replay.stderr.contains("inside the store's own directories"), "\(replay.stderr)")
+        }
+        try "x".write(toFile: dir.path + "/file", atomically: true, encoding: .utf8)
+        let file = try CLI.run(["replay", "--data", data, "--out", dir.path + "/file"])
+        #expect(file.status == 1 && file.stderr.contains("is a file"))
+        let full = try CLI.run(["replay", "--data", data, "--out", dir.path])
+        #expect(full.status == 1 && full.stderr.contains("is not empty"))
+        let none = try CLI.run(["replay", "--data", data, "--views", ",,", "--out", dir.path + "/r"])
+        #expect(none.status == 2, "\(none.stderr)")
+        #expect(try CLI.run(["digest", "--data", data]).stdout == before)
+        #expect(try CLI.run(["verify", "--data", data]).status == 0)
+    }
+
+    @Test func aMalformedConnectAddressIsAUsageError() throws {
+        for address in ["garbage", "127.0.0.1:99999", ":7420", "127.0.0.1:0"] {
+            let query = try CLI.run(["query", "inventory", "sku=S-1", "--connect", address])
+            #expect(query.status == 2, "\(address): \(query.stderr)")
+            #expect(query.stderr.contains("--connect must be HOST:PORT"))
+            let send = try CLI.run(["send", #"{"op":"ping"}"#, "--connect", address])
+            #expect(send.status == 2, "\(address): \(send.stderr)")
+            let audit = try CLI.run(["audit", "stream", "s-1", "--connect", address])
+            #expect(audit.status == 2, "\(address): \(audit.stderr)")
+        }
+    }
+
     @Test func ndjsonExportWritesOneContractEventPerLineWithFilters() throws {
         let dir = try imported()
         let all = try CLI.run(["export", "--data", dir.path + "/data"])
@@ -68,8 +137,9 @@ import Testing
 
     @Test func backupIsAConsistentCopyAndRestoreRefusesALiveOrFullStore() throws {
         let dir = try imported()
-        // Views to copy along (built offline into the data directory's views).
-        #expect(try CLI.run(["replay", "--data", dir.path + "/data", "--out", dir.path + "/data/views"]).status == 0)
+        // Views to copy along (built offline, then put where the server keeps them).
+        #expect(try CLI.run(["replay", "--data", dir.path + "/data", "--out", dir.path + "/built"]).status == 0)
+        try FileManager.default.moveItem(atPath: dir.path + "/built", toPath: dir.path + "/data/views")
         let backup = try CLI.run(["backup", dir.path + "/backup", "--data", dir.path + "/data", "--views"])
         #expect(backup.status == 0, "\(backup.stderr)")
         let copied = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/backup/views")

@@ -48,6 +48,12 @@ import Testing
         #expect(middle.next == 8)
         let back = try log.readStream("s-3", limit: 2, backwards: true)
         #expect(back.events.map(\.envelope.version) == [UInt64(expected.count), UInt64(expected.count - 1)])
+        // Backwards from past the end starts at the last version, whatever the version asked for.
+        for past in [UInt64(expected.count + 1), 99, .max] {
+            let fromPast = try log.readStream("s-3", from: past, limit: 2, backwards: true)
+            #expect(fromPast.events.map(\.envelope.version) == back.events.map(\.envelope.version))
+            #expect(fromPast.next == UInt64(expected.count - 2))
+        }
         #expect(try log.readStream("nope", limit: 10).events.isEmpty)
         #expect(try log.streamVersion("s-3") == UInt64(expected.count))
     }

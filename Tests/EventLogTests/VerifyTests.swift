@@ -35,6 +35,9 @@ import Testing
         #expect(digest.hash == report.lastHash)
         #expect(try log.verify(digest: digest).isIntact)
         #expect(try log.verify(digest: Digest(position: 10, hash: .zero)).firstBad?.position == 10)
+        // Position 0 is the empty log: only the zero hash is its digest.
+        #expect(try log.verify(digest: Digest(position: 0, hash: .zero)).isIntact)
+        #expect(try log.verify(digest: Digest(position: 0, hash: digest.hash)).firstBad?.position == 0)
     }
 
     @Test func aFlippedByteIsReportedAtItsPosition() async throws {

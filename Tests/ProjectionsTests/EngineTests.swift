@@ -99,18 +99,26 @@ import Views
         let h = try ViewHarness()
         try await company(h)
         let before = try await h.query("customer360", ["customerId": "C-1"])
-        let marker = h.viewsDirectory + "/" + ViewStore.unsyncedMarker
-        #expect(FileManager.default.fileExists(atPath: marker))
-        #expect(try String(contentsOfFile: marker, encoding: .utf8) == ViewStore.bootIdentifier() + "\n")
+        let boot = ViewStore.bootIdentifier()
+        /// The markers' boot and pid (`unsynced.<boot>.<pid>.<serial>`).
+        func markers() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: h.viewsDirectory)
+                .filter { $0.hasPrefix(ViewStore.unsyncedMarkerPrefix) }
+                .map { String($0[..<$0.lastIndex(of: ".")!]) }.sorted()
+        }
+        let mine = String(ViewStore.markerName(boot: boot, pid: getpid()).dropLast(2))
+        #expect(try markers() == [mine])
         h.engine.close()
-        #expect(!FileManager.default.fileExists(atPath: marker), "a clean close syncs and removes the marker")
+        #expect(try markers().isEmpty, "a clean close syncs and removes the marker")
 
         func tear(markedBy boot: String) throws {
             let store = try ViewStore.open(directory: h.viewsDirectory, projections: ViewService.projections)
             let customers = try store.database("customer360.customers")
             try store.env.write { txn in try txn.empty(customers) }
             store.close()
-            try (boot + "\n").write(toFile: marker, atomically: true, encoding: .utf8)
+            // A process of `boot` that is gone (pid_max is at most 2^22 on Linux).
+            FileManager.default.createFile(
+                atPath: h.viewsDirectory + "/" + ViewStore.markerName(boot: boot, pid: 1 << 23), contents: nil)
         }
         func restart() throws {
             h.engine = ViewService.engine(log: h.log, dataDirectory: h.dir.path)
@@ -118,11 +126,13 @@ import Views
             try h.engine.start()
         }
 
-        // The same boot (the process was killed): the store is trusted and reopened as it is.
-        try tear(markedBy: ViewStore.bootIdentifier())
+        // The same boot (the process was killed): the store is trusted and reopened as it is, and
+        // the dead process's marker is cleared.
+        try tear(markedBy: boot)
         try restart()
         #expect(h.engine.howStarted == "opened")
         #expect(await h.queryCode("customer360", ["customerId": "C-1"]) == "not_found")
+        #expect(try markers() == [mine])
         h.engine.close()
 
         // An earlier boot: a read-only reader refuses the store, and the engine rebuilds it from the log.
@@ -135,7 +145,16 @@ import Views
         let after = try await h.views.query(
             view: "customer360", params: ["customerId": "C-1"], actor: .admin, minPosition: nil, timeout: .seconds(1))
         #expect(after.result == before)
-        #expect(try String(contentsOfFile: marker, encoding: .utf8) == ViewStore.bootIdentifier() + "\n")
+        #expect(try markers() == [mine])
+
+        // Another writer of the same store (a refused replay, a second process) leaves this
+        // process's marker alone.
+        #expect(throws: ProjectionError.self) {
+            try ProjectionEngine.replay(log: h.log, projections: ViewService.projections, into: h.viewsDirectory)
+        }
+        let second = try ViewStore.open(directory: h.viewsDirectory, projections: ViewService.projections)
+        second.close()
+        #expect(try markers() == [mine])
     }
 
     @Test func viewsOfAnotherLayoutVersionOrAnotherLogAreRebuilt() async throws {

@@ -100,6 +100,8 @@ extension EventLog {
             let count = UInt64(all.count)
             var v = version ?? (backwards ? count : 1)
             if !backwards && v == 0 { v = 1 }
+            // Backwards from past the end starts at the last version (as a read by position does).
+            if backwards && v > count { v = count }
             var events: [RecordedEvent] = []
             while events.count < limit, v >= 1, v <= count {
                 if let e = try event(at: all[Int(v - 1)], txn), filter.matches(e.envelope) { events.append(e) }

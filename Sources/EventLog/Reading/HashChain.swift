@@ -84,8 +84,12 @@ extension EventLog {
         if report.firstBad == nil, let digest {
             if report.lastPosition < digest.position {
                 report.firstBad = (report.lastPosition + 1, "the log ends before the digest's position \(digest.position)")
-            } else if let e = try event(at: digest.position), e.hash != digest.hash {
-                report.firstBad = (digest.position, "the chain hash at the digest's position differs from the kept digest")
+            } else {
+                // Position 0 is the empty log, whose hash is 32 zero bytes (CONTRACT §7).
+                let kept = digest.position == 0 ? ChainHash.zero : try event(at: digest.position)?.hash
+                if kept != digest.hash {
+                    report.firstBad = (digest.position, "the chain hash at the digest's position differs from the kept digest")
+                }
             }
         }
         return report

@@ -10,6 +10,8 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "The token for hello (or the CHRONICLE_TOKEN environment variable).")
     var token: String?
 
+    func validate() throws { try LineClient.validate(connect: connect) }
+
     /// Connects and says hello; an unknown token prints the reply and exits 1.
     func open() throws -> LineClient { try LineClient.hello(connect: connect, token: token) }
 }

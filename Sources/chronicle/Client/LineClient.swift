@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import JSON
 
@@ -26,6 +27,14 @@ final class LineClient {
     }
 
     deinit { close(fd) }
+
+    /// A usage error (exit 2) unless `connect` is `HOST:PORT` with a port 1–65535 or a socket path.
+    static func validate(connect: String) throws {
+        if connect.contains("/") { return }
+        guard let colon = connect.lastIndex(of: ":"), colon != connect.startIndex,
+            let port = UInt16(connect[connect.index(after: colon)...]), port > 0
+        else { throw ValidationError("--connect must be HOST:PORT (port 1–65535) or a socket path, not \(connect)") }
+    }
 
     private static func connectUnix(_ path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
