@@ -1,4 +1,5 @@
 import Domain
+import JSON
 import Testing
 
 @Suite struct MoneyTests {
@@ -16,6 +17,27 @@ import Testing
         let big = Money(parsing: "999999999999.99", maxFractionDigits: 2)!
         #expect(big.value(times: 1_000_000_000).units == Int64.max / 100 * 100 || big.value(times: 1_000_000_000).units > 0)
         #expect(Money(units: .max).amountText.hasPrefix("9"))
+    }
+
+    /// Each way an amount can be wrong gets its own message.
+    @Test func aRefusedAmountSaysWhatIsWrongWithIt() throws {
+        func message(_ value: JSONValue) throws -> String? {
+            var reader = DataReader(object: ["amount": value])
+            do {
+                _ = try reader.money("amount")
+                return nil
+            } catch let e as DomainError {
+                #expect(e.code == .invalidArgument)
+                return e.message
+            }
+        }
+        #expect(try message("999999999999999999999999999999") == "amount must be at most 999999999999.99")
+        #expect(try message("1000000000000.00") == "amount must be at most 999999999999.99")
+        #expect(try message("1.005") == "amount must have at most 2 fraction digits")
+        #expect(try message(.number(JSONNumber(unchecked: "1e3"))) == #"amount must be a plain decimal such as "1000.00" (no exponent)"#)
+        #expect(try message("12,50") == #"amount must be a decimal such as "12.50""#)
+        #expect(try message("") == #"amount must be a decimal such as "12.50""#)
+        #expect(try message("12.50") == nil)
     }
 
     @Test func roundsHalfToEven() {

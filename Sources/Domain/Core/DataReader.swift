@@ -133,8 +133,7 @@ public struct DataReader {
         default: throw DomainError.invalid(name(field), "\(name(field)) must be a decimal string or number")
         }
         guard let m = Money(parsing: text, maxFractionDigits: maxFractionDigits) else {
-            throw DomainError.invalid(
-                name(field), "\(name(field)) must be a decimal with at most \(maxFractionDigits) fraction digits")
+            throw DomainError.invalid(name(field), "\(name(field)) \(Self.moneyProblem(text, maxFractionDigits))")
         }
         if allowZero {
             guard m.units >= 0 else { throw DomainError.invalid(name(field), "\(name(field)) must not be negative") }
@@ -145,6 +144,23 @@ public struct DataReader {
             throw DomainError.invalid(name(field), "\(name(field)) must be at most 999999999999.99")
         }
         return m
+    }
+
+    /// Why `text` is not an amount, as the end of a sentence about the field.
+    static func moneyProblem(_ text: String, _ maxFractionDigits: Int) -> String {
+        let digits = text.hasPrefix("-") ? Substring(text.dropFirst()) : Substring(text)
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        let plain = !digits.isEmpty && parts.count <= 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { ("0"..."9").contains($0) } }
+        guard plain else {
+            if digits.contains(where: { $0 == "e" || $0 == "E" }) {
+                return "must be a plain decimal such as \"1000.00\" (no exponent)"
+            }
+            return "must be a decimal such as \"12.50\""
+        }
+        if parts.count == 2 && parts[1].count > maxFractionDigits {
+            return "must have at most \(maxFractionDigits) fraction digits"
+        }
+        return "must be at most 999999999999.99"
     }
 
     public mutating func money(_ field: String, maxFractionDigits: Int = 2, allowZero: Bool = false) throws -> Money {
