@@ -76,6 +76,26 @@ import Testing
         }
     }
 
+    /// A taken port stops a server before it loads the demo company or commits anything.
+    @Test func aTakenPortStopsTheServerBeforeItWritesAnything() async throws {
+        try await withServer { server in
+            let data = NSTemporaryDirectory() + "chronicle-e2e-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: data) }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+            p.arguments = ["serve", "--data", data, "--listen", "127.0.0.1:\(server.port)", "--socket", "none", "--demo"]
+            let errors = Pipe()
+            p.standardOutput = Pipe()
+            p.standardError = errors
+            try p.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus != 0)
+            #expect(text.contains("cannot listen on tcp://127.0.0.1:\(server.port)"), "\(text)")
+            #expect(!FileManager.default.fileExists(atPath: data + "/log/data.mdb"), "nothing was written")
+        }
+    }
+
     @Test func queryWithoutViewsIsUnavailableButChecksRolesFirst() async throws {
         try await withServer(tokens: ["t-sales": "E-S"]) { server in
             let admin = try server.connect()

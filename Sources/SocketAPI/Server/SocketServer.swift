@@ -90,14 +90,24 @@ public final class SocketServer: Service {
         var addresses: [String] = []
         do {
             if let tcp = configuration.tcp {
-                let channel = try await bootstrap(.tcp).bind(host: tcp.host, port: tcp.port).get()
+                let channel: any Channel
+                do {
+                    channel = try await bootstrap(.tcp).bind(host: tcp.host, port: tcp.port).get()
+                } catch {
+                    throw ListenError(address: "tcp://\(tcp)", underlying: error)
+                }
                 listeners.append(channel)
                 let port = channel.localAddress?.port ?? tcp.port
                 addresses.append("tcp://\(HostPort(host: tcp.host, port: port))")
             }
             if let path = configuration.unixSocketPath {
-                let channel = try await bootstrap(.unix)
-                    .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+                let channel: any Channel
+                do {
+                    channel = try await bootstrap(.unix)
+                        .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+                } catch {
+                    throw ListenError(address: "unix://\(path)", underlying: error)
+                }
                 listeners.append(channel)
                 addresses.append("unix://\(path)")
             }
@@ -111,6 +121,28 @@ public final class SocketServer: Service {
         try? await gracefulShutdown()
         await shutdown(listeners)
         sampler.cancel()
+    }
+
+    /// A listening address that could not be bound.
+    public struct ListenError: Error, CustomStringConvertible {
+        public var address: String
+        public var underlying: any Error
+        public var description: String { "cannot listen on \(address): \(underlying)" }
+    }
+
+    /// Binds `tcp` and closes it again, so that a server can refuse to start — before it loads or
+    /// writes anything — when its port is taken. (The real bind follows at once; `SO_REUSEADDR`
+    /// lets it take the port the probe just left.)
+    public static func probe(_ tcp: HostPort, group: any EventLoopGroup) async throws {
+        do {
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { $0.close() }
+                .bind(host: tcp.host, port: tcp.port).get()
+            try await channel.close()
+        } catch {
+            throw ListenError(address: "tcp://\(tcp)", underlying: error)
+        }
     }
 
     private func shutdown(_ listeners: [any Channel]) async {

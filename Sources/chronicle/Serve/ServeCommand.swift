@@ -68,6 +68,11 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = ServeLogging.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
         let registry = ServeMetrics.bootstrap()
         raiseOpenFileLimit(logger: logger)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? System.coreCount)
+        // A taken port stops the server before it loads the demo or commits anything.
+        if listen != "none", let tcp = SocketServer.HostPort(listen), tcp.port != 0 {
+            try await SocketServer.probe(tcp, group: group)
+        }
 
         let log = try EventLog.open(directory: dir.log, options: .init(maxQueuedItems: 100_000))
         defer { log.close() }
@@ -87,7 +92,6 @@ struct ServeCommand: AsyncParsableCommand {
         let queries = ViewQueries(views: ViewService(source: engine), engine: engine, keys: processor.keys)
         announce(["views ready at position \(engine.status().map(\.checkpoint).min() ?? 0) (\(engine.howStarted))"])
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? System.coreCount)
         let socketPath = socket == "none" ? nil : (socket ?? dir.socket)
         let server = SocketServer(
             configuration: .init(
