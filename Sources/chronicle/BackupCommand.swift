@@ -72,14 +72,33 @@ struct RestoreCommand: ParsableCommand {
         if dir.logExists {
             throw CLIError("\(dir.path) already holds a log; restore only into an empty data directory")
         }
-        try copyTree(source + "/log", to: dir.log)
-        if fm.fileExists(atPath: source + "/keys") { try copyTree(source + "/keys", to: dir.keys) }
-        if fm.fileExists(atPath: source + "/views") { try copyTree(source + "/views", to: dir.views) }
-        let log = try EventLog.open(directory: dir.log, options: .init(readOnly: true))
-        defer { log.close() }
-        let report = try log.verify()
+        // What this restore puts in place is taken away again if the copy does not verify: a
+        // failed restore leaves the directory as empty as it found it.
+        var placed: [String] = []
+        func undo() { for path in placed { try? fm.removeItem(atPath: path) } }
+        do {
+            for (from, to) in [(source + "/log", dir.log), (source + "/keys", dir.keys), (source + "/views", dir.views)]
+            where fm.fileExists(atPath: from) {
+                placed.append(to)
+                try copyTree(from, to: to)
+            }
+        } catch {
+            undo()
+            throw error
+        }
+        let report: VerifyReport
+        do {
+            let log = try EventLog.open(directory: dir.log, options: .init(readOnly: true))
+            defer { log.close() }
+            report = try log.verify()
+        } catch {
+            undo()
+            throw CLIError("the restored log cannot be read (\(error)); nothing was restored")
+        }
         guard report.isIntact else {
-            throw CLIError("the restored log is broken at position \(report.firstBad!.position): \(report.firstBad!.reason)")
+            undo()
+            throw CLIError(
+                "the backup's log is broken at position \(report.firstBad!.position): \(report.firstBad!.reason); nothing was restored")
         }
         print("restored \(report.checked) events into \(dir.path); chain intact (hash \(report.lastHash.hex))")
     }

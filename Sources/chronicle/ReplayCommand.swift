@@ -83,6 +83,15 @@ enum OfflineQuery {
         defer { log.close() }
         let store = try ViewStore.open(directory: viewsDir, projections: ViewService.projections, readOnly: true)
         defer { store.close() }
+        // Views built from another store would answer with another company's data: every
+        // checkpoint must name an event of this log by its chain hash.
+        let checkpoints = try store.checkpoints(ViewService.projections.map(\.name))
+        for (name, checkpoint) in checkpoints.sorted(by: { $0.key < $1.key })
+        where !(try checkpoint.belongs(to: log, version: checkpoint.version)) {
+            throw CLIError(
+                "\(viewsDir) was not built from the log in \(data.path) (\(name) is at position \(checkpoint.position), "
+                    + "which this log does not hold with that hash); replay it from this store")
+        }
         let keys = try SubjectKeyStore(path: data.keys, readOnly: true)
         defer { keys.close() }
         let service = ViewService(source: StaticViewSource(log: log, store: store))

@@ -86,6 +86,15 @@ import Testing
         #expect(file.status == 1 && file.stderr.contains("is a file"))
         let full = try CLI.run(["replay", "--data", data, "--out", dir.path])
         #expect(full.status == 1 && full.stderr.contains("is not empty"))
+        // Views replayed from one store are not queried against another.
+        let other = try imported()
+        #expect(try CLI.run(["replay", "--data", other.path + "/data", "--until", "4", "--out", dir.path + "/theirs"]).status == 0)
+        // (The same commands, but each store sealed its personal fields with its own keys: the chains differ.)
+        let mismatch = try CLI.run(["query", "inventory", "sku=S-1", "--views-dir", dir.path + "/theirs", "--data", data])
+        #expect(mismatch.status == 1, "\(mismatch.stdout)\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains("was not built from the log in \(data)"), "\(mismatch.stderr)")
+        let theirs = try CLI.run(["query", "inventory", "sku=S-1", "--views-dir", dir.path + "/theirs", "--data", other.path + "/data"])
+        #expect(theirs.status == 0, "\(theirs.stdout)\(theirs.stderr)")
         let none = try CLI.run(["replay", "--data", data, "--views", ",,", "--out", dir.path + "/r"])
         #expect(none.status == 2, "\(none.stderr)")
         #expect(try CLI.run(["digest", "--data", data]).stdout == before)
@@ -155,6 +164,21 @@ import Testing
         let stock = try CLI.run(["query", "inventory", "sku=S-1", "--views-dir", dir.path + "/restored/views", "--data", dir.path + "/restored"])
         #expect(stock.status == 0, "\(stock.stdout)\(stock.stderr)")
         #expect(stock.stdout.contains("S-1"), "the views came along")
+
+        // A backup whose log was edited is refused, and the failed restore leaves nothing behind.
+        try FileManager.default.copyItem(atPath: dir.path + "/backup", toPath: dir.path + "/tampered")
+        let file = dir.path + "/tampered/log/data.mdb"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let needle = Array("Widget".utf8)
+        let at = try #require((0...(bytes.count - needle.count)).first { Array(bytes[$0..<$0 + needle.count]) == needle })
+        bytes[at] = UInt8(ascii: "M")
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let broken = try CLI.run(["restore", dir.path + "/tampered", "--data", dir.path + "/restored2"])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("broken at position 3") && broken.stderr.contains("nothing was restored"), "\(broken.stderr)")
+        for part in ["log", "keys", "views"] {
+            #expect(!FileManager.default.fileExists(atPath: dir.path + "/restored2/" + part), "\(part) left behind")
+        }
     }
 
     @Test func digestAndVerifyWithAKeptDigest() throws {
