@@ -145,4 +145,20 @@ import Testing
                 "the session goes on: only the subscription is no longer allowed")
         }
     }
+
+    @Test func theServersOwnActorIdsAreNoEmployees() async throws {
+        try await withServer(tokens: ["t-admin-file": "admin"]) { server in
+            let admin = try server.connect()
+            try admin.hello()
+            for reserved in ["admin", "system"] {
+                let r = try admin.command(
+                    "RegisterEmployee", ["employeeId": .string(reserved), "name": "X", "roles": ["auditor"]])
+                #expect(r.code == "invalid_argument" && r["error"]?["details"]?["field"] == "employeeId", "\(r)")
+            }
+            #expect(
+                try admin.command("DeactivateEmployee", ["employeeId": "admin", "reason": "x"]).code == "not_found")
+            let file = try server.connect()
+            #expect(try file.hello("t-admin-file")["actor"] == "admin", "the tokens file's explicit admin entry stays")
+        }
+    }
 }
