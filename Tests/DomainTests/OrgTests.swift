@@ -15,6 +15,25 @@ import Testing
         #expect(s.rejection(.admin, "RegisterEmployee", ["employeeId": "E-1", "name": "X", "roles": [], "managerId": "M-9"])?.code == .notFound)
     }
 
+    @Test func theServersOwnActorIdsCannotBeRegisteredAsEmployees() {
+        let s = Scenario()
+        for reserved in ["admin", "system"] {
+            let data: JSONObject = ["employeeId": .string(reserved), "name": "X", "roles": ["auditor"]]
+            let e = s.rejection(.admin, "RegisterEmployee", data)
+            #expect(e?.code == .invalidArgument)
+            #expect(e?.details["field"] == "employeeId")
+        }
+        #expect(s.rejection(.admin, "RegisterEmployee", ["employeeId": "Admin", "name": "X", "roles": []]) == nil,
+                "only the exact ids are reserved")
+    }
+
+    @Test func aReservedIdNeverBecomesAnEmployeeToDeactivate() {
+        var s = Scenario()
+        _ = try? s.then(.admin, "RegisterEmployee", ["employeeId": "admin", "name": "X", "roles": ["admin"]])
+        #expect(s.state.org.employees["admin"] == nil)
+        #expect(s.rejection(.admin, "DeactivateEmployee", ["employeeId": "admin", "reason": "left"])?.code == .notFound)
+    }
+
     @Test func managementCyclesAreRejected() {
         var s = Scenario()
         s.employee("M-1", roles: ["manager"])

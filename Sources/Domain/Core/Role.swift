@@ -35,6 +35,9 @@ public struct Actor: Sendable, Hashable {
     public static let admin = Actor(id: "admin", roles: [.admin])
     /// The server's own timers (the daily lead recycle). Acts with admin rights.
     public static let system = Actor(id: "system", roles: [.admin])
+    /// The ids of the actors above, which no employee may take: an employee `admin` would share the
+    /// admin token's actor, and deactivating it would leave that actor's rights untouched.
+    public static let reservedIds: Set<String> = [admin.id, system.id]
 
     public var isAdmin: Bool { roles.contains(.admin) }
     public func has(_ role: Role) -> Bool { roles.contains(role) }

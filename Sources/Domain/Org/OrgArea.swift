@@ -67,6 +67,9 @@ enum OrgArea {
         let roles = try r.stringArray("roles")
         let managerId = try r.optionalId("managerId")
         try r.finish()
+        if Actor.reservedIds.contains(id) {
+            throw DomainError.invalid("employeeId", "\(id) is reserved for the server's own actor; choose another id")
+        }
         try validateRoles(roles)
         if state.org.employees[id] != nil { throw DomainError.alreadyExists("employee", id) }
         if let managerId { try requireActiveEmployee(managerId, state: state, role: "manager") }

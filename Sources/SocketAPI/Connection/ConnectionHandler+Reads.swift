@@ -112,7 +112,7 @@ extension ConnectionHandler {
             throw DomainError(
                 .overloaded, "at most \(limits.maxSubscriptionsPerConnection) subscriptions per connection")
         }
-        guard let context else { return }
+        guard let context, let session else { return }
         nextSubscription += 1
         let id = "s\(nextSubscription)"
         withOutput { out in
@@ -125,18 +125,25 @@ extension ConnectionHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let pump = SubscriptionPump(
             id: id, log: server.log, keys: server.processor.keys, channel: context.channel, start: start, filter: filter,
-            pageSize: limits.subscriptionPageSize, maxLag: limits.subscriptionMaxLag, metrics: server.metrics)
-        subscriptions[id] = pump.start { [loop = context.eventLoop] in
-            loop.execute { bound.value.subscriptionEnded(id) }
+            pageSize: limits.subscriptionPageSize, maxLag: limits.subscriptionMaxLag, metrics: server.metrics,
+            session: session, tokens: server.tokens, processor: server.processor)
+        subscriptions[id] = pump.start { [loop = context.eventLoop] reason in
+            loop.execute { bound.value.subscriptionEnded(id, reason: reason) }
         }
         server.metrics.subscriptions.increment()
     }
 
-    func subscriptionEnded(_ id: String) {
-        if subscriptions.removeValue(forKey: id) != nil { finishDrainIfDone() }
+    /// A pump ended. One that found its token or employee gone ends the session it belonged to —
+    /// the current one, as long as it was still registered (ending a session removes its pumps).
+    func subscriptionEnded(_ id: String, reason: String?) {
+        guard subscriptions.removeValue(forKey: id) != nil else { return }
+        if reason == ErrorCode.unauthenticated.rawValue { endSession() }
+        finishDrainIfDone()
     }
 
-    /// `unsubscribe`: stops the pump and replies once it has written its last push.
+    /// `unsubscribe`: stops the pump and replies once it has written its last push. Like every op
+    /// but `hello` and `ping` it needs a session; a session's subscriptions end with it, so after a
+    /// failed `hello` there is nothing left to stop.
     func unsubscribe(_ request: Request) throws(DomainError) {
         let id: String
         switch request.body["subscription"] {

@@ -1,3 +1,4 @@
+import CommandProcessing
 import Domain
 import JSON
 import NIOCore
@@ -55,34 +56,41 @@ extension ConnectionHandler {
     // MARK: Authentication
 
     /// The actor of this connection, rechecked on every request: a deactivated employee, or a
-    /// token removed from the tokens file, ends the session.
+    /// token removed from the tokens file, ends the session and its subscriptions.
     func authenticatedActor() throws(DomainError) -> Actor {
         guard var s = session else {
             throw DomainError(.unauthenticated, "say hello with a token first")
         }
-        let generation = server.tokens.generation
-        if s.generation != generation {
-            guard server.tokens.principal(for: s.digest) == s.principal else {
-                session = nil
-                throw DomainError(.unauthenticated, "the token is no longer valid; say hello again")
-            }
-            s.generation = generation
+        do {
+            let actor = try s.currentActor(tokens: server.tokens, processor: server.processor)
             session = s
+            return actor
+        } catch {
+            endSession()
+            throw error
         }
-        guard let actor = server.processor.resolveActor(s.principal) else {
-            session = nil
-            throw DomainError(.unauthenticated, "\(s.principal) is not an active employee")
-        }
-        return actor
     }
 
+    /// Ends the session, if any, and every subscription it opened: each pushes `closed` with
+    /// `unauthenticated` and nothing after it. A subscription belongs to the session that opened it,
+    /// and a connection's subscriptions all belong to its current session (ending one removes them).
+    func endSession() {
+        session = nil
+        logger[metadataKey: "chronicle.actor"] = nil
+        let ended = subscriptions
+        subscriptions = [:]
+        for (_, s) in ended { s.stop(reason: ErrorCode.unauthenticated.rawValue) }
+    }
+
+    /// `hello` starts a new session, whatever it answers: the session before it ends, with its
+    /// subscriptions (a request without a `token` string is `bad_request` and changes nothing).
     func hello(_ request: Request) throws(DomainError) {
         let token = try request.body.requiredString("token")
+        endSession()
         let generation = server.tokens.generation
         guard let (principal, digest) = server.tokens.principal(for: token),
             let actor = server.processor.resolveActor(principal)
         else {
-            session = nil
             throw DomainError(.unauthenticated, "unknown token, or its employee is not active")
         }
         session = Session(principal: principal, digest: digest, generation: generation)

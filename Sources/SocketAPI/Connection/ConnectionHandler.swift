@@ -1,3 +1,4 @@
+import CommandProcessing
 import Domain
 import Logging
 import NIOCore
@@ -27,10 +28,27 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Who said `hello`: the principal (`admin` or an employee id) and the token's digest, rechecked
     /// after a tokens-file reload.
-    struct Session {
+    struct Session: Sendable {
         var principal: String
         var digest: TokenTable.Digest
         var generation: Int
+
+        /// The session's actor now, as each request and each subscription page asks: `unauthenticated`
+        /// once the token has left the tokens file or the employee is not active. Looks the token up
+        /// again only when the table was reloaded since the last check.
+        mutating func currentActor(tokens: TokenTable, processor: CommandProcessor) throws(DomainError) -> Actor {
+            let generation = tokens.generation
+            if self.generation != generation {
+                guard tokens.principal(for: digest) == principal else {
+                    throw DomainError(.unauthenticated, "the token is no longer valid; say hello again")
+                }
+                self.generation = generation
+            }
+            guard let actor = processor.resolveActor(principal) else {
+                throw DomainError(.unauthenticated, "\(principal) is not an active employee")
+            }
+            return actor
+        }
     }
 
     let server: ServerState

@@ -1,3 +1,5 @@
+import CommandProcessing
+import Domain
 import EventLog
 import NIOCore
 import PersonalData
@@ -8,7 +10,8 @@ struct SubscriptionHandle: Sendable {
     let task: Task<Void, Never>
     let stopReason: StopReason
 
-    /// Stops the pump; with a reason it first pushes `closed` with that reason.
+    /// Stops the pump; with a reason it first pushes `closed` with that reason. Called on the
+    /// connection's event loop, it is final there: no page is written after it.
     func stop(reason: String?) {
         stopReason.set(reason)
         task.cancel()
@@ -17,11 +20,42 @@ struct SubscriptionHandle: Sendable {
     func finished() async { await task.value }
 }
 
-/// Why a pump was stopped (`shutdown`), or nil when the client unsubscribed or left.
+/// Why a pump was stopped (`shutdown`, `unauthenticated`), or nil when the client unsubscribed or
+/// left; and the first position of a page it held back because the stop came first.
 final class StopReason: Sendable {
-    private let value = Mutex<String?>(nil)
-    func set(_ reason: String?) { value.withLock { $0 = reason } }
-    var reason: String? { value.withLock { $0 } }
+    private struct State {
+        var stopped = false
+        var reason: String?
+        var heldBackFrom: UInt64?
+    }
+
+    private let state = Mutex(State())
+
+    /// The first stop's reason stands (a session that ends during shutdown closes as `shutdown`).
+    func set(_ reason: String?) {
+        state.withLock { s in
+            guard !s.stopped else { return }
+            s.stopped = true
+            s.reason = reason
+        }
+    }
+
+    var reason: String? { state.withLock { $0.reason } }
+
+    /// Whether a write examining the log from `first` may go out; asked on the event loop, where the
+    /// connection stops its pumps, so a write queued before a stop but run after it is held back.
+    func admits(from first: UInt64) -> Bool {
+        state.withLock { s in
+            guard s.stopped else { return true }
+            if s.heldBackFrom == nil { s.heldBackFrom = first }
+            return false
+        }
+    }
+
+    /// The position through which everything was sent, given what the pump examined.
+    func sentThrough(examined: UInt64) -> UInt64 {
+        state.withLock { s in s.heldBackFrom.map { min($0 - 1, examined) } ?? examined }
+    }
 }
 
 /// Pushes a subscription's events to its connection, reading the log one page at a time.
@@ -30,6 +64,11 @@ final class StopReason: Sendable {
 /// written to the socket, so a client that stops reading stops the pump, not the server's memory.
 /// After the backlog (`caughtUp`), a subscription more than `maxLag` positions behind the log is
 /// closed with `slow_consumer` and the position through which everything was sent.
+///
+/// Before it writes what it read, the pump checks that its subscriber may still read it — the token
+/// still in the table, the employee still active and allowed to subscribe — once per page, which
+/// after `caughtUp` is once per commit: a deactivation or a token gone from the tokens file closes
+/// the subscription (`unauthenticated`) before it pushes anything committed after it.
 struct SubscriptionPump: Sendable {
     let id: String
     let log: EventLog
@@ -41,31 +80,39 @@ struct SubscriptionPump: Sendable {
     let pageSize: Int
     let maxLag: UInt64
     let metrics: ServerMetrics
+    /// Who subscribed, and where their token and employee are looked up again.
+    let session: ConnectionHandler.Session
+    let tokens: TokenTable
+    let processor: CommandProcessor
 
     /// How often a pump blocked on a full socket looks at its lag.
     static let lagCheckInterval = TimeAmount.milliseconds(250)
 
-    func start(onEnd: @escaping @Sendable () -> Void) -> SubscriptionHandle {
+    /// Starts the pump; `onEnd` gets the reason it closed with (nil when unsubscribed or gone).
+    func start(onEnd: @escaping @Sendable (String?) -> Void) -> SubscriptionHandle {
         let reason = StopReason()
         let task = Task {
-            let ended = await run()
-            if let why = reason.reason ?? ended.reason {
-                write(closed: why, position: ended.sentThrough)
+            let ended = await run(reason)
+            let why = reason.reason ?? ended.reason
+            if let why {
+                write(closed: why, examined: ended.sentThrough, reason)
                 metrics.subscriptionClosed(reason: why)
             } else {
                 metrics.subscriptionClosed(reason: "ended")
             }
             metrics.subscriptions.decrement()
-            onEnd()
+            onEnd(why)
         }
         return SubscriptionHandle(task: task, stopReason: reason)
     }
 
-    /// Runs until cancelled, the channel closes, or the subscriber falls too far behind.
-    private func run() async -> (reason: String?, sentThrough: UInt64) {
+    /// Runs until cancelled, the channel closes, the subscriber falls too far behind, or may no
+    /// longer read the log.
+    private func run(_ stop: StopReason) async -> (reason: String?, sentThrough: UInt64) {
         var next = start
         var caughtUp = false
         var pending: EventLoopFuture<Void>?
+        var session = self.session
         let allocator = channel.allocator
         while !Task.isCancelled {
             let committed = log.lastPosition
@@ -86,6 +133,9 @@ struct SubscriptionPump: Sendable {
                 } catch {
                     return ("internal", next - 1)
                 }
+                // After the read: a deactivation is published before its commit, so a page that
+                // holds anything from the deactivation on is refused here.
+                if let refused = refusal(&session) { return (refused, next - 1) }
                 var out = allocator.buffer(capacity: page.events.count * 512)
                 for event in page.events {
                     out.writeStaticString("{\"subscription\":")
@@ -96,11 +146,12 @@ struct SubscriptionPump: Sendable {
                 }
                 var examined = page.next ?? (committed + 1)
                 if let last = page.events.last { examined = max(examined, last.position + 1) }
+                if out.readableBytes > 0 { pending = write(out, from: next, stop) }
                 next = examined
-                if out.readableBytes > 0 { pending = channel.writeAndFlush(out) }
                 continue
             }
             if !caughtUp {
+                if let refused = refusal(&session) { return (refused, next - 1) }
                 caughtUp = true
                 var out = allocator.buffer(capacity: 96)
                 out.writeStaticString("{\"subscription\":")
@@ -108,7 +159,7 @@ struct SubscriptionPump: Sendable {
                 out.writeStaticString(",\"caughtUp\":true,\"position\":")
                 out.writeDecimal(next - 1)
                 out.writeStaticString("}\n")
-                pending = channel.writeAndFlush(out)
+                pending = write(out, from: next, stop)
                 continue
             }
             await log.waitForCommit(after: committed)
@@ -118,16 +169,43 @@ struct SubscriptionPump: Sendable {
         return (nil, next - 1)
     }
 
-    private func write(closed reason: String, position: UInt64) {
-        var out = channel.allocator.buffer(capacity: 128)
-        out.writeStaticString("{\"subscription\":")
-        out.writeJSONString(id)
-        out.writeStaticString(",\"closed\":true,\"reason\":")
-        out.writeJSONString(reason)
-        out.writeStaticString(",\"position\":")
-        out.writeDecimal(position)
-        out.writeStaticString("}\n")
-        channel.writeAndFlush(out, promise: nil)
+    /// Why the subscriber may no longer receive events (`unauthenticated`: the token left the table
+    /// or the employee is not active; `forbidden`: their roles no longer allow `subscribe`), or nil.
+    private func refusal(_ session: inout ConnectionHandler.Session) -> String? {
+        do {
+            let actor = try session.currentActor(tokens: tokens, processor: processor)
+            return Authorization.mayReadLog(actor: actor) ? nil : ErrorCode.forbidden.rawValue
+        } catch {
+            return error.code.rawValue
+        }
+    }
+
+    /// Writes what the pump read from `first` on, on the channel's event loop, unless the connection
+    /// stopped the pump before: then nothing of it goes out.
+    private func write(_ bytes: ByteBuffer, from first: UInt64, _ stop: StopReason) -> EventLoopFuture<Void> {
+        let channel = self.channel
+        return channel.eventLoop.flatSubmit {
+            guard stop.admits(from: first) else { return channel.eventLoop.makeSucceededVoidFuture() }
+            return channel.writeAndFlush(bytes)
+        }
+    }
+
+    /// The last line of a subscription, after every write it queued: its position leaves out a page
+    /// the stop held back, so resubscribing from `position + 1` misses nothing.
+    private func write(closed reason: String, examined: UInt64, _ stop: StopReason) {
+        let channel = self.channel
+        let id = self.id
+        channel.eventLoop.execute {
+            var out = channel.allocator.buffer(capacity: 128)
+            out.writeStaticString("{\"subscription\":")
+            out.writeJSONString(id)
+            out.writeStaticString(",\"closed\":true,\"reason\":")
+            out.writeJSONString(reason)
+            out.writeStaticString(",\"position\":")
+            out.writeDecimal(stop.sentThrough(examined: examined))
+            out.writeStaticString("}\n")
+            channel.writeAndFlush(out, promise: nil)
+        }
     }
 
     enum WriteWait { case done, failed, timedOut }
