@@ -1,4 +1,4 @@
-import EventLog
+@testable import EventLog
 import Foundation
 import Synchronization
 import Testing
@@ -82,25 +82,32 @@ import Testing
     }
 
     /// A commit answers its appenders before it wakes anyone else: the threads an observer starts
-    /// (the views follower) never stand between a command and its reply.
+    /// (the views follower) never stand between a command and its reply. The work item's answer and
+    /// the observer both run on the commit thread, so their order is what the test sees, whatever
+    /// the task pool is doing.
     @Test func appendersAreAnsweredBeforeCommitObserversRun() async throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)
         defer { log.close() }
-        let answered = Atomic<Bool>(false)
-        let sawAnswer = Mutex<[Bool]>([])
-        let token = log.observeCommits { _ in
-            // Waits (a bounded while) for the appender to be answered: with observers run before
-            // the answer, the appender could not be, and this would record false.
-            let deadline = ContinuousClock.now + .seconds(2)
-            while !answered.load(ordering: .acquiring) && ContinuousClock.now < deadline { usleep(200) }
-            sawAnswer.withLock { $0.append(answered.load(ordering: .acquiring)) }
+        let order = Mutex<[String]>([])
+        let token = log.observeCommits { _ in order.withLock { $0.append("observer") } }
+        let writer = try #require(log.writer)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            do {
+                try writer.submit(WorkItem(
+                    body: { w in _ = try? w.append(AppendRequest(events: [event("s")], actor: "a")) },
+                    answer: { error in
+                        order.withLock { $0.append(error == nil ? "answer" : "failure") }
+                        done.resume()
+                    }))
+            } catch {
+                order.withLock { $0.append("refused") }
+                done.resume()
+            }
         }
-        _ = try await log.append(AppendRequest(events: [event("s")], actor: "a"))
-        answered.store(true, ordering: .releasing)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while sawAnswer.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(sawAnswer.withLock { $0 } == [true])
+        let deadline = ContinuousClock.now + .seconds(10)
+        while order.withLock({ $0.count }) < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(order.withLock { $0 } == ["answer", "observer"])
         log.stopObservingCommits(token)
     }
 }
