@@ -3,6 +3,14 @@
 /// every character an id may hold (CONTRACT §1), so `a ‖ 0 ‖ b` groups all `b` under `a`.
 public protocol TableKey: Hashable {
     func encode(into bytes: inout [UInt8])
+    /// The hash a view table's ``SlotIndex`` places the key by (by default Swift's own hash; the
+    /// keys of the runtime hash their bytes with ``KeyHash``, which is several times cheaper).
+    var slotHash: UInt64 { get }
+}
+
+extension TableKey {
+    @inlinable
+    public var slotHash: UInt64 { KeyHash.number(UInt64(bitPattern: Int64(hashValue)), seed: 0) }
 }
 
 extension String: TableKey {
@@ -10,6 +18,9 @@ extension String: TableKey {
         var s = self
         s.withUTF8 { bytes.append(contentsOf: $0) }
     }
+
+    @inlinable
+    public var slotHash: UInt64 { KeyHash.string(self, seed: 0) }
 }
 
 /// Two strings: `first ‖ 0 ‖ second`.
@@ -27,6 +38,9 @@ public struct KeyPair: TableKey {
         bytes.append(0)
         second.encode(into: &bytes)
     }
+
+    @inlinable
+    public var slotHash: UInt64 { KeyHash.string(second, seed: KeyHash.string(first, seed: 0)) }
 }
 
 /// A string and a number: `prefix ‖ 0 ‖ number (8 bytes big-endian)` — entries of one prefix in
@@ -45,6 +59,9 @@ public struct KeyOrdered: TableKey {
         bytes.append(0)
         withUnsafeBytes(of: number.bigEndian) { bytes.append(contentsOf: $0) }
     }
+
+    @inlinable
+    public var slotHash: UInt64 { KeyHash.number(number, seed: KeyHash.string(prefix, seed: 0)) }
 }
 
 /// Helpers for building and taking apart encoded keys in queries.

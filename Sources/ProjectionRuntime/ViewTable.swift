@@ -40,7 +40,7 @@ public protocol DetachedWrites: AnyObject {
 /// The access methods are `@inlinable` so that each view module gets them specialized for its key and
 /// record types: unspecialized generic code costs several times more per event.
 public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
-    // Records live in parallel arrays indexed by a slot number; the dictionary maps a key to its
+    // Records live in parallel arrays indexed by a slot number; the slot index maps a key to its
     // slot. Updates mutate `values[slot]` in place, so a record is never copied to be changed, and
     // the dirty list holds slot numbers, so keys are never copied to be remembered.
     //
@@ -48,7 +48,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     // body never touches its own table), so the run-time exclusivity checks — a tenth of a
     // rebuild's time — are turned off for these fields.
     public let database: Database
-    @exclusivity(unchecked) @usableFromInline var index: [Key: Int] = [:]
+    @exclusivity(unchecked) @usableFromInline var index = SlotIndex()
     @exclusivity(unchecked) @usableFromInline var keys: [Key] = []
     @exclusivity(unchecked) @usableFromInline var values: [Value?] = []
     @exclusivity(unchecked) @usableFromInline var dirty: [Bool] = []
@@ -72,9 +72,11 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     /// The record under `key`, or nil.
     @inlinable
     public func get(_ key: Key, _ txn: borrowing Transaction) throws -> Value? {
-        if let slot = index[key] { return values[slot] }
+        let hash = key.slotHash
+        let found = index.find(key, hash: hash, in: keys)
+        if let slot = found.slot { return values[slot] }
         let value = try load(key, txn)
-        add(key, value)
+        add(key, value, hash: hash, bucket: found.bucket)
         return value
     }
 
@@ -82,11 +84,13 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     /// use this table.
     @inlinable @discardableResult
     public func update<R>(_ key: Key, _ txn: borrowing Transaction, _ body: (inout Value?) throws -> R) throws -> R {
+        let hash = key.slotHash
+        let found = index.find(key, hash: hash, in: keys)
         let slot: Int
-        if let existing = index[key] {
+        if let existing = found.slot {
             slot = existing
         } else {
-            slot = add(key, try load(key, txn))
+            slot = add(key, try load(key, txn), hash: hash, bucket: found.bucket)
         }
         let result = try body(&values[slot])
         markDirty(slot)
@@ -96,29 +100,34 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     /// Stores `value` under `key` without reading what was there.
     @inlinable
     public func put(_ key: Key, _ value: Value) {
-        if let slot = index[key] {
+        let hash = key.slotHash
+        let found = index.find(key, hash: hash, in: keys)
+        if let slot = found.slot {
             values[slot] = value
             markDirty(slot)
         } else {
-            markDirty(add(key, value))
+            markDirty(add(key, value, hash: hash, bucket: found.bucket))
         }
     }
 
     /// Deletes the record under `key`.
     @inlinable
     public func delete(_ key: Key) {
-        if let slot = index[key] {
+        let hash = key.slotHash
+        let found = index.find(key, hash: hash, in: keys)
+        if let slot = found.slot {
             values[slot] = nil
             markDirty(slot)
         } else {
-            markDirty(add(key, nil))
+            markDirty(add(key, nil, hash: hash, bucket: found.bucket))
         }
     }
 
+    /// Adds a record for a key that ``SlotIndex/find(_:hash:in:)`` did not find at `bucket`.
     @inlinable @discardableResult
-    func add(_ key: Key, _ value: Value?) -> Int {
+    func add(_ key: Key, _ value: Value?, hash: UInt64, bucket: Int) -> Int {
         let slot = keys.count
-        index[key] = slot
+        index.insert(hash: hash, slot: slot, at: bucket)
         keys.append(key)
         values.append(value)
         dirty.append(false)
@@ -229,7 +238,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
         // handed to another thread to free.
         let old = (index, keys, values)
         staged = nil
-        index = [:]
+        index = SlotIndex()
         keys = []
         values = []
         dirty = []
