@@ -17,10 +17,11 @@ public final class BlockList: FlushableTable {
     }
 
     public let database: Database
-    // Each prefix's tail block sits in `tails` at the slot `slots` maps it to, and is appended to in
+    // Each prefix's tail block sits in `tails` at the slot `slots` maps it to (a ``SlotIndex`` over
+    // `prefixes`), and is appended to in
     // place; the dirty list holds slot numbers. One thread at a time, no overlapping access (`row`
     // never uses the list): no run-time exclusivity checks, as in ``ViewTable``.
-    @exclusivity(unchecked) private var slots: [String: Int] = [:]
+    @exclusivity(unchecked) private var slots = SlotIndex()
     @exclusivity(unchecked) private var prefixes: [String] = []
     @exclusivity(unchecked) private var tails: [Block] = []
     @exclusivity(unchecked) private var sealed: [(prefix: String, block: Block)] = []
@@ -51,13 +52,15 @@ public final class BlockList: FlushableTable {
         row(&rowWriter)
         if staged != nil { staged = nil }
         let slot: Int
-        if let existing = slots[prefix] {
+        let hash = prefix.slotHash
+        let found = slots.find(prefix, hash: hash, in: prefixes)
+        if let existing = found.slot {
             slot = existing
         } else {
             slot = tails.count
             tails.append(
                 try loadTail(prefix, txn) ?? Block(first: position, last: position, count: 0, bytes: [], dirty: false))
-            slots[prefix] = slot
+            slots.insert(hash: hash, slot: slot, at: found.bucket)
             prefixes.append(prefix)
         }
         if tails[slot].count > 0
@@ -130,6 +133,8 @@ public final class BlockList: FlushableTable {
 
     public var isOverCacheLimit: Bool { tails.count > cacheLimit }
 
+    public var pendingChanges: Int { sealed.count + dirtySlots.count }
+
     public func trimCache() {
         if tails.count > cacheLimit {
             forgetAll()
@@ -185,7 +190,7 @@ public final class BlockList: FlushableTable {
     private func forgetAll() {
         let old = (slots, prefixes, tails)
         staged = nil
-        slots = [:]
+        slots = SlotIndex()
         prefixes = []
         tails = []
         dirtySlots = []

@@ -439,7 +439,8 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     @discardableResult
     public static func replay(
         log: EventLog, projections: [Projection], until: ReplayPoint? = nil, into directory: String,
-        parallelism: Int = 2, progress: ((_ position: UInt64, _ through: UInt64) -> Void)? = nil
+        parallelism: Int = 2, phases: ((RebuildPhases) -> Void)? = nil,
+        progress: ((_ position: UInt64, _ through: UInt64) -> Void)? = nil
     ) throws -> UInt64 {
         let last = log.lastPosition
         let through: UInt64
@@ -458,7 +459,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         let runner = try ProjectionRunner(store: store, projections: projections, fresh: true, cacheLimit: .max)
         guard runner.minCheckpoint == 0 else { throw ProjectionError.notEmpty(directory) }
         let reached = progress.map { report in { (position: UInt64) in report(position, through) } }
-        try runner.build(log, through: through, parallelism: parallelism, progress: reached)
+        try runner.build(log, through: through, parallelism: parallelism, progress: reached, phases: phases)
         try store.sync()
         return through
     }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import EventCoding
 import EventLog
 import LMDB
@@ -222,12 +223,18 @@ final class ProjectionRunner {
     /// scans the log and hands every batch of records to the others (``BatchPipe``), and each thread
     /// sorts and encodes its own tables' writes before the transaction. `progress` gets the position
     /// the slowest group has reached, one call at a time.
-    func build(_ log: EventLog, through: UInt64, parallelism: Int, progress: ((UInt64) -> Void)? = nil) throws {
+    func build(
+        _ log: EventLog, through: UInt64, parallelism: Int, progress: ((UInt64) -> Void)? = nil,
+        phases: ((RebuildPhases) -> Void)? = nil
+    ) throws {
         guard through > 0, !projections.isEmpty else {
             try writeEmptyCheckpoints()
             return
         }
         let groups = Self.groups(projections, parallelism)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let marks = Mutex(RebuildPhases(groups: groups.map { $0.map { projections[$0].name } }))
         let failures = Mutex<[any Error]>([])
         let shared = UncheckedBox(self)
         let reached = GroupProgress(groups: groups.count, report: progress)
@@ -262,14 +269,12 @@ final class ProjectionRunner {
                 failed = true
                 failures.withLock { $0.append(error) }
             }
-            if !failed {
-                // Sort and encode this group's writes here, in parallel with the other groups.
-                for p in groups[g] { runner.contexts[p].prepareFlush() }
-            }
+            let applied = clock.now - start
+            marks.withLock { $0.applied[g] = applied }
             if g == 0 {
                 pipe.close(failed: failed)  // again, for a failure before the scan began
             } else {
-                pipe.exit(g - 1, failed: failed)
+                pipe.exit(g - 1, failed: failed)  // done with the scanner's records
             }
         }
         // A group stopped because another failed reports nothing of its own.
@@ -277,16 +282,61 @@ final class ProjectionRunner {
         guard let hash = try log.withRecord(at: through, { $0.map { Array($0.hash) } }) else {
             throw ProjectionError.logShorterThan(through)
         }
-        try store.env.write { txn in
-            for (i, context) in contexts.enumerated() {
-                try context.flush(txn)
-                try store.writeCheckpoint(
-                    projections[i].name, Checkpoint(position: through, hash: hash, version: projections[i].version), txn)
-            }
-        }
+        try writeBuilt(through: through, hash: hash, helpers: parallelism > 1)
+        let written = clock.now - start
         for (i, context) in contexts.enumerated() {
             context.didCommit()
             checkpoints[i] = Checkpoint(position: through, hash: hash, version: projections[i].version)
+        }
+        if let phases {
+            var m = marks.withLock { $0 }
+            m.written = written
+            m.done = clock.now - start
+            phases(m)
+        }
+    }
+
+    /// Writes every table built in memory, and the checkpoints, in one transaction. Sorting and
+    /// encoding a table's writes (``FlushableTable/prepareFlush()``) needs no transaction, so with
+    /// `helpers` another thread prepares tables — the largest first — while this one prepares the
+    /// others and writes each as soon as it is ready.
+    private func writeBuilt(through: UInt64, hash: [UInt8], helpers: Bool) throws {
+        let tables = contexts.flatMap(\.tables).sorted { $0.pendingChanges > $1.pendingChanges }
+        let claims = TableClaims(count: tables.count)
+        let helperDone = DispatchSemaphore(value: 0)
+        if helpers && tables.count > 1 {
+            let shared = UncheckedBox(tables)
+            let first = claims.claimNext(byHelper: true)  // the largest table is the helper's
+            DispatchQueue.global().async {
+                var claimed = first
+                while let i = claimed {
+                    shared.value[i].prepareFlush()
+                    claims.prepared(i)
+                    claimed = claims.claimNext(byHelper: true)
+                }
+                helperDone.signal()
+            }
+        } else {
+            helperDone.signal()
+        }
+        defer {
+            claims.stop()
+            helperDone.wait()  // no table is touched by the helper once this returns
+        }
+        try store.env.write { txn in
+            while let i = claims.claimNext(byHelper: false) {
+                tables[i].prepareFlush()
+                claims.prepared(i)
+                try tables[i].flush(txn)
+            }
+            for i in claims.helpersTables() {
+                claims.waitPrepared(i)
+                try tables[i].flush(txn)
+            }
+            for (i, projection) in projections.enumerated() {
+                try store.writeCheckpoint(
+                    projection.name, Checkpoint(position: through, hash: hash, version: projection.version), txn)
+            }
         }
     }
 
@@ -320,6 +370,82 @@ final class ProjectionRunner {
             load[g] += w
         }
         return groups.filter { !$0.isEmpty }
+    }
+}
+
+/// When each phase of a rebuild ended, from its start: per group of projections (one thread each),
+/// applying the log; then sorting, encoding and writing every table in the one write transaction;
+/// then letting the caches go.
+public struct RebuildPhases: Sendable, CustomStringConvertible {
+    public var groups: [[String]]
+    public var applied: [Duration]
+    /// When the one write transaction committed (every table sorted, encoded and written).
+    public var written: Duration = .zero
+    public var done: Duration = .zero
+
+    init(groups: [[String]]) {
+        self.groups = groups
+        applied = Array(repeating: .zero, count: groups.count)
+    }
+
+    public var description: String {
+        func s(_ d: Duration) -> String {
+            let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+            return String(ms / 1000) + "." + String(1000 + ms % 1000).dropFirst(1) + " s"
+        }
+        let each = groups.indices.map { g in
+            "[\(groups[g].joined(separator: ", "))] applied at \(s(applied[g]))"
+        }
+        return each.joined(separator: "; ") + "; written at \(s(written)), done at \(s(done))"
+    }
+}
+
+/// Which tables of a rebuild are claimed for sorting and encoding, by which thread, and which are
+/// ready to write.
+private final class TableClaims: @unchecked Sendable {  // every field is guarded by `condition`
+    private let condition = NSCondition()
+    private var next = 0
+    private var byHelper: [Int] = []
+    private var ready: [Bool]
+    private var stopped = false
+
+    init(count: Int) { ready = Array(repeating: false, count: count) }
+
+    /// The next unclaimed table (the largest left), now claimed; nil when none is left.
+    func claimNext(byHelper helper: Bool) -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped, next < ready.count else { return nil }
+        next += 1
+        if helper { byHelper.append(next - 1) }
+        return next - 1
+    }
+
+    func prepared(_ i: Int) {
+        condition.lock()
+        ready[i] = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The tables the helper claimed, once no table is left to claim.
+    func helpersTables() -> [Int] {
+        condition.lock()
+        defer { condition.unlock() }
+        return byHelper
+    }
+
+    func waitPrepared(_ i: Int) {
+        condition.lock()
+        while !ready[i] { condition.wait() }
+        condition.unlock()
+    }
+
+    /// No more claims (the transaction failed, or everything is written).
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.unlock()
     }
 }
 

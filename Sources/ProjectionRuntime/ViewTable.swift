@@ -19,6 +19,8 @@ public protocol FlushableTable: AnyObject {
     func detachChanges() -> (any DetachedWrites)?
     /// Whether the cache has outgrown its limit (see ``trimCache()``).
     var isOverCacheLimit: Bool { get }
+    /// How many records (or blocks) the next flush writes: a rebuild prepares the largest first.
+    var pendingChanges: Int { get }
     /// Drops the cache when it has outgrown its limit. Only when every detached write of the table
     /// has committed: until then, the cache is what holds those records for the next batch.
     func trimCache()
@@ -193,6 +195,8 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     }
 
     public var isOverCacheLimit: Bool { keys.count > cacheLimit }
+
+    public var pendingChanges: Int { dirtySlots.count }
 
     public func trimCache() {
         if keys.count > cacheLimit {

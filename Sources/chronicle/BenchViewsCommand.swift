@@ -115,7 +115,9 @@ struct BenchViewsCommand: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: scratch)
         cpu = cpuSeconds()
         started = Date()
-        let through = try ProjectionEngine.replay(log: log, projections: projections, into: scratch, parallelism: parallelism)
+        var phases: RebuildPhases?
+        let through = try ProjectionEngine.replay(
+            log: log, projections: projections, into: scratch, parallelism: parallelism, phases: { phases = $0 })
         let rebuildSeconds = Date().timeIntervalSince(started)
         let rebuildCPU = cpuSeconds() - cpu
         let size = (try? FileManager.default.attributesOfItem(atPath: scratch + "/data.mdb")[.size] as? Int) ?? 0
@@ -123,6 +125,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
             "rebuild of all views (\(parallelism) threads): \(through) events in \(format(rebuildSeconds)) s = "
                 + "\(rate(Int(through), rebuildSeconds)) events/s, views file \(size / 1_000_000) MB "
                 + "(CPU \(format(rebuildCPU)) s; load average \(loadAverage()))")
+        if let phases { say("  phases: \(phases)") }
         if each {
             for p in projections {
                 let dir = scratch + "-" + p.name

@@ -61,9 +61,9 @@ struct ReplayCommand: ParsableCommand {
         }
         let started = Date()
         var progress = Progress("replay", unit: "events")
-        let through = try ProjectionEngine.replay(log: log, projections: projections, until: point, into: out) {
-            progress.update($0, of: $1)
-        }
+        let through = try ProjectionEngine.replay(
+            log: log, projections: projections, until: point, into: out,
+            progress: { progress.update($0, of: $1) })
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
         let rate = seconds > 0 ? Int(Double(through) / seconds) : 0
