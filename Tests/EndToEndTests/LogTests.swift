@@ -119,6 +119,12 @@ import Testing
             #expect(push["subscription"] == reply["subscription"])
             #expect(push["event"]?["position"] == 12 && push["event"]?["type"] == "LeadCaptured")
             #expect(try sub.call("subscribe", ["types": ["X"]]).code == "bad_request", "fromPosition is required")
+            // Past the end (the log holds 12 events): refused with where the log ends, never a silent gap.
+            let past = try sub.call("subscribe", ["fromPosition": 14])
+            #expect(past.code == "bad_request")
+            #expect(past["error"]?["details"]?["lastPosition"] == 12)
+            let next = try sub.call("subscribe", ["fromPosition": 13])
+            #expect(next.ok, "the next position is the end")
         }
     }
 

@@ -102,6 +102,14 @@ extension ConnectionHandler {
                 throw .field("fromPosition", "fromPosition must be a non-negative integer or \"end\"")
             }
             start = max(p, 1)
+            // A position the log has not reached would skip, unannounced, every event before it (a
+            // client resuming against a store restored from an older backup, for one).
+            let last = server.log.lastPosition
+            guard start <= last + 1 else {
+                throw DomainError(
+                    .badRequest, "the log ends at position \(last): subscribe from at most \(last + 1), or from \"end\"",
+                    details: ["field": "fromPosition", "lastPosition": .number(JSONNumber(last))])
+            }
         default: throw .field("fromPosition", "fromPosition is required: a position (0 = the start) or \"end\"")
         }
         let filter = EventFilter(types: try body.optionalStringSet("types"), tags: try body.optionalStringSet("tags"))
