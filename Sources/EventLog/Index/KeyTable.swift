@@ -24,7 +24,8 @@ import Synchronization
 /// rules, not the checks, keep accesses apart.
 final class KeyTable: @unchecked Sendable {
     /// Four words per slot: `tag << 32 | id` (0 = empty), then 24 bytes: kind, length (or 0xFF for a
-    /// long name), the name's bytes zero-padded.
+    /// long name), the name's bytes zero-padded — or, for a long name, its whole hash in the third
+    /// word.
     @exclusivity(unchecked) private var words: HugePageBuffer
     @exclusivity(unchecked) private var mask: Int
     /// Every key's name, by id (ids are dense: the writer hands them out in order).
@@ -120,18 +121,21 @@ final class KeyTable: @unchecked Sendable {
                 hasher.combine(kind.rawValue)
                 hasher.combine(bytes: UnsafeRawBufferPointer(u))
                 hash = hasher.finalize()
+                // A long name's slot keeps its whole hash where a short name's bytes would be, so
+                // that growing rehashes it without its string.
+                w2 = UInt64(bitPattern: Int64(hash))
             } else {
                 hash = Self.inlineHash(inline, seed)
             }
             tag = Self.tag(hash)
         }
 
-        /// The probe of a short name from its slot's words; nil for a long name's slot.
-        init?(inline: (UInt64, UInt64, UInt64), _ seed: (UInt64, UInt64)) {
-            guard UInt8(truncatingIfNeeded: inline.0 >> 8) != KeyTable.longMarker else { return nil }
-            (w1, w2, w3) = inline
-            isLong = false
-            hash = Self.inlineHash(inline, seed)
+        /// The probe of a name from its slot's words (a short name's bytes, or a long name's hash):
+        /// no string is touched.
+        init(slot: (UInt64, UInt64, UInt64), _ seed: (UInt64, UInt64)) {
+            (w1, w2, w3) = slot
+            isLong = UInt8(truncatingIfNeeded: slot.0 >> 8) == KeyTable.longMarker
+            hash = isLong ? Int(Int64(bitPattern: slot.1)) : Self.inlineHash(slot, seed)
             tag = Self.tag(hash)
         }
 
@@ -205,18 +209,8 @@ final class KeyTable: @unchecked Sendable {
             let o = old.base
             for slot in 0..<(old.count / 4) where o[slot * 4] != 0 {
                 let id = UInt32(truncatingIfNeeded: o[slot * 4])
-                let inline = (o[slot * 4 + 1], o[slot * 4 + 2], o[slot * 4 + 3])
-                if let probe = Probe(inline: inline, seed) {
-                    // A short name is rehashed from its slot's words: no string is touched.
-                    store(probe, id: id, at: emptySlot(from: probe.hash))
-                    continue
-                }
-                guard let name = names[Int(id)] else { continue }
-                var text = name.name
-                text.withUTF8 { u in
-                    let probe = Probe(name.kind, u, seed)
-                    store(probe, id: id, at: emptySlot(from: probe.hash))
-                }
+                let probe = Probe(slot: (o[slot * 4 + 1], o[slot * 4 + 2], o[slot * 4 + 3]), seed)
+                store(probe, id: id, at: emptySlot(from: probe.hash))
             }
         }
     }
