@@ -56,6 +56,30 @@ import Testing
         #expect(table.count == 2)
     }
 
+    /// Growing copies the smaller table a few slots per insert: names replaced, added or looked up
+    /// in the middle of a copy keep their latest id, in either table.
+    @Test func replacedIdsSurviveTheTableGrowingUnderThem() {
+        let table = KeyTable(minimumCapacity: 4)
+        var model: [String: UInt32] = [:]
+        var next: UInt32 = 0
+        func name(_ i: Int) -> String { i % 3 == 0 ? "long-\(String(repeating: "n", count: 30))-\(i)" : "s-\(i)" }
+        for round in 0..<6 {
+            for i in 0..<4_000 {
+                // New names, and every fifth one again under a newer id (replacing it).
+                if i % 5 == 0 || round == 0 {
+                    table.insert(.stream, name(i + round * 1_000), id: next)
+                    model[name(i + round * 1_000)] = next
+                    next += 1
+                }
+                let probe = name((i * 7 + round) % (4_000 + round * 1_000))
+                #expect(table.id(.stream, probe) == model[probe], "\(probe) in round \(round)")
+            }
+        }
+        #expect(table.count == model.count)
+        for (key, id) in model { #expect(table.id(.stream, key) == id) }
+        #expect(table.id(.tag, name(1)) == nil)
+    }
+
     @Test func memtableGroupsEntriesByKey() {
         var table = Memtable()
         var model: [UInt32: [UInt64]] = [:]

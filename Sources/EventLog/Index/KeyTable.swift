@@ -28,6 +28,16 @@ final class KeyTable: @unchecked Sendable {
     /// word.
     @exclusivity(unchecked) private var words: HugePageBuffer
     @exclusivity(unchecked) private var mask: Int
+    /// While the table grows: the smaller table before it, whose slots from `migrated` on are yet
+    /// to be copied — a few with every insert, so that no insert pays for the whole table (copying
+    /// millions of slots at once stalled the writer for most of a second). Lookups try the current
+    /// table, then this one.
+    @exclusivity(unchecked) private var previous: HugePageBuffer?
+    @exclusivity(unchecked) private var previousMask = 0
+    @exclusivity(unchecked) private var migrated = 0
+    /// Slots of the previous table copied per insert: the copy ends after a sixteenth as many
+    /// inserts as the previous table has slots, long before the current one is half full.
+    private static let migrationStep = 16
     /// Every key's name, by id (ids are dense: the writer hands them out in order).
     @exclusivity(unchecked) private var names: [KeyRegistry.KeyKindName?] = []
     @exclusivity(unchecked) private(set) var count = 0
@@ -50,11 +60,7 @@ final class KeyTable: @unchecked Sendable {
     /// The id of `name`, or nil.
     func id(_ kind: KeyKind, _ name: String) -> UInt32? {
         var name = name
-        return name.withUTF8 { u in
-            let probe = Probe(kind, u, seed)
-            let (slot, found) = find(probe, u, kind)
-            return found ? UInt32(truncatingIfNeeded: words.base[slot * 4]) : nil
-        }
+        return name.withUTF8 { u in lookup(Probe(kind, u, seed), u, kind).id }
     }
 
     /// The id of `name`, or nil, for a thread other than the writer's.
@@ -68,13 +74,14 @@ final class KeyTable: @unchecked Sendable {
         var text = name
         return text.withUTF8 { u in
             let probe = Probe(kind, u, seed)
-            let (slot, found) = find(probe, u, kind)
-            if found { return (UInt32(truncatingIfNeeded: words.base[slot * 4]), false) }
+            let (slot, known) = lookup(probe, u, kind)
+            if let known { return (known, false) }
             let id = newId()
             lock.withLock { _ in
                 store(probe, id: id, at: slot)
+                count += 1
                 remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
-                if count * 2 > mask + 1 { grow() }
+                step()
             }
             return (id, true)
         }
@@ -86,12 +93,14 @@ final class KeyTable: @unchecked Sendable {
         lock.withLock { _ in
             text.withUTF8 { u in
                 let probe = Probe(kind, u, seed)
-                let (slot, found) = find(probe, u, kind)
-                if found { count -= 1 }
+                let (slot, known) = lookup(probe, u, kind)
+                // A name of the previous table is stored anew in the current one, which the copy
+                // then leaves alone.
                 store(probe, id: id, at: slot)
+                if known == nil { count += 1 }
             }
             remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
-            if count * 2 > mask + 1 { grow() }
+            step()
         }
     }
 
@@ -160,9 +169,22 @@ final class KeyTable: @unchecked Sendable {
         }
     }
 
-    /// The slot holding the name, or the empty slot where it would go.
-    private func find(_ p: Probe, _ u: UnsafeBufferPointer<UInt8>, _ kind: KeyKind) -> (slot: Int, found: Bool) {
-        let w = words.base
+    /// The name's slot in the current table (where it is, or the empty slot where it would go), and
+    /// its id in either table.
+    private func lookup(_ p: Probe, _ u: UnsafeBufferPointer<UInt8>, _ kind: KeyKind) -> (slot: Int, id: UInt32?) {
+        let (slot, found) = find(p, u, kind, in: words.base, mask: mask)
+        if found { return (slot, UInt32(truncatingIfNeeded: words.base[slot * 4])) }
+        if let previous {
+            let (old, inPrevious) = find(p, u, kind, in: previous.base, mask: previousMask)
+            if inPrevious { return (slot, UInt32(truncatingIfNeeded: previous.base[old * 4])) }
+        }
+        return (slot, nil)
+    }
+
+    /// The slot of `w` holding the name, or the empty slot where it would go.
+    private func find(
+        _ p: Probe, _ u: UnsafeBufferPointer<UInt8>, _ kind: KeyKind, in w: UnsafeMutablePointer<UInt64>, mask: Int
+    ) -> (slot: Int, found: Bool) {
         var i = p.hash & mask
         while true {
             let w0 = w[i * 4]
@@ -178,19 +200,11 @@ final class KeyTable: @unchecked Sendable {
         }
     }
 
-    /// The first empty slot from `hash` on (growing: every name is known to be absent).
-    private func emptySlot(from hash: Int) -> Int {
-        var i = hash & mask
-        while words.base[i * 4] != 0 { i = (i + 1) & mask }
-        return i
-    }
-
     private func store(_ p: Probe, id: UInt32, at slot: Int) {
         words.base[slot * 4] = p.tag | UInt64(id)
         words.base[slot * 4 + 1] = p.w1
         words.base[slot * 4 + 2] = p.w2
         words.base[slot * 4 + 3] = p.w3
-        count += 1
     }
 
     private func remember(_ name: KeyRegistry.KeyKindName, id: UInt32) {
@@ -199,19 +213,53 @@ final class KeyTable: @unchecked Sendable {
         names[i] = name
     }
 
-    private func grow() {
-        let old = words
-        let capacity = (mask + 1) * 2
-        words = HugePageBuffer(count: capacity * 4)
-        mask = capacity - 1
-        count = 0
-        withExtendedLifetime(old) {
-            let o = old.base
-            for slot in 0..<(old.count / 4) where o[slot * 4] != 0 {
-                let id = UInt32(truncatingIfNeeded: o[slot * 4])
-                let probe = Probe(slot: (o[slot * 4 + 1], o[slot * 4 + 2], o[slot * 4 + 3]), seed)
-                store(probe, id: id, at: emptySlot(from: probe.hash))
+    /// After an insert (under `lock`): copies the next slots of the previous table, or starts
+    /// growing when the table is half full.
+    private func step() {
+        if previous != nil {
+            migrate(Self.migrationStep)
+        } else if count * 2 > mask + 1 {
+            previous = words
+            previousMask = mask
+            migrated = 0
+            let capacity = (mask + 1) * 2
+            words = HugePageBuffer(count: capacity * 4)
+            mask = capacity - 1
+            migrate(Self.migrationStep)
+        }
+    }
+
+    /// Copies up to `n` slots of the previous table into the current one; drops it after the last.
+    private func migrate(_ n: Int) {
+        guard let old = previous else { return }
+        let o = old.base
+        let end = min(previousMask + 1, migrated + n)
+        while migrated < end {
+            let s = migrated
+            migrated += 1
+            let w0 = o[s * 4]
+            guard w0 != 0 else { continue }
+            let probe = Probe(slot: (o[s * 4 + 1], o[s * 4 + 2], o[s * 4 + 3]), seed)
+            let id = UInt32(truncatingIfNeeded: w0)
+            if let slot = emptySlotUnlessStored(probe, id: id) { store(probe, id: id, at: slot) }
+        }
+        if migrated > previousMask { previous = nil }
+    }
+
+    /// The empty slot of the current table for a name of the previous one (known by its slot's
+    /// words and its id there), or nil when the current table holds the name already — stored
+    /// anew, with a newer id, since the table began to grow.
+    private func emptySlotUnlessStored(_ p: Probe, id: UInt32) -> Int? {
+        let w = words.base
+        var i = p.hash & mask
+        while true {
+            let w0 = w[i * 4]
+            if w0 == 0 { return i }
+            if w0 & 0xFFFF_FFFF_0000_0000 == p.tag && w[i * 4 + 1] == p.w1 && w[i * 4 + 2] == p.w2 && w[i * 4 + 3] == p.w3 {
+                // A short name's words are the name; a long name's hold its hash, so compare the names.
+                if !p.isLong || names[Int(UInt32(truncatingIfNeeded: w0))] == names[Int(id)] { return nil }
             }
+            i = (i + 1) & mask
         }
     }
 }
