@@ -28,6 +28,16 @@ import Testing
         }
     }
 
+    /// An admin connection, and auditor A-1's connection subscribed from the end (with its subscription id).
+    static func auditorSubscribed(_ server: ServerProcess) throws -> (admin: TestClient, auditor: TestClient, id: String) {
+        let admin = try server.connect()
+        try admin.hello()
+        try admin.register("A-1", roles: ["auditor"])
+        let auditor = try server.connect()
+        try auditor.hello("t-auditor")
+        return (admin, auditor, try subscribed(auditor))
+    }
+
     /// After a ping's reply, the pushes of `subscription` that arrived before it.
     static func pushesBeforePing(_ c: TestClient, _ subscription: String) throws -> [JSONObject] {
         #expect(try c.call("ping").ok)
@@ -36,12 +46,7 @@ import Testing
 
     @Test func aDeactivatedSubscriberReceivesNothingCommittedAfterIt() async throws {
         try await withServer(tokens: Self.tokens) { server in
-            let admin = try server.connect()
-            try admin.hello()
-            try admin.register("A-1", roles: ["auditor"])
-            let auditor = try server.connect()
-            try auditor.hello("t-auditor")
-            let id = try Self.subscribed(auditor)
+            let (admin, auditor, id) = try Self.auditorSubscribed(server)
 
             let deactivated = try admin.command("DeactivateEmployee", ["employeeId": "A-1", "reason": "left"])
             let deactivation = try #require(deactivated.position)
@@ -60,12 +65,7 @@ import Testing
 
     @Test func aSubscriberWhoseTokenIsRevokedReceivesNothingCommittedAfterTheReload() async throws {
         try await withServer(tokens: Self.tokens) { server in
-            let admin = try server.connect()
-            try admin.hello()
-            try admin.register("A-1", roles: ["auditor"])
-            let auditor = try server.connect()
-            try auditor.hello("t-auditor")
-            let id = try Self.subscribed(auditor)
+            let (admin, auditor, id) = try Self.auditorSubscribed(server)
 
             try Data(#"{"t-analyst":"A-2"}"#.utf8).write(to: URL(fileURLWithPath: server.data + "/tokens.json"))
             kill(server.process.processIdentifier, SIGHUP)
@@ -88,12 +88,7 @@ import Testing
 
     @Test func aFailedHelloEndsTheSubscriptionsOfTheSessionBefore() async throws {
         try await withServer(tokens: Self.tokens) { server in
-            let admin = try server.connect()
-            try admin.hello()
-            try admin.register("A-1", roles: ["auditor"])
-            let auditor = try server.connect()
-            try auditor.hello("t-auditor")
-            let id = try Self.subscribed(auditor)
+            let (admin, auditor, id) = try Self.auditorSubscribed(server)
 
             #expect(try auditor.hello("bad").code == "unauthenticated")
             let (events, closed) = try Self.pushesUntilClosed(auditor, id)
@@ -128,12 +123,7 @@ import Testing
 
     @Test func aSubscriberWhoseRolesNoLongerAllowSubscribingIsClosedAsForbidden() async throws {
         try await withServer(tokens: Self.tokens) { server in
-            let admin = try server.connect()
-            try admin.hello()
-            try admin.register("A-1", roles: ["auditor"])
-            let auditor = try server.connect()
-            try auditor.hello("t-auditor")
-            let id = try Self.subscribed(auditor)
+            let (admin, auditor, id) = try Self.auditorSubscribed(server)
             #expect(try admin.command("UpdateEmployee", ["employeeId": "A-1", "roles": ["sales"]]).ok)
             #expect(try admin.command("CaptureLead", CommandTests.lead("L-1")).ok)
             let (events, closed) = try Self.pushesUntilClosed(auditor, id)
