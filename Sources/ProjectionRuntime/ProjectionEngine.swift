@@ -461,6 +461,9 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         let reached = progress.map { report in { (position: UInt64) in report(position, through) } }
         try runner.build(log, through: through, parallelism: parallelism, progress: reached, phases: phases)
         try store.sync()
+        // Freeing millions of records in memory takes the better part of a second: another thread
+        // does it (and a process that exits meanwhile skips it).
+        releaseInBackground(consume runner)
         return through
     }
 

@@ -288,7 +288,7 @@ struct StagedWrites {
 
 /// Frees `storage` (a cache's arrays and dictionaries, which the caller no longer holds anywhere but
 /// in the local it passes) on a background thread instead of the caller's.
-func releaseInBackground<T>(_ storage: T) {
+func releaseInBackground<T>(_ storage: consuming T) {
     let box = UncheckedBox(storage)
     cacheRelease.async { withExtendedLifetime(box) {} }
 }
