@@ -67,21 +67,40 @@ import Testing
         let first = Task { try await log.append(AppendRequest(events: [event("s"), event("s")], actor: "a")) }
         await gate.waitUntilHolding()
         // Staged while the first batch is held open: the store has nothing yet, until the item waits.
+        let looked = Atomic<Bool>(false)
         let seen = Task {
             try await log.write { w in
                 let before = (try? log.read(from: 1, limit: 10).events.count) ?? -1
+                looked.store(true, ordering: .releasing)
                 w.waitUntilStoreHoldsEverythingBefore()
                 let after = (try? log.read(from: 1, limit: 10).events.count) ?? -1
                 return (before, after)
             }
         }
-        try await waitUntilStaged(log)
+        // The commit is let go only once the item has looked (a fixed sleep was not enough on a
+        // busy machine).
+        while !looked.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
         gate.open()
         _ = try await first.value
         let (before, after) = try await seen.value
         #expect(before == 0, "the held batch is not in the store yet")
         #expect(after == 2, "after the wait it is")
         log.writer?.commitHook = nil
+    }
+
+    /// A sealed run is grouped by key on another thread and flushed by the batches after that:
+    /// runs keep reaching `keyRuns` while appends go on, and reads by stream stay whole.
+    @Test func sealedRunsAreGroupedAsideAndStillFlushed() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir, runShift: 4)  // runs of 16 positions
+        for i in 0..<300 { _ = try await log.append(AppendRequest(events: [event("s-\(i % 7)")], actor: "a")) }
+        let unflushed = (0...UInt32(300 >> 4)).filter { log.registry.hasMemtable(run: $0) }
+        #expect(unflushed.count <= 3, "runs still in memory: \(unflushed)")
+        #expect(try log.readStream("s-3", limit: 1000).events.count == 43)
+        log.close()
+        let reopened = try openLog(dir, runShift: 4)
+        defer { reopened.close() }
+        #expect(try reopened.readStream("s-3", limit: 1000).events.count == 43)
     }
 
     @Test func aFailedCommitFailsTheBatchStagedOnItAndTheLogGoesOnGapFree() async throws {

@@ -399,9 +399,17 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         guard nextToFlush < currentRun else { return nil }
         if state.flushing?.run != nextToFlush {
             // The run is sealed: nothing adds to its memtable any more, so a copy taken under the
-            // lock (copy-on-write: no bytes are copied) can be sorted outside it.
-            let table = registry.state.withLock { s in s.memtables[nextToFlush] } ?? Memtable()
-            state.flushing = (nextToFlush, table.groupedByKey(), 0)
+            // lock (copy-on-write: no bytes are copied) is grouped by key on another thread; the
+            // flush starts with a later batch, once that is done. (A reload after a failed commit
+            // makes a new state, which forgets a grouping of what that batch staged.)
+            guard let grouping = state.grouping, grouping.run == nextToFlush else {
+                let table = registry.state.withLock { s in s.memtables[nextToFlush] } ?? Memtable()
+                state.grouping = RunGrouping(run: nextToFlush, table: table)
+                return nil
+            }
+            guard let groups = grouping.groups else { return nil }
+            state.grouping = nil
+            state.flushing = (nextToFlush, groups, 0)
         }
         guard var flushing = state.flushing else { return nil }
         guard dbs.keyRuns != nil else { throw EventLogError.unavailable("the log was opened read-only") }

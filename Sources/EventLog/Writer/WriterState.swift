@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import LMDB
 
 /// A key's head: how many events carry it and the position of the last one.
@@ -38,6 +40,9 @@ final class WriterState {
     var flushedRun: Int64 = -1
     /// The sealed run being flushed, its entries grouped by key, and how many keys are done.
     var flushing: (run: UInt32, groups: KeyGroups, done: Int)?
+    /// The next sealed run's entries being grouped by key on another thread, before its flush
+    /// starts (grouping a run of millions of entries on the writer's thread stalled every command).
+    var grouping: RunGrouping?
 
     /// Loads everything from the store: registry, heads, command ids, the unflushed tail of the index.
     /// Also brings `names` to exactly the ids the store holds (after a failed batch, it may hold more).
@@ -150,4 +155,21 @@ final class WriterState {
     }
 
     func head(_ id: UInt32) -> KeyHead { heads[Int(id)] }
+}
+
+/// A sealed run's memtable grouped by key on a background thread (the run no longer changes).
+final class RunGrouping: Sendable {
+    let run: UInt32
+    private let result = Mutex<KeyGroups?>(nil)
+
+    init(run: UInt32, table: Memtable) {
+        self.run = run
+        DispatchQueue.global(qos: .utility).async { [self] in
+            let groups = table.groupedByKey()
+            result.withLock { $0 = groups }
+        }
+    }
+
+    /// The groups, once ready.
+    var groups: KeyGroups? { result.withLock { $0 } }
 }
