@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import JSON
 
 /// `chronicle verify [--digest FILE]`: recomputes the hash chain (CONTRACT §7).
 struct VerifyCommand: ParsableCommand {
@@ -54,18 +55,26 @@ struct VerifyCommand: ParsableCommand {
         if !report.isIntact { throw Exit.failure }
     }
 
-    /// Reads `POSITION HASH` (the output of `chronicle digest`), or its JSON form.
+    /// Reads exactly one digest: `POSITION HASH` on one line (the output of `chronicle digest`), or
+    /// its JSON form `{"position":N,"hash":"…"}`. Anything else — another line, a word too many, a
+    /// position written as a string — is refused: a proof must not be half-read.
     static func readDigest(_ path: String) throws -> Digest {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw CLIError("cannot read digest file \(path)")
         }
-        let cleaned = text.replacingOccurrences(of: "[{}\",:]", with: " ", options: .regularExpression)
-        let words = cleaned.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
-        let position = words.compactMap { UInt64($0) }.first
-        let hash = words.compactMap { ChainHash(hex: $0) }.first
-        guard let position, let hash else {
-            throw CLIError("digest file \(path) must hold a position and a 64-digit hex hash")
+        let usage = "digest file \(path) must hold one digest: POSITION HASH (64 hex digits), or {\"position\":N,\"hash\":\"…\"}"
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("{") {
+            guard case .object(let o)? = try? JSONValue.parse(Array(trimmed.utf8)), o.keys.count == 2,
+                case .number(let n)? = o["position"], let position = n.uint64Value,
+                case .string(let h)? = o["hash"], let hash = ChainHash(hex: h)
+            else { throw CLIError(usage) }
+            return Digest(position: position, hash: hash)
         }
+        let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.count == 2, !trimmed.contains("\n"), let position = UInt64(words[0]),
+            let hash = ChainHash(hex: String(words[1]))
+        else { throw CLIError(usage) }
         return Digest(position: position, hash: hash)
     }
 }

@@ -187,6 +187,19 @@ import Testing
         #expect(digest.status == 0)
         try digest.stdout.write(toFile: dir.path + "/digest.txt", atomically: true, encoding: .utf8)
         #expect(try CLI.run(["verify", "--data", dir.path + "/data", "--digest", dir.path + "/digest.txt"]).status == 0)
+        // The JSON form too; and anything that is not exactly one digest is refused, not half-read.
+        let json = try CLI.run(["digest", "--data", dir.path + "/data", "--json"])
+        try json.stdout.write(toFile: dir.path + "/digest.json", atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["verify", "--data", dir.path + "/data", "--digest", dir.path + "/digest.json"]).status == 0)
+        let hash = String(digest.stdout.split(separator: " ")[1].prefix(64))
+        for malformed in [
+            "junk 5 \(hash)", "5 \(hash) trailing", "5 \(hash)\n6 \(hash)", #"{"position":"5","hash":"\#(hash)"}"#,
+            #"{"position":5,"hash":"\#(hash)","extra":1}"#, "5 \(hash.dropLast())",
+        ] {
+            try malformed.write(toFile: dir.path + "/malformed.txt", atomically: true, encoding: .utf8)
+            let r = try CLI.run(["verify", "--data", dir.path + "/data", "--digest", dir.path + "/malformed.txt"])
+            #expect(r.status == 1 && r.stderr.contains("must hold one digest"), "\(malformed): \(r.stderr)")
+        }
         try "3 \(String(repeating: "0", count: 64))".write(toFile: dir.path + "/bad.txt", atomically: true, encoding: .utf8)
         let bad = try CLI.run(["verify", "--data", dir.path + "/data", "--digest", dir.path + "/bad.txt"])
         #expect(bad.status == 1)
