@@ -59,7 +59,8 @@ struct ImportCommand: AsyncParsableCommand {
         try await flush(&pending, processor, &report)
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
-        print("accepted \(report.accepted), rejected \(report.rejected) in \(String(format: "%.1f", seconds)) s; log at position \(log.lastPosition)")
+        let again = report.alreadyIn > 0 ? " (\(report.alreadyIn) of them already in the log by commandId)" : ""
+        print("accepted \(report.accepted)\(again), rejected \(report.rejected) in \(String(format: "%.1f", seconds)) s; log at position \(log.lastPosition)")
         for r in report.shown.sorted(by: { $0.line < $1.line }) { print("  line \(r.line): \(r.error.code.rawValue): \(r.error.message)") }
         if report.rejected > report.shown.count { print("  … and \(report.rejected - report.shown.count) more") }
         if report.rejected > 0 { throw Exit.failure }
@@ -76,7 +77,9 @@ struct ImportCommand: AsyncParsableCommand {
         }
         for ((line, _), result) in zip(pending, results) {
             switch result {
-            case .success: report.accepted += 1
+            case .success(let reply):
+                report.accepted += 1
+                if reply.duplicate { report.alreadyIn += 1 }
             case .failure(let e): report.reject(line: line, e)
             }
         }
@@ -87,6 +90,8 @@ struct ImportCommand: AsyncParsableCommand {
 struct ImportReport {
     let show: Int
     var accepted = 0
+    /// Accepted lines whose commandId the log already held (an import run again): nothing appended.
+    var alreadyIn = 0
     var rejected = 0
     var shown: [(line: Int, error: DomainError)] = []
 

@@ -55,6 +55,9 @@ import Testing
         #expect(r.stdout.contains("line 3: bad_request: commandId must be 1–256 bytes"))
         let export = try CLI.run(["export", "--data", dir.path + "/data"])
         #expect(export.stdout.contains("WH-3") && !export.stdout.contains("WH-2"))
+        // Run again: the lines with a commandId are found, not appended twice, and the report says so.
+        let again = try CLI.run(["import", file, "--data", dir.path + "/data"])
+        #expect(again.stdout.contains("accepted 2 (2 of them already in the log by commandId), rejected 2"), "\(again.stdout)")
     }
 
     @Test func importOfADirectoryOrAMissingFileIsAClearError() throws {

@@ -119,6 +119,7 @@ import Testing
             #expect(push["subscription"] == reply["subscription"])
             #expect(push["event"]?["position"] == 12 && push["event"]?["type"] == "LeadCaptured")
             #expect(try sub.call("subscribe", ["types": ["X"]]).code == "bad_request", "fromPosition is required")
+            #expect(try sub.call("read", ["stream": ""]).code == "bad_request", "an empty stream names nothing")
             // Past the end (the log holds 12 events): refused with where the log ends, never a silent gap.
             let past = try sub.call("subscribe", ["fromPosition": 14])
             #expect(past.code == "bad_request")

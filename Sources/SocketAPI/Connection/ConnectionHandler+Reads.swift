@@ -60,6 +60,9 @@ extension ConnectionHandler {
         if stream == nil && fromVersion != nil {
             throw .field("fromVersion", "fromVersion needs a stream")
         }
+        if let stream, stream.isEmpty || stream.utf8.count > 256 {
+            throw .field("stream", "stream must be a stream name of 1–256 bytes")
+        }
         let requested = try body.optionalUInt64("limit")
         if requested == 0 { throw .field("limit", "limit must be at least 1") }
         let limit = requested.map { Int(min($0, UInt64(limits.readMaxLimit))) } ?? limits.readDefaultLimit
