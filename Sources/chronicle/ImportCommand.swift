@@ -43,8 +43,13 @@ struct ImportCommand: AsyncParsableCommand {
         let started = Date()
         var pending: [(line: Int, request: CommandRequest)] = []
         var bytesRead: UInt64 = 0
-        for try await (lineNumber, bytes) in NDJSONLines(handle: handle) {
-            bytesRead += UInt64(bytes.count + 1)
+        for try await (lineNumber, bytes, skipped) in NDJSONLines(handle: handle) {
+            bytesRead += UInt64(bytes.count + skipped + 1)
+            if skipped > 0 {
+                report.reject(line: lineNumber, DomainError(
+                    .frameTooLarge, "the line is longer than \(NDJSONLines.maxLine) bytes (as a request would be on the socket)"))
+                continue
+            }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { continue }
             do {
                 pending.append((lineNumber, try bytes.withUnsafeBytes { try ImportLine.parse($0) }))
@@ -108,10 +113,14 @@ struct ImportReport {
     }
 }
 
-/// Lines of a file as byte arrays with their 1-based numbers, read in large chunks.
+/// Lines of a file as byte arrays with their 1-based numbers, read in large chunks. A line longer
+/// than ``maxLine`` is not kept: it comes out empty, with the number of bytes skipped.
 struct NDJSONLines: AsyncSequence {
-    typealias Element = (Int, [UInt8])
+    typealias Element = (line: Int, bytes: [UInt8], skipped: Int)
     let handle: FileHandle
+
+    /// The longest line kept: the socket API's request limit (1 MiB).
+    static let maxLine = 1 << 20
 
     func makeAsyncIterator() -> Iterator { Iterator(handle: handle) }
 
@@ -124,23 +133,24 @@ struct NDJSONLines: AsyncSequence {
         var searched = 0
         var lineNumber = 0
         var eof = false
+        /// Bytes of the current line dropped because it is too long.
+        var skipped = 0
 
-        mutating func next() async throws -> (Int, [UInt8])? {
+        mutating func next() async throws -> Element? {
             while true {
                 if let nl = buffer[Swift.max(start, searched)...].firstIndex(of: 0x0a) {
-                    let line = Array(buffer[start..<nl])
-                    start = nl + 1
-                    searched = start
-                    lineNumber += 1
-                    return (lineNumber, line)
+                    return take(upTo: nl, next: nl + 1)
                 }
                 searched = buffer.count
                 if eof {
-                    guard start < buffer.count else { return nil }
-                    let line = Array(buffer[start...])
+                    guard start < buffer.count || skipped > 0 else { return nil }
+                    return take(upTo: buffer.count, next: buffer.count)
+                }
+                if buffer.count - start > NDJSONLines.maxLine {
+                    // Too long to keep: count it and drop it, up to its newline.
+                    skipped += buffer.count - start
                     start = buffer.count
-                    lineNumber += 1
-                    return (lineNumber, line)
+                    searched = start
                 }
                 buffer.removeFirst(start)
                 searched -= start
@@ -153,6 +163,20 @@ struct NDJSONLines: AsyncSequence {
                 }
                 if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
             }
+        }
+
+        /// The line from `start` to `end` (exclusive), the next one starting at `next`.
+        private mutating func take(upTo end: Int, next: Int) -> Element {
+            lineNumber += 1
+            defer {
+                start = next
+                searched = next
+                skipped = 0
+            }
+            if skipped > 0 || end - start > NDJSONLines.maxLine {
+                return (lineNumber, [], skipped + end - start)
+            }
+            return (lineNumber, Array(buffer[start..<end]), 0)
         }
     }
 }

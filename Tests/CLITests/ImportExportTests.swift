@@ -60,6 +60,23 @@ import Testing
         #expect(again.stdout.contains("accepted 2 (2 of them already in the log by commandId), rejected 2"), "\(again.stdout)")
     }
 
+    /// A line longer than a socket request may be is refused under its number, without being held
+    /// in memory; the lines around it go in.
+    @Test func anOverlongLineIsRejectedAloneAsTooLarge() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.path + "/long.ndjson"
+        let huge = String(repeating: "x", count: 3 << 20)
+        try """
+            {"type":"RegisterEmployee","data":{"employeeId":"W-1","name":"Wanda","roles":["warehouse"]},"actor":"admin"}
+            {"type":"RegisterWarehouse","data":{"warehouseId":"WH-1","name":"\(huge)"},"actor":"W-1"}
+            {"type":"RegisterWarehouse","data":{"warehouseId":"WH-3","name":"Third"},"actor":"W-1"}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["import", file, "--data", dir.path + "/data"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("accepted 2, rejected 1"), "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("line 2: frame_too_large"))
+    }
+
     @Test func importOfADirectoryOrAMissingFileIsAClearError() throws {
         let dir = TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir.path + "/adir", withIntermediateDirectories: true)
