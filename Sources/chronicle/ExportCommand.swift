@@ -42,6 +42,10 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let dir = data.directory
+        // Types are an open set (a newer build's log still exports), so an unknown one is only noted.
+        for type in types where !CompanyState.eventTypes.contains(EventType(rawValue: type)) {
+            printError("note: this build knows no event type \(type); the export holds only events of that type, if any")
+        }
         if let out, dir.contains(out) {
             throw CLIError("--out \(out) is inside the store's own directories (log, keys, views); write the export elsewhere")
         }

@@ -155,6 +155,14 @@ import Testing
         #expect(received["data"]?["averageCostAfter"] == "10.0000")
     }
 
+    @Test func anUnknownEventTypeIsNotedNotRefused() throws {
+        let dir = try imported()
+        let r = try CLI.run(["export", "--data", dir.path + "/data", "--type", "StockRecieved"])
+        #expect(r.status == 0 && r.stdout.isEmpty)
+        #expect(r.stderr.contains("this build knows no event type StockRecieved"))
+        #expect(!(try CLI.run(["export", "--data", dir.path + "/data", "--type", "StockReceived"])).stderr.contains("knows no"))
+    }
+
     @Test func csvExportQuotesJSONColumnsPerRFC4180() throws {
         let dir = try imported()
         let r = try CLI.run(["export", "--data", dir.path + "/data", "--format", "csv"])
