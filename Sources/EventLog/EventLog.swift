@@ -97,7 +97,7 @@ public final class EventLog: Sendable {
             try upgradeLayout1(env, dbs)
         }
         let registry = KeyRegistry(runs: IndexRuns(shift: UInt64(runShift)))
-        let names = KeyNames(loader: { first, needed in try loadKeys(env, dbs, from: first, through: needed) })
+        let names = KeyNames(loader: { first, needed, add in try loadKeys(env, dbs, from: first, through: needed, add) })
         if options.scanOnly {
             // No registry and nothing loaded (`loadedThrough` 0): index reads scan the events.
             let last = try env.read { txn in
@@ -129,21 +129,20 @@ public final class EventLog: Sendable {
 
     /// `keys` entries from id `first` on, at least through `needed` when it exists, and at most a
     /// block of 4,096 past it (a reader meets ids in nearly increasing order).
-    static func loadKeys(_ env: Environment, _ dbs: LogDatabases, from first: UInt32, through needed: UInt32) throws
-        -> [(id: UInt32, kind: UInt8, name: [UInt8])]
-    {
+    static func loadKeys(
+        _ env: Environment, _ dbs: LogDatabases, from first: UInt32, through needed: UInt32,
+        _ add: (_ id: UInt32, _ kind: UInt8, _ name: UnsafeRawBufferPointer) -> Void
+    ) throws {
         try env.read { txn in
             try txn.withCursor(dbs.keys) { c in
-                var out: [(id: UInt32, kind: UInt8, name: [UInt8])] = []
                 var e = try withUnsafeBytes(of: first.bigEndian) { try c.seek(atLeast: $0) }
                 while let entry = e, entry.key.count == 4 {
                     let id = Bytes.readBigEndianUInt32(entry.key)
                     guard entry.value.count >= 1 else { break }
-                    out.append((id, entry.value[0], Array(entry.value[1...])))
+                    add(id, entry.value[0], UnsafeRawBufferPointer(rebasing: entry.value[1...]))
                     if id >= needed && id - needed >= 4096 { break }
                     e = try c.next()
                 }
-                return out
             }
         }
     }

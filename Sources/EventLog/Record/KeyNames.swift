@@ -12,8 +12,11 @@ import Synchronization
 /// registry (``EventLog/Options/scanOnly``, or keys added by another process) loads missing ids from
 /// the `keys` database on first use, in blocks.
 final class KeyNames: @unchecked Sendable {  // entries are published through `published`; mutation is behind `lock`
-    /// Loads `keys` entries with ids from `first` up to at least `needed` (when they exist), in id order.
-    typealias Loader = @Sendable (_ first: UInt32, _ needed: UInt32) throws -> [(id: UInt32, kind: UInt8, name: [UInt8])]
+    /// Hands `add` the `keys` entries with ids from `first` up to at least `needed` (when they
+    /// exist), in id order; each name is valid during its call.
+    typealias Loader = @Sendable (
+        _ first: UInt32, _ needed: UInt32, _ add: (_ id: UInt32, _ kind: UInt8, _ name: UnsafeRawBufferPointer) -> Void
+    ) throws -> Void
 
     /// An entry is 32 bytes, half a cache line: byte 0 the name's length when it is at most 31 bytes
     /// (the name then follows in bytes 1–31, so one cache miss reads the whole name), else 0xFF with
@@ -104,16 +107,22 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
     private func load(_ id: UInt32) throws(RecordError) {
         if let loader {
             let first = UInt32(truncatingIfNeeded: count)
-            let loaded: [(id: UInt32, kind: UInt8, name: [UInt8])]
-            do {
-                loaded = try loader(first, id)
-            } catch {
-                throw RecordError.malformed("key id \(id) could not be read from the keys database: \(error)")
-            }
-            lock.withLock { _ in
-                for k in loaded where k.id == UInt32(truncatingIfNeeded: published.load(ordering: .relaxed)) {
-                    appendLocked(kind: k.kind, name: k.name)
+            // Straight from the store into the entries, under the lock (no array of names between:
+            // a scan of a 10 M log loads millions of them).
+            let failure: (any Error)? = lock.withLock { _ in
+                do {
+                    try loader(first, id) { keyId, kind, name in
+                        if keyId == UInt32(truncatingIfNeeded: published.load(ordering: .relaxed)) {
+                            appendLocked(kind: kind, name: name)
+                        }
+                    }
+                    return nil
+                } catch {
+                    return error
                 }
+            }
+            if let failure {
+                throw RecordError.malformed("key id \(id) could not be read from the keys database: \(failure)")
             }
         }
         guard Int(id) < count else { throw RecordError.malformed("unknown key id \(id)") }
