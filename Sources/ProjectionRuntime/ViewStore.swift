@@ -67,7 +67,6 @@ public final class ViewStore: Sendable {
     public let env: Environment
     let databases: [String: Database]
     let meta: Database
-    let readOnly: Bool
     /// The directory, held open while the store may be written (-1 otherwise): the marker is
     /// removed through it, wherever a rebuild's swap has moved the directory since.
     private let markedDirectory: Atomic<Int32>
@@ -89,14 +88,13 @@ public final class ViewStore: Sendable {
     public static let defaultMapSize = 1 << 40
 
     private init(
-        directory: String, env: Environment, databases: [String: Database], meta: Database, readOnly: Bool,
-        markedDirectory: Int32, markerName: String
+        directory: String, env: Environment, databases: [String: Database], meta: Database, markedDirectory: Int32,
+        markerName: String
     ) {
         self.directory = directory
         self.env = env
         self.databases = databases
         self.meta = meta
-        self.readOnly = readOnly
         self.markedDirectory = Atomic(markedDirectory)
         self.markerName = markerName
     }
@@ -118,32 +116,34 @@ public final class ViewStore: Sendable {
             boot: boot, pid: getpid(), serial: openSerial.wrappingAdd(1, ordering: .relaxed).newValue)
         let marked = readOnly ? -1 : try markUnsynced(directory, name: marker)
         let count = projections.reduce(1) { $0 + $1.databases.count }
-        let env: Environment
+        var opened: Environment?
         do {
-            env = try Environment(
+            let env = try Environment(
                 path: directory,
                 options: .init(mapSize: mapSize, maxDatabases: count + 4, noSync: true, readOnly: readOnly))
+            opened = env
+            var dbs: [String: Database] = [:]
+            for spec in projections.flatMap(\.databases) {
+                do {
+                    dbs[spec.name] = try env.openDatabase(spec.name, flags: spec.flags)
+                } catch let e as LMDBError where readOnly && e.code == LMDBError.notFound.code {
+                    continue
+                }
+            }
+            let meta: Database
+            do {
+                meta = try env.openDatabase("meta")
+            } catch let e as LMDBError where readOnly && e.code == LMDBError.notFound.code {
+                throw ProjectionError.notAViewStore(directory)
+            }
+            return ViewStore(
+                directory: directory, env: env, databases: dbs, meta: meta, markedDirectory: marked, markerName: marker)
         } catch {
+            // Nothing was written: the marker's directory handle and the environment are let go.
             if marked >= 0 { Glibc.close(marked) }
+            opened?.close()
             throw error
         }
-        var dbs: [String: Database] = [:]
-        for spec in projections.flatMap(\.databases) {
-            do {
-                dbs[spec.name] = try env.openDatabase(spec.name, flags: spec.flags)
-            } catch let e as LMDBError where readOnly && e.code == LMDBError.notFound.code {
-                continue
-            }
-        }
-        let meta: Database
-        do {
-            meta = try env.openDatabase("meta")
-        } catch let e as LMDBError where readOnly && e.code == LMDBError.notFound.code {
-            throw ProjectionError.notAViewStore(directory)
-        }
-        return ViewStore(
-            directory: directory, env: env, databases: dbs, meta: meta, readOnly: readOnly, markedDirectory: marked,
-            markerName: marker)
     }
 
     /// The boot this process runs in (Linux: `/proc/sys/kernel/random/boot_id`; elsewhere, where
