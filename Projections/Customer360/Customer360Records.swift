@@ -109,6 +109,12 @@ struct LineRecord: Hashable {
         w.int(money)
     }
 
+    /// Writes a count and the lines, each read in place (a `for`-`in` loop would copy every line).
+    static func encode(_ lines: [LineRecord], into w: inout RecordWriter) {
+        w.varint(UInt64(lines.count))
+        for i in lines.indices { lines[i].encode(into: &w) }
+    }
+
     init(sku: String, quantity: Int, money: Int64) {
         self.sku = sku
         self.quantity = quantity
@@ -127,6 +133,16 @@ struct MovementRecord {
     var id: String?
     var at: Int64
     var lines: [LineRecord]
+
+    /// Writes a count and the movements, each read in place.
+    static func encode(_ list: [MovementRecord], into w: inout RecordWriter) {
+        w.varint(UInt64(list.count))
+        for i in list.indices {
+            w.optionalString(list[i].id)
+            w.int(list[i].at)
+            LineRecord.encode(list[i].lines, into: &w)
+        }
+    }
 }
 
 /// `customer360.orders`: customerId ‖ 0 ‖ orderId → the order with its shipments and returns.
@@ -161,17 +177,9 @@ struct OrderRecord: ViewRecord {
         w.varint(placedPosition)
         w.string(warehouseId)
         w.optionalString(opportunityId)
-        w.varint(UInt64(lines.count))
-        for l in lines { l.encode(into: &w) }
-        for list in [shipments, returns] {
-            w.varint(UInt64(list.count))
-            for m in list {
-                w.optionalString(m.id)
-                w.int(m.at)
-                w.varint(UInt64(m.lines.count))
-                for l in m.lines { l.encode(into: &w) }
-            }
-        }
+        LineRecord.encode(lines, into: &w)
+        MovementRecord.encode(shipments, into: &w)
+        MovementRecord.encode(returns, into: &w)
     }
 
     init(from r: inout RecordReader) throws(RecordDecodingError) {

@@ -42,27 +42,45 @@ struct KeyArena {
     }
 
     /// Indices of the keys in ascending byte order (ties keep insertion order).
+    ///
+    /// Each key is sorted with its first 8 bytes as a big-endian number (zero-padded), so that most
+    /// comparisons are of two integers side by side in the array being sorted; only keys whose first
+    /// 8 bytes are equal compare their whole bytes. Comparing the whole bytes every time read three
+    /// scattered places per key: sorting a rebuild's 770 k orders took a third of a second.
     func sortedOrder() -> [Int] {
-        var order = Array(0..<starts.count)
-        bytes.withUnsafeBytes { all in
-            let base = all.baseAddress
+        struct Entry {
+            var prefix: UInt64
+            var index: Int
+        }
+        return bytes.withUnsafeBytes { all in
             let total = all.count
             let starts = self.starts
-            order.sort { a, b in
-                let ra = starts[a]
-                let la = (a + 1 < starts.count ? starts[a + 1] : total) - ra
-                let rb = starts[b]
-                let lb = (b + 1 < starts.count ? starts[b + 1] : total) - rb
+            func range(_ i: Int) -> (start: Int, count: Int) {
+                let r = starts[i]
+                return (r, (i + 1 < starts.count ? starts[i + 1] : total) - r)
+            }
+            var entries = [Entry]()
+            entries.reserveCapacity(starts.count)
+            for i in starts.indices {
+                let (r, n) = range(i)
+                var prefix: UInt64 = 0
+                for j in 0..<min(n, 8) { prefix |= UInt64(all[r + j]) << (56 - 8 * j) }
+                entries.append(Entry(prefix: prefix, index: i))
+            }
+            entries.sort { x, y in
+                if x.prefix != y.prefix { return x.prefix < y.prefix }
+                let (ra, la) = range(x.index)
+                let (rb, lb) = range(y.index)
                 let n = min(la, lb)
-                if n > 0, let base {
-                    let c = memcmp(base + ra, base + rb, n)
+                if n > 8, let base = all.baseAddress {
+                    let c = memcmp(base + ra + 8, base + rb + 8, n - 8)
                     if c != 0 { return c < 0 }
                 }
                 if la != lb { return la < lb }
-                return a < b
+                return x.index < y.index
             }
+            return entries.map(\.index)
         }
-        return order
     }
 }
 

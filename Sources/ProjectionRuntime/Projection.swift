@@ -64,12 +64,24 @@ public final class ProjectorContext {
     }
 
     /// A keyed table over the named database.
+    ///
+    /// Inlinable so that the table's record encoder is specialized in the view's module, for its
+    /// record type (see ``ViewTable/encodeRecord(_:into:)``).
+    @inlinable
     public func table<Key: TableKey, Value: ViewRecord>(
         _ name: String, key: Key.Type = Key.self, value: Value.Type = Value.self
     ) throws -> ViewTable<Key, Value> {
+        try makeTable(name, encoder: ViewTable<Key, Value>.encodeRecord)
+    }
+
+    @usableFromInline
+    func makeTable<Key: TableKey, Value: ViewRecord>(
+        _ name: String, encoder: @escaping ViewTable<Key, Value>.RecordEncoder
+    ) throws -> ViewTable<Key, Value> {
         let db = try store.database(name)
         let table = ViewTable<Key, Value>(
-            database: db, complete: isFresh, lastKey: isFresh ? nil : try store.lastKey(db), cacheLimit: cacheLimit)
+            database: db, complete: isFresh, lastKey: isFresh ? nil : try store.lastKey(db), cacheLimit: cacheLimit,
+            encoder: encoder)
         tables.append(table)
         return table
     }
