@@ -17,6 +17,11 @@ public protocol FlushableTable: AnyObject {
     /// follower applies the next batch while the previous one commits). The changed records stay
     /// cached, clean; nil when nothing changed.
     func detachChanges() -> (any DetachedWrites)?
+    /// ``detachChanges()`` in pieces of at most `size` records, handed to `ready` in key order as
+    /// each is encoded, so that one thread writes the first pieces while this one encodes the rest
+    /// (a rebuild's largest table). Pieces must be written in the order they were handed, and every
+    /// piece of the table written before any other write into it.
+    func detachChanges(inPiecesOf size: Int, _ ready: (any DetachedWrites) -> Void)
     /// Whether the cache has outgrown its limit (see ``trimCache()``).
     var isOverCacheLimit: Bool { get }
     /// How many records (or blocks) the next flush writes: a rebuild prepares the largest first.
@@ -24,6 +29,13 @@ public protocol FlushableTable: AnyObject {
     /// Drops the cache when it has outgrown its limit. Only when every detached write of the table
     /// has committed: until then, the cache is what holds those records for the next batch.
     func trimCache()
+}
+
+extension FlushableTable {
+    /// One piece: the whole of ``detachChanges()``.
+    public func detachChanges(inPiecesOf size: Int, _ ready: (any DetachedWrites) -> Void) {
+        if let whole = detachChanges() { ready(whole) }
+    }
 }
 
 /// Writes taken out of a table by ``FlushableTable/detachChanges()``; one thread writes them, in
@@ -172,10 +184,20 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
 
     public func prepareFlush() {
         guard staged == nil, !dirtySlots.isEmpty else { return }
+        let (arena, order) = sortedDirtyKeys()
+        staged = encode(order[...], keys: arena)
+    }
+
+    /// The dirty keys, encoded, and their ascending order (indices into `dirtySlots` and the arena).
+    private func sortedDirtyKeys() -> (KeyArena, [Int]) {
         var arena = KeyArena(capacity: dirtySlots.count)
         for slot in dirtySlots { arena.add(keys[slot]) }
-        let order = arena.sortedOrder()
-        var writer = RecordWriter(capacity: dirtySlots.count * 32)
+        return (arena, arena.sortedOrder())
+    }
+
+    /// The writes of the dirty records at `order`'s indices, in that order.
+    private func encode(_ order: ArraySlice<Int>, keys arena: KeyArena) -> StagedWrites {
+        var writer = RecordWriter(capacity: order.count * 32)
         var ends: [Int] = []
         ends.reserveCapacity(order.count)
         values.withUnsafeBufferPointer { records in
@@ -188,7 +210,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
                 }
             }
         }
-        staged = StagedWrites(keys: arena, order: order, values: writer.bytes, ends: ends)
+        return StagedWrites(keys: arena, order: Array(order), values: writer.bytes, ends: ends)
     }
 
     public func flush(_ txn: borrowing Transaction) throws {
@@ -229,6 +251,21 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
         staged = nil
         markClean()
         return DetachedTableWrites(table: self, writes: writes)
+    }
+
+    public func detachChanges(inPiecesOf size: Int, _ ready: (any DetachedWrites) -> Void) {
+        guard staged == nil, !dirtySlots.isEmpty else {
+            if let whole = detachChanges() { ready(whole) }
+            return
+        }
+        let (arena, order) = sortedDirtyKeys()
+        var start = 0
+        while start < order.count {
+            let end = min(start + max(1, size), order.count)
+            ready(DetachedTableWrites(table: self, writes: encode(order[start..<end], keys: arena)))
+            start = end
+        }
+        markClean()
     }
 
     /// A detached batch of this table's writes.
