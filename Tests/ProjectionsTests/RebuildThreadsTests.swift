@@ -193,3 +193,75 @@ import Testing
         }
     }
 }
+
+/// The tail of a rebuild on two threads: the helper hands the largest table to the writer in pieces
+/// (``ProjectionRunner/flushPiece`` records each) while the writer writes the other tables. The
+/// views must be exactly those of a rebuild on one thread, which writes every table whole.
+@Suite struct RebuildPiecesTests {
+    /// One record per event under its own key (a table of many pieces, written out of key order),
+    /// some deleted again; and one small table of counters.
+    final class ManyKeys: Projector {
+        let records: ViewTable<KeyPair, RebuildThreadsTests.Seen>
+        let counters: ViewTable<String, RebuildThreadsTests.Seen>
+
+        init(_ context: ProjectorContext) throws {
+            records = try context.table("many.records")
+            counters = try context.table("many.counters")
+        }
+
+        func apply(_ e: ProjectedEvent, _ txn: borrowing Transaction) throws {
+            let n = e.payload.int("n") ?? 0
+            // Keys arrive in an order unlike their byte order: the flush must sort them.
+            let key = KeyPair("k-\((n * 7_919) % 1_000_003)", "\(n % 3)")
+            var seen = RebuildThreadsTests.Seen()
+            seen.count = Int64(n)
+            seen.last = Int64(e.position)
+            if n % 10 == 9 {
+                records.delete(KeyPair("k-\(((n - 1) * 7_919) % 1_000_003)", "\((n - 1) % 3)"))
+            } else {
+                records.put(key, seen)
+            }
+            try counters.update(e.type, txn) { c in
+                var s = c ?? RebuildThreadsTests.Seen()
+                s.count += 1
+                s.positions += Int64(e.position)
+                c = s
+            }
+        }
+    }
+
+    @Test func aTableOfManyPiecesIsWrittenAsOneThreadWritesIt() async throws {
+        let dir = TemporaryDirectory()
+        let count = ProjectionRunner.flushPiece * 2 + 4_321
+        let log = try await RebuildThreadsTests().log(dir, count: count)
+        defer { log.close() }
+        let projections = [
+            Projection(
+                name: "many", version: 1, views: ["many"], eventTypes: nil,
+                databases: [DatabaseSpec("many.records"), DatabaseSpec("many.counters")], rebuildWeight: 5
+            ) { context in try ManyKeys(context) },
+            RebuildThreadsTests.projection("every", types: nil, weight: 5),
+        ]
+        try ProjectionEngine.replay(log: log, projections: projections, into: dir.path + "/one", parallelism: 1)
+        try ProjectionEngine.replay(log: log, projections: projections, into: dir.path + "/two", parallelism: 2)
+        let one = try ViewStore.open(directory: dir.path + "/one", projections: projections, readOnly: true)
+        defer { one.close() }
+        let two = try ViewStore.open(directory: dir.path + "/two", projections: projections, readOnly: true)
+        defer { two.close() }
+        guard case .equal(_, let entries) = try one.compare(with: two, projections: projections) else {
+            Issue.record("the views of two threads differ from those of one")
+            return
+        }
+        #expect(entries > count / 2)
+        // And the table holds what was put and not deleted (the payload's n is the event's index;
+        // 1,000,003 is prime, so every n has its own key).
+        let stored = try one.read { txn in
+            var n = 0
+            try txn.withCursor(try one.database("many.records")) { cursor in
+                while try cursor.next() != nil { n += 1 }
+            }
+            return n
+        }
+        #expect(stored == (0..<count).filter { $0 % 10 != 9 && !($0 % 10 == 8 && $0 + 1 < count) }.count)
+    }
+}
