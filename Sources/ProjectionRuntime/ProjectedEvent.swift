@@ -56,8 +56,15 @@ public struct ProjectedEvent {
 struct TypeDispatch {
     private var names: [String] = []
     private var schemas: [Int] = []
-    private var bytes: [[UInt8]] = []
-    private var byHash: [UInt64: [Int]] = [:]
+    /// Every type's UTF-8 bytes, one after another: type `i`'s are at `starts[i]..<starts[i + 1]`.
+    private var arena: [UInt8] = []
+    private var starts: [Int] = [0]
+    private var hashes: [UInt64] = []
+    /// Open addressing over type indices + 1 (0: empty), at most a quarter full: a lookup per event
+    /// hashes the type's bytes, reads one or two slots and compares once. (A `[UInt64: [Int]]`
+    /// hashed the hash again with SipHash, retained the candidates and compared generically: 3 %
+    /// of a rebuild's thread.)
+    private var slots = [Int](repeating: 0, count: 64)
     /// Per type index: the projectors (indices) that read it.
     private(set) var readers: [[Int]] = []
     /// Projectors that read every event.
@@ -79,24 +86,47 @@ struct TypeDispatch {
 
     private mutating func intern(_ name: String) -> Int {
         let b = Array(name.utf8)
-        let h = b.withUnsafeBytes { Self.hash($0) }
-        if let candidates = byHash[h] {
-            for i in candidates where bytes[i] == b { return i }
-        }
+        if let found = b.withUnsafeBytes({ lookup($0) }) { return found }
         names.append(name)
         schemas.append(Upcasters.currentSchema(of: name))
-        bytes.append(b)
+        arena.append(contentsOf: b)
+        starts.append(arena.count)
+        hashes.append(b.withUnsafeBytes { Self.hash($0) })
         readers.append([])
-        byHash[h, default: []].append(names.count - 1)
+        if names.count * 4 > slots.count {
+            slots = [Int](repeating: 0, count: slots.count * 2)
+            for i in names.indices { place(i) }
+        } else {
+            place(names.count - 1)
+        }
         return names.count - 1
+    }
+
+    private mutating func place(_ i: Int) {
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: hashes[i]) & mask
+        while slots[s] != 0 { s = (s + 1) & mask }
+        slots[s] = i + 1
     }
 
     /// The interned type index for raw type bytes, or nil when no projector names the type.
     @inline(__always)
     func lookup(_ type: UnsafeRawBufferPointer) -> Int? {
-        guard let candidates = byHash[Self.hash(type)] else { return nil }
-        for i in candidates where bytes[i].elementsEqual(type) { return i }
-        return nil
+        let h = Self.hash(type)
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let entry = slots[s]
+            if entry == 0 { return nil }
+            let i = entry - 1
+            if hashes[i] == h && starts[i + 1] - starts[i] == type.count {
+                let same = arena.withUnsafeBytes { all in
+                    type.count == 0 || memcmp(all.baseAddress! + starts[i], type.baseAddress!, type.count) == 0
+                }
+                if same { return i }
+            }
+            s = (s + 1) & mask
+        }
     }
 
     func name(_ index: Int) -> String { names[index] }

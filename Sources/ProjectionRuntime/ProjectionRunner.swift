@@ -65,7 +65,7 @@ final class ProjectionRunner {
         do {
             try store.env.write(onRetry: { for c in self.contexts { c.discardChanges() } }) { txn in
                 last = try log.scanInPlace(from: from, through: end) { record in
-                    try self.dispatchEvent(record, txn, only: nil, members: self.liveMembers)
+                    try self.dispatchEvent(record, txn, only: nil, members: self.liveMembers, dispatch: self.dispatch)
                     if record.position == end { self.copyHash(record.hash) }
                     return true
                 }
@@ -119,7 +119,7 @@ final class ProjectionRunner {
         do {
             let last = try store.read { txn in
                 try log.scanInPlace(from: from, through: end) { record in
-                    try self.dispatchEvent(record, txn, only: nil, members: self.liveMembers)
+                    try self.dispatchEvent(record, txn, only: nil, members: self.liveMembers, dispatch: self.dispatch)
                     if record.position == end { self.copyHash(record.hash) }
                     return true
                 }
@@ -188,7 +188,8 @@ final class ProjectionRunner {
 
     @inline(__always)
     private func dispatchEvent(
-        _ record: EventRecordView, _ txn: borrowing Transaction, only group: [Bool]?, members: MemberIndex
+        _ record: EventRecordView, _ txn: borrowing Transaction, only group: [Bool]?, members: MemberIndex,
+        dispatch: borrowing TypeDispatch
     ) throws {
         members.reset()
         if let t = dispatch.lookup(record.type) {
@@ -212,9 +213,10 @@ final class ProjectionRunner {
     // MARK: Rebuilds
 
     private func apply(
-        _ batch: [EventRecordView], _ txn: borrowing Transaction, only group: [Bool], members: MemberIndex
+        _ batch: [EventRecordView], _ txn: borrowing Transaction, only group: [Bool], members: MemberIndex,
+        dispatch: borrowing TypeDispatch
     ) throws {
-        for record in batch { try dispatchEvent(record, txn, only: group, members: members) }
+        for record in batch { try dispatchEvent(record, txn, only: group, members: members, dispatch: dispatch) }
     }
 
     /// Builds every projection from the start of the log through `through`, in memory, then writes it
@@ -246,6 +248,9 @@ final class ProjectionRunner {
             var mask = [Bool](repeating: false, count: runner.projections.count)
             for p in groups[g] { mask[p] = true }
             let members = MemberIndex()
+            // The group's own type table: each event retains its type's name and reader list, and
+            // with one table shared by the threads their reference counts bounced between cores.
+            let dispatch = TypeDispatch(runner.projections)
             var failed = false
             do {
                 _ = try runner.store.read { txn in
@@ -254,12 +259,12 @@ final class ProjectionRunner {
                             from: 1, through: through, batchSize: Self.batchSize,
                             { batch in
                                 guard pipe.publish(batch) else { throw BatchPipe.Stopped() }
-                                try runner.apply(batch, txn, only: mask, members: members)
+                                try runner.apply(batch, txn, only: mask, members: members, dispatch: dispatch)
                                 reached.advance(group: g, to: batch[batch.count - 1].position)
                             }, finish: { pipe.close(failed: failed) })
                     } else {
                         while let batch = pipe.next(g - 1) {
-                            try runner.apply(batch, txn, only: mask, members: members)
+                            try runner.apply(batch, txn, only: mask, members: members, dispatch: dispatch)
                             reached.advance(group: g, to: batch[batch.count - 1].position)
                             pipe.done(g - 1)
                         }
