@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "CommandProcessing", targets: ["CommandProcessing"]),
         .library(name: "DemoCompany", targets: ["DemoCompany"]),
         .library(name: "SocketAPI", targets: ["SocketAPI"]),
+        .library(name: "ProjectionRuntime", targets: ["ProjectionRuntime"]),
+        .library(name: "Views", targets: ["Views"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),

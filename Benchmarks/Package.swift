@@ -4,6 +4,7 @@
 //
 //   swift package --disable-sandbox benchmark            # the ordo-one/benchmark suite
 //   swift run -c release LogBench --events 10000000      # the large-population run (see README.md)
+//   swift run -c release ViewsBench --log DATA/log       # rebuilds and as-of replays of every view
 import PackageDescription
 
 let package = Package(
@@ -40,6 +41,15 @@ let package = Package(
                 .product(name: "EventLog", package: "Chronicle"), .product(name: "JSON", package: "Chronicle"),
             ],
             path: "Sources/CommandBench"
+        ),
+        // Rebuilds and as-of replays of every view from an existing log (the 10 M demo).
+        .executableTarget(
+            name: "ViewsBench",
+            dependencies: [
+                "BenchSupport", .product(name: "EventLog", package: "Chronicle"),
+                .product(name: "ProjectionRuntime", package: "Chronicle"), .product(name: "Views", package: "Chronicle"),
+            ],
+            path: "Sources/ViewsBench"
         ),
         // A plain executable for populations too large for the benchmark driver (10 M events).
         .executableTarget(

@@ -344,7 +344,7 @@ final class ProjectionRunner {
                     for piece in pieces { try piece.write(txn) }
                 }
             }
-            for (i, projection) in projections.enumerated() {
+            for projection in projections {
                 try store.writeCheckpoint(
                     projection.name, Checkpoint(position: through, hash: hash, version: projection.version), txn)
             }

@@ -136,7 +136,7 @@ public struct RecordDecodingError: Error, Sendable, Hashable, CustomStringConver
 }
 
 /// A value stored in a view database.
-public protocol ViewRecord {
+public protocol ViewRecord: SendableMetatype {
     func encode(into writer: inout RecordWriter)
     init(from reader: inout RecordReader) throws(RecordDecodingError)
 }

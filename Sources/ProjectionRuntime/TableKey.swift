@@ -1,7 +1,7 @@
 /// A key of a view table: hashable in memory, and encoded into bytes that sort in LMDB the way the
 /// view wants to scan them. Composite keys separate their parts with a 0 byte, which sorts before
 /// every character an id may hold (CONTRACT §1), so `a ‖ 0 ‖ b` groups all `b` under `a`.
-public protocol TableKey: Hashable {
+public protocol TableKey: Hashable, SendableMetatype {
     func encode(into bytes: inout [UInt8])
     /// The hash a view table's ``SlotIndex`` places the key by (by default Swift's own hash; the
     /// keys of the runtime hash their bytes with ``KeyHash``, which is several times cheaper).
