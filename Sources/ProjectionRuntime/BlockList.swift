@@ -59,7 +59,8 @@ public final class BlockList: FlushableTable {
         } else {
             slot = tails.count
             tails.append(
-                try loadTail(prefix, txn) ?? Block(first: position, last: position, count: 0, bytes: [], dirty: false))
+                try loadTail(prefix, txn)
+                    ?? Block(first: position, last: position, count: 0, bytes: newBlockBytes(), dirty: false))
             slots.insert(hash: hash, slot: slot, at: found.bucket)
             prefixes.append(prefix)
         }
@@ -70,7 +71,7 @@ public final class BlockList: FlushableTable {
             // dirty already when the full one was (its slot is in the dirty list then).
             let wasDirty = tails[slot].dirty
             if wasDirty { sealed.append((prefix, tails[slot])) }
-            tails[slot] = Block(first: position, last: position, count: 0, bytes: [], dirty: wasDirty)
+            tails[slot] = Block(first: position, last: position, count: 0, bytes: newBlockBytes(), dirty: wasDirty)
         }
         let delta = position - (tails[slot].count == 0 ? tails[slot].first : tails[slot].last)
         BlockList.appendVarint(delta, to: &tails[slot].bytes)
@@ -82,6 +83,14 @@ public final class BlockList: FlushableTable {
             tails[slot].dirty = true
             dirtySlots.append(slot)
         }
+    }
+
+    /// A new block's buffer, with room for a full block: grown from empty, it was reallocated and
+    /// copied seven times on its way to `maxBytes`, and ended with a quarter of its capacity unused.
+    private func newBlockBytes() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(maxBytes)
+        return bytes
     }
 
     private func loadTail(_ prefix: String, _ txn: borrowing Transaction) throws -> Block? {
