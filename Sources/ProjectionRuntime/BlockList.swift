@@ -114,7 +114,7 @@ public final class BlockList: FlushableTable {
         }
     }
 
-    public func prepareFlush() {
+    func prepareFlush() {
         guard staged == nil, !sealed.isEmpty || !dirtySlots.isEmpty else { return }
         var arena = KeyArena(capacity: sealed.count + dirtySlots.count)
         for (prefix, block) in sealed { arena.add(KeyOrdered(prefix, block.first)) }

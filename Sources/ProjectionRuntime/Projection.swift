@@ -96,10 +96,6 @@ public final class ProjectorContext {
         return list
     }
 
-    func prepareFlush() {
-        for t in tables { t.prepareFlush() }
-    }
-
     func flush(_ txn: borrowing Transaction) throws {
         for t in tables { try t.flush(txn) }
     }

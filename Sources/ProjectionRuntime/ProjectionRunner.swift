@@ -222,9 +222,9 @@ final class ProjectionRunner {
     /// Builds every projection from the start of the log through `through`, in memory, then writes it
     /// in one transaction (keys appended in order). Only for a fresh environment. Projections are
     /// split into `parallelism` groups of similar measured cost, one thread each: group 0's thread
-    /// scans the log and hands every batch of records to the others (``BatchPipe``), and each thread
-    /// sorts and encodes its own tables' writes before the transaction. `progress` gets the position
-    /// the slowest group has reached, one call at a time.
+    /// scans the log and hands every batch of records to the others (``BatchPipe``); then two threads
+    /// sort, encode and write the tables (``writeBuilt(through:hash:helpers:)``). `progress` gets the
+    /// position the slowest group has reached, one call at a time.
     func build(
         _ log: EventLog, through: UInt64, parallelism: Int, progress: ((UInt64) -> Void)? = nil,
         phases: ((RebuildPhases) -> Void)? = nil
@@ -330,18 +330,26 @@ final class ProjectionRunner {
             claims.stop()
             helperDone.wait()  // no table is touched by the helper once this returns
         }
+        // Every write taken out of a table, in the order written: when the map fills, LMDB's write
+        // runs the body again in a grown map, and the tables no longer hold what they handed over.
+        var written: [any DetachedWrites] = []
+        func write(_ w: any DetachedWrites, _ txn: borrowing Transaction) throws {
+            written.append(w)
+            try w.write(txn)
+        }
         try store.env.write { txn in
+            for w in written { try w.write(txn) }  // a retry: again what the first attempt wrote
             while let i = claims.claimNext(byHelper: false) {
-                try tables[i].flush(txn)
+                if let w = tables[i].detachChanges() { try write(w, txn) }
                 for h in claims.helpersTables() {
-                    for piece in claims.take(h, wait: false) { try piece.write(txn) }
+                    for piece in claims.take(h, wait: false) { try write(piece, txn) }
                 }
             }
             for h in claims.helpersTables() {
                 while true {
                     let pieces = claims.take(h, wait: true)
                     if pieces.isEmpty { break }
-                    for piece in pieces { try piece.write(txn) }
+                    for piece in pieces { try write(piece, txn) }
                 }
             }
             for projection in projections {
@@ -386,6 +394,14 @@ final class ProjectionRunner {
             let g = load.indices.min { load[$0] < load[$1] }!
             groups[g].append(p)
             load[g] += w
+        }
+        // Light projections may all go to other groups while the scan's weight keeps group 0 empty:
+        // the scanning thread then takes the lightest projection of the fullest group, so that a
+        // build of two projections still runs on two threads.
+        if n > 1, groups[0].isEmpty, let fullest = groups.indices.max(by: { groups[$0].count < groups[$1].count }),
+            groups[fullest].count > 1
+        {
+            groups[0].append(groups[fullest].removeLast())
         }
         return groups.filter { !$0.isEmpty }
     }

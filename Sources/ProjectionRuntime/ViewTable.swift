@@ -3,9 +3,6 @@ import LMDB
 
 /// Something a projector writes that the runtime flushes into the projector's transaction.
 public protocol FlushableTable: AnyObject {
-    /// Does the work of the next `flush` that needs no transaction — sorting keys, encoding
-    /// records — so that a rebuild's threads do it in parallel before the one write transaction.
-    func prepareFlush()
     /// Writes every change since the last commit into `txn` (keys in ascending order).
     func flush(_ txn: borrowing Transaction) throws
     /// The transaction that `flush` wrote into has committed: the changes are now stored.
@@ -78,7 +75,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
 
     /// Encodes the record at an address into a writer; false (nothing written) for a deleted one.
     public typealias RecordEncoder = (UnsafePointer<Value?>, inout RecordWriter) -> Bool
-    /// ``encodeRecord(_:into:)`` specialized for `Value` in the view's module: ``prepareFlush()``
+    /// ``encodeRecord(_:into:)`` specialized for `Value` in the view's module: the table's flush
     /// runs as unspecialized generic code (the runtime calls it through ``FlushableTable``), where
     /// reading `values[slot]!` copies the record through its value witness — retaining every string
     /// and array in it, half of the time a rebuild spends encoding a table.
@@ -182,7 +179,8 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
         }
     }
 
-    public func prepareFlush() {
+    /// Sorts and encodes the next flush's writes (kept in `staged` until the table changes).
+    func prepareFlush() {
         guard staged == nil, !dirtySlots.isEmpty else { return }
         let (arena, order) = sortedDirtyKeys()
         staged = encode(order[...], keys: arena)
@@ -308,7 +306,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     public var cachedCount: Int { keys.count }
 }
 
-/// Writes sorted and encoded ahead of their transaction (``FlushableTable/prepareFlush()``): keys,
+/// Writes sorted and encoded ahead of their transaction (``ViewTable/detachChanges()``): keys,
 /// their ascending order, and per key in that order the end of its value in `values` (-1: delete).
 @usableFromInline
 struct StagedWrites {

@@ -108,9 +108,11 @@ import Testing
         let log = try await log(dir, count: count)
         defer { log.close() }
         let projections = [
-            Self.projection("every", types: nil, weight: 1), Self.projection("onlyA", types: ["A"], weight: 10),
-            Self.projection("onlyB", types: ["B"], weight: 3),
+            Self.projection("every", types: nil, weight: 15), Self.projection("onlyA", types: ["A"], weight: 30),
+            Self.projection("onlyB", types: ["B"], weight: 20),
         ]
+        // One thread each with three: the scanner feeds two others.
+        #expect(ProjectionRunner.groups(projections, 3) == [[0], [1], [2]])
         var runs: [[String: Seen]] = []
         for threads in 1...3 {
             let path = dir.path + "/views-\(threads)"
@@ -130,14 +132,15 @@ import Testing
         #expect((alone["onlyA"]?.members ?? 0) + (alone["onlyB"]?.members ?? 0) == all)
     }
 
-    @Test(arguments: [(1, "the scanning thread"), (10, "a thread the scanner feeds")])
+    @Test(arguments: [(1, "the scanning thread"), (30, "a thread the scanner feeds")])
     func aFailureOnAnyThreadEndsTheRebuildWithIt(weight: Int, thread: String) async throws {
         let dir = TemporaryDirectory()
         let log = try await log(dir, count: 4_000)
         defer { log.close() }
         // Group 0 starts with the scan's weight, so the lighter projection runs on the scanning thread.
         let failing = Self.projection("failing", types: nil, weight: weight, failAt: 2_500)
-        let other = Self.projection("other", types: nil, weight: weight == 1 ? 10 : 1)
+        let other = Self.projection("other", types: nil, weight: weight == 1 ? 30 : 1)
+        #expect(ProjectionRunner.groups([failing, other], 2) == (weight == 1 ? [[0], [1]] : [[1], [0]]))
         do {
             try ProjectionEngine.replay(log: log, projections: [failing, other], into: dir.path + "/views", parallelism: 2)
             Issue.record("the rebuild did not fail (\(thread))")
@@ -263,5 +266,48 @@ import Testing
             return n
         }
         #expect(stored == (0..<count).filter { $0 % 10 != 9 && !($0 % 10 == 8 && $0 + 1 < count) }.count)
+    }
+
+    /// When the views' map fills during the one write transaction, LMDB grows it and runs the
+    /// transaction again: the second run must write everything the tables handed to the first.
+    @Test(arguments: [1, 2])
+    func aMapThatFillsDuringTheWriteStillGetsEveryRecord(threads: Int) async throws {
+        let dir = TemporaryDirectory()
+        let count = ProjectionRunner.flushPiece + 9_000
+        let log = try await RebuildThreadsTests().log(dir, count: count)
+        defer { log.close() }
+        let projections = [
+            Projection(
+                name: "many", version: 1, views: ["many"], eventTypes: nil,
+                databases: [DatabaseSpec("many.records"), DatabaseSpec("many.counters")], rebuildWeight: 5
+            ) { context in try ManyKeys(context) },
+            RebuildThreadsTests.projection("every", types: nil, weight: 5),
+        ]
+        try ProjectionEngine.replay(log: log, projections: projections, into: dir.path + "/roomy", parallelism: threads)
+        // A map of 256 KiB holds a fraction of the records: the write fills it several times.
+        let small = try ViewStore.open(directory: dir.path + "/small", projections: projections, mapSize: 1 << 18)
+        let runner = try ProjectionRunner(store: small, projections: projections, fresh: true, cacheLimit: .max)
+        try runner.build(log, through: log.lastPosition, parallelism: threads)
+        #expect(small.env.currentMapSize() > 1 << 18)
+        let roomy = try ViewStore.open(directory: dir.path + "/roomy", projections: projections, readOnly: true)
+        defer { roomy.close() }
+        let comparison = try small.compare(with: roomy, projections: projections)
+        small.close()
+        guard case .equal(_, let entries) = comparison else {
+            Issue.record("a rebuild whose map filled differs from one whose did not: \(comparison)")
+            return
+        }
+        #expect(entries > count / 2)
+    }
+
+    /// Two projections lighter than the scan still get a thread each.
+    @Test func lightProjectionsStillRunOnTwoThreads() {
+        let light = [
+            RebuildThreadsTests.projection("a", types: nil, weight: 1),
+            RebuildThreadsTests.projection("b", types: nil, weight: 1),
+        ]
+        #expect(ProjectionRunner.groups(light, 2).count == 2)
+        #expect(ProjectionRunner.groups(light, 1) == [[0, 1]])
+        #expect(ProjectionRunner.groups([light[0]], 2) == [[0]])
     }
 }
