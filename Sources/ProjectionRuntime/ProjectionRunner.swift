@@ -332,24 +332,24 @@ final class ProjectionRunner {
         }
         // Every write taken out of a table, in the order written: when the map fills, LMDB's write
         // runs the body again in a grown map, and the tables no longer hold what they handed over.
+        // Writes taken from the queue are kept before any of them is written, so that a failure in
+        // the middle of several loses none.
         var written: [any DetachedWrites] = []
-        func write(_ w: any DetachedWrites, _ txn: borrowing Transaction) throws {
-            written.append(w)
-            try w.write(txn)
+        func write(_ writes: [any DetachedWrites], _ txn: borrowing Transaction) throws {
+            written.append(contentsOf: writes)
+            for w in writes { try w.write(txn) }
         }
         try store.env.write { txn in
-            for w in written { try w.write(txn) }  // a retry: again what the first attempt wrote
+            for w in written { try w.write(txn) }  // a retry: again what the first attempt took
             while let i = claims.claimNext(byHelper: false) {
-                if let w = tables[i].detachChanges() { try write(w, txn) }
-                for h in claims.helpersTables() {
-                    for piece in claims.take(h, wait: false) { try write(piece, txn) }
-                }
+                if let w = tables[i].detachChanges() { try write([w], txn) }
+                for h in claims.helpersTables() { try write(claims.take(h, wait: false), txn) }
             }
             for h in claims.helpersTables() {
                 while true {
                     let pieces = claims.take(h, wait: true)
                     if pieces.isEmpty { break }
-                    for piece in pieces { try write(piece, txn) }
+                    try write(pieces, txn)
                 }
             }
             for projection in projections {
