@@ -233,18 +233,21 @@ import Testing
         }
     }
 
+    /// The table of many keys, and a light projection that reads every event.
+    static let projections = [
+        Projection(
+            name: "many", version: 1, views: ["many"], eventTypes: nil,
+            databases: [DatabaseSpec("many.records"), DatabaseSpec("many.counters")], rebuildWeight: 5
+        ) { context in try ManyKeys(context) },
+        RebuildThreadsTests.projection("every", types: nil, weight: 5),
+    ]
+
     @Test func aTableOfManyPiecesIsWrittenAsOneThreadWritesIt() async throws {
         let dir = TemporaryDirectory()
         let count = ProjectionRunner.flushPiece * 2 + 4_321
         let log = try await RebuildThreadsTests().log(dir, count: count)
         defer { log.close() }
-        let projections = [
-            Projection(
-                name: "many", version: 1, views: ["many"], eventTypes: nil,
-                databases: [DatabaseSpec("many.records"), DatabaseSpec("many.counters")], rebuildWeight: 5
-            ) { context in try ManyKeys(context) },
-            RebuildThreadsTests.projection("every", types: nil, weight: 5),
-        ]
+        let projections = Self.projections
         try ProjectionEngine.replay(log: log, projections: projections, into: dir.path + "/one", parallelism: 1)
         try ProjectionEngine.replay(log: log, projections: projections, into: dir.path + "/two", parallelism: 2)
         let one = try ViewStore.open(directory: dir.path + "/one", projections: projections, readOnly: true)
@@ -276,13 +279,7 @@ import Testing
         let count = ProjectionRunner.flushPiece + 9_000
         let log = try await RebuildThreadsTests().log(dir, count: count)
         defer { log.close() }
-        let projections = [
-            Projection(
-                name: "many", version: 1, views: ["many"], eventTypes: nil,
-                databases: [DatabaseSpec("many.records"), DatabaseSpec("many.counters")], rebuildWeight: 5
-            ) { context in try ManyKeys(context) },
-            RebuildThreadsTests.projection("every", types: nil, weight: 5),
-        ]
+        let projections = Self.projections
         try ProjectionEngine.replay(log: log, projections: projections, into: dir.path + "/roomy", parallelism: threads)
         // A map of 256 KiB holds a fraction of the records: the write fills it several times.
         let small = try ViewStore.open(directory: dir.path + "/small", projections: projections, mapSize: 1 << 18)

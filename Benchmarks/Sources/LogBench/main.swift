@@ -56,46 +56,30 @@ struct Arguments {
         """
 
     init(_ argv: [String]) throws {
-        var i = 1
-        func value() throws -> String {
-            i += 1
-            guard i < argv.count else { throw UsageError("\(argv[i - 1]) needs a value") }
-            return argv[i]
-        }
-        func int() throws -> Int {
-            let text = try value()
-            guard let n = Int(text.filter { $0 != "_" && $0 != "," }), n > 0 else { throw UsageError("not a positive number: \(text)") }
-            return n
-        }
-        while i < argv.count {
-            switch argv[i] {
-            case "--events": events = try int()
-            case "--per-commit": perCommit = try int()
-            case "--in-flight": inFlight = try int()
-            case "--streams": streams = try int()
-            case "--dir": base = try value()
-            case "--seed": seed = UInt64(try int())
-            case "--scan-passes": scanPasses = try int()
+        var args = ArgumentReader(argv)
+        while let arg = args.next() {
+            switch arg {
+            case "--events": events = try args.positiveInt()
+            case "--per-commit": perCommit = try args.positiveInt()
+            case "--in-flight": inFlight = try args.positiveInt()
+            case "--streams": streams = try args.positiveInt()
+            case "--dir": base = try args.value()
+            case "--seed": seed = UInt64(try args.positiveInt())
+            case "--scan-passes": scanPasses = try args.positiveInt()
             case "--no-command-ids": commandIds = false
             case "--no-read-pages": readPages = false
-            case "--map-gib": mapGiB = try int()
+            case "--map-gib": mapGiB = try args.positiveInt()
             case "--json": json = true
             case "--keep": keep = true
-            case "--scan-only": scanOnly = try value()
-            case "--scan-hot": scanHot = try int()
+            case "--scan-only": scanOnly = try args.value()
+            case "--scan-hot": scanHot = try args.positiveInt()
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
-            default: throw UsageError("unknown argument \(argv[i])")
+            default: throw UsageError("unknown argument \(arg)")
             }
-            i += 1
         }
     }
-}
-
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }
 
 struct Figure: Codable {

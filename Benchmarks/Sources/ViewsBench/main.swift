@@ -39,38 +39,24 @@ struct Arguments {
         """
 
     init(_ argv: [String]) throws {
-        var i = 1
-        func value() throws -> String {
-            i += 1
-            guard i < argv.count else { throw UsageError("\(argv[i - 1]) needs a value") }
-            return argv[i]
-        }
-        func number() throws -> Int {
-            let text = try value()
-            guard let n = Int(text), n > 0 else { throw UsageError("\(argv[i - 1]) needs a positive number, got \(text)") }
-            return n
-        }
-        while i < argv.count {
-            switch argv[i] {
-            case "--log": log = try value()
-            case "--until": until = try value()
-            case "--runs": runs = try number()
-            case "--threads": threads = try number()
+        var args = ArgumentReader(argv)
+        while let arg = args.next() {
+            switch arg {
+            case "--log": log = try args.value()
+            case "--until": until = try args.value()
+            case "--runs": runs = try args.positiveInt()
+            case "--threads": threads = try args.positiveInt()
             case "--each": each = true
             case "--loaded": loaded = true
-            case "--scratch": scratch = try value()
-            case "--help", "-h": throw UsageError(nil)
-            default: throw UsageError("unknown argument \(argv[i])")
+            case "--scratch": scratch = try args.value()
+            case "--help", "-h":
+                print(Self.usage)
+                exit(0)
+            default: throw UsageError("unknown argument \(arg)")
             }
-            i += 1
         }
         guard !log.isEmpty else { throw UsageError("--log is required") }
     }
-}
-
-struct UsageError: Error {
-    var message: String?
-    init(_ message: String?) { self.message = message }
 }
 
 func main() throws {
@@ -78,9 +64,8 @@ func main() throws {
     do {
         args = try Arguments(CommandLine.arguments)
     } catch let e as UsageError {
-        if let m = e.message { FileHandle.standardError.write(Data("ViewsBench: \(m)\n".utf8)) }
-        FileHandle.standardError.write(Data((Arguments.usage + "\n").utf8))
-        exit(e.message == nil ? 0 : 2)
+        FileHandle.standardError.write(Data("ViewsBench: \(e.description)\n\(Arguments.usage)\n".utf8))
+        exit(2)
     }
     guard FileManager.default.fileExists(atPath: args.log + "/data.mdb") else {
         FileHandle.standardError.write(Data("ViewsBench: no event log at \(args.log)\n".utf8))
