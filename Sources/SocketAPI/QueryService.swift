@@ -20,10 +20,20 @@ public protocol QueryService: Sendable {
     func query(view: String, params: JSONObject, actor: Actor, minPosition: UInt64?, timeout: Duration)
         async throws -> (position: UInt64, result: JSONObject)
 
+    /// Runs `view` on the caller's thread against the views as they are now (no `minPosition`), or
+    /// nil when this service only answers through ``query(view:params:actor:minPosition:timeout:)``.
+    /// The server calls it on the connection's event loop as soon as it reads the request, so that a
+    /// query is not queued behind the command replies the loop has to send; it must not block.
+    func queryNow(view: String, params: JSONObject, actor: Actor) throws -> (position: UInt64, result: JSONObject)?
+
     /// Each view's checkpoint (the last position it applied), for the view-lag metric.
     func checkpoints() -> [String: UInt64]
 }
 
 extension QueryService {
+    public func queryNow(view: String, params: JSONObject, actor: Actor) throws -> (position: UInt64, result: JSONObject)? {
+        nil
+    }
+
     public func checkpoints() -> [String: UInt64] { [:] }
 }

@@ -50,13 +50,7 @@ public final class ViewService: Sendable {
     public func query(
         view: String, params: JSONObject, actor: Actor, minPosition: UInt64?, timeout: Duration
     ) async throws -> (position: UInt64, result: JSONObject) {
-        guard let projection = Self.projections.first(where: { $0.views.contains(view) }) else {
-            throw DomainError(
-                .invalidArgument, "unknown view \(view)",
-                details: ["field": "view", "views": .array(Self.viewNames.map(JSONValue.string))])
-        }
-        let access = try ViewAccess.of(view, actor: actor)
-        let run = try Self.prepare(view: view, params: params, actor: actor, access: access)
+        let (projection, run) = try Self.prepare(view: view, params: params, actor: actor)
         if let minPosition, minPosition > 0 {
             guard await source.waitUntil(projection.name, reaches: minPosition, timeout: timeout) else {
                 let checkpoint = try? currentCheckpoint(projection.name)
@@ -65,6 +59,28 @@ public final class ViewService: Sendable {
                     details: ["checkpoint": .number(JSONNumber(checkpoint ?? 0))])
             }
         }
+        return try execute(view, projection, run)
+    }
+
+    /// Runs `view` on the caller's thread against the views as they are now: ``query(view:params:actor:minPosition:timeout:)``
+    /// without a `minPosition`, for a caller that must not suspend (the socket server answers such
+    /// a query on the connection's event loop as soon as it reads it).
+    public func queryNow(view: String, params: JSONObject, actor: Actor) throws -> (position: UInt64, result: JSONObject) {
+        let (projection, run) = try Self.prepare(view: view, params: params, actor: actor)
+        return try execute(view, projection, run)
+    }
+
+    private static func prepare(view: String, params: JSONObject, actor: Actor) throws -> (Projection, Run) {
+        guard let projection = Self.projections.first(where: { $0.views.contains(view) }) else {
+            throw DomainError(
+                .invalidArgument, "unknown view \(view)",
+                details: ["field": "view", "views": .array(Self.viewNames.map(JSONValue.string))])
+        }
+        let access = try ViewAccess.of(view, actor: actor)
+        return (projection, try Self.prepare(view: view, params: params, actor: actor, access: access))
+    }
+
+    private func execute(_ view: String, _ projection: Projection, _ run: Run) throws -> (position: UInt64, result: JSONObject) {
         let store: ViewStore
         do {
             store = try source.currentStore()

@@ -21,6 +21,11 @@ struct ViewQueries: QueryService {
         return (position, keys.reveal(result))
     }
 
+    func queryNow(view: String, params: JSONObject, actor: Actor) throws -> (position: UInt64, result: JSONObject)? {
+        let (position, result) = try views.queryNow(view: view, params: params, actor: actor)
+        return (position, keys.reveal(result))
+    }
+
     func checkpoints() -> [String: UInt64] {
         var out: [String: UInt64] = [:]
         for status in engine.status() {
