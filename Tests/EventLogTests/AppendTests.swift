@@ -84,6 +84,26 @@ import Testing
         }
     }
 
+    /// A work item that looked a command id up and found nothing, then appended under it, finds
+    /// it the next time: the writer's memory of the absent id ends with the append.
+    @Test func aCommandIdLookedUpAsAbsentIsFoundAfterItsAppendInTheSameWorkItem() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let (absent, first, again, found) = try await log.write { w in
+            let absent = try w.previousResult(commandId: "c-1") == nil
+            let request = AppendRequest(events: [event("s")], actor: "a", commandId: "c-1", fingerprint: 7)
+            let first = try w.append(request)
+            let again = try w.append(request)
+            let found = try w.previousResult(commandId: "c-1")?.result.position
+            return (absent, first, again, found)
+        }
+        #expect(absent)
+        #expect(!first.duplicate && again.duplicate && again.position == first.position)
+        #expect(found == first.position)
+        #expect(log.lastPosition == 1)
+    }
+
     @Test func aCommandWithoutEventsIsRememberedWithTheLogPosition() async throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)

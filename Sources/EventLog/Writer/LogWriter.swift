@@ -20,6 +20,9 @@ public struct LogWriter: ~Copyable {
     public let batchAt: Int64
     /// Waits on the writer thread until the batch before this one is done committing.
     let waitForBatchInFlight: () -> Void
+    /// A command id this work item looked up and did not find: `append` need not look again (a
+    /// processor checks before it decides, then appends; nothing else writes in between).
+    var absentCommandId: String? = nil
 
     /// The position of the last event appended so far (committed or earlier in this batch).
     public var lastPosition: UInt64 { state.lastPosition }
@@ -53,8 +56,12 @@ public struct LogWriter: ~Copyable {
     }
 
     /// The original result of a command id, when it was seen before.
-    public func previousResult(commandId: String) throws -> (result: AppendResult, fingerprint: UInt64)? {
-        guard let record = try findCommand(commandId) else { return nil }
+    public mutating func previousResult(commandId: String) throws -> (result: AppendResult, fingerprint: UInt64)? {
+        if absentCommandId == commandId { return nil }
+        guard let record = try findCommand(commandId) else {
+            absentCommandId = commandId
+            return nil
+        }
         return (try result(of: record), record.fingerprint)
     }
 
@@ -71,6 +78,7 @@ public struct LogWriter: ~Copyable {
             r.duplicate = true
             return r
         }
+        absentCommandId = nil  // this append may record it: look it up again next time
         try validate(request)
         let at = request.at ?? batchAt
         guard at >= state.lastAt else {
@@ -244,7 +252,8 @@ public struct LogWriter: ~Copyable {
     private func findCommand(_ commandId: String) throws -> CommandRecord? {
         var candidates: [UInt64] = []
         if let seq = state.commandIndex[commandId.hashValue] { candidates.append(seq) }
-        if let seq = state.commandOverflow[commandId] { candidates.append(seq) }
+        // Hash collisions of ids only: nearly always empty, and then not worth hashing the id again.
+        if !state.commandOverflow.isEmpty, let seq = state.commandOverflow[commandId] { candidates.append(seq) }
         for seq in candidates {
             if let pending = state.pendingCommands[seq] ?? state.inFlightCommands[seq] {
                 if pending.commandId == commandId { return pending }
