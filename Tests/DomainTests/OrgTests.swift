@@ -84,4 +84,12 @@ import Testing
         #expect(s.rejection(s.actor("E-1"), "SetLeadPoolRules", ["capacity": 5])?.code == .forbidden)
         #expect(s.rejection(s.actor("E-1"), "NoSuchCommand", [:])?.code == .unknownCommand)
     }
+
+    /// `everyone` (CONTRACT §2): every actor but one whose only role is `integration`.
+    @Test func everyoneIsEveryActorButAnIntegrationAlone() {
+        #expect(!Actor(id: "E-1", roles: [.integration]).isEveryone)
+        #expect(Actor(id: "E-2", roles: [.integration, .sales]).isEveryone)
+        #expect(Actor(id: "E-3", roles: [.sales]).isEveryone)
+        #expect(Actor(id: "E-4", roles: []).isEveryone)
+    }
 }

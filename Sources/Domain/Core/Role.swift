@@ -43,5 +43,6 @@ public struct Actor: Sendable, Hashable {
     public func has(_ role: Role) -> Bool { roles.contains(role) }
 
     /// Part of `everyone` (CONTRACT §2): every active employee except one whose only role is `integration`.
-    public var isEveryone: Bool { !(roles == [.integration]) }
+    /// (Not `roles == [.integration]`, which built a set to compare with on every command.)
+    public var isEveryone: Bool { !(roles.count == 1 && roles.contains(.integration)) }
 }

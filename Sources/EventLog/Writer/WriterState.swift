@@ -147,9 +147,9 @@ final class WriterState {
 
     func remember(commandId: String, seq: UInt64) {
         let h = commandId.hashValue
-        if commandIndex[h] == nil {
-            commandIndex[h] = seq
-        } else {
+        // One lookup when the hash is new (nearly always); a collision puts the first one back.
+        if let first = commandIndex.updateValue(seq, forKey: h) {
+            commandIndex[h] = first
             commandOverflow[commandId] = seq
         }
     }
