@@ -104,3 +104,44 @@ import Testing
         }
     }
 }
+
+/// The writer's command-id index (``CommandIndex``): every hash finds its sequence through many
+/// growths — also in the middle of copying a previous table — an absent hash finds nothing, a hash
+/// stored twice keeps its first sequence, and the hash 0 is a hash like any other.
+@Suite struct CommandIndexTests {
+    @Test func everyHashFindsItsSequenceThroughGrowthsAndCopies() {
+        let index = CommandIndex(minimumCapacity: 16)
+        var rng = SystemRandomNumberGenerator()
+        var stored: [(hash: Int, sequence: UInt64)] = [(0, 1)]
+        #expect(index.insert(hash: 0, sequence: 1))
+        var sawGrowing = false
+        for n in 2...200_000 {
+            let hash = Int.random(in: .min ... .max, using: &rng)
+            guard index.insert(hash: hash, sequence: UInt64(n)) else { continue }  // 1 in 2^64
+            stored.append((hash, UInt64(n)))
+            if index.isGrowing {
+                sawGrowing = true
+                // In the middle of a copy, old and new entries are both found.
+                if n % 997 == 0 {
+                    let sample = stored[Int.random(in: 0..<stored.count, using: &rng)]
+                    #expect(index.sequence(forHash: sample.hash) == sample.sequence)
+                }
+            }
+        }
+        #expect(sawGrowing)
+        #expect(index.count == stored.count)
+        var wrong = 0
+        for (hash, sequence) in stored where index.sequence(forHash: hash) != sequence { wrong += 1 }
+        #expect(wrong == 0)
+        #expect(!index.insert(hash: stored[10].hash, sequence: 999_999_999))
+        #expect(index.sequence(forHash: stored[10].hash) == stored[10].sequence)
+        #expect(index.sequence(forHash: 0) == 1)
+        let present = Set(stored.map(\.hash))
+        var falsePositives = 0
+        for _ in 0..<10_000 {
+            let h = Int.random(in: .min ... .max, using: &rng)
+            if !present.contains(h) && index.sequence(forHash: h) != nil { falsePositives += 1 }
+        }
+        #expect(falsePositives == 0)
+    }
+}

@@ -251,7 +251,7 @@ public struct LogWriter: ~Copyable {
 
     private func findCommand(_ commandId: String) throws -> CommandRecord? {
         var candidates: [UInt64] = []
-        if let seq = state.commandIndex[commandId.hashValue] { candidates.append(seq) }
+        if let seq = state.commandIndex.sequence(forHash: commandId.hashValue) { candidates.append(seq) }
         // Hash collisions of ids only: nearly always empty, and then not worth hashing the id again.
         if !state.commandOverflow.isEmpty, let seq = state.commandOverflow[commandId] { candidates.append(seq) }
         for seq in candidates {

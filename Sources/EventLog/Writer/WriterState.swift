@@ -30,7 +30,7 @@ final class WriterState {
     @exclusivity(unchecked) var nextKeyId: UInt32 = 0
     @exclusivity(unchecked) var nextCommandSeq: UInt64 = 1
     /// Hash of a command id → its sequence in `commands` (collisions go to `commandOverflow`).
-    @exclusivity(unchecked) var commandIndex: [Int: UInt64] = [:]
+    @exclusivity(unchecked) var commandIndex = CommandIndex()
     @exclusivity(unchecked) var commandOverflow: [String: UInt64] = [:]
     /// Command records written in the batch being built (not yet readable from the store).
     @exclusivity(unchecked) var pendingCommands: [UInt64: CommandRecord] = [:]
@@ -146,10 +146,7 @@ final class WriterState {
     }
 
     func remember(commandId: String, seq: UInt64) {
-        let h = commandId.hashValue
-        // One lookup when the hash is new (nearly always); a collision puts the first one back.
-        if let first = commandIndex.updateValue(seq, forKey: h) {
-            commandIndex[h] = first
+        if !commandIndex.insert(hash: commandId.hashValue, sequence: seq) {
             commandOverflow[commandId] = seq
         }
     }
