@@ -136,6 +136,10 @@ import Testing
         #expect(!index.insert(hash: stored[10].hash, sequence: 999_999_999))
         #expect(index.sequence(forHash: stored[10].hash) == stored[10].sequence)
         #expect(index.sequence(forHash: 0) == 1)
+        // The hash 0 is kept beside the table: no other hash aliases it.
+        let fresh = CommandIndex()
+        #expect(fresh.insert(hash: 0, sequence: 5) && fresh.insert(hash: 1, sequence: 6))
+        #expect(fresh.sequence(forHash: 0) == 5 && fresh.sequence(forHash: 1) == 6 && fresh.count == 2)
         let present = Set(stored.map(\.hash))
         var falsePositives = 0
         for _ in 0..<10_000 {

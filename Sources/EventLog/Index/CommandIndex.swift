@@ -2,7 +2,8 @@
 /// a repeated command id (``LogWriter/previousResult(commandId:)``). Two ids whose whole hashes are
 /// equal are the caller's to keep apart (``WriterState/commandOverflow``).
 ///
-/// Open addressing over pairs of words — the hash (never 0; 0 marks an empty slot) and the sequence —
+/// Open addressing over pairs of words — the hash (0 marks an empty slot, so the hash 0 is kept
+/// beside the table) and the sequence —
 /// at most half full, in memory mapped lazily (``HugePageBuffer``), growing as ``KeyTable`` does: the
 /// doubled table starts empty and the previous one is copied a few slots with every insert, while
 /// lookups try both. `Dictionary`, which it replaces, rehashed every entry at once when it doubled,
@@ -18,6 +19,8 @@ final class CommandIndex {
     @exclusivity(unchecked) private var previousMask = 0
     @exclusivity(unchecked) private var migrated = 0
     @exclusivity(unchecked) private(set) var count = 0
+    /// The sequence stored under the hash 0, which the table cannot hold (0 marks its empty slots).
+    @exclusivity(unchecked) private var zero: UInt64?
     /// Slots of the previous table copied per insert: the copy ends after a sixteenth as many
     /// inserts as it has slots, long before the new table is half full.
     static let migrationStep = 16
@@ -31,6 +34,7 @@ final class CommandIndex {
 
     /// The sequence stored under `hash`, or nil.
     func sequence(forHash hash: Int) -> UInt64? {
+        if hash == 0 { return zero }
         let k = Self.key(hash)
         if let v = Self.find(k, in: table, mask: mask) { return v }
         if let p = previous { return Self.find(k, in: p, mask: previousMask) }
@@ -41,6 +45,11 @@ final class CommandIndex {
     @discardableResult
     func insert(hash: Int, sequence: UInt64) -> Bool {
         if self.sequence(forHash: hash) != nil { return false }
+        if hash == 0 {
+            zero = sequence
+            count += 1
+            return true
+        }
         if (count + 1) * 2 > mask + 1 { grow() }
         Self.place(Self.key(hash), sequence, in: table, mask: mask)
         count += 1
@@ -52,10 +61,7 @@ final class CommandIndex {
     var isGrowing: Bool { previous != nil }
 
     @inline(__always)
-    private static func key(_ hash: Int) -> UInt64 {
-        let k = UInt64(bitPattern: Int64(hash))
-        return k == 0 ? 1 : k
-    }
+    private static func key(_ hash: Int) -> UInt64 { UInt64(bitPattern: Int64(hash)) }  // never 0 here
 
     @inline(__always)
     private static func slot(_ key: UInt64, _ mask: Int) -> Int {
