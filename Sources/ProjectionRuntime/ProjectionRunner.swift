@@ -440,7 +440,7 @@ public struct RebuildPhases: Sendable, CustomStringConvertible {
 private final class TableClaims: @unchecked Sendable {  // every field is guarded by `condition`
     private let condition = NSCondition()
     private var next = 0
-    private var count: Int
+    private let count: Int
     private var byHelper: [Int] = []
     /// Per table: pieces the helper handed and the writer has not taken yet.
     private var pieces: [[any DetachedWrites]]

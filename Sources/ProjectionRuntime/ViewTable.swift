@@ -78,7 +78,8 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
     /// ``encodeRecord(_:into:)`` specialized for `Value` in the view's module: the table's flush
     /// runs as unspecialized generic code (the runtime calls it through ``FlushableTable``), where
     /// reading `values[slot]!` copies the record through its value witness — retaining every string
-    /// and array in it, half of the time a rebuild spends encoding a table.
+    /// and array in it, and releasing them after: over a third of the samples encoding customer360's
+    /// orders in a rebuild of the 10 M demo.
     private let encoder: RecordEncoder
 
     init(database: Database, complete: Bool, lastKey: [UInt8]?, cacheLimit: Int, encoder: @escaping RecordEncoder) {
@@ -208,7 +209,7 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
                 }
             }
         }
-        return StagedWrites(keys: arena, order: Array(order), values: writer.bytes, ends: ends)
+        return StagedWrites(keys: arena, order: order, values: writer.bytes, ends: ends)
     }
 
     public func flush(_ txn: borrowing Transaction) throws {
@@ -311,7 +312,8 @@ public final class ViewTable<Key: TableKey, Value: ViewRecord>: FlushableTable {
 @usableFromInline
 struct StagedWrites {
     let keys: KeyArena
-    let order: [Int]
+    /// A slice of one sorted order, which the pieces of a table share (its indices need not start at 0).
+    let order: ArraySlice<Int>
     let values: [UInt8]
     let ends: [Int]
 
