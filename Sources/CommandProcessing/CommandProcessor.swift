@@ -202,6 +202,23 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         try reload(from: log)
     }
 
+    /// The stored payloads of a command's events: personal fields sealed, then encoded.
+    static func payloads(of events: [NewEvent], keys: SubjectKeyStore, presealed: PresealedFields?) throws -> [[UInt8]] {
+        try events.map { e in
+            var data = e.data
+            if PersonalFields.rule(for: e.type.rawValue) != nil {
+                do {
+                    data = try keys.seal(type: e.type.rawValue, data: data, presealed: presealed)
+                } catch {
+                    // Making a batch of keys is a durable write to keys/: when it fails (a full disk),
+                    // the batch fails as any write does — retryable, nothing of it written.
+                    throw EventLogError.unavailable("the key store could not write: \(error)")
+                }
+            }
+            return PayloadCodec.encode(data)
+        }
+    }
+
     /// (An array: five names compared beat hashing every event's type.)
     static let orgEventTypes: [String] = [
         "EmployeeRegistered", "EmployeeUpdated", "EmployeeDeactivated", "LeadPoolRulesSet", "ApprovalPolicySet",
@@ -264,23 +281,17 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         var toAppend: [EventToAppend] = []
         toAppend.reserveCapacity(events.count)
         for e in events {
-            var data = e.data
-            if PersonalFields.rule(for: e.type.rawValue) != nil {
-                do {
-                    data = try keys.seal(type: e.type.rawValue, data: data, presealed: presealed)
-                } catch {
-                    // Making a batch of keys is a durable write to keys/: when it fails (a full disk),
-                    // the command fails as any write does — retryable, nothing of it written.
-                    throw CommandProcessor.domainError(.unavailable("the key store could not write: \(error)"))
-                }
-            }
-            toAppend.append(EventToAppend(
-                stream: e.stream, type: e.type.rawValue, schema: e.schema, tags: e.tags, data: PayloadCodec.encode(data)))
+            toAppend.append(EventToAppend(stream: e.stream, type: e.type.rawValue, schema: e.schema, tags: e.tags, data: []))
         }
+        // Sealing personal fields and encoding the payloads is a fifth of deciding a command's time:
+        // the log does it on its committing thread, while the next batch is decided.
+        let decided = events
+        let keys = self.keys
         let append = AppendRequest(
             events: toAppend,
             actor: actor.id, commandId: request.commandId, fingerprint: fingerprint,
-            correlationId: request.correlationId, causationId: request.causationId, at: request.at?.milliseconds)
+            correlationId: request.correlationId, causationId: request.causationId, at: request.at?.milliseconds,
+            payloads: { try Self.payloads(of: decided, keys: keys, presealed: presealed) })
         let result: AppendResult
         do {
             result = try w.append(append)

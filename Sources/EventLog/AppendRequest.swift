@@ -15,11 +15,16 @@ public struct AppendRequest: Sendable {
     public var tagCondition: TagCondition?
     /// An explicit time (import); nil means the batch's commit time.
     public var at: Int64?
+    /// Makes the events' payloads, one per event in order, when set: then `events[i].data` is not
+    /// used. It runs later, on the writer's committing thread, while the next batch is decided —
+    /// encoding (and sealing) payloads is work the deciding thread need not wait for. A throw fails
+    /// the whole batch with ``EventLogError/unavailable(_:)``: nothing of it is written.
+    public var payloads: (@Sendable () throws -> [[UInt8]])?
 
     public init(
         events: [EventToAppend], actor: String, commandId: String? = nil, fingerprint: UInt64 = 0,
         correlationId: String? = nil, causationId: String? = nil, expectedVersions: [String: ExpectedVersion] = [:],
-        tagCondition: TagCondition? = nil, at: Int64? = nil
+        tagCondition: TagCondition? = nil, at: Int64? = nil, payloads: (@Sendable () throws -> [[UInt8]])? = nil
     ) {
         self.events = events
         self.actor = actor
@@ -30,6 +35,7 @@ public struct AppendRequest: Sendable {
         self.expectedVersions = expectedVersions
         self.tagCondition = tagCondition
         self.at = at
+        self.payloads = payloads
     }
 }
 

@@ -218,13 +218,13 @@ private func checkPipelinedLog(_ log: EventLog, acknowledged: [(AppendRequest, A
 }
 
 /// Returns once the writer has taken every queued submission (and, a moment later, staged it).
-private func waitUntilStaged(_ log: EventLog) async throws {
+func waitUntilStaged(_ log: EventLog) async throws {
     while log.queuedWork > 0 { try await Task.sleep(for: .milliseconds(1)) }
     try await Task.sleep(for: .milliseconds(20))
 }
 
 /// Holds every commit that reaches it until `open()`; a failing gate then fails the first one.
-private final class CommitGate: @unchecked Sendable {  // fields guarded by `condition`
+final class CommitGate: @unchecked Sendable {  // fields guarded by `condition`
     private let condition = NSCondition()
     private var isOpen = false
     private var holding = 0

@@ -38,10 +38,11 @@ enum EventRecord {
     static let format2: UInt8 = 2
     static let hashLength = 32
 
-    /// Writes everything but the hash, in format 1.
+    /// Writes everything but the hash, in format 1. `data` is the payload (the event's own, or the
+    /// one its request's ``AppendRequest/payloads`` made).
     static func encodeBody(
         version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
-        causationId: String?, event e: UnsafePointer<EventToAppend>, into out: inout [UInt8]
+        causationId: String?, event e: UnsafePointer<EventToAppend>, data: UnsafeRawBufferPointer, into out: inout [UInt8]
     ) {
         out.append(format1)
         Bytes.appendVarint(version, to: &out)
@@ -52,8 +53,8 @@ enum EventRecord {
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
         Bytes.appendVarint(UInt64(e.pointee.tags.count), to: &out)
         for t in e.pointee.tags { Bytes.appendString(t, to: &out) }
-        Bytes.appendVarint(UInt64(e.pointee.data.count), to: &out)
-        e.pointee.data.withUnsafeBytes { out.append(contentsOf: $0) }
+        Bytes.appendVarint(UInt64(data.count), to: &out)
+        out.append(contentsOf: data)
     }
 
     /// Writes everything but the hash, in format 2. `keys` holds the key ids of the stream, the type
@@ -62,7 +63,7 @@ enum EventRecord {
     static func encodeBody2(
         version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
         causationId: String?, event e: UnsafePointer<EventToAppend>, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
-        into out: inout [UInt8]
+        data: UnsafeRawBufferPointer, into out: inout [UInt8]
     ) {
         out.append(format2)
         Bytes.appendVarint(version, to: &out)
@@ -75,8 +76,8 @@ enum EventRecord {
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
         Bytes.appendVarint(UInt64(e.pointee.tags.count), to: &out)
         for (i, t) in e.pointee.tags.enumerated() { appendKey(keys[2 + i], t, into: &out) }
-        Bytes.appendVarint(UInt64(e.pointee.data.count), to: &out)
-        e.pointee.data.withUnsafeBytes { out.append(contentsOf: $0) }
+        Bytes.appendVarint(UInt64(data.count), to: &out)
+        out.append(contentsOf: data)
     }
 
     @inline(__always)

@@ -4,19 +4,23 @@ import LMDB
 /// The single writer: drains submissions from many tasks, runs a batch of them, commits it once
 /// (durably), then answers every caller.
 ///
-/// Two dedicated threads, so that fsync never blocks Swift's cooperative pool and the CPU work of one
-/// batch overlaps the disk wait of the one before it:
+/// Three dedicated threads, so that fsync never blocks Swift's cooperative pool, the CPU work of one
+/// batch overlaps the disk wait of the one before it, and a batch's CPU work is shared by two cores:
 /// - the **stager** runs a batch's work items against the in-memory ``WriterState`` (conditions,
-///   command ids, key ids, records, hashes: everything but LMDB's own work) into a ``StagedWrites``;
-/// - the **committer** writes a staged batch in one LMDB write transaction, commits it (two syncs),
-///   then publishes the new last position, answers the batch's callers, and only then wakes the
-///   commit's observers and waiters (the views follower, subscriptions).
+///   command ids, key ids, positions, versions, the index) into a ``StagedWrites``, handing the
+///   requests to the encoder a few dozen at a time;
+/// - the **encoder** (``RecordEncoder``) makes their payloads, encodes their records and chains
+///   their hashes, a chunk behind the stager;
+/// - the **committer** writes a staged and encoded batch in one LMDB write transaction, commits it
+///   (two syncs), then publishes the new last position, answers the batch's callers, and only then
+///   wakes the commit's observers and waiters (the views follower, subscriptions).
 ///
 /// At most one batch is committing while the next one is staged: staging reads the state the batch
 /// in flight left behind, so it sees every event before it, committed or not, and nothing is
-/// answered before its own commit is durable. When a commit fails, the batch staged on top of it is
-/// failed too (its conditions were checked against events that are not in the store), and the
-/// stager rebuilds its state from the store once nothing is in flight.
+/// answered before its own commit is durable. When a batch fails (its commit, or making its
+/// payloads), the batch staged on top of it is failed too (its conditions were checked against
+/// events that are not in the store), and the stager rebuilds its state from the store once nothing
+/// is in flight.
 final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `condition`, pipeline fields by `pipe`; the rest is stager-only
     struct Limits: Sendable {
         var maxBatchItems: Int
@@ -30,6 +34,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         /// ``failures`` when staging began: a commit that failed since then fails this batch too.
         var generation: Int
         var lastPosition: UInt64
+        /// Its staging attempt (see ``RecordEncoder/Chunk/attempt``), and the encoder output holding its records.
+        var attempt: Int
+        var output: Int
         /// The sealed index run this batch finishes moving to `keyRuns`, whose memtable goes after the commit.
         var completesRun: UInt32?
     }
@@ -65,6 +72,14 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// Two staging buffers, used in turn: one is staged while the other commits.
     private let buffers: [UnsafeMutablePointer<StagedWrites>]
     private var nextBuffer = 0
+    private let encoder: RecordEncoder
+    /// Staging attempts so far: every batch staged is one, and so is one that failed while staged.
+    private var attempts = 0
+    /// The first command sequence of the batch in flight (its commands stay findable until it is done).
+    private var inFlightFirstCommand: UInt64 = 0
+    /// Requests per chunk handed to the encoder: enough that handing over costs little, few enough
+    /// that the encoder works a step behind the stager.
+    static let chunkRequests = 32
     private var threads: [Thread] = []
     /// Tests only: runs on the committer inside each write transaction, before its puts, with the
     /// batch's last position; a throw fails the commit as a storage failure would.
@@ -91,6 +106,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         self.clock = clock
         self.state = state
         self.limits = limits
+        encoder = RecordEncoder(chainHash: state.lastHash)
         buffers = (0..<2).map { _ in
             let b = UnsafeMutablePointer<StagedWrites>.allocate(capacity: 1)
             b.initialize(to: StagedWrites())
@@ -106,6 +122,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     }
 
     func start() {
+        encoder.start()
         let stager = Thread { [self] in self.stageLoop() }
         stager.name = "chronicle-log-writer"
         let committer = Thread { [self] in self.commitLoop() }
@@ -155,6 +172,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 pipe.broadcast()
                 while !committerDone { pipe.wait() }
                 pipe.unlock()
+                encoder.stop()
                 condition.lock()
                 finished = true
                 condition.broadcast()
@@ -197,11 +215,12 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         }
 
         let buffer = buffers[nextBuffer]
-        let previous = buffers[1 - nextBuffer]
         buffer.pointee.reset()
         // Commands of the batch in flight stay findable until it is durable; older ones are in the store.
-        swap(&state.pendingCommands, &state.inFlightCommands)
-        state.pendingCommands.removeAll(keepingCapacity: true)
+        state.forgetRecentCommands(before: inFlightFirstCommand)
+        let firstCommand = state.nextCommandSeq
+        let attempt = attempts
+        attempts += 1
         let at = max(clock.nowMilliseconds(), state.lastAt)
         var completesRun: UInt32?
         let waitForBatchInFlight = self.waitForBatchInFlight  // one closure per batch, not per item
@@ -210,13 +229,14 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             for item in batch {
                 var writer = LogWriter(
                     state: state, registry: registry, names: names, env: env, dbs: dbs, staged: buffer,
-                    previous: previous, batchAt: at, waitForBatchInFlight: waitForBatchInFlight)
+                    batchAt: at, waitForBatchInFlight: waitForBatchInFlight)
                 item.run(&writer)
+                if buffer.pointee.requests.count >= Self.chunkRequests { handOver(buffer, attempt: attempt, ends: false) }
             }
             for hook in buffer.pointee.beforeCommit { try hook() }
         } catch {
             // `state` holds this batch's changes, which will not be written: rebuild it once the
-            // batch in flight is done.
+            // batch in flight is done (chunks of this one the encoder has are encoded for nothing).
             pipe.lock()
             waitUntilIdleLocked()
             pipe.unlock()
@@ -226,15 +246,31 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             return
         }
         publishToRegistry(buffer.pointee)
+        handOver(buffer, attempt: attempt, ends: true)
 
         pipe.lock()
         waitUntilIdleLocked()
         ready = Staged(
             buffer: buffer, items: batch, generation: generation, lastPosition: state.lastPosition,
-            completesRun: completesRun)
+            attempt: attempt, output: nextBuffer, completesRun: completesRun)
         pipe.broadcast()
         pipe.unlock()
+        inFlightFirstCommand = firstCommand
         nextBuffer = 1 - nextBuffer
+    }
+
+    /// Hands the requests staged since the last hand-over to the encoder.
+    private func handOver(_ buffer: UnsafeMutablePointer<StagedWrites>, attempt: Int, ends: Bool) {
+        var chunk = encoder.takeSpare() ?? RecordEncoder.Chunk()
+        chunk.clear()  // frees what its last requests held, here on the thread that made it
+        swap(&chunk.requests, &buffer.pointee.requests)
+        swap(&chunk.events, &buffer.pointee.events)
+        swap(&chunk.eventKeys, &buffer.pointee.eventKeys)
+        chunk.attempt = attempt
+        chunk.output = nextBuffer
+        chunk.format = state.recordFormat
+        chunk.ends = ends
+        encoder.submit(chunk)
     }
 
     // MARK: The committer
@@ -259,11 +295,13 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             var wakeups: CommitNotifier.Wakeups?
             if superseded {
                 failure = earlier
+            } else if let encodingFailure = encoder.waitUntilEncoded(job.attempt) {
+                failure = Self.failure(encodingFailure)
             } else {
                 do {
                     try env.write { txn in
                         try commitHook?(job.lastPosition)
-                        try writeStaged(job.buffer.pointee, txn)
+                        try writeStaged(job.buffer.pointee, records: encoder.output(job.output), txn)
                     }
                 } catch {
                     failure = Self.failure(error)
@@ -276,7 +314,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 condition.lock()
                 _stats.batches += 1
                 _stats.items += job.items.count
-                _stats.events += job.buffer.pointee.records.count
+                _stats.events += encoder.output(job.output).pointee.records.count
                 condition.unlock()
                 wakeups = notifier.advance(to: job.lastPosition)
             }
@@ -306,8 +344,11 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     private func reloadAfterFailure() {
         // The staged batches are of the old state: none may answer a lookup any more.
         for b in buffers { b.pointee.reset() }
+        // Whatever the encoder still has is of batches that will not be written.
+        encoder.waitUntilIdle()
         do {
             state = try WriterState.load(env: env, dbs: dbs, registry: registry, names: names)
+            encoder.resetChain(to: state.lastHash)
             stateIsStale = false
         } catch {
             stateIsStale = true
@@ -338,8 +379,8 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         }
     }
 
-    /// The committer's whole transaction: puts of bytes staged before it began.
-    private func writeStaged(_ s: StagedWrites, _ txn: borrowing Transaction) throws {
+    /// The committer's whole transaction: puts of bytes staged and encoded before it began.
+    private func writeStaged(_ s: StagedWrites, records: UnsafeMutablePointer<EncodedRecords>, _ txn: borrowing Transaction) throws {
         guard let keyRuns = dbs.keyRuns else { throw EventLogError.unavailable("the log was opened read-only") }
         var key = [UInt8](repeating: 0, count: 8)
         try s.keyRunValues.withUnsafeBytes { values in
@@ -368,8 +409,8 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             Bytes.appendBigEndian(run, to: &runValue)
             try txn.put(dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8), value: runValue)
         }
-        try s.recordBytes.withUnsafeBytes { all in
-            for (position, range) in s.records {
+        try records.pointee.bytes.withUnsafeBytes { all in
+            for (position, range) in records.pointee.records {
                 try withUnsafeBytes(of: position.bigEndian) { k in
                     try txn.put(dbs.events, key: k, value: UnsafeRawBufferPointer(rebasing: all[range]), flags: .append)
                 }

@@ -1,4 +1,3 @@
-import Crypto
 import LMDB
 
 /// The log as one work item of a batch sees it, inside the single writer.
@@ -14,8 +13,6 @@ public struct LogWriter: ~Copyable {
     let env: Environment
     let dbs: LogDatabases
     var staged: UnsafeMutablePointer<StagedWrites>
-    /// The batch staged before this one: committing, or committed (read only here).
-    let previous: UnsafeMutablePointer<StagedWrites>
     /// The commit time of this batch (ms), never earlier than the last event's.
     public let batchAt: Int64
     /// Waits on the writer thread until the batch before this one is done committing.
@@ -58,11 +55,13 @@ public struct LogWriter: ~Copyable {
     /// The original result of a command id, when it was seen before.
     public mutating func previousResult(commandId: String) throws -> (result: AppendResult, fingerprint: UInt64)? {
         if absentCommandId == commandId { return nil }
-        guard let record = try findCommand(commandId) else {
+        guard let found = try findCommand(commandId) else {
             absentCommandId = commandId
             return nil
         }
-        return (try result(of: record), record.fingerprint)
+        let record = found.record
+        let events = try found.events ?? storedEvents(of: record)
+        return (AppendResult(position: record.resultPosition, events: events, duplicate: true, at: record.at), record.fingerprint)
     }
 
     /// Appends the request's events atomically, after checking its command id and conditions.
@@ -129,17 +128,19 @@ public struct LogWriter: ~Copyable {
                 for k in keys { touched &+= heads[Int(k.id)].lastPosition }
             }
             state.touchedHeads = touched  // kept, so the loads are not optimised away
+            let requestIndex = Int32(staged.pointee.requests.count)
             keys.withUnsafeBufferPointer { keys in
                 var k = 0
                 for i in events.indices {
                     let e = base.unsafelyUnwrapped + i
                     let n = 2 + e.pointee.tags.count
-                    appended.append(write(e, keys: UnsafeBufferPointer(rebasing: keys[k..<(k + n)]), request: request, at: at))
+                    appended.append(write(e, index: i, request: requestIndex, keys: UnsafeBufferPointer(rebasing: keys[k..<(k + n)]), at: at))
                     k += n
                 }
             }
             staged.pointee.requestKeys = keys
         }
+        if !request.events.isEmpty { staged.pointee.requests.append(request) }
         state.lastAt = at
         let result = AppendResult(
             position: state.lastPosition, events: appended, duplicate: false, at: at)
@@ -150,7 +151,7 @@ public struct LogWriter: ~Copyable {
                 resultPosition: state.lastPosition, at: at)
             let seq = state.nextCommandSeq
             state.nextCommandSeq += 1
-            state.pendingCommands[seq] = record
+            state.recentCommands.append(RecentCommand(record: record, events: appended))
             state.remember(commandId: id, seq: seq)
             staged.pointee.commands.append((seq, record.encoded()))
         }
@@ -177,42 +178,21 @@ public struct LogWriter: ~Copyable {
         }
     }
 
-    /// Writes one event; `keys` are its stream's, type's and tags' ids, in that order.
-    private mutating func write(_ e: UnsafePointer<EventToAppend>, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
-                                request: borrowing AppendRequest, at: Int64) -> AppendedEvent {
+    /// Stages one event; `keys` are its stream's, type's and tags' ids, in that order. Its record is
+    /// encoded and chained by the committing thread (see ``BatchWriter``); here it gets its position,
+    /// version and index entries.
+    private mutating func write(_ e: UnsafePointer<EventToAppend>, index: Int, request: Int32,
+                                keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>, at: Int64) -> AppendedEvent {
         let position = state.lastPosition + 1
         let run = registry.runs.of(position)
         let streamId = keys[0].id
         let typeId = keys[1].id
         let version = state.heads[Int(streamId)].count + 1
 
-        // The chain input — previous hash ‖ position ‖ record body — is staged back to back so it
-        // is hashed in one pass; the record written is the body followed by the new hash.
-        let chainStart = staged.pointee.recordBytes.count
-        staged.pointee.recordBytes.append(contentsOf: state.lastHash)
-        Bytes.appendBigEndian(position, to: &staged.pointee.recordBytes)
-        let start = staged.pointee.recordBytes.count
-        if state.recordFormat == EventRecord.format2 {
-            EventRecord.encodeBody2(
-                version: version, at: at, actor: request.actor, commandId: request.commandId,
-                correlationId: request.correlationId, causationId: request.causationId, event: e,
-                keys: keys, into: &staged.pointee.recordBytes)
-        } else {
-            EventRecord.encodeBody(
-                version: version, at: at, actor: request.actor, commandId: request.commandId,
-                correlationId: request.correlationId, causationId: request.causationId, event: e,
-                into: &staged.pointee.recordBytes)
-        }
-        var hasher = SHA256()
-        staged.pointee.recordBytes.withUnsafeBytes { all in
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: all[chainStart...]))
-        }
-        let digest = hasher.finalize()
-        digest.withUnsafeBytes { d in
-            staged.pointee.recordBytes.append(contentsOf: d)
-            state.lastHash.withUnsafeMutableBytes { $0.copyMemory(from: d) }
-        }
-        staged.pointee.records.append((position, start..<staged.pointee.recordBytes.count))
+        staged.pointee.events.append(PendingRecord(
+            position: position, version: version, at: at, request: request, event: Int32(index),
+            keysStart: Int32(staged.pointee.eventKeys.count)))
+        staged.pointee.eventKeys.append(contentsOf: keys)
 
         // In-memory heads and index.
         state.lastPosition = position
@@ -249,14 +229,15 @@ public struct LogWriter: ~Copyable {
         return (id, inserted)
     }
 
-    private func findCommand(_ commandId: String) throws -> CommandRecord? {
+    /// The command's record, with its events when it is recent (not necessarily stored yet).
+    private func findCommand(_ commandId: String) throws -> (record: CommandRecord, events: [AppendedEvent]?)? {
         var candidates: [UInt64] = []
         if let seq = state.commandIndex.sequence(forHash: commandId.hashValue) { candidates.append(seq) }
         // Hash collisions of ids only: nearly always empty, and then not worth hashing the id again.
         if !state.commandOverflow.isEmpty, let seq = state.commandOverflow[commandId] { candidates.append(seq) }
         for seq in candidates {
-            if let pending = state.pendingCommands[seq] ?? state.inFlightCommands[seq] {
-                if pending.commandId == commandId { return pending }
+            if let recent = state.recentCommand(seq) {
+                if recent.record.commandId == commandId { return (recent.record, recent.events) }
                 continue
             }
             let record = try env.read { txn in
@@ -264,41 +245,22 @@ public struct LogWriter: ~Copyable {
                     try v.map { try CommandRecord(decoding: $0) }
                 }
             }
-            if let record, record.commandId == commandId { return record }
+            if let record, record.commandId == commandId { return (record, nil) }
         }
         return nil
     }
 
-    private func result(of record: CommandRecord) throws -> AppendResult {
-        var events: [AppendedEvent] = []
-        if record.count > 0 {
-            for p in record.firstPosition..<(record.firstPosition + record.count) {
-                if let e = try stagedEnvelope(at: p) {
-                    events.append(AppendedEvent(position: p, stream: e.stream, version: e.version, type: e.type))
-                } else {
-                    let e = try env.read { txn in
-                        try txn.withValue(dbs.events, key: Bytes.key(p)) { v in
-                            try v.map { try EventRecord.decode(position: p, $0, names: names).envelope }
-                        }
-                    }
-                    guard let e else { throw EventLogError.corrupt(position: p, "event of command \(record.commandId) missing") }
-                    events.append(AppendedEvent(position: p, stream: e.stream, version: e.version, type: e.type))
+    /// The events of a command whose batch is in the store (it is not among the recent ones).
+    private func storedEvents(of record: CommandRecord) throws -> [AppendedEvent] {
+        guard record.count > 0 else { return [] }
+        return try env.read { txn in
+            try (record.firstPosition..<(record.firstPosition + record.count)).map { p in
+                let e = try txn.withValue(dbs.events, key: Bytes.key(p)) { v in
+                    try v.map { try EventRecord.decode(position: p, $0, names: names).envelope }
                 }
+                guard let e else { throw EventLogError.corrupt(position: p, "event of command \(record.commandId) missing") }
+                return AppendedEvent(position: p, stream: e.stream, version: e.version, type: e.type)
             }
         }
-        return AppendResult(position: record.resultPosition, events: events, duplicate: true, at: record.at)
-    }
-
-    /// The event at `position` when this batch or the one before it (perhaps not yet in the store)
-    /// staged it.
-    private func stagedEnvelope(at position: UInt64) throws -> EventEnvelope? {
-        for batch in [staged.pointee, previous.pointee] {
-            guard let i = batch.records.firstIndex(where: { $0.position == position }) else { continue }
-            let range = batch.records[i].range
-            return try batch.recordBytes.withUnsafeBytes { all in
-                try EventRecord.decode(position: position, UnsafeRawBufferPointer(rebasing: all[range]), names: names).envelope
-            }
-        }
-        return nil
     }
 }

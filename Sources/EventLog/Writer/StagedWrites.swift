@@ -1,8 +1,15 @@
 /// Puts collected while a batch runs, written to LMDB in order once every work item has run.
+///
+/// The events' records are not encoded here: the batch holds its requests and where each event
+/// lands, and the writer's encoder thread encodes and chains them (``EncodedRecords``) while the
+/// next batch is decided.
 struct StagedWrites {
-    /// The records of the batch, back to back.
-    var recordBytes: [UInt8] = []
-    var records: [(position: UInt64, range: Range<Int>)] = []
+    /// The requests staged since the last hand-over to the encoder, in order.
+    var requests: [AppendRequest] = []
+    /// Their events, in position order.
+    var events: [PendingRecord] = []
+    /// Each event's key ids (stream, type, tags), back to back (see ``PendingRecord/keysStart``).
+    var eventKeys: [(id: UInt32, new: Bool)] = []
     var newKeys: [(id: UInt32, kind: KeyKind, name: String)] = []
     /// Stream, type and tag entries of the in-memory key index, published to the registry once per batch.
     var keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)] = []
@@ -20,11 +27,10 @@ struct StagedWrites {
     /// Run after every work item of the batch and before the commit; a throw fails the whole batch.
     var beforeCommit: [() throws -> Void] = []
 
-    var isEmpty: Bool { records.isEmpty && newKeys.isEmpty && commands.isEmpty }
-
     mutating func reset() {
-        recordBytes.removeAll(keepingCapacity: true)
-        records.removeAll(keepingCapacity: true)
+        requests.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        eventKeys.removeAll(keepingCapacity: true)
         newKeys.removeAll(keepingCapacity: true)
         keyEntries.removeAll(keepingCapacity: true)
         commands.removeAll(keepingCapacity: true)
@@ -34,5 +40,28 @@ struct StagedWrites {
         heads.removeAll(keepingCapacity: true)
         flushedRun = nil
         beforeCommit.removeAll(keepingCapacity: true)
+    }
+}
+
+/// An event of a staged batch: where it lands and which request carries it.
+struct PendingRecord {
+    var position: UInt64
+    var version: UInt64
+    var at: Int64
+    /// Its request's index in ``StagedWrites/requests``, and its own among that request's events.
+    var request: Int32
+    var event: Int32
+    /// Where its key ids start in ``StagedWrites/eventKeys``.
+    var keysStart: Int32
+}
+
+/// A batch's records as the committing thread encodes them, back to back, each ending in its chain hash.
+struct EncodedRecords {
+    var bytes: [UInt8] = []
+    var records: [(position: UInt64, range: Range<Int>)] = []
+
+    mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
     }
 }

@@ -2,6 +2,13 @@ import Dispatch
 import Synchronization
 import LMDB
 
+/// A command appended in the batch being built or in the one in flight, with where its events landed
+/// (a repeat of it is answered from here: its records may not be encoded, let alone stored, yet).
+struct RecentCommand {
+    var record: CommandRecord
+    var events: [AppendedEvent]
+}
+
 /// A key's head: how many events carry it and the position of the last one.
 struct KeyHead: Sendable, Hashable {
     var count: UInt64
@@ -32,10 +39,10 @@ final class WriterState {
     /// Hash of a command id → its sequence in `commands` (collisions go to `commandOverflow`).
     @exclusivity(unchecked) var commandIndex = CommandIndex()
     @exclusivity(unchecked) var commandOverflow: [String: UInt64] = [:]
-    /// Command records written in the batch being built (not yet readable from the store).
-    @exclusivity(unchecked) var pendingCommands: [UInt64: CommandRecord] = [:]
-    /// Command records of the batch staged before this one, which may still be committing.
-    @exclusivity(unchecked) var inFlightCommands: [UInt64: CommandRecord] = [:]
+    /// Command records of the batch being built and of the batches still in flight, which the store
+    /// may not hold yet: `recentCommands[i]` has sequence `recentBase + i` (sequences are consecutive).
+    @exclusivity(unchecked) var recentCommands: [RecentCommand] = []
+    @exclusivity(unchecked) var recentBase: UInt64 = 1
     /// Highest run fully in `keyRuns`, or -1.
     var flushedRun: Int64 = -1
     /// The sealed run being flushed, its entries grouped by key, and how many keys are done.
@@ -98,6 +105,7 @@ final class WriterState {
                     s.nextCommandSeq = seq + 1
                     e = try c.next()
                 }
+                s.recentBase = s.nextCommandSeq
             }
             try txn.withCursor(dbs.events) { c in
                 guard let last = try c.last() else { return }
@@ -143,6 +151,20 @@ final class WriterState {
         registryState.ids = s.keyIds
         registry.state.withLock { $0 = registryState }
         return s
+    }
+
+    /// The record of a command of the batch being built or of one in flight.
+    func recentCommand(_ seq: UInt64) -> RecentCommand? {
+        guard seq >= recentBase, seq - recentBase < UInt64(recentCommands.count) else { return nil }
+        return recentCommands[Int(seq - recentBase)]
+    }
+
+    /// Forgets the records of commands before `seq`, whose batches are in the store.
+    func forgetRecentCommands(before seq: UInt64) {
+        guard seq > recentBase else { return }
+        let n = Int(min(seq - recentBase, UInt64(recentCommands.count)))
+        recentCommands.removeFirst(n)
+        recentBase += UInt64(n)
     }
 
     func remember(commandId: String, seq: UInt64) {

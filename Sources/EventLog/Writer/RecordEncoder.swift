@@ -1,0 +1,271 @@
+import Crypto
+import Foundation
+
+/// The writer's encoder thread: encodes and chains the records of the requests the stager hands it,
+/// a few dozen requests at a time, while the stager goes on deciding the rest of the batch.
+///
+/// A record needs its position, version and key ids, which only the stager knows, and the chain
+/// hash before it, which only the records before it give; everything else — making the payloads a
+/// request deferred (``AppendRequest/payloads``: a processor's sealing and encoding), encoding the
+/// record, hashing it — runs here, on the other core. Small chunks rather than whole batches keep
+/// the requests in the cache between the two threads, and keep a batch's latency that of staging
+/// it: the encoder is done a chunk after the stager.
+///
+/// The stager clears the chunks it gets back (``takeSpare()``), so everything a request holds is
+/// freed on the thread that made it.
+final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `lock` but `chainHash` and the outputs, which only the encoder thread touches (see each)
+    /// Requests of one staging attempt (a batch), in order, with where each event lands.
+    struct Chunk {
+        /// The staging attempt it belongs to: a new one starts a new output.
+        var attempt = 0
+        /// The output (``output(_:)``) the attempt's records go to.
+        var output = 0
+        var format = EventRecord.format2
+        /// The attempt's last chunk.
+        var ends = false
+        var requests: [AppendRequest] = []
+        var events: [PendingRecord] = []
+        var eventKeys: [(id: UInt32, new: Bool)] = []
+    }
+
+    private let lock = NSCondition()
+    private var queue: [Chunk] = []
+    /// Chunks encoded, for the stager to clear and reuse.
+    private var spares: [Chunk] = []
+    private var busy = false
+    private var stopping = false
+    private var stopped = false
+    /// The last attempt whose chunks are all encoded, and the failures of attempts that could not be.
+    private var finishedAttempt = -1
+    private var failures: [Int: Error] = [:]
+
+    /// The chain hash of the last record encoded: the encoder thread's, but for ``resetChain(to:)``
+    /// while it is idle.
+    private var chainHash: [UInt8]
+    /// Two outputs: one committing while the next batch's records are encoded into the other. An
+    /// output is the encoder's from an attempt's first chunk until that batch's commit is done.
+    private let outputs: [UnsafeMutablePointer<EncodedRecords>]
+    // The attempt being encoded and whether it failed (the encoder thread's).
+    private var currentAttempt = -1
+    private var currentFailure: Error?
+
+    init(chainHash: [UInt8]) {
+        self.chainHash = chainHash
+        outputs = (0..<2).map { _ in
+            let o = UnsafeMutablePointer<EncodedRecords>.allocate(capacity: 1)
+            o.initialize(to: EncodedRecords())
+            return o
+        }
+    }
+
+    deinit {
+        for o in outputs {
+            o.deinitialize(count: 1)
+            o.deallocate()
+        }
+    }
+
+    func start() {
+        let thread = Thread { [self] in self.run() }
+        thread.name = "chronicle-log-encode"
+        thread.qualityOfService = .userInitiated
+        thread.start()
+    }
+
+    /// Finishes what is queued, then ends the thread.
+    func stop() {
+        lock.lock()
+        stopping = true
+        lock.broadcast()
+        while !stopped { lock.wait() }
+        lock.unlock()
+    }
+
+    // MARK: The stager's side
+
+    func submit(_ chunk: consuming Chunk) {
+        lock.lock()
+        queue.append(chunk)
+        lock.signal()
+        lock.unlock()
+    }
+
+    /// An encoded chunk to refill (its requests are freed when the caller clears it), or nil.
+    func takeSpare() -> Chunk? {
+        lock.lock()
+        defer { lock.unlock() }
+        return spares.popLast()
+    }
+
+    /// Blocks until every chunk submitted is encoded.
+    func waitUntilIdle() {
+        lock.lock()
+        while busy || !queue.isEmpty { lock.wait() }
+        lock.unlock()
+    }
+
+    /// Sets the hash the next record chains on (after a reload from the store). Call once
+    /// ``waitUntilIdle()`` returned, before submitting anything else.
+    func resetChain(to hash: [UInt8]) {
+        lock.lock()
+        chainHash = hash
+        currentAttempt = -1
+        lock.unlock()
+    }
+
+    // MARK: The committer's side
+
+    /// Blocks until the attempt is encoded; returns why it could not be, or nil.
+    func waitUntilEncoded(_ attempt: Int) -> Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        while finishedAttempt < attempt { lock.wait() }
+        guard !failures.isEmpty else { return nil }
+        let failure = failures[attempt]
+        // Failures of earlier attempts nobody asked for (superseded batches) go too.
+        failures = failures.filter { $0.key > attempt }
+        return failure
+    }
+
+    /// An output's records: read them only between ``waitUntilEncoded(_:)`` of its attempt and the end
+    /// of that batch's commit.
+    func output(_ i: Int) -> UnsafeMutablePointer<EncodedRecords> { outputs[i] }
+
+    // MARK: The encoder thread
+
+    private func run() {
+        var work: [Chunk] = []
+        while true {
+            lock.lock()
+            while queue.isEmpty && !stopping { lock.wait() }
+            if queue.isEmpty {
+                stopped = true
+                lock.broadcast()
+                lock.unlock()
+                return
+            }
+            swap(&work, &queue)
+            busy = true
+            lock.unlock()
+
+            for i in work.indices {
+                encode(work[i])
+                if work[i].ends {
+                    lock.lock()
+                    finishedAttempt = work[i].attempt
+                    if let currentFailure { failures[work[i].attempt] = currentFailure }
+                    lock.broadcast()
+                    lock.unlock()
+                }
+            }
+
+            lock.lock()
+            spares.append(contentsOf: work)
+            busy = false
+            lock.broadcast()
+            lock.unlock()
+            work.removeAll(keepingCapacity: true)  // the chunks moved to `spares`: nothing is freed here
+        }
+    }
+
+    private func encode(_ chunk: borrowing Chunk) {
+        let out = outputs[chunk.output]
+        if chunk.attempt != currentAttempt {
+            currentAttempt = chunk.attempt
+            currentFailure = nil
+            out.pointee.reset()
+        }
+        // A failed attempt fails as a whole: the rest of it is not encoded.
+        guard currentFailure == nil else { return }
+        do {
+            try encodeRecords(chunk, into: &out.pointee)
+        } catch {
+            currentFailure = error
+        }
+    }
+
+    /// Encodes the chunk's records and chains them on from ``chainHash``: each record is hashed over
+    /// the previous hash, its position and its body, and ends in that hash.
+    private func encodeRecords(_ chunk: borrowing Chunk, into out: inout EncodedRecords) throws {
+        var next = 0
+        let format = chunk.format
+        try chunk.requests.withUnsafeBufferPointer { requests in
+            try chunk.eventKeys.withUnsafeBufferPointer { keys in
+                try chunk.events.withUnsafeBufferPointer { pendingEvents in
+                    for r in requests.indices {
+                        // Fields are read in place through the pointers: a copy would retain each of them.
+                        let request = requests.baseAddress.unsafelyUnwrapped + r
+                        let payloads = try request.pointee.payloads?()
+                        if let payloads, payloads.count != request.pointee.events.count {
+                            throw EventLogError.invalidRequest(
+                                "\(payloads.count) payloads made for \(request.pointee.events.count) events")
+                        }
+                        try request.pointee.events.withUnsafeBufferPointer { events in
+                            for i in events.indices {
+                                let pending = pendingEvents[next]
+                                next += 1
+                                guard pending.request == Int32(r), pending.event == Int32(i) else {
+                                    throw EventLogError.unavailable("staged events out of order at position \(pending.position)")
+                                }
+                                let e = events.baseAddress.unsafelyUnwrapped + i
+                                let start = Int(pending.keysStart)
+                                let eventKeys = UnsafeBufferPointer(rebasing: keys[start..<(start + 2 + e.pointee.tags.count)])
+                                if let payloads {
+                                    payloads[i].withUnsafeBytes { data in
+                                        encodeRecord(e, pending, keys: eventKeys, data: data, request: request, format: format, into: &out)
+                                    }
+                                } else {
+                                    e.pointee.data.withUnsafeBytes { data in
+                                        encodeRecord(e, pending, keys: eventKeys, data: data, request: request, format: format, into: &out)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func encodeRecord(
+        _ e: UnsafePointer<EventToAppend>, _ pending: PendingRecord, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
+        data: UnsafeRawBufferPointer, request: UnsafePointer<AppendRequest>, format: UInt8, into out: inout EncodedRecords
+    ) {
+        // The chain input — previous hash ‖ position ‖ record body — is laid out back to back so it
+        // is hashed in one pass; the record written is the body followed by the new hash.
+        let chainStart = out.bytes.count
+        out.bytes.append(contentsOf: chainHash)
+        Bytes.appendBigEndian(pending.position, to: &out.bytes)
+        let start = out.bytes.count
+        if format == EventRecord.format2 {
+            EventRecord.encodeBody2(
+                version: pending.version, at: pending.at, actor: request.pointee.actor, commandId: request.pointee.commandId,
+                correlationId: request.pointee.correlationId, causationId: request.pointee.causationId, event: e,
+                keys: keys, data: data, into: &out.bytes)
+        } else {
+            EventRecord.encodeBody(
+                version: pending.version, at: pending.at, actor: request.pointee.actor, commandId: request.pointee.commandId,
+                correlationId: request.pointee.correlationId, causationId: request.pointee.causationId, event: e,
+                data: data, into: &out.bytes)
+        }
+        var hasher = SHA256()
+        out.bytes.withUnsafeBytes { all in
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: all[chainStart...]))
+        }
+        let digest = hasher.finalize()
+        digest.withUnsafeBytes { d in
+            out.bytes.append(contentsOf: d)
+            chainHash.withUnsafeMutableBytes { $0.copyMemory(from: d) }
+        }
+        out.records.append((pending.position, start..<out.bytes.count))
+    }
+}
+
+extension RecordEncoder.Chunk {
+    /// Empties the chunk, keeping its capacity (frees what its requests held, on the calling thread).
+    mutating func clear() {
+        requests.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        eventKeys.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,106 @@
+@testable import EventLog
+import Foundation
+import Testing
+
+/// The writer's encoder thread makes deferred payloads and encodes and chains records a chunk behind
+/// the stager (`RecordEncoder`): what it writes must be what was asked, in order, chained; a payload
+/// that cannot be made fails its whole batch and nothing else.
+@Suite struct RecordEncoderTests {
+    private struct Refused: Error {}
+
+    private func deferred(_ stream: String, _ texts: [String], commandId: String? = nil) -> AppendRequest {
+        AppendRequest(
+            events: texts.map { _ in EventToAppend(stream: stream, type: "Happened", data: []) }, actor: "a",
+            commandId: commandId, payloads: { texts.map(payload) })
+    }
+
+    @Test func deferredPayloadsAreWhatTheRecordsCarry() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        // Many concurrent appends, deferred and plain mixed, so batches hold many chunks.
+        let results = try await withThrowingTaskGroup(of: (Int, AppendResult).self) { group in
+            for i in 0..<300 {
+                group.addTask {
+                    let texts = (0..<(1 + i % 3)).map { #"{"n":\#(i),"k":\#($0)}"# }
+                    let request = i % 2 == 0
+                        ? deferred("s-\(i)", texts)
+                        : AppendRequest(events: texts.map { event("s-\(i)", "Happened", $0) }, actor: "a")
+                    return (i, try await log.append(request))
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(log.lastPosition == UInt64((0..<300).reduce(0) { $0 + 1 + $1 % 3 }))
+        for (i, result) in results {
+            let read = try log.readStream("s-\(i)", limit: 10)
+            #expect(read.events.map(\.position) == result.events.map(\.position))
+            #expect(read.events.map { String(decoding: $0.data, as: UTF8.self) } == (0..<(1 + i % 3)).map { #"{"n":\#(i),"k":\#($0)}"# })
+        }
+        #expect(try log.verify().isIntact)
+    }
+
+    @Test func aPayloadThatCannotBeMadeFailsItsBatchAndTheLogGoesOn() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        _ = try await log.append(AppendRequest(events: [event("s")], actor: "a"))
+        // One work item, so both requests are in one batch: a good one, then one whose payload throws.
+        await #expect(throws: EventLogError.self) {
+            try await log.write { w in
+                _ = try w.append(deferred("s", ["{}"], commandId: "good"))
+                _ = try w.append(AppendRequest(
+                    events: [EventToAppend(stream: "s", type: "Happened", data: [])], actor: "a",
+                    payloads: { throw Refused() }))
+            }
+        }
+        #expect(log.lastPosition == 1, "nothing of the failed batch is written")
+        // The writer reloaded: the chain goes on from the last durable record, the command id is free.
+        let next = try await log.append(deferred("s", ["{\"after\":true}"], commandId: "good"))
+        #expect(!next.duplicate && next.position == 2 && next.events.first?.version == 2)
+        log.close()
+        let reopened = try openLog(dir)
+        defer { reopened.close() }
+        #expect(try reopened.verify().isIntact)
+        #expect(try reopened.read(from: 2, limit: 1).events.first.map { String(decoding: $0.data, as: UTF8.self) } == "{\"after\":true}")
+    }
+
+    @Test func aWrongNumberOfPayloadsIsRefusedNotWritten() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let request = AppendRequest(
+            events: [EventToAppend(stream: "s", type: "Happened", data: []), EventToAppend(stream: "s", type: "Happened", data: [])],
+            actor: "a", payloads: { [payload("{}")] })
+        await #expect(throws: EventLogError.self) { try await log.append(request) }
+        #expect(log.lastPosition == 0)
+        _ = try await log.append(AppendRequest(events: [event("s")], actor: "a"))
+        #expect(try log.verify().isIntact)
+    }
+
+    @Test func aRepeatIsAnsweredFromTheBatchInFlightAndFromItsOwnBatch() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let gate = CommitGate()
+        log.writer?.commitHook = { _ in gate.pass() }
+        let first = Task { try await log.append(deferred("s", ["{}", "{}"], commandId: "c")) }
+        await gate.waitUntilHolding()
+        // In one work item: the original is in flight, and a repeat within the item's own batch too.
+        let repeats = Task {
+            try await log.write { w in
+                let a = try w.append(deferred("s", ["{}", "{}"], commandId: "c"))
+                let b = try w.append(deferred("t", ["{}"], commandId: "d"))
+                let c = try w.append(deferred("t", ["{}"], commandId: "d"))
+                return (a, b, c)
+            }
+        }
+        try await waitUntilStaged(log)
+        gate.open()
+        let original = try await first.value
+        let (a, b, c) = try await repeats.value
+        #expect(a.duplicate && a.events == original.events && a.position == original.position)
+        #expect(!b.duplicate && c.duplicate && c.events == b.events)
+        log.writer?.commitHook = nil
+        #expect(log.lastPosition == 3)
+    }
+}
