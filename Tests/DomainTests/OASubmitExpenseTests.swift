@@ -179,6 +179,26 @@ import Testing
         #expect(s.rejection(s.actor("E-1"), "SubmitExpense", data)?.details["step"] == "finance")
     }
 
+    @Test func roleChangesDecideWhetherAStepHasAnApprover() throws {
+        var s = Scenario()
+        s.employee("F-1", roles: ["finance"])
+        s.employee("C-1", roles: ["ceo"])
+        s.employee("E-1", roles: ["sales"])
+        let data: JSONObject = ["expenseId": "X-1", "amount": "6000", "category": "a", "description": "b"]
+        #expect(s.rejection(s.actor("E-1"), "SubmitExpense", data) == nil)
+        // The only finance employee becomes sales: no finance step can be decided.
+        try s.then(.admin, "UpdateEmployee", ["employeeId": "F-1", "roles": ["sales"]])
+        #expect(s.rejection(s.actor("E-1"), "SubmitExpense", data)?.details["step"] == "finance")
+        // The CEO takes finance on as well: eligible for the finance step, for anyone but themselves.
+        try s.then(.admin, "UpdateEmployee", ["employeeId": "C-1", "roles": ["ceo", "finance"]])
+        #expect(s.rejection(s.actor("E-1"), "SubmitExpense", data) == nil)
+        #expect(s.rejection(s.actor("C-1"), "SubmitExpense", data)?.details["step"] == "finance")
+        // A name change keeps the roles counted once.
+        try s.then(.admin, "UpdateEmployee", ["employeeId": "C-1", "name": "Chief"])
+        try s.then(.admin, "DeactivateEmployee", ["employeeId": "C-1", "reason": "left"])
+        #expect(s.rejection(s.actor("E-1"), "SubmitExpense", data)?.details["step"] == "finance")
+    }
+
     @Test func anInactiveManagerCannotBeTheManagerStep() throws {
         var s = Scenario.company()
         try s.then(.admin, "DeactivateEmployee", ["employeeId": "M-1", "reason": "left"])

@@ -40,12 +40,10 @@ enum ApprovalChain {
     }
 
     /// A role step, when at least one active holder of `role` other than the requester exists.
-    /// Stops at the first holder found: no sorting, no list.
     private static func roleStep(_ name: String, _ role: Role, requesterId: String, org: OrgState) throws
         -> ApprovalStep
     {
-        let anyone = org.employees.values.contains { $0.active && $0.id != requesterId && $0.roles.contains(role) }
-        guard anyone else { throw noEligibleApprover(name) }
+        guard org.hasActiveHolder(of: role, besides: requesterId) else { throw noEligibleApprover(name) }
         return ApprovalStep(name: name, approver: .role(role))
     }
 

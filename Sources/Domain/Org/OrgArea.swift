@@ -15,8 +15,8 @@ enum OrgArea {
             let d = e.data
             guard let id = d["employeeId"]?.stringValue else { return }
             let roles = Set((d["roles"]?.arrayValue ?? []).compactMap { $0.stringValue.map(Role.init(rawValue:)) })
-            state.org.employees[id] = Employee(
-                id: id, name: d["name"]?.stringValue ?? "", roles: roles, managerId: d["managerId"]?.stringValue)
+            state.org.put(Employee(
+                id: id, name: d["name"]?.stringValue ?? "", roles: roles, managerId: d["managerId"]?.stringValue))
         },
         "EmployeeUpdated": { state, e in
             let d = e.data
@@ -26,11 +26,13 @@ enum OrgArea {
                 emp.roles = Set(roles.compactMap { $0.stringValue.map(Role.init(rawValue:)) })
             }
             if let m = d["managerId"] { emp.managerId = m.stringValue }
-            state.org.employees[id] = emp
+            state.org.put(emp)
         },
         "EmployeeDeactivated": { state, e in
             guard let id = e.data["employeeId"]?.stringValue else { return }
-            state.org.employees[id]?.active = false
+            guard var emp = state.org.employees[id] else { return }
+            emp.active = false
+            state.org.put(emp)
         },
         "LeadPoolRulesSet": { state, e in
             let d = e.data

@@ -44,13 +44,36 @@ public struct ApprovalPolicy: Sendable, Hashable {
 
 /// The organisation: employees, the org chart, and the policies in force.
 public struct OrgState: Sendable {
-    public var employees: [String: Employee] = [:]
+    /// Changed only through ``put(_:)``, which keeps ``activeHolders`` in step.
+    public private(set) var employees: [String: Employee] = [:]
+    /// How many active employees hold each role: whether an expense has an eligible finance or CEO
+    /// approver is asked for every submission, and scanning every employee for it was a tenth of
+    /// deciding one.
+    private var activeHolders: [Role: Int] = [:]
     public var leadPoolRules = LeadPoolRules()
     public var approvalPolicy = ApprovalPolicy()
 
     public init() {}
 
     public func employee(_ id: String) -> Employee? { employees[id] }
+
+    /// Registers an employee or replaces one.
+    mutating func put(_ employee: Employee) {
+        if let old = employees[employee.id], old.active {
+            for role in old.roles { activeHolders[role, default: 0] -= 1 }
+        }
+        employees[employee.id] = employee
+        if employee.active {
+            for role in employee.roles { activeHolders[role, default: 0] += 1 }
+        }
+    }
+
+    /// Whether an active employee other than `employeeId` holds `role`.
+    public func hasActiveHolder(of role: Role, besides employeeId: String) -> Bool {
+        let holders = activeHolders[role] ?? 0
+        if let e = employees[employeeId], e.active, e.roles.contains(role) { return holders > 1 }
+        return holders > 0
+    }
 
     /// The actor for an employee id: its roles if it is registered and active, else nil.
     public func actor(for employeeId: String) -> Actor? {
