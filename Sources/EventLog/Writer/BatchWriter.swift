@@ -87,8 +87,6 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// Called on the writer thread when a batch failed and state was reloaded from the store.
     var onReload: (@Sendable () -> Void)?
     private var _stats = (batches: 0, items: 0, events: 0)
-    /// A sum of index chain heads read ahead of their update (kept, so the loads are not optimised away).
-    private var touchedChains = 0
     /// Statistics for metrics: batches committed, work items and events in them.
     var stats: (batches: Int, items: Int, events: Int) {
         condition.lock()
@@ -106,7 +104,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         self.clock = clock
         self.state = state
         self.limits = limits
-        encoder = RecordEncoder(chainHash: state.lastHash)
+        encoder = RecordEncoder(chainHash: state.lastHash, registry: registry)
         buffers = (0..<2).map { _ in
             let b = UnsafeMutablePointer<StagedWrites>.allocate(capacity: 1)
             b.initialize(to: StagedWrites())
@@ -245,7 +243,6 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             for item in batch { item.finish(failure) }
             return
         }
-        publishToRegistry(buffer.pointee)
         handOver(buffer, attempt: attempt, ends: true)
 
         pipe.lock()
@@ -266,6 +263,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         swap(&chunk.requests, &buffer.pointee.requests)
         swap(&chunk.events, &buffer.pointee.events)
         swap(&chunk.eventKeys, &buffer.pointee.eventKeys)
+        swap(&chunk.keyEntries, &buffer.pointee.keyEntries)
         chunk.attempt = attempt
         chunk.output = nextBuffer
         chunk.format = state.recordFormat
@@ -356,29 +354,6 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         onReload?()
     }
 
-    /// Hands the batch's index entries to readers, under one lock (new key names reach them through
-    /// the writer's ``KeyTable`` as they are made). Before the commit is fine: readers use only
-    /// entries at positions their snapshot holds. A batch that then
-    /// fails to commit is undone by ``reloadAfterFailure()``, which reloads the registry too.
-    private func publishToRegistry(_ s: StagedWrites) {
-        guard !s.keyEntries.isEmpty else { return }
-        registry.state.withLock { r in
-            s.keyEntries.withUnsafeBufferPointer { entries in
-                var i = 0
-                while i < entries.count {
-                    // A batch's entries share a run but for the batch that crosses into the next one.
-                    let run = entries[i].run
-                    var end = i
-                    while end < entries.count && entries[end].run == run { end += 1 }
-                    var table = r.memtables.removeValue(forKey: run) ?? Memtable()
-                    touchedChains &+= table.add(UnsafeBufferPointer(rebasing: entries[i..<end]))
-                    r.memtables[run] = table
-                    i = end
-                }
-            }
-        }
-    }
-
     /// The committer's whole transaction: puts of bytes staged and encoded before it began.
     private func writeStaged(_ s: StagedWrites, records: UnsafeMutablePointer<EncodedRecords>, _ txn: borrowing Transaction) throws {
         guard let keyRuns = dbs.keyRuns else { throw EventLogError.unavailable("the log was opened read-only") }
@@ -423,9 +398,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 try value.withUnsafeBytes { v in try txn.put(dbs.keys, key: k, value: v, flags: .append) }
             }
         }
-        for (seq, bytes) in s.commands {
+        for (seq, record) in s.commands {
             try withUnsafeBytes(of: seq.bigEndian) { k in
-                try bytes.withUnsafeBytes { v in try txn.put(dbs.commands, key: k, value: v, flags: .append) }
+                try record.encoded().withUnsafeBytes { v in try txn.put(dbs.commands, key: k, value: v, flags: .append) }
             }
         }
     }
@@ -444,6 +419,8 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             // flush starts with a later batch, once that is done. (A reload after a failed commit
             // makes a new state, which forgets a grouping of what that batch staged.)
             guard let grouping = state.grouping, grouping.run == nextToFlush else {
+                // The encoder publishes index entries: once it is idle, the sealed run has all of its.
+                encoder.waitUntilIdle()
                 let table = registry.state.withLock { s in s.memtables[nextToFlush] } ?? Memtable()
                 state.grouping = RunGrouping(run: nextToFlush, table: table)
                 return nil

@@ -153,7 +153,7 @@ public struct LogWriter: ~Copyable {
             state.nextCommandSeq += 1
             state.recentCommands.append(RecentCommand(record: record, events: appended))
             state.remember(commandId: id, seq: seq)
-            staged.pointee.commands.append((seq, record.encoded()))
+            staged.pointee.commands.append((seq, record))
         }
         return result
     }

@@ -7,7 +7,7 @@ import Foundation
 /// A record needs its position, version and key ids, which only the stager knows, and the chain
 /// hash before it, which only the records before it give; everything else — making the payloads a
 /// request deferred (``AppendRequest/payloads``: a processor's sealing and encoding), encoding the
-/// record, hashing it — runs here, on the other core. Small chunks rather than whole batches keep
+/// record, hashing it, publishing its index entries to readers — runs here, on the other core. Small chunks rather than whole batches keep
 /// the requests in the cache between the two threads, and keep a batch's latency that of staging
 /// it: the encoder is done a chunk after the stager.
 ///
@@ -26,6 +26,8 @@ final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `
         var requests: [AppendRequest] = []
         var events: [PendingRecord] = []
         var eventKeys: [(id: UInt32, new: Bool)] = []
+        /// The stream, type and tag entries of the in-memory key index its events make.
+        var keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)] = []
     }
 
     private let lock = NSCondition()
@@ -49,8 +51,13 @@ final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `
     private var currentAttempt = -1
     private var currentFailure: Error?
 
-    init(chainHash: [UInt8]) {
+    private let registry: KeyRegistry
+    /// A sum of index chain heads read ahead of their update (kept, so the loads are not optimised away).
+    private var touchedChains = 0
+
+    init(chainHash: [UInt8], registry: KeyRegistry) {
         self.chainHash = chainHash
+        self.registry = registry
         outputs = (0..<2).map { _ in
             let o = UnsafeMutablePointer<EncodedRecords>.allocate(capacity: 1)
             o.initialize(to: EncodedRecords())
@@ -175,12 +182,37 @@ final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `
             currentFailure = nil
             out.pointee.reset()
         }
+        // Before the batch is committed (the committer waits for the encoder), as readers need.
+        publish(chunk.keyEntries)
         // A failed attempt fails as a whole: the rest of it is not encoded.
         guard currentFailure == nil else { return }
         do {
             try encodeRecords(chunk, into: &out.pointee)
         } catch {
             currentFailure = error
+        }
+    }
+
+    /// Hands index entries to readers, under one lock (new key names reach them through the writer's
+    /// ``KeyTable`` as they are made). Before the commit is fine: readers use only entries at
+    /// positions their snapshot holds. A batch that then fails is undone by the writer's reload,
+    /// which reloads the registry too (once the encoder is idle, so nothing is published after it).
+    private func publish(_ keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)]) {
+        guard !keyEntries.isEmpty else { return }
+        registry.state.withLock { r in
+            keyEntries.withUnsafeBufferPointer { entries in
+                var i = 0
+                while i < entries.count {
+                    // A batch's entries share a run but for the batch that crosses into the next one.
+                    let run = entries[i].run
+                    var end = i
+                    while end < entries.count && entries[end].run == run { end += 1 }
+                    var table = r.memtables.removeValue(forKey: run) ?? Memtable()
+                    touchedChains &+= table.add(UnsafeBufferPointer(rebasing: entries[i..<end]))
+                    r.memtables[run] = table
+                    i = end
+                }
+            }
         }
     }
 
@@ -267,5 +299,6 @@ extension RecordEncoder.Chunk {
         requests.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         eventKeys.removeAll(keepingCapacity: true)
+        keyEntries.removeAll(keepingCapacity: true)
     }
 }

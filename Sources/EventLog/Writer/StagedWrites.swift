@@ -13,7 +13,8 @@ struct StagedWrites {
     var newKeys: [(id: UInt32, kind: KeyKind, name: String)] = []
     /// Stream, type and tag entries of the in-memory key index, published to the registry once per batch.
     var keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)] = []
-    var commands: [(seq: UInt64, bytes: [UInt8])] = []
+    /// Command records by sequence (the committer encodes them).
+    var commands: [(seq: UInt64, record: CommandRecord)] = []
     /// A slice of a sealed index run moving to `keyRuns`, with its keys' heads, and the run when the
     /// slice completes it (see `BatchWriter.stageFlushSlice`).
     var keyRunKeys: [(run: UInt32, keyId: UInt32)] = []
