@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -268,7 +269,11 @@ final class KeyTable: @unchecked Sendable {
 /// (`MADV_HUGEPAGE`; this machine's transparent huge pages are in `madvise` mode). A lookup into a
 /// table of hundreds of thousands of keys is a random access: with 4 KiB pages most of them also
 /// miss the TLB, and under virtualisation a TLB miss is a two-level page walk.
-final class HugePageBuffer {
+///
+/// The pages are faulted in ahead on a background queue (`MADV_POPULATE_WRITE`): the first write to
+/// each 2 MiB page otherwise zeroes it on the writer's thread, a few per cent of its time while
+/// tables grow. Populating never changes the contents, so it may overlap the owner's use.
+final class HugePageBuffer: @unchecked Sendable {  // the background populate only asks the kernel to map the pages
     let base: UnsafeMutablePointer<UInt64>
     let count: Int
     private let bytes: Int
@@ -290,6 +295,12 @@ final class HugePageBuffer {
             _ = madvise(a, bytes, MADV_HUGEPAGE)  // advice only: without it the table works the same, slower
             base = a.bindMemory(to: UInt64.self, capacity: count)
             mapped = true
+            // The queue's task holds the buffer, so it is not unmapped before the populate ends. An
+            // older kernel refuses the advice (EINVAL): the pages then fault in as they are written.
+            let length = bytes
+            DispatchQueue.global(qos: .utility).async { [self] in
+                _ = madvise(UnsafeMutableRawPointer(base), length, Self.populateWrite)
+            }
         } else {
             base = .allocate(capacity: count)
             base.initialize(repeating: 0, count: count)
@@ -300,4 +311,7 @@ final class HugePageBuffer {
     deinit {
         if mapped { munmap(UnsafeMutableRawPointer(base), bytes) } else { base.deallocate() }
     }
+
+    /// `MADV_POPULATE_WRITE` (Linux 5.14).
+    private static let populateWrite: Int32 = 23
 }
