@@ -80,6 +80,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// Requests per chunk handed to the encoder: enough that handing over costs little, few enough
     /// that the encoder works a step behind the stager.
     static let chunkRequests = 32
+    /// A batch of at most this many requests is encoded on the stager when the encoder is idle.
+    static let encodeHereRequests = 8
+    /// The staging attempt of the last chunk handed to the encoder.
+    private var lastHandedOver = -1
     private var threads: [Thread] = []
     /// Tests only: runs on the committer inside each write transaction, before its puts, with the
     /// batch's last position; a throw fails the commit as a storage failure would.
@@ -268,7 +272,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         chunk.output = nextBuffer
         chunk.format = state.recordFormat
         chunk.ends = ends
-        encoder.submit(chunk)
+        // A small batch handed over in one piece is encoded here when the encoder is idle.
+        let small = ends && attempt != lastHandedOver && chunk.requests.count <= Self.encodeHereRequests
+        lastHandedOver = attempt
+        encoder.submit(chunk, here: small)
     }
 
     // MARK: The committer
