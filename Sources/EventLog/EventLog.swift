@@ -33,6 +33,9 @@ public final class EventLog: Sendable {
         public var scanOnly: Bool
         /// The storage layout a new log is created with (tests create older layouts with it).
         var createLayout = EventLog.currentLayout
+        /// Requests the writer's stager hands its encoder at a time (tests use small chunks, so that
+        /// a batch of a few requests spans several).
+        var encoderChunk = 256
 
         public init(
             mapSize: Int = 1 << 30, maxBatchItems: Int = 2048, maxQueuedItems: Int = 200_000,
@@ -113,7 +116,9 @@ public final class EventLog: Sendable {
         if !options.readOnly {
             let w = BatchWriter(
                 env: env, dbs: dbs, registry: registry, names: names, notifier: notifier, clock: options.clock, state: state,
-                limits: .init(maxBatchItems: options.maxBatchItems, maxQueuedItems: options.maxQueuedItems))
+                limits: .init(
+                    maxBatchItems: options.maxBatchItems, maxQueuedItems: options.maxQueuedItems,
+                    encoderChunk: options.encoderChunk))
             w.start()
             writer = w
         }

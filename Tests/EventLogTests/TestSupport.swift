@@ -32,5 +32,7 @@ func openLog(_ dir: TemporaryDirectory, clock: ManualClock = ManualClock(), runS
     var options = EventLog.Options(
         mapSize: 1 << 24, clock: clock, readOnly: readOnly, indexRunShift: runShift, scanOnly: scanOnly)
     if let layout { options.createLayout = layout }
+    // Chunks of three requests: a batch of a few concurrent appends already spans several.
+    options.encoderChunk = 3
     return try EventLog.open(directory: dir.path + "/log", options: options)
 }

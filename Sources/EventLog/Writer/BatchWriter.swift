@@ -25,6 +25,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     struct Limits: Sendable {
         var maxBatchItems: Int
         var maxQueuedItems: Int
+        /// Requests per chunk handed to the encoder: enough that hand-overs (each may wake the
+        /// encoder's thread) cost little — 256 made a third of the context switches 32 did, at the
+        /// same throughput — and few enough that the encoder stays close behind the stager.
+        var encoderChunk = 256
     }
 
     /// A staged batch handed to the committer.
@@ -77,9 +81,6 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     private var attempts = 0
     /// The first command sequence of the batch in flight (its commands stay findable until it is done).
     private var inFlightFirstCommand: UInt64 = 0
-    /// Requests per chunk handed to the encoder: enough that handing over costs little, few enough
-    /// that the encoder works a step behind the stager.
-    static let chunkRequests = 32
     /// A batch of at most this many requests is encoded on the stager when the encoder is idle.
     static let encodeHereRequests = 8
     /// The staging attempt of the last chunk handed to the encoder.
@@ -233,7 +234,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                     state: state, registry: registry, names: names, env: env, dbs: dbs, staged: buffer,
                     batchAt: at, waitForBatchInFlight: waitForBatchInFlight)
                 item.run(&writer)
-                if buffer.pointee.requests.count >= Self.chunkRequests { handOver(buffer, attempt: attempt, ends: false) }
+                if buffer.pointee.requests.count >= limits.encoderChunk { handOver(buffer, attempt: attempt, ends: false) }
             }
             for hook in buffer.pointee.beforeCommit { try hook() }
         } catch {
