@@ -210,9 +210,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
                 do {
                     data = try keys.seal(type: e.type.rawValue, data: data, presealed: presealed)
                 } catch {
-                    // Making a batch of keys is a durable write to keys/: when it fails (a full disk),
-                    // the batch fails as any write does — retryable, nothing of it written.
-                    throw EventLogError.unavailable("the key store could not write: \(error)")
+                    throw EventLogError.unavailable("personal fields could not be sealed: \(error)")
                 }
             }
             return PayloadCodec.encode(data)
@@ -281,10 +279,20 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         var toAppend: [EventToAppend] = []
         toAppend.reserveCapacity(events.count)
         for e in events {
+            if PersonalFields.rule(for: e.type.rawValue) != nil {
+                do {
+                    try keys.prepareKey(type: e.type.rawValue, data: e.data)
+                } catch {
+                    // Making a batch of keys is a durable write to keys/: when it fails (a full disk),
+                    // the command fails as any write does — retryable, nothing of it written.
+                    throw CommandProcessor.domainError(.unavailable("the key store could not write: \(error)"))
+                }
+            }
             toAppend.append(EventToAppend(stream: e.stream, type: e.type.rawValue, schema: e.schema, tags: e.tags, data: []))
         }
         // Sealing personal fields and encoding the payloads is a fifth of deciding a command's time:
-        // the log does it on its committing thread, while the next batch is decided.
+        // the log does it on its encoder thread, while the rest of the batch is decided. The keys
+        // are ready (above), so sealing writes nothing and does not fail short of a broken store.
         let decided = events
         let keys = self.keys
         let append = AppendRequest(

@@ -16,9 +16,11 @@ public struct AppendRequest: Sendable {
     /// An explicit time (import); nil means the batch's commit time.
     public var at: Int64?
     /// Makes the events' payloads, one per event in order, when set: then `events[i].data` is not
-    /// used. It runs later, on the writer's committing thread, while the next batch is decided —
+    /// used. It runs later, on the writer's encoder thread, while the rest of the batch is decided —
     /// encoding (and sealing) payloads is work the deciding thread need not wait for. A throw fails
-    /// the whole batch with ``EventLogError/unavailable(_:)``: nothing of it is written.
+    /// the whole batch, and the batch staged on top of it, with ``EventLogError/unavailable(_:)``:
+    /// nothing of them is written. So it should not fail short of a broken machine (do what can fail
+    /// before appending, as the command processor makes sure of the sealing keys).
     public var payloads: (@Sendable () throws -> [[UInt8]])?
 
     public init(

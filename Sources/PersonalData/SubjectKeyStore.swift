@@ -175,6 +175,19 @@ public final class SubjectKeyStore: Sendable {
         return data
     }
 
+    /// Makes sure the subject of an event of `type` with `data` has a key, taking the next numbered
+    /// one (and making a batch of them, durably, when none is left) — everything in sealing that can
+    /// fail. A processor calls it while it decides, so a failure fails that one command; the sealing
+    /// itself then runs later, on the log's encoder, with nothing left to write.
+    public func prepareKey(type: String, data: JSONObject) throws {
+        guard let (subject, _) = PersonalFields.subject(ofType: type, data: data) else { return }
+        try state.withLock { s in
+            if s.ownKeys[subject] != nil { return }
+            if let n = s.assigned[subject], s.pool[n] != nil { return }
+            _ = try sealingKey(for: subject, &s)
+        }
+    }
+
     /// Seals the personal fields an event of `type` with `data` would carry, ahead of the writer —
     /// on the task that submits the command, so the writer thread only checks and copies them (see
     /// ``seal(type:data:presealed:)``). Nil — the writer then seals, and reports, as usual — when

@@ -92,6 +92,23 @@ import Testing
 
     /// Presealing runs on a server's event loop, so it never makes keys (a durable commit): with the
     /// pool used up it gives nothing, and the writer makes the next batch when it seals.
+    @Test func aPreparedKeyIsTheOneSealingUses() throws {
+        let dir = TemporaryDirectory()
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        defer { store.close() }
+        // Prepared while a command is decided; sealed later on the log's encoder, with no new number.
+        try store.prepareKey(type: "LeadCaptured", data: lead("L-1", "One"))
+        try store.prepareKey(type: "LeadCaptured", data: lead("L-2", "Two"))
+        try store.prepareKey(type: "LeadCaptured", data: lead("L-1", "One again"))
+        let second = try number(store.seal(type: "LeadCaptured", data: lead("L-2", "Two"))["contactName"])
+        let first = try number(store.seal(type: "LeadCaptured", data: lead("L-1", "One"))["contactName"])
+        #expect(second == first + 1, "numbers follow the order of preparing, not of sealing")
+        // An event without personal fields needs no key.
+        try store.prepareKey(type: "LeadClaimed", data: ["leadId": "L-3"])
+        let third = try number(store.seal(type: "LeadCaptured", data: lead("L-3", "Three"))["contactName"])
+        #expect(third == second + 1)
+    }
+
     @Test func presealingNeverMakesKeys() throws {
         let dir = TemporaryDirectory()
         let store = try SubjectKeyStore(path: dir.path + "/keys")

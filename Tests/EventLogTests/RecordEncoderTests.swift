@@ -4,7 +4,7 @@ import Testing
 
 /// The writer's encoder thread makes deferred payloads and encodes and chains records a chunk behind
 /// the stager (`RecordEncoder`): what it writes must be what was asked, in order, chained; a payload
-/// that cannot be made fails its whole batch and nothing else.
+/// that cannot be made fails its batch (`unavailable`, nothing of it written), and the log goes on.
 @Suite struct RecordEncoderTests {
     private struct Refused: Error {}
 
@@ -45,7 +45,7 @@ import Testing
         let log = try openLog(dir)
         _ = try await log.append(AppendRequest(events: [event("s")], actor: "a"))
         // One work item, so both requests are in one batch: a good one, then one whose payload throws.
-        await #expect(throws: EventLogError.self) {
+        await #expect(throws: EventLogError.unavailable("a payload of the batch could not be made: Refused()")) {
             try await log.write { w in
                 _ = try w.append(deferred("s", ["{}"], commandId: "good"))
                 _ = try w.append(AppendRequest(

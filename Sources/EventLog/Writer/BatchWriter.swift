@@ -110,19 +110,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         self.state = state
         self.limits = limits
         encoder = RecordEncoder(chainHash: state.lastHash, registry: registry)
-        buffers = (0..<2).map { _ in
-            let b = UnsafeMutablePointer<StagedWrites>.allocate(capacity: 1)
-            b.initialize(to: StagedWrites())
-            return b
-        }
+        buffers = allocateCells(2) { StagedWrites() }
     }
 
-    deinit {
-        for b in buffers {
-            b.deinitialize(count: 1)
-            b.deallocate()
-        }
-    }
+    deinit { freeCells(buffers) }
 
     func start() {
         encoder.start()
@@ -167,6 +158,13 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     private func stageLoop() {
         while true {
             condition.lock()
+            if queue.isEmpty && !closing {
+                // Going idle: what the last requests held (personal data among it) is freed now,
+                // not whenever the next burst reuses their chunks.
+                condition.unlock()
+                encoder.clearSpares()
+                condition.lock()
+            }
             while queue.isEmpty && !closing { condition.wait() }
             if queue.isEmpty && closing {
                 condition.unlock()
@@ -240,8 +238,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         } catch {
             // `state` holds this batch's changes, which will not be written: rebuild it once the
             // batch in flight is done (chunks of this one the encoder has are encoded for nothing).
+            // The reload also covers a failure of that batch: it need not be done again.
             pipe.lock()
             waitUntilIdleLocked()
+            needsReload = false
             pipe.unlock()
             reloadAfterFailure()
             let failure = Self.failure(error)
@@ -299,10 +299,15 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
 
             var failure: Error?
             var wakeups: CommitNotifier.Wakeups?
+            // Waited for even when the batch is not written: its payloads (a processor's sealing)
+            // have then run before anyone is answered, as they did when the stager made them.
+            let encodingFailure = encoder.waitUntilEncoded(job.attempt)
             if superseded {
                 failure = earlier
-            } else if let encodingFailure = encoder.waitUntilEncoded(job.attempt) {
-                failure = Self.failure(encodingFailure)
+            } else if let encodingFailure {
+                // Every command of the batch fails with it, whatever the one that failed said: the
+                // others can be retried as they are.
+                failure = EventLogError.unavailable("a payload of the batch could not be made: \(encodingFailure)")
             } else {
                 do {
                     try env.write { txn in

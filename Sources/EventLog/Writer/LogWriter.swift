@@ -179,7 +179,7 @@ public struct LogWriter: ~Copyable {
     }
 
     /// Stages one event; `keys` are its stream's, type's and tags' ids, in that order. Its record is
-    /// encoded and chained by the committing thread (see ``BatchWriter``); here it gets its position,
+    /// encoded and chained by the writer's encoder (see ``RecordEncoder``); here it gets its position,
     /// version and index entries.
     private mutating func write(_ e: UnsafePointer<EventToAppend>, index: Int, request: Int32,
                                 keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>, at: Int64) -> AppendedEvent {

@@ -13,7 +13,7 @@ import Foundation
 ///
 /// The stager clears the chunks it gets back (``takeSpare()``), so everything a request holds is
 /// freed on the thread that made it.
-final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `lock` but `chainHash` and the outputs, which only the encoder thread touches (see each)
+final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock`; the encoding state (`chainHash`, the outputs, `currentAttempt`, `currentFailure`, `touchedChains`) belongs to whoever set `busy` under it
     /// Requests of one staging attempt (a batch), in order, with where each event lands.
     struct Chunk {
         /// The staging attempt it belongs to: a new one starts a new output.
@@ -58,19 +58,10 @@ final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `
     init(chainHash: [UInt8], registry: KeyRegistry) {
         self.chainHash = chainHash
         self.registry = registry
-        outputs = (0..<2).map { _ in
-            let o = UnsafeMutablePointer<EncodedRecords>.allocate(capacity: 1)
-            o.initialize(to: EncodedRecords())
-            return o
-        }
+        outputs = allocateCells(2) { EncodedRecords() }
     }
 
-    deinit {
-        for o in outputs {
-            o.deinitialize(count: 1)
-            o.deallocate()
-        }
-    }
+    deinit { freeCells(outputs) }
 
     func start() {
         let thread = Thread { [self] in self.run() }
@@ -97,7 +88,7 @@ final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `
         lock.lock()
         guard here && !busy && queue.isEmpty else {
             queue.append(chunk)
-            lock.signal()
+            lock.broadcast()  // three kinds of waiter share the condition
             lock.unlock()
             return
         }
@@ -117,6 +108,20 @@ final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `
         lock.lock()
         defer { lock.unlock() }
         return spares.popLast()
+    }
+
+    /// Frees what the spare chunks' requests hold, on the calling thread (the stager, going idle).
+    func clearSpares() {
+        var taken: [Chunk] = []
+        lock.lock()
+        swap(&taken, &spares)
+        lock.unlock()
+        guard !taken.isEmpty else { return }
+        for i in taken.indices { taken[i].clear() }
+        lock.lock()
+        spares.append(contentsOf: taken)
+        taken.removeAll()
+        lock.unlock()
     }
 
     /// Blocks until every chunk submitted is encoded.
@@ -183,10 +188,12 @@ final class RecordEncoder: @unchecked Sendable {  // every field is guarded by `
 
             lock.lock()
             spares.append(contentsOf: work)
+            // Emptied before the stager can take a spare: its clear must find the arrays uniquely
+            // referenced, so what they hold is freed on the stager, not here.
+            work.removeAll(keepingCapacity: true)
             busy = false
             lock.broadcast()
             lock.unlock()
-            work.removeAll(keepingCapacity: true)  // the chunks moved to `spares`: nothing is freed here
         }
     }
 

@@ -44,6 +44,23 @@ struct StagedWrites {
     }
 }
 
+/// `count` heap cells, each initialized to `make()`: state the writer's threads hand each other by
+/// pointer (a cell is read and written in place, never copied whole while another thread uses it).
+func allocateCells<T>(_ count: Int, _ make: () -> T) -> [UnsafeMutablePointer<T>] {
+    (0..<count).map { _ in
+        let cell = UnsafeMutablePointer<T>.allocate(capacity: 1)
+        cell.initialize(to: make())
+        return cell
+    }
+}
+
+func freeCells<T>(_ cells: [UnsafeMutablePointer<T>]) {
+    for cell in cells {
+        cell.deinitialize(count: 1)
+        cell.deallocate()
+    }
+}
+
 /// An event of a staged batch: where it lands and which request carries it.
 struct PendingRecord {
     var position: UInt64
@@ -56,7 +73,7 @@ struct PendingRecord {
     var keysStart: Int32
 }
 
-/// A batch's records as the committing thread encodes them, back to back, each ending in its chain hash.
+/// A batch's records as the encoder encodes them, back to back, each ending in its chain hash.
 struct EncodedRecords {
     var bytes: [UInt8] = []
     var records: [(position: UInt64, range: Range<Int>)] = []
