@@ -8,7 +8,7 @@ import LMDB
 /// batch overlaps the disk wait of the one before it, and a batch's CPU work is shared by two cores:
 /// - the **stager** runs a batch's work items against the in-memory ``WriterState`` (conditions,
 ///   command ids, key ids, positions, versions, the index) into a ``StagedWrites``, handing the
-///   requests to the encoder a few dozen at a time;
+///   requests to the encoder in chunks (``Limits/encoderChunk``);
 /// - the **encoder** (``RecordEncoder``) makes their payloads, encodes their records and chains
 ///   their hashes, a chunk behind the stager;
 /// - the **committer** writes a staged and encoded batch in one LMDB write transaction, commits it
@@ -160,8 +160,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             condition.lock()
             if queue.isEmpty && !closing {
                 // Going idle: what the last requests held (personal data among it) is freed now,
-                // not whenever the next burst reuses their chunks.
+                // not whenever the next burst reuses their chunks. The encoder is let finish the
+                // last of them first (a chunk at most).
                 condition.unlock()
+                encoder.waitUntilIdle()
                 encoder.clearSpares()
                 condition.lock()
             }
