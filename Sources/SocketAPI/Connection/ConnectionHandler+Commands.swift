@@ -50,6 +50,12 @@ extension ConnectionHandler {
     }
 
     /// Hands the commands read so far to the processor as one batch.
+    ///
+    /// A large batch's replies are encoded where the processor's answer arrives, off the event loop,
+    /// and the loop only writes them: encoding a commit's worth of replies for every connection on
+    /// the loop kept a query on another connection of that loop waiting behind them. A small batch
+    /// is awaited on the loop itself (``EventLoopTaskExecutor``): for a lone command the hop off the
+    /// loop and back cost more than its reply.
     func submitPendingCommands() {
         guard !pendingCommands.isEmpty, let context else { return }
         let batch = pendingCommands
@@ -57,10 +63,11 @@ extension ConnectionHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let processor = server.processor
-        let metrics = server.metrics
-        metrics.commitBatchCommands.record(batch.count)
+        let server = self.server
+        let allocator = context.channel.allocator
+        server.metrics.commitBatchCommands.record(batch.count)
         if loopExecutor == nil { loopExecutor = EventLoopTaskExecutor(loop) }
-        Task(executorPreference: loopExecutor) {
+        Task(executorPreference: batch.count <= Self.repliesOnTheLoop ? loopExecutor : nil) {
             let submitted = NIODeadline.now()
             let results: [Result<CommandReply, DomainError>]
             do {
@@ -68,21 +75,26 @@ extension ConnectionHandler {
             } catch {
                 results = Array(repeating: .failure(ConnectionHandler.domainError(error)), count: batch.count)
             }
-            metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
+            server.metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
+            let replies = ConnectionHandler.replies(batch, results, server: server, allocator: allocator)
             if loop.inEventLoop {
-                bound.value.finishCommands(batch, results)
+                bound.value.deliverReplies(replies, count: batch.count)
             } else {
-                loop.execute { bound.value.finishCommands(batch, results) }
+                loop.execute { bound.value.deliverReplies(replies, count: batch.count) }
             }
         }
     }
 
-    /// Writes the replies of a committed batch in one write.
-    func finishCommands(_ batch: [PendingCommand], _ results: [Result<CommandReply, DomainError>]) {
-        server.releaseCommands(batch.count)
-        inFlight -= batch.count
+    /// Batches of at most this many commands are answered on the loop (see ``submitPendingCommands()``).
+    static let repliesOnTheLoop = 8
+
+    /// The replies of a committed batch, in one buffer, with their metrics recorded.
+    static func replies(
+        _ batch: [PendingCommand], _ results: [Result<CommandReply, DomainError>], server: ServerState,
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
         let now = NIODeadline.now()
-        var out = context?.channel.allocator.buffer(capacity: batch.count * 160) ?? ByteBuffer()
+        var out = allocator.buffer(capacity: batch.count * 160)
         var outcomes = OutcomeTally()
         var storageFailures = 0
         var storageFailure: DomainError?
@@ -108,8 +120,15 @@ extension ConnectionHandler {
         } else if storageFailures < batch.count {
             server.reportWritesSucceed()
         }
+        return out
+    }
+
+    /// Writes a committed batch's replies (on the loop) and reads on.
+    func deliverReplies(_ replies: ByteBuffer, count: Int) {
+        server.releaseCommands(count)
+        inFlight -= count
         if let context, active {
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(replies), promise: nil)
         }
         resume()
     }
