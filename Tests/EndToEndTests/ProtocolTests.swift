@@ -119,6 +119,39 @@ import Testing
         }
     }
 
+    @Test func pipelinedCommandsRunInTheOrderSent() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            try c.hello()
+            // Written in pieces, so the server reads them as several batches in flight at once; each
+            // piece registers customers owned by employees the piece before registers. Several
+            // rounds: a broken order shows in some of them, not in each.
+            let pieces = 12
+            let perPiece = 20
+            var failed: [String] = []
+            for round in 0..<20 {
+                for p in 0..<pieces {
+                    var lines: [String] = []
+                    for i in 0..<perPiece {
+                        let n = p * perPiece + i
+                        lines.append("{\"id\":\"e\(n)\",\"op\":\"command\",\"type\":\"RegisterEmployee\",\"data\":{\"employeeId\":\"O-\(round)-\(n)\",\"name\":\"Rep\",\"roles\":[\"sales\"]}}")
+                        if p > 0 {
+                            let owner = (p - 1) * perPiece + i
+                            lines.append("{\"id\":\"c\(n)\",\"op\":\"command\",\"type\":\"RegisterCustomer\",\"data\":{\"customerId\":\"OC-\(round)-\(n)\",\"name\":\"Customer\",\"ownerId\":\"O-\(round)-\(owner)\"}}")
+                        }
+                    }
+                    try c.sendRaw(Array(lines.joined(separator: "\n").utf8) + [0x0A])
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                for _ in 0..<(pieces * perPiece + (pieces - 1) * perPiece) {
+                    let r = try c.readObject()
+                    if !r.ok { failed.append(r["error"]?["message"]?.stringValue ?? "\(r)") }
+                }
+            }
+            #expect(failed.isEmpty, "a command ran before one sent ahead of it: \(failed.prefix(3))")
+        }
+    }
+
     @Test func theUnixSocketSpeaksTheSameProtocol() async throws {
         try await withServer { server in
             let c = try TestClient(unixPath: server.socketPath)

@@ -1,3 +1,4 @@
+import Dispatch
 import CommandProcessing
 import Domain
 import EventLog
@@ -51,11 +52,12 @@ extension ConnectionHandler {
 
     /// Hands the commands read so far to the processor as one batch.
     ///
-    /// A large batch's replies are encoded where the processor's answer arrives, off the event loop,
-    /// and the loop only writes them: encoding a commit's worth of replies for every connection on
-    /// the loop kept a query on another connection of that loop waiting behind them. A small batch
-    /// is awaited on the loop itself (``EventLoopTaskExecutor``): for a lone command the hop off the
-    /// loop and back cost more than its reply.
+    /// The batch is submitted from the loop (``EventLoopTaskExecutor``), so the batches of one
+    /// connection reach the writer in the order they were read: pipelined commands run in the order
+    /// sent. A large batch's replies are then encoded off the loop, which only writes them: encoding
+    /// a commit's worth of replies for every connection on the loop kept a query on another
+    /// connection of that loop waiting behind them. A small batch's replies are encoded on the loop
+    /// (for a lone command the hop off it and back cost more than its reply).
     func submitPendingCommands() {
         guard !pendingCommands.isEmpty, let context else { return }
         let batch = pendingCommands
@@ -67,7 +69,7 @@ extension ConnectionHandler {
         let allocator = context.channel.allocator
         server.metrics.commitBatchCommands.record(batch.count)
         if loopExecutor == nil { loopExecutor = EventLoopTaskExecutor(loop) }
-        Task(executorPreference: batch.count <= Self.repliesOnTheLoop ? loopExecutor : nil) {
+        Task(executorPreference: loopExecutor) {
             let submitted = NIODeadline.now()
             let results: [Result<CommandReply, DomainError>]
             do {
@@ -76,12 +78,23 @@ extension ConnectionHandler {
                 results = Array(repeating: .failure(ConnectionHandler.domainError(error)), count: batch.count)
             }
             server.metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
-            let replies = ConnectionHandler.replies(batch, results, server: server, allocator: allocator)
-            if loop.inEventLoop {
-                bound.value.deliverReplies(replies, count: batch.count)
-            } else {
-                loop.execute { bound.value.deliverReplies(replies, count: batch.count) }
-            }
+            ConnectionHandler.answer(batch, results, server: server, allocator: allocator, loop: loop, handler: bound)
+        }
+    }
+
+    /// Encodes a committed batch's replies — on the loop when the batch is small and this is the
+    /// loop, else on a global queue — and has the loop write them.
+    private static func answer(
+        _ batch: [PendingCommand], _ results: [Result<CommandReply, DomainError>], server: ServerState,
+        allocator: ByteBufferAllocator, loop: any EventLoop, handler: NIOLoopBound<ConnectionHandler>
+    ) {
+        if batch.count <= repliesOnTheLoop && loop.inEventLoop {
+            handler.value.deliverReplies(replies(batch, results, server: server, allocator: allocator), count: batch.count)
+            return
+        }
+        DispatchQueue.global().async {
+            let out = replies(batch, results, server: server, allocator: allocator)
+            loop.execute { handler.value.deliverReplies(out, count: batch.count) }
         }
     }
 
