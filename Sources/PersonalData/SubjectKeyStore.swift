@@ -189,8 +189,8 @@ public final class SubjectKeyStore: Sendable {
     }
 
     /// Seals the personal fields an event of `type` with `data` would carry, ahead of the writer —
-    /// on the task that submits the command, so the writer thread only checks and copies them (see
-    /// ``seal(type:data:presealed:)``). Nil — the writer then seals, and reports, as usual — when
+    /// on the task that submits the command, so the log's encoder thread only checks and copies them
+    /// (see ``seal(type:data:presealed:)``). Nil — the encoder then seals as usual — when
     /// there is nothing to seal, or no key can be had here at once:
     /// - presealing never writes and never waits (it runs on a server's event loop): not when the
     ///   pool is used up (making keys is a durable commit), nor while another thread holds the store
