@@ -197,12 +197,10 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         followerDone = done
         wake.unlock()
-        let thread = Thread { [self] in
+        NamedThread.start("views-follow") { [self] in
             self.follow()
             done.signal()
         }
-        thread.name = "chronicle-projections"
-        thread.start()
         // Each commit of this process's writer wakes the follower at once, from the writer's thread
         // (a log written by another process is found by polling).
         let observation = log.observeCommits { [weak self] _ in self?.nudge() }
@@ -360,11 +358,9 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     @discardableResult
     public func rebuild() async throws -> UInt64 {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<UInt64, any Error>) in
-            let thread = Thread { [self] in
+            NamedThread.start("views-rebuild") { [self] in
                 c.resume(with: Result { try self.rebuildNow() })
             }
-            thread.name = "chronicle-rebuild"
-            thread.start()
         }
     }
 

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import LMDB
 
@@ -39,9 +40,7 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
         self.names = names
         self.committed = committed
         self.onCommitted = onCommitted
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "chronicle-views-commit"
-        thread.start()
+        NamedThread.start("views-commit") { [self] in self.loop() }
     }
 
     /// Waits until no batch is in flight. Returns the error of a batch that failed since the last

@@ -117,15 +117,10 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
 
     func start() {
         encoder.start()
-        let stager = Thread { [self] in self.stageLoop() }
-        stager.name = "chronicle-log-writer"
-        let committer = Thread { [self] in self.commitLoop() }
-        committer.name = "chronicle-log-commit"
-        for t in [stager, committer] {
-            t.qualityOfService = .userInitiated
-            t.start()
-        }
-        threads = [stager, committer]
+        threads = [
+            NamedThread.start("log-stage", qualityOfService: .userInitiated) { [self] in self.stageLoop() },
+            NamedThread.start("log-commit", qualityOfService: .userInitiated) { [self] in self.commitLoop() },
+        ]
     }
 
     /// Queues a work item; throws `overloaded` when the queue is full and `closed` after `close()`.

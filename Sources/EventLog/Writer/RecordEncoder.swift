@@ -64,10 +64,7 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
     deinit { freeCells(outputs) }
 
     func start() {
-        let thread = Thread { [self] in self.run() }
-        thread.name = "chronicle-log-encode"
-        thread.qualityOfService = .userInitiated
-        thread.start()
+        NamedThread.start("log-encode", qualityOfService: .userInitiated) { [self] in self.run() }
     }
 
     /// Finishes what is queued, then ends the thread.

@@ -184,7 +184,7 @@ extension ConnectionHandler {
                 out.writeErrorReply(id, e)
             }
             let reply = out
-            let finish = {
+            let finish: @Sendable () -> Void = {
                 let handler = bound.value
                 if heavy { handler.activeReads -= 1 }
                 handler.finishAsync(reply)
