@@ -24,7 +24,18 @@ struct FNV1a {
     }
 
     mutating func add(_ s: String) {
+        // In place over the string's UTF-8 (native strings are contiguous): no iterator per byte.
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ add($0) }) { return done }
         for b in s.utf8 { addByte(b) }
+    }
+
+    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var h = value
+        for b in bytes {
+            h ^= UInt64(b)
+            h &*= 0x0000_0100_0000_01B3
+        }
+        value = h
     }
 
     mutating func add(_ v: JSONValue) {
@@ -45,10 +56,19 @@ struct FNV1a {
             addByte(UInt8(ascii: "]"))
         case .object(let o):
             addByte(UInt8(ascii: "{"))
-            for (k, value) in o.sorted(by: { $0.key < $1.key }) {
-                add(k)
-                addByte(0)
-                add(value)
+            // Members in key order (String's `<`, as the first version sorted them), by sorting
+            // their indices in place: no copy of the members, no allocation for small objects.
+            let keys = o.keys
+            let values = o.values
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: keys.count) { buffer in
+                var order = buffer
+                for i in order.indices { order.initializeElement(at: i, to: i) }
+                order.sort { keys[$0] < keys[$1] }  // keys are unique: any sort gives one order
+                for i in order {
+                    add(keys[i])
+                    addByte(0)
+                    add(values[i])
+                }
             }
             addByte(UInt8(ascii: "}"))
         }

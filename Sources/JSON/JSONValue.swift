@@ -53,13 +53,29 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         values = []
         keys.reserveCapacity(elements.count)
         values.reserveCapacity(elements.count)
+        var asciiKeys: UInt64 = 0  // bit i: keys[i] is ASCII (the first 64 keys)
         for (k, v) in elements {
+            let ascii = k.utf8.allSatisfy { $0 < 0x80 }
             // A literal names each key once; a repeated one replaces the value, as assignment does.
-            if let i = keys.firstIndex(of: k) { values[i] = v } else {
+            if let i = Self.index(of: k, ascii: ascii, in: keys, asciiKeys: asciiKeys) { values[i] = v } else {
+                if ascii && keys.count < 64 { asciiKeys |= 1 << UInt64(keys.count) }
                 keys.append(k)
                 values.append(v)
             }
         }
+    }
+
+    /// `keys.firstIndex(of: key)`, skipping the comparison of two ASCII keys of different lengths:
+    /// the keys of one literal mostly differ in length, and comparing unequal strings is not free.
+    /// (Only for two ASCII keys: String equality is canonical equivalence, under which the Kelvin
+    /// sign equals "K", and "é" written as one scalar or two is the same key.)
+    private static func index(of key: String, ascii: Bool, in keys: [String], asciiKeys: UInt64) -> Int? {
+        let count = key.utf8.count
+        for i in keys.indices {
+            if ascii && i < 64 && asciiKeys & (1 << UInt64(i)) != 0 && keys[i].utf8.count != count { continue }
+            if keys[i] == key { return i }
+        }
+        return nil
     }
 
     public init<S: Sequence>(_ elements: S) where S.Element == (String, JSONValue) {

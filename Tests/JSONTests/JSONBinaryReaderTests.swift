@@ -51,7 +51,7 @@ import Testing
         // A payload cut short throws once the walk reaches the damage.
         var cut = Self.payload.binaryBytes
         cut.removeLast(3)
-        cut.withUnsafeBytes { raw in
+        _ = cut.withUnsafeBytes { raw in
             #expect(throws: JSONBinaryError.self) {
                 guard var cursor = try JSONBinaryReader(raw).members() else { return }
                 while try cursor.next() != nil {}

@@ -93,3 +93,23 @@ import Testing
         return out + "\""
     }
 }
+
+@Suite struct JSONObjectLiteralTests {
+    @Test func aRepeatedKeyKeepsOneMemberWithTheLastValue() {
+        let o: JSONObject = ["a": 1, "bb": 2, "a": 3, "cc": 4, "bb": 5]
+        #expect(o.keys == ["a", "bb", "cc"])
+        #expect(o["a"] == 3)
+        #expect(o["bb"] == 5)
+        #expect(o.count == 3)
+    }
+
+    @Test func keysAreComparedAsStrings() {
+        // Equal Strings (canonical equivalence) are one key, as in a Dictionary, whatever their bytes:
+        // "é" as one scalar or two, and the Kelvin sign and "K".
+        let o: JSONObject = ["ab": 1, "ba": 2, "é": 3, "e\u{301}": 4, "K": 5, "\u{212A}": 6]
+        #expect(o.keys == ["ab", "ba", "é", "K"])
+        #expect(o["ba"] == 2)
+        #expect(o["é"] == 4)
+        #expect(o["K"] == 6)
+    }
+}
