@@ -69,7 +69,7 @@ public enum ImportLine {
         }
         guard case .object(let o) = value else { throw DomainError(.badRequest, "a line must be a JSON object") }
         let allowed: Set<String> = ["type", "data", "actor", "at", "commandId", "correlationId", "causationId"]
-        if let unknown = o.keys.first(where: { !allowed.contains($0) }) {
+        if let unknown = o.members.first(where: { !allowed.contains($0.key) })?.key {
             throw DomainError(.badRequest, "unknown field \(unknown)", details: ["field": .string(unknown)])
         }
         guard let type = o["type"]?.stringValue else { throw field("type", "a string") }

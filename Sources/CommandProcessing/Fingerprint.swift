@@ -58,16 +58,15 @@ struct FNV1a {
             addByte(UInt8(ascii: "{"))
             // Members in key order (String's `<`, as the first version sorted them), by sorting
             // their indices in place: no copy of the members, no allocation for small objects.
-            let keys = o.keys
-            let values = o.values
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: keys.count) { buffer in
+            let members = o.members
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { buffer in
                 var order = buffer
                 for i in order.indices { order.initializeElement(at: i, to: i) }
-                order.sort { keys[$0] < keys[$1] }  // keys are unique: any sort gives one order
+                order.sort { members[$0].key < members[$1].key }  // keys are unique: any sort gives one order
                 for i in order {
-                    add(keys[i])
+                    add(members[i].key)
                     addByte(0)
-                    add(values[i])
+                    add(members[i].value)
                 }
             }
             addByte(UInt8(ascii: "}"))

@@ -83,12 +83,11 @@ public enum JSONBinary {
             for element in elements { encode(element, to: &out) }
         case .object(let object):
             out.append(Tag.object)
-            let keys = object.keys
-            let values = object.values
-            out.appendVarint(UInt64(keys.count))
-            for k in keys.indices {
-                appendLengthPrefixed(keys[k], to: &out)
-                encode(values[k], to: &out)
+            let members = object.members
+            out.appendVarint(UInt64(members.count))
+            for k in members.indices {
+                appendLengthPrefixed(members[k].key, to: &out)
+                encode(members[k].value, to: &out)
             }
         }
     }

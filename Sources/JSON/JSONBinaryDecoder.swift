@@ -107,10 +107,8 @@ struct JSONBinaryDecoder {
         try enterContainer()
         defer { depth -= 1 }
         let count = try readCount(bytesPerItem: 2)
-        var keys: [String] = []
-        var values: [JSONValue] = []
-        keys.reserveCapacity(Swift.min(count, 64))
-        values.reserveCapacity(Swift.min(count, 64))
+        var members: [JSONObject.Element] = []
+        members.reserveCapacity(Swift.min(count, 64))
         if count <= 16, let fingerprints, fingerprintCount + count <= Self.fingerprintCapacity {
             // Small objects compare each key with the earlier ones, by fingerprint where possible.
             let first = fingerprintCount
@@ -119,14 +117,13 @@ struct JSONBinaryDecoder {
                 let keyOffset = i
                 let (key, fingerprint) = try readKey()
                 for k in 0..<m {
-                    if JSONKeyFingerprint.sameKey(fingerprint, fingerprints[first + k]) ?? (keys[k] == key) {
+                    if JSONKeyFingerprint.sameKey(fingerprint, fingerprints[first + k]) ?? (members[k].key == key) {
                         throw Self.duplicateKey(at: keyOffset)
                     }
                 }
                 (fingerprints + first + m).initialize(to: fingerprint)
                 fingerprintCount += 1
-                keys.append(key)
-                values.append(try decodeValue())
+                members.append((key, try decodeValue()))
             }
         } else {
             var seen = Set<String>(minimumCapacity: Swift.min(count, 64))
@@ -134,11 +131,10 @@ struct JSONBinaryDecoder {
                 let keyOffset = i
                 let (key, _) = try readKey()
                 guard seen.insert(key).inserted else { throw Self.duplicateKey(at: keyOffset) }
-                keys.append(key)
-                values.append(try decodeValue())
+                members.append((key, try decodeValue()))
             }
         }
-        return .object(JSONObject(uncheckedKeys: keys, values: values))
+        return .object(JSONObject(uncheckedMembers: members))
     }
 
     // MARK: Bodies

@@ -154,10 +154,8 @@ public struct JSONParser {
             i += 1
             return .object(JSONObject())
         }
-        var keys: [String] = []
-        var values: [JSONValue] = []
-        keys.reserveCapacity(8)
-        values.reserveCapacity(8)
+        var members: [JSONObject.Element] = []
+        members.reserveCapacity(8)
         // Up to 16 keys are compared with the earlier ones, by fingerprint where possible; past that (or when
         // the fingerprint memory is used up by the enclosing objects) a set keeps 100,000 keys linear time.
         let firstFingerprint = fingerprintCount
@@ -170,28 +168,27 @@ public struct JSONParser {
             }
             let keyOffset = i
             let key = try parseString()
-            if seen == nil && keys.count < 16 && fingerprintCount < Self.fingerprintCapacity {
+            if seen == nil && members.count < 16 && fingerprintCount < Self.fingerprintCapacity {
                 let fingerprint =
                     lastStringIsPlainASCII
                     ? JSONKeyFingerprint(ascii: p + keyOffset + 1, count: i - keyOffset - 2) : .none
-                for k in keys.indices {
-                    if JSONKeyFingerprint.sameKey(fingerprint, fingerprints[firstFingerprint + k]) ?? (keys[k] == key) {
+                for k in members.indices {
+                    if JSONKeyFingerprint.sameKey(fingerprint, fingerprints[firstFingerprint + k]) ?? (members[k].key == key) {
                         throw Self.duplicateKey(at: keyOffset)
                     }
                 }
                 (fingerprints + fingerprintCount).initialize(to: fingerprint)
                 fingerprintCount += 1
-            } else if !Self.insert(key, into: &seen, startingWith: keys) {
+            } else if !Self.insert(key, into: &seen, startingWith: members) {
                 throw Self.duplicateKey(at: keyOffset)
             }
-            keys.append(key)
             skipWhitespace()
             guard i < end else { throw Self.endOfInput(at: end, expected: "':'") }
             guard p[i] == UInt8(ascii: ":") else {
                 throw Self.unexpected(.unexpectedCharacter, at: i, found: p[i], expected: "':' after a member name")
             }
             i += 1
-            values.append(try parseValue())
+            members.append((key, try parseValue()))
             skipWhitespace()
             guard i < end else { throw Self.endOfInput(at: end, expected: "',' or '}'") }
             let b = p[i]
@@ -203,13 +200,13 @@ public struct JSONParser {
             if b == UInt8(ascii: "}") { break }
             throw Self.unexpected(.unexpectedCharacter, at: i - 1, found: p[i - 1], expected: "',' or '}' in an object")
         }
-        return .object(JSONObject(uncheckedKeys: keys, values: values))
+        return .object(JSONObject(uncheckedMembers: members))
     }
 
-    /// Adds `key` to the set of an object's keys (made from `keys` on first use); false when it was there.
+    /// Adds `key` to the set of an object's keys (made from `members` on first use); false when it was there.
     @inline(never)
-    static func insert(_ key: String, into seen: inout Set<String>?, startingWith keys: [String]) -> Bool {
-        if seen == nil { seen = Set(keys) }
+    static func insert(_ key: String, into seen: inout Set<String>?, startingWith members: [JSONObject.Element]) -> Bool {
+        if seen == nil { seen = Set(members.lazy.map(\.key)) }
         return seen!.insert(key).inserted
     }
 

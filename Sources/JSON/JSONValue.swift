@@ -37,43 +37,52 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
 /// A JSON object whose members keep their order. Keys are unique: setting a key that exists replaces
 /// its value in place.
+///
+/// The members live in one array of key–value pairs: an object costs one allocation, and a copy
+/// retains one buffer.
 public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: JSONValue)
 
-    public private(set) var keys: [String]
-    public private(set) var values: [JSONValue]
+    /// The members, in order.
+    public private(set) var members: [Element]
+
+    /// The keys, in order (a new array: loops should walk ``members``).
+    public var keys: [String] { members.map(\.key) }
+    /// The values, in order (a new array: loops should walk ``members``).
+    public var values: [JSONValue] { members.map(\.value) }
 
     public init() {
-        keys = []
-        values = []
+        members = []
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        keys = []
-        values = []
-        keys.reserveCapacity(elements.count)
-        values.reserveCapacity(elements.count)
-        var asciiKeys: UInt64 = 0  // bit i: keys[i] is ASCII (the first 64 keys)
+        self.init(members: elements)
+    }
+
+    /// The members of a literal, in order; a repeated key replaces the earlier value.
+    init(members elements: [(String, JSONValue)]) {
+        members = []
+        members.reserveCapacity(elements.count)
+        var asciiKeys: UInt64 = 0  // bit i: members[i].key is ASCII (the first 64 keys)
         for (k, v) in elements {
             let ascii = k.utf8.allSatisfy { $0 < 0x80 }
             // A literal names each key once; a repeated one replaces the value, as assignment does.
-            if let i = Self.index(of: k, ascii: ascii, in: keys, asciiKeys: asciiKeys) { values[i] = v } else {
-                if ascii && keys.count < 64 { asciiKeys |= 1 << UInt64(keys.count) }
-                keys.append(k)
-                values.append(v)
+            if let i = index(of: k, ascii: ascii, asciiKeys: asciiKeys) { members[i].value = v } else {
+                if ascii && members.count < 64 { asciiKeys |= 1 << UInt64(members.count) }
+                members.append((k, v))
             }
         }
     }
 
-    /// `keys.firstIndex(of: key)`, skipping the comparison of two ASCII keys of different lengths:
-    /// the keys of one literal mostly differ in length, and comparing unequal strings is not free.
-    /// (Only for two ASCII keys: String equality is canonical equivalence, under which the Kelvin
-    /// sign equals "K", and "é" written as one scalar or two is the same key.)
-    private static func index(of key: String, ascii: Bool, in keys: [String], asciiKeys: UInt64) -> Int? {
+    /// The index of `key`, skipping the comparison of two ASCII keys of different lengths: the keys
+    /// of one literal mostly differ in length, and comparing unequal strings is not free. (Only for
+    /// two ASCII keys: String equality is canonical equivalence, under which the Kelvin sign equals
+    /// "K", and "é" written as one scalar or two is the same key.)
+    private func index(of key: String, ascii: Bool, asciiKeys: UInt64) -> Int? {
         let count = key.utf8.count
-        for i in keys.indices {
-            if ascii && i < 64 && asciiKeys & (1 << UInt64(i)) != 0 && keys[i].utf8.count != count { continue }
-            if keys[i] == key { return i }
+        for i in members.indices {
+            if ascii && i < 64 && asciiKeys & (1 << UInt64(i)) != 0 && members[i].key.utf8.count != count { continue }
+            if members[i].key == key { return i }
         }
         return nil
     }
@@ -83,52 +92,57 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         for (k, v) in elements { self[k] = v }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    /// Wraps members whose keys the caller guarantees are unique (decoders that already checked).
+    init(uncheckedMembers members: [Element]) {
+        self.members = members
+    }
+
+    public var count: Int { members.count }
+    public var isEmpty: Bool { members.isEmpty }
+
+    /// Makes room for `n` members, so adding up to that many does not reallocate.
+    public mutating func reserveCapacity(_ n: Int) {
+        members.reserveCapacity(n)
+    }
+
+    /// The index of the member named `key`.
+    public func index(forKey key: String) -> Int? {
+        members.firstIndex { $0.key == key }
+    }
 
     public subscript(key: String) -> JSONValue? {
         get {
-            guard let i = keys.firstIndex(of: key) else { return nil }
-            return values[i]
+            guard let i = index(forKey: key) else { return nil }
+            return members[i].value
         }
         set {
-            if let i = keys.firstIndex(of: key) {
-                if let newValue { values[i] = newValue } else {
-                    keys.remove(at: i)
-                    values.remove(at: i)
-                }
+            if let i = index(forKey: key) {
+                if let newValue { members[i].value = newValue } else { members.remove(at: i) }
             } else if let newValue {
-                keys.append(key)
-                values.append(newValue)
+                members.append((key, newValue))
             }
         }
     }
 
-    /// Wraps parallel key and value arrays; the caller guarantees equal counts and unique keys.
-    init(uncheckedKeys keys: [String], values: [JSONValue]) {
-        self.keys = keys
-        self.values = values
-    }
-
     /// Appends a member without checking for a duplicate key (for decoders that already checked).
     public mutating func appendUnchecked(key: String, value: JSONValue) {
-        keys.append(key)
-        values.append(value)
+        members.append((key, value))
     }
 
-    public struct Iterator: IteratorProtocol {
-        let keys: [String]
-        let values: [JSONValue]
-        var i = 0
+    public func makeIterator() -> IndexingIterator<[Element]> { members.makeIterator() }
 
-        public mutating func next() -> Element? {
-            guard i < keys.count else { return nil }
-            defer { i += 1 }
-            return (keys[i], values[i])
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        a.members.count == b.members.count
+            && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(members.count)
+        for m in members {
+            hasher.combine(m.key)
+            hasher.combine(m.value)
         }
     }
-
-    public func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
 }
 
 extension JSONValue {
@@ -197,8 +211,6 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        var o = JSONObject()
-        for (k, v) in elements { o[k] = v }
-        self = .object(o)
+        self = .object(JSONObject(members: elements))
     }
 }

@@ -57,13 +57,12 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let keys = object.keys
-            let values = object.values
-            for k in keys.indices {
+            let members = object.members
+            for k in members.indices {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                write(string: keys[k], to: &out)
+                write(string: members[k].key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                write(values[k], to: &out)
+                write(members[k].value, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

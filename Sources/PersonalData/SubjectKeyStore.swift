@@ -8,7 +8,8 @@ import Synchronization
 /// outside the hash chain. Destroying a subject's key erases its personal fields everywhere at once
 /// (crypto-shredding); the chain still verifies because it covers the ciphertext.
 ///
-/// Keys are made ahead, in batches of ``poolBatch`` numbered keys written durably at once, so a
+/// Keys are made ahead, in batches of numbered keys written durably at once (``poolBatch`` keys at
+/// first, doubling up to ``largestPoolBatch``), so a
 /// command that meets a new subject costs no commit of its own here: the subject takes the next
 /// numbered key, and the events that use it say which (`enc2.<base64url subject>.<key number>.<…>`).
 /// Which subject holds which number is saved with the next batch, on ``forget(_:)`` and on
@@ -24,8 +25,12 @@ public final class SubjectKeyStore: Sendable {
     static let ownKeyPrefix = "enc1."
     /// A value sealed with a numbered key from the pool.
     static let numberedKeyPrefix = "enc2."
-    /// How many numbered keys are made (and fsync'd) at a time.
+    /// How many numbered keys a process makes (and fsyncs) at a time, at first: each batch after
+    /// that is twice the one before, up to ``largestPoolBatch``. A store that meets few new subjects
+    /// makes few keys; one under a steady stream of new leads syncs 16 times less often (the log's
+    /// writer waits for that sync).
     static let poolBatch: UInt64 = 1024
+    static let largestPoolBatch: UInt64 = 16_384
 
     private struct State {
         var env: Environment
@@ -49,6 +54,8 @@ public final class SubjectKeyStore: Sendable {
         var poolEnd: UInt64
         /// The inode of the `data.mdb` this state was loaded from: ``forget(_:)`` replaces the file.
         var inode: UInt64
+        /// How many keys the next batch makes.
+        var nextBatch = SubjectKeyStore.poolBatch
     }
 
     public let path: String
@@ -271,10 +278,11 @@ public final class SubjectKeyStore: Sendable {
     private func makeKeys(_ s: inout State) throws {
         guard let poolDB = s.poolDB else { throw KeyStoreError("\(path) has no pool database") }
         let first = max(s.poolEnd, s.nextNumber)
-        let material = try random.bytes(32 * Int(Self.poolBatch))
+        let batch = s.nextBatch
+        let material = try random.bytes(32 * Int(batch))
         var made: [(UInt64, [UInt8])] = []
-        made.reserveCapacity(Int(Self.poolBatch))
-        for i in 0..<Int(Self.poolBatch) {
+        made.reserveCapacity(Int(batch))
+        for i in 0..<Int(batch) {
             let start = 32 * i
             made.append((first + UInt64(i), Array(material[start..<(start + 32)])))
         }
@@ -284,8 +292,9 @@ public final class SubjectKeyStore: Sendable {
             }
         }
         for (n, key) in made { s.pool[n] = key }
-        s.poolEnd = first + Self.poolBatch
+        s.poolEnd = first + batch
         s.nextNumber = first
+        s.nextBatch = min(batch * 2, Self.largestPoolBatch)
     }
 
     /// Writes the unsaved assignments, and whatever `also` writes, in one durable transaction.

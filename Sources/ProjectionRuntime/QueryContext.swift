@@ -98,7 +98,7 @@ public struct ParamReader {
 
     /// Refuses any parameter that was not read.
     public func finish() throws {
-        for key in params.keys where !used.contains(key) {
+        for (key, _) in params.members where !used.contains(key) {
             throw DomainError.invalid(key, "unknown parameter \(key)")
         }
     }

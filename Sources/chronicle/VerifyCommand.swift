@@ -65,7 +65,7 @@ struct VerifyCommand: ParsableCommand {
         let usage = "digest file \(path) must hold one digest: POSITION HASH (64 hex digits), or {\"position\":N,\"hash\":\"…\"}"
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("{") {
-            guard case .object(let o)? = try? JSONValue.parse(Array(trimmed.utf8)), o.keys.count == 2,
+            guard case .object(let o)? = try? JSONValue.parse(Array(trimmed.utf8)), o.count == 2,
                 case .number(let n)? = o["position"], let position = n.uint64Value,
                 case .string(let h)? = o["hash"], let hash = ChainHash(hex: h)
             else { throw CLIError(usage) }

@@ -218,6 +218,36 @@ import Testing
         reopened.close()
     }
 
+    /// How many numbered keys `keys/` holds.
+    func storedKeyCount(in path: String) throws -> Int {
+        let env = try Environment(path: path, options: .init(mapSize: 1 << 26, maxDatabases: 4, readOnly: true))
+        defer { env.close() }
+        let pool = try env.openDatabase("pool")
+        return Int(try env.read { txn in try txn.stat(pool) }.entries)
+    }
+
+    @Test func eachBatchOfKeysIsTwiceTheOneBeforeUpToTheLargest() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/keys"
+        let store = try SubjectKeyStore(path: path)
+        let first = Int(SubjectKeyStore.poolBatch)
+        var n = 0
+        func seal(upTo count: Int) throws {
+            while n < count {
+                _ = try store.seal(type: "LeadCaptured", data: lead("L-\(n)", "P\(n)"))
+                n += 1
+            }
+        }
+        try seal(upTo: 1)
+        #expect(try storedKeyCount(in: path) == first)
+        try seal(upTo: first + 1)  // the first batch used up: the second is twice as large
+        #expect(try storedKeyCount(in: path) == first + 2 * first)
+        try seal(upTo: first + 2 * first + 1)
+        #expect(try storedKeyCount(in: path) == first + 2 * first + 4 * first)
+        #expect(SubjectKeyStore.largestPoolBatch == 16 * SubjectKeyStore.poolBatch)
+        store.close()
+    }
+
     @Test func aReadOnlyStoreOpenedEarlierRevealsKeysMadeAfterIt() throws {
         let dir = TemporaryDirectory()
         let (writer, reader) = try writerAndReader(dir)

@@ -12,7 +12,7 @@ import JSON
 /// `null` counts as absent for optional fields. Every failure is `invalid_argument` with `details.field`.
 public struct DataReader {
     public let object: JSONObject
-    /// Which of the object's members were read, by index in `object.keys` (a bit each; beyond 64
+    /// Which of the object's members were read, by index in `object.members` (a bit each; beyond 64
     /// members, a set): cheaper than a set of names, and absent fields need no entry at all.
     private var consumed: UInt64 = 0
     private var consumedBeyond64: Set<Int> = []
@@ -36,9 +36,9 @@ public struct DataReader {
 
     /// The raw value of a field, `nil` when absent or `null`.
     public mutating func value(_ field: String) -> JSONValue? {
-        guard let i = object.keys.firstIndex(of: field) else { return nil }
+        guard let i = object.index(forKey: field) else { return nil }
         if i < 64 { consumed |= 1 << UInt64(i) } else { consumedBeyond64.insert(i) }
-        let v = object.values[i]
+        let v = object.members[i].value
         if v.isNull { return nil }  // (not `v.isNull ? nil : v`: that `nil` would be `JSONValue.null`)
         return v
     }
@@ -253,7 +253,7 @@ public struct DataReader {
 
     /// Refuses any field that was not read: `invalid_argument` naming it.
     public func finish() throws {
-        for (i, key) in object.keys.enumerated() {
+        for (i, (key, _)) in object.members.enumerated() {
             let read = i < 64 ? consumed & (1 << UInt64(i)) != 0 : consumedBeyond64.contains(i)
             if !read { throw DomainError.invalid(name(key), "unknown field \(name(key))") }
         }

@@ -16,12 +16,14 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Parses a plain decimal text (`"12"`, `"12.5"`, `"-3.25"`) with at most `maxFractionDigits`
     /// fraction digits. Exponents, `+`, leading dots and blanks are refused (nil).
     public init?(parsing text: String, maxFractionDigits: Int) {
-        var utf8 = Array(text.utf8)
-        guard !utf8.isEmpty else { return nil }
+        // The string's own UTF-8, read in place (no copy into an array: amounts are parsed for
+        // every order line and expense).
+        var utf8 = text.utf8[...]
+        guard let first = utf8.first else { return nil }
         var negative = false
-        if utf8[0] == UInt8(ascii: "-") {
+        if first == UInt8(ascii: "-") {
             negative = true
-            utf8.removeFirst()
+            utf8 = utf8.dropFirst()
         }
         guard !utf8.isEmpty else { return nil }
         var whole: Int64 = 0

@@ -16,6 +16,7 @@ extension Expense {
     /// An event of this expense; `expenseId` and `requesterId` lead every payload.
     func event(_ type: EventType, _ fields: JSONObject) -> NewEvent {
         var data: JSONObject = ["expenseId": .string(id), "requesterId": .string(requesterId)]
+        data.reserveCapacity(2 + fields.count)
         for (key, value) in fields { data[key] = value }
         return NewEvent(stream: stream, type: type, tags: tags, data: data)
     }
