@@ -89,6 +89,9 @@ import Testing
         }
         #expect(field(ERPFixture.orderData("SO-1", lines: [])) == "lines")
         #expect(field(ERPFixture.orderData("SO-1", lines: [("P-1", 1, "1"), ("P-1", 2, "1")])) == "lines[1].sku")
+        // A long order (more than 8 lines) is checked the same way: the first repeat is named.
+        let long = (0..<12).map { i in (i == 10 ? "X-3" : "X-\(i)", 1, "1") }
+        #expect(field(ERPFixture.orderData("SO-1", lines: long)) == "lines[10].sku")
         #expect(field(ERPFixture.orderData("SO-1", lines: [("P-1", 0, "1")])) == "lines[0].quantity")
         #expect(field(ERPFixture.orderData("SO-1", lines: [("P-1", 1, "0")])) == "lines[0].unitPrice")
         #expect(field(ERPFixture.orderData("SO-1", lines: [("P-1", 1, "1.001")])) == "lines[0].unitPrice")

@@ -64,6 +64,7 @@ extension ERPArea {
             id: orderId, customerId: customerId, opportunityId: opportunityId, warehouseId: warehouseId,
             lines: orderLines, total: total, repId: customer.ownerId)
         var tags = orderTags(order, rep: customer.ownerId)
+        tags.reserveCapacity(tags.count + 2 + lines.count)
         if let opportunityId { tags.append("opportunity:\(opportunityId)") }
         tags.append("warehouse:\(warehouseId)")
         tags += lines.map { "sku:\($0.sku)" }

@@ -61,10 +61,16 @@ extension ERPArea {
 
     /// Refuses a second line for the same sku (`invalid_argument` naming the later line).
     static func requireDistinct(_ skus: [String]) throws {
-        var seen: Set<String> = []
-        for (i, sku) in skus.enumerated() where !seen.insert(sku).inserted {
-            throw DomainError.invalid("lines[\(i)].sku", "sku \(sku) appears on more than one line")
+        func repeated(_ i: Int) -> DomainError {
+            DomainError.invalid("lines[\(i)].sku", "sku \(skus[i]) appears on more than one line")
         }
+        // Most orders have a line or a few: comparing them costs less than building a set.
+        guard skus.count > 8 else {
+            for i in skus.indices where skus[..<i].contains(skus[i]) { throw repeated(i) }
+            return
+        }
+        var seen: Set<String> = []
+        for i in skus.indices where !seen.insert(skus[i]).inserted { throw repeated(i) }
     }
 
     // MARK: Referenced things
