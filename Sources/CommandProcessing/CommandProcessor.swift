@@ -227,6 +227,16 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         _ w: inout LogWriter
     ) throws -> CommandReply {
         try reloadIfNeeded(from: log, w)
+        return try Self.run(request, fingerprint: fingerprint, presealed: presealed, state: &state, box: self, &w)
+    }
+
+    /// Runs a command against `state`, handed over in place: reading the stored state to call a
+    /// method on it (`decide`, `org.actor(for:)`) copied it first — a retain and a release of every
+    /// table of the company, for every command — where an `inout` state is borrowed as it is.
+    private static func run(
+        _ request: CommandRequest, fingerprint: UInt64, presealed: PresealedFields?, state: inout CompanyState,
+        box: StateBox, _ w: inout LogWriter
+    ) throws -> CommandReply {
         if let id = request.commandId, let (previous, previousFingerprint) = try w.previousResult(commandId: id) {
             guard previousFingerprint == fingerprint else {
                 throw CommandProcessor.domainError(.commandIdConflict(commandId: id))
@@ -281,7 +291,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         for e in events {
             if PersonalFields.rule(for: e.type.rawValue) != nil {
                 do {
-                    try keys.prepareKey(type: e.type.rawValue, data: e.data)
+                    try box.keys.prepareKey(type: e.type.rawValue, data: e.data)
                 } catch {
                     // Making a batch of keys is a durable write to keys/: when it fails (a full disk),
                     // the command fails as any write does — retryable, nothing of it written.
@@ -294,7 +304,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         // the log does it on its encoder thread, while the rest of the batch is decided. The keys
         // are ready (above), so sealing writes nothing and does not fail short of a broken store.
         let decided = events
-        let keys = self.keys
+        let keys = box.keys
         let append = AppendRequest(
             events: toAppend,
             actor: actor.id, commandId: request.commandId, fingerprint: fingerprint,
@@ -315,7 +325,10 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         }
         // Published before the commit is durable, which is harmless: a token that authenticates a
         // moment early can only issue commands that queue behind this one.
-        if orgChanged { org.withLock { [state] in $0 = state.org } }
+        if orgChanged {
+            let org = state.org
+            box.org.withLock { $0 = org }
+        }
         return CommandReply(
             position: result.position, events: result.events, duplicate: result.duplicate,
             at: Timestamp(milliseconds: result.at))
