@@ -1,6 +1,18 @@
+import Dispatch
 import Domain
 import EventLog
 import JSON
+import PersonalData
+
+/// A batch of commands made ready for the writer (``CommandProcessor/prepare(_:)``): each request's
+/// own checks, fingerprint and presealed personal fields — work that needs no state, so it can run
+/// on any thread, before the batch takes its place in the writer's order.
+public struct PreparedBatch: Sendable {
+    public let requests: [CommandRequest]
+    let refused: [DomainError?]
+    let fingerprints: [UInt64]
+    let presealed: [PresealedFields?]
+}
 
 extension CommandProcessor {
     /// Runs many commands in order inside one write transaction (import, the demo company): one
@@ -10,6 +22,14 @@ extension CommandProcessor {
     /// Throws only when the batch as a whole cannot commit (for example the disk is full); then none
     /// of its commands was written.
     public func executeBatch(_ requests: [CommandRequest]) async throws -> [Result<CommandReply, DomainError>] {
+        let prepared = prepare(requests)
+        return try await withCheckedThrowingContinuation { continuation in
+            submit(prepared) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Checks, fingerprints and preseals the batch's requests (see ``PreparedBatch``).
+    public func prepare(_ requests: [CommandRequest]) -> PreparedBatch {
         // A request with bad ids is refused alone; the others of the batch still run.
         let refused: [DomainError?] = requests.map { r in
             do {
@@ -21,40 +41,67 @@ extension CommandProcessor {
                 return DomainError(.badRequest, String(describing: error))
             }
         }
-        let fingerprints = requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) }
-        let presealed = requests.map { presealing($0) }
+        return PreparedBatch(
+            requests: requests, refused: refused,
+            fingerprints: requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) },
+            presealed: requests.map { presealing($0) })
+    }
+
+    /// Queues a prepared batch for the writer before returning — batches submitted one after the
+    /// other from one thread run in that order — and calls `answer` once it is durable: with each
+    /// command's result, or with the error that kept the whole batch from committing (then none of
+    /// it was written). `answer` runs on the log's commit thread (or on a global queue after a
+    /// `ForgetSubject`, whose key is destroyed first): it must be quick and must not block.
+    public func submit(
+        _ batch: PreparedBatch,
+        answer: @escaping @Sendable (Result<[Result<CommandReply, DomainError>], DomainError>) -> Void
+    ) {
         let box = self.box
         let log = self.log
-        let results: [Result<CommandReply, DomainError>]
-        do {
-            results = try await log.write { w in
-                var results: [Result<CommandReply, DomainError>] = []
-                results.reserveCapacity(requests.count)
-                for i in requests.indices {
-                    if let refusal = refused[i] {
-                        results.append(.failure(refusal))
-                        continue
-                    }
-                    do {
-                        results.append(.success(try box.run(
-                            requests[i], fingerprint: fingerprints[i], presealed: presealed[i], log: log, &w)))
-                    } catch let e as DomainError {
-                        results.append(.failure(e))
-                    } catch let e as EventLogError {
-                        results.append(.failure(Self.domainError(e)))
-                    } catch {
-                        results.append(.failure(DomainError(.internal, String(describing: error))))
-                    }
+        log.submit({ (w: inout LogWriter) -> [Result<CommandReply, DomainError>] in
+            var results: [Result<CommandReply, DomainError>] = []
+            results.reserveCapacity(batch.requests.count)
+            for i in batch.requests.indices {
+                if let refusal = batch.refused[i] {
+                    results.append(.failure(refusal))
+                    continue
                 }
-                return results
+                do {
+                    results.append(.success(try box.run(
+                        batch.requests[i], fingerprint: batch.fingerprints[i], presealed: batch.presealed[i],
+                        log: log, &w)))
+                } catch let e as DomainError {
+                    results.append(.failure(e))
+                } catch let e as EventLogError {
+                    results.append(.failure(Self.domainError(e)))
+                } catch {
+                    results.append(.failure(DomainError(.internal, String(describing: error))))
+                }
             }
-        } catch let e as EventLogError {
-            throw Self.domainError(e)
-        }
-        for (request, result) in zip(requests, results) {
-            if case .success = result { try forgetIfNeeded(request) }
-        }
-        return results
+            return results
+        }, answer: { outcome in
+            let results: [Result<CommandReply, DomainError>]
+            switch outcome {
+            case .success(let r): results = r
+            case .failure(let e as EventLogError): return answer(.failure(Self.domainError(e)))
+            case .failure(let e as DomainError): return answer(.failure(e))
+            case .failure(let e): return answer(.failure(DomainError(.internal, String(describing: e))))
+            }
+            // Destroying a forgotten subject's key is a durable write: not on the commit thread.
+            guard batch.requests.contains(where: { $0.type == "ForgetSubject" }) else { return answer(.success(results)) }
+            DispatchQueue.global().async {
+                do {
+                    for (request, result) in zip(batch.requests, results) {
+                        if case .success = result { try self.forgetIfNeeded(request) }
+                    }
+                    answer(.success(results))
+                } catch let e as DomainError {
+                    answer(.failure(e))
+                } catch {
+                    answer(.failure(DomainError(.internal, String(describing: error))))
+                }
+            }
+        })
     }
 }
 

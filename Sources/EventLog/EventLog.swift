@@ -199,25 +199,40 @@ public final class EventLog: Sendable {
     /// runs once: the transaction only writes what the batch staged, and is what runs again when
     /// the map had to grow.
     public func write<R: Sendable>(_ body: @escaping @Sendable (inout LogWriter) throws -> R) async throws -> R {
-        guard let writer else { throw EventLogError.invalidRequest("the log is open read-only") }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, Error>) in
+            submit(body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// ``write(_:)`` without waiting: `body` is queued for the writer before this returns (so work
+    /// submitted from one thread runs in the order submitted), and `answer` gets its result once the
+    /// batch is durable, or the error that kept it from being written. `answer` runs on the writer's
+    /// commit thread, or on the caller's when the work cannot be queued: it must be quick and must
+    /// not block (hand anything longer to another thread).
+    public func submit<R: Sendable>(
+        _ body: @escaping @Sendable (inout LogWriter) throws -> R,
+        answer: @escaping @Sendable (Result<R, Error>) -> Void
+    ) {
+        guard let writer else {
+            answer(.failure(EventLogError.invalidRequest("the log is open read-only")))
+            return
+        }
         let box = ResultBox<R>()
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, Error>) in
-            let item = WorkItem(
-                body: { w in box.result = Result { try body(&w) } },
-                answer: { commitError in
-                    if let commitError {
-                        continuation.resume(throwing: commitError)
-                    } else if let result = box.result {
-                        continuation.resume(with: result)
-                    } else {
-                        continuation.resume(throwing: EventLogError.unavailable("the batch did not run"))
-                    }
-                })
-            do {
-                try writer.submit(item)
-            } catch {
-                continuation.resume(throwing: error)
-            }
+        let item = WorkItem(
+            body: { w in box.result = Result { try body(&w) } },
+            answer: { commitError in
+                if let commitError {
+                    answer(.failure(commitError))
+                } else if let result = box.result {
+                    answer(result)
+                } else {
+                    answer(.failure(EventLogError.unavailable("the batch did not run")))
+                }
+            })
+        do {
+            try writer.submit(item)
+        } catch {
+            answer(.failure(error))
         }
     }
 

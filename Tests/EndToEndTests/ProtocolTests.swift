@@ -152,6 +152,38 @@ import Testing
         }
     }
 
+    @Test func aSmallBatchNeverOvertakesALargeOneSentBeforeIt() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            try c.hello()
+            // A large batch is prepared off the event loop (each employee's personal fields sealed);
+            // a small one right behind it, needing the last employee the large one registers, must
+            // wait for it rather than go to the writer first. The pause between the two writes
+            // varies, so that many rounds read them as two batches while the first is still being
+            // prepared.
+            let large = 150
+            var failed: [String] = []
+            var answers = 0
+            for round in 0..<30 {
+                var lines: [String] = []
+                for i in 0..<large {
+                    lines.append("{\"id\":\"e\(round)-\(i)\",\"op\":\"command\",\"type\":\"RegisterEmployee\",\"data\":{\"employeeId\":\"S-\(round)-\(i)\",\"name\":\"Rep \(i)\",\"roles\":[\"sales\"]}}")
+                }
+                let small = "{\"id\":\"c\(round)\",\"op\":\"command\",\"type\":\"RegisterCustomer\",\"data\":{\"customerId\":\"SC-\(round)\",\"name\":\"Customer\",\"ownerId\":\"S-\(round)-\(large - 1)\"}}"
+                try c.sendRaw(Array(lines.joined(separator: "\n").utf8) + [0x0A])
+                try await Task.sleep(for: .microseconds(200 + 200 * (round % 5)))
+                try c.sendRaw(Array(small.utf8) + [0x0A])
+                for _ in 0...large {
+                    let r = try c.readObject()
+                    answers += 1
+                    if !r.ok { failed.append(r["error"]?["message"]?.stringValue ?? "\(r)") }
+                }
+            }
+            #expect(answers == 30 * (large + 1))
+            #expect(failed.isEmpty, "a small batch ran before a large one sent ahead of it: \(failed.prefix(3))")
+        }
+    }
+
     @Test func theUnixSocketSpeaksTheSameProtocol() async throws {
         try await withServer { server in
             let c = try TestClient(unixPath: server.socketPath)

@@ -52,12 +52,14 @@ extension ConnectionHandler {
 
     /// Hands the commands read so far to the processor as one batch.
     ///
-    /// The batch is submitted from the loop (``EventLoopTaskExecutor``), so the batches of one
-    /// connection reach the writer in the order they were read: pipelined commands run in the order
-    /// sent. A large batch's replies are then encoded off the loop, which only writes them: encoding
-    /// a commit's worth of replies for every connection on the loop kept a query on another
-    /// connection of that loop waiting behind them. A small batch's replies are encoded on the loop
-    /// (for a lone command the hop off it and back cost more than its reply).
+    /// The batches of one connection reach the writer in the order they were read, so pipelined
+    /// commands run in the order sent. A small batch is prepared (checked, fingerprinted, its personal
+    /// fields sealed) and handed to the writer from the loop, as a lone command should be; a larger
+    /// one on the connection's command queue, so that the loop goes back to reading — a query on
+    /// another connection of the loop no longer waits behind a burst of commands being sealed. A
+    /// small batch read while a larger one of the same connection is still queued goes the same way,
+    /// behind it. Replies are written by the loop: a small batch's encoded there too, a large
+    /// batch's encoded on a global queue first.
     func submitPendingCommands() {
         guard !pendingCommands.isEmpty, let context else { return }
         let batch = pendingCommands
@@ -68,28 +70,43 @@ extension ConnectionHandler {
         let server = self.server
         let allocator = context.channel.allocator
         server.metrics.commitBatchCommands.record(batch.count)
-        if loopExecutor == nil { loopExecutor = EventLoopTaskExecutor(loop) }
-        Task(executorPreference: loopExecutor) {
-            let submitted = NIODeadline.now()
+        let requests = batch.map(\.request)
+        let submitted = NIODeadline.now()
+        let answer: @Sendable (Result<[Result<CommandReply, DomainError>], DomainError>) -> Void = { outcome in
             let results: [Result<CommandReply, DomainError>]
-            do {
-                results = try await processor.executeBatch(batch.map(\.request))
-            } catch {
-                results = Array(repeating: .failure(ConnectionHandler.domainError(error)), count: batch.count)
+            switch outcome {
+            case .success(let r): results = r
+            case .failure(let e): results = Array(repeating: .failure(e), count: batch.count)
             }
             server.metrics.commitLatency.recordNanoseconds((NIODeadline.now() - submitted).nanoseconds)
             ConnectionHandler.answer(batch, results, server: server, allocator: allocator, loop: loop, handler: bound)
         }
+        if batch.count <= Self.preparedOnTheLoop && queuedBatches == 0 {
+            processor.submit(processor.prepare(requests), answer: answer)
+            return
+        }
+        queuedBatches += 1
+        server.commandQueues[Int(UInt(bitPattern: ObjectIdentifier(self).hashValue) % UInt(server.commandQueues.count))]
+            .async {
+                processor.submit(processor.prepare(requests), answer: answer)
+                loop.execute { bound.value.queuedBatches -= 1 }
+            }
     }
 
-    /// Encodes a committed batch's replies — on the loop when the batch is small and this is the
-    /// loop, else on a global queue — and has the loop write them.
+    /// Batches of at most this many commands are prepared and submitted on the loop (see
+    /// ``submitPendingCommands()``).
+    static let preparedOnTheLoop = 8
+
+    /// Encodes a committed batch's replies and has the loop write them: a small batch's on the loop,
+    /// a larger one's on a global queue first. Called on the log's commit thread: never blocks.
     private static func answer(
         _ batch: [PendingCommand], _ results: [Result<CommandReply, DomainError>], server: ServerState,
         allocator: ByteBufferAllocator, loop: any EventLoop, handler: NIOLoopBound<ConnectionHandler>
     ) {
-        if batch.count <= repliesOnTheLoop && loop.inEventLoop {
-            handler.value.deliverReplies(replies(batch, results, server: server, allocator: allocator), count: batch.count)
+        if batch.count <= repliesOnTheLoop {
+            loop.execute {
+                handler.value.deliverReplies(replies(batch, results, server: server, allocator: allocator), count: batch.count)
+            }
             return
         }
         DispatchQueue.global().async {

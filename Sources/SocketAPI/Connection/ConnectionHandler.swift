@@ -82,7 +82,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var active = false
 
     var pendingCommands: [PendingCommand] = []
-    /// Runs command tasks on this connection's event loop.
+    /// Batches of this connection queued on its command queue and not yet handed to the writer: while
+    /// there are any, a small batch queues behind them instead of going to the writer from the loop.
+    var queuedBatches = 0
+    /// Runs read tasks on this connection's event loop.
     var loopExecutor: EventLoopTaskExecutor?
     var subscriptions: [String: SubscriptionHandle] = [:]
     /// Log reads waiting for their turn, and how many run.

@@ -20,6 +20,9 @@ final class ServerState: Sendable {
     let connections: ConnectionRegistry
     /// Commands handed to the processor (or about to be) and not yet answered, over all connections.
     let queuedCommands = Atomic<Int>(0)
+    /// Serial queues that prepare large batches of commands off the event loops and hand them to the
+    /// writer; each connection always uses the same one, so its batches keep their order.
+    let commandQueues = (0..<4).map { DispatchQueue(label: "chronicle.commands.\($0)", qos: .userInitiated) }
 
     init(processor: CommandProcessor, queries: (any QueryService)?, tokens: TokenTable, limits: ServerLimits,
          logger: Logger, name: String, version: String) {
