@@ -1,5 +1,6 @@
 # Chronicle — the two commands a newcomer needs are `make run` and `make test`.
-# Both install LMDB's development package when it is missing (apt-get, with sudo only when not root).
+# Both install the development packages of LMDB and jemalloc when missing (apt-get, with sudo only
+# when not root).
 
 SWIFT       ?= swift
 DATA        ?= ./data
@@ -10,11 +11,15 @@ SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 
 
 all: build
 
-## deps: install liblmdb-dev (and lmdb-utils for mdb_stat/mdb_dump) when missing
+## deps: install liblmdb-dev (the log's storage) and libjemalloc-dev (the allocator every Chronicle
+## program links) when missing
 deps:
-	@if ! dpkg -s liblmdb-dev >/dev/null 2>&1 && [ ! -f /usr/include/lmdb.h ]; then \
-		echo "Installing liblmdb-dev…"; \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y liblmdb-dev; \
+	@missing=""; \
+	if ! dpkg -s liblmdb-dev >/dev/null 2>&1 && [ ! -f /usr/include/lmdb.h ]; then missing="$$missing liblmdb-dev"; fi; \
+	if ! dpkg -s libjemalloc-dev >/dev/null 2>&1 && [ ! -f /usr/include/jemalloc/jemalloc.h ]; then missing="$$missing libjemalloc-dev"; fi; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing…"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; \
 	fi
 
 build: deps

@@ -40,9 +40,12 @@ let package = Package(
         // JSON values with exact number text, a fast parser/writer and a compact binary form.
         .target(name: "JSON"),
         // The event log: binary records, group commit, indexes, subscriptions, hash chain.
+        // Every program that links it allocates through jemalloc (libjemalloc-dev), not glibc's malloc:
+        // the writer's threads free much of what others allocate, which glibc's arenas serialise.
         .target(
             name: "EventLog",
-            dependencies: ["LMDB", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LMDB", .product(name: "Crypto", package: "swift-crypto")],
+            linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         // Pure business rules: no I/O, no clock, no LMDB.
         .target(name: "Domain", dependencies: ["JSON"]),

@@ -261,7 +261,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// Hands the requests staged since the last hand-over to the encoder.
     private func handOver(_ buffer: UnsafeMutablePointer<StagedWrites>, attempt: Int, ends: Bool) {
         var chunk = encoder.takeSpare() ?? RecordEncoder.Chunk()
-        chunk.clear()  // frees what its last requests held, here on the thread that made it
+        chunk.clear()  // (the requests of a chunk the stager encoded itself are freed here)
         swap(&chunk.requests, &buffer.pointee.requests)
         swap(&chunk.events, &buffer.pointee.events)
         swap(&chunk.eventKeys, &buffer.pointee.eventKeys)
