@@ -1,3 +1,4 @@
+import Domain
 import JSON
 
 /// Reads old payload schemas as the newest one without rewriting the log (CONTRACT §9).
@@ -10,7 +11,7 @@ public enum Upcasters {
 
     /// The newest schema of each event type (1 when absent).
     public static let current: [String: Int] = [
-        "LeadCaptured": 2
+        "LeadCaptured": LeadCapturedV2.schema
     ]
 
     /// `type` → steps, where `steps[i]` upcasts schema `i + 1` to `i + 2`.
@@ -51,11 +52,3 @@ public enum Upcasters {
     }
 }
 
-/// The v2 rule of `LeadCaptured`: the lead's e-mail domain.
-public enum LeadCapturedV2 {
-    public static func domain(ofEmail email: String?) -> String? {
-        guard let email, let at = email.lastIndex(of: "@") else { return nil }
-        let domain = email[email.index(after: at)...]
-        return domain.isEmpty ? nil : domain.lowercased()
-    }
-}

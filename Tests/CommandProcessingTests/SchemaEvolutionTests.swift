@@ -46,6 +46,23 @@ import Testing
         #expect(reply.events.map(\.type) == ["LeadClaimed"])
     }
 
+    @Test func theDecidersSchema2IsWhatTheUpcasterMakesOfSchema1() throws {
+        let state = CompanyState()
+        for email: JSONValue in ["Ann@Mail.Example.COM", "bo@acme.io", .null] {
+            let decided = try state.decide(
+                Command(type: "CaptureLead", data: [
+                    "leadId": "L-1", "company": "Acme", "contactName": "Ann", "email": email, "source": "web",
+                ]),
+                context: CommandContext(actor: .admin, now: Timestamp(milliseconds: 0), nextPosition: 1))[0]
+            #expect(decided.schema == Upcasters.currentSchema(of: "LeadCaptured"))
+            var v1 = decided.data
+            v1["domain"] = nil
+            let upcast = Upcasters.upcast(type: "LeadCaptured", schema: 1, data: v1)
+            #expect(upcast.schema == decided.schema)
+            #expect(upcast.data == decided.data, "member order and values, for \(email)")
+        }
+    }
+
     @Test func newEventsAreWrittenAtTheNewestSchema() async throws {
         let h = try Harness()
         defer { h.log.close() }

@@ -15,7 +15,10 @@ import Testing
         #expect(events.map(\.type) == ["LeadCaptured"])
         #expect(events[0].stream == "lead-L-1")
         #expect(events[0].tags == ["lead:L-1"])
-        #expect(events[0].schema == 1)
+        // Schema 2 (CONTRACT §9): the decider writes the newest schema, `domain` derived from the e-mail.
+        #expect(events[0].schema == 2)
+        #expect(events[0].data.keys.last == "domain")
+        #expect(events[0].data["domain"] == "acme.example")
         #expect(events[0].data["company"] == "Acme Ltd")
         #expect(events[0].data["contactName"] == "Dana Smith")
         #expect(events[0].data["phone"] == "+44 20 7946 0000")
@@ -34,6 +37,7 @@ import Testing
         #expect(events[0].data["phone"] == .null)
         #expect(events[0].data["email"] == .null)
         #expect(events[0].data["estimatedValue"] == .null)
+        #expect(events[0].data["domain"] == .null)
     }
 
     @Test func capturingAnExistingLeadIsRejected() {

@@ -8,17 +8,22 @@ import JSON
 /// entity the event refers to, in the order `lead`, `customer`, `opportunity`, `rep` (the owning
 /// rep at that moment; for a release or recycle, the rep who had the lead).
 enum CRMEvents {
+    /// Schema 2 (CONTRACT §9): schema 1's fields, then `domain` (``LeadCapturedV2``) — the payload
+    /// the upcaster makes of a schema-1 record, written at once instead of upcast on every capture.
     static func leadCaptured(
         leadId: String, company: String, contactName: String, phone: String?, email: String?, source: String,
         estimatedValue: Money?
     ) -> NewEvent {
-        lead(
+        var event = lead(
             leadId, CRMEventType.leadCaptured, rep: nil,
             [
                 "leadId": .string(leadId), "company": .string(company), "contactName": .string(contactName),
                 "phone": optional(phone), "email": optional(email), "source": .string(source),
                 "estimatedValue": optional(estimatedValue?.amountText),
+                "domain": optional(LeadCapturedV2.domain(ofEmail: email)),
             ])
+        event.schema = LeadCapturedV2.schema
+        return event
     }
 
     static func leadClaimed(leadId: String, repId: String) -> NewEvent {
@@ -149,4 +154,17 @@ enum CRMEvents {
     }
 
     private static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+}
+
+/// `LeadCaptured` schema 2 adds `domain`: the lead's e-mail domain, lower-cased, or null. The rule
+/// is here, in the domain, so that the decider writes schema 2 and the upcaster derives the same
+/// field from schema-1 records.
+public enum LeadCapturedV2 {
+    public static let schema = 2
+
+    public static func domain(ofEmail email: String?) -> String? {
+        guard let email, let at = email.lastIndex(of: "@") else { return nil }
+        let domain = email[email.index(after: at)...]
+        return domain.isEmpty ? nil : domain.lowercased()
+    }
 }
