@@ -12,6 +12,8 @@ public struct PreparedBatch: Sendable {
     let refused: [DomainError?]
     let fingerprints: [UInt64]
     let presealed: [PresealedFields?]
+    /// Whether a request is a `ForgetSubject` (whose key is destroyed once it is durable).
+    let forgets: Bool
 }
 
 extension CommandProcessor {
@@ -44,14 +46,16 @@ extension CommandProcessor {
         return PreparedBatch(
             requests: requests, refused: refused,
             fingerprints: requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) },
-            presealed: requests.map { presealing($0) })
+            presealed: requests.map { presealing($0) },
+            forgets: requests.contains { $0.type == "ForgetSubject" })
     }
 
     /// Queues a prepared batch for the writer before returning — batches submitted one after the
     /// other from one thread run in that order — and calls `answer` once it is durable: with each
     /// command's result, or with the error that kept the whole batch from committing (then none of
-    /// it was written). `answer` runs on the log's commit thread (or on a global queue after a
-    /// `ForgetSubject`, whose key is destroyed first): it must be quick and must not block.
+    /// it was written). `answer` runs on one of the log's writer threads (or, after a
+    /// `ForgetSubject`, whose key is destroyed first, on the processor's forget queue): it must be
+    /// quick and must not block.
     public func submit(
         _ batch: PreparedBatch,
         answer: @escaping @Sendable (Result<[Result<CommandReply, DomainError>], DomainError>) -> Void
@@ -87,9 +91,10 @@ extension CommandProcessor {
             case .failure(let e as DomainError): return answer(.failure(e))
             case .failure(let e): return answer(.failure(DomainError(.internal, String(describing: e))))
             }
-            // Destroying a forgotten subject's key is a durable write: not on the commit thread.
-            guard batch.requests.contains(where: { $0.type == "ForgetSubject" }) else { return answer(.success(results)) }
-            DispatchQueue.global().async {
+            // Destroying a forgotten subject's key is a durable write: not on the commit thread, and
+            // on a queue of its own that `finishPendingForgets()` waits for before the keys close.
+            guard batch.forgets else { return answer(.success(results)) }
+            self.forgetQueue.async {
                 do {
                     for (request, result) in zip(batch.requests, results) {
                         if case .success = result { try self.forgetIfNeeded(request) }
@@ -102,6 +107,12 @@ extension CommandProcessor {
                 }
             }
         })
+    }
+
+    /// Returns once every key destruction of a committed `ForgetSubject` has run (call before
+    /// closing the key store: one still queued would write to a closed environment).
+    public func finishPendingForgets() {
+        forgetQueue.sync {}
     }
 }
 

@@ -20,6 +20,8 @@ public final class CommandProcessor: Sendable {
     /// The per-subject keys sealing personal fields.
     public let keys: SubjectKeyStore
     let box: StateBox
+    /// Destroys the keys of forgotten subjects after their commit, one at a time, off the writer.
+    let forgetQueue = DispatchQueue(label: "chronicle.forget")
 
     /// Loads the company's state by replaying the log. Personal fields are sealed with keys in
     /// `keysDirectory` (default: `keys/` beside the log's directory).

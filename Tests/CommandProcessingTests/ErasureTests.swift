@@ -62,6 +62,29 @@ import Testing
         reopened.close()
     }
 
+    /// The server submits commands with a callback and closes the key store at shutdown: a key that
+    /// is still to be destroyed when the answer has gone out is destroyed before that.
+    @Test func aSubmittedForgetIsFinishedBeforeTheKeysClose() async throws {
+        let h = try Harness()
+        defer { h.log.close() }
+        try await h.run("admin", "CaptureLead", ["leadId": "L-1", "company": "Acme", "contactName": "Ann", "source": "web"])
+        #expect(h.processor.keys.hasKey("lead:L-1"))
+        let answered = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            h.processor.submit(h.processor.prepare([CommandRequest(
+                type: "ForgetSubject", data: ["subject": "lead:L-1", "reason": "asked"], actorId: "admin")])
+            ) { outcome in
+                if case .success(let results) = outcome, case .success = results[0] {
+                    done.resume(returning: true)
+                } else {
+                    done.resume(returning: false)
+                }
+            }
+        }
+        #expect(answered)
+        h.processor.finishPendingForgets()
+        #expect(!h.processor.keys.hasKey("lead:L-1"))
+    }
+
     @Test func forgettingIsAdminOnlyAndChecksTheSubject() async throws {
         let h = try Harness()
         defer { h.log.close() }

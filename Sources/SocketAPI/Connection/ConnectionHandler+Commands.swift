@@ -14,7 +14,7 @@ struct PendingCommand: Sendable {
 
 extension ConnectionHandler {
     /// `command`: checks the request's own fields, then queues it. All commands read in one burst
-    /// go to the processor together (`executeBatch`: one work item for the writer, one task, one
+    /// go to the processor together (``submitPendingCommands()``: one work item for the writer, one
     /// hop back to the loop); the processor decides each against the state including the ones
     /// before it and answers after the durable commit.
     func command(_ request: Request, actor: Actor) throws(DomainError) {

@@ -9,8 +9,9 @@ import Glibc
 
 /// One client connection: NDJSON framing, authentication, dispatch, and backpressure.
 ///
-/// Everything here runs on the channel's event loop. Work that may block or wait (commands, reads,
-/// subscriptions, queries) runs in tasks and comes back to the loop to write its reply.
+/// Everything here runs on the channel's event loop. Work that may block or wait runs elsewhere and
+/// comes back to the loop to write its reply: commands on the log's writer (large batches prepared
+/// on a command queue first), reads, subscriptions and waiting queries in tasks.
 ///
 /// Backpressure: the handler stops asking the channel to read while `maxInFlightPerConnection`
 /// requests are unanswered or the channel's outbound buffer is above its high-water mark, so a
@@ -134,6 +135,13 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         closing = true
         helloTimer?.cancel()
         helloTimer = nil
+        // Commands read but never handed to the processor (a read that failed right after them):
+        // their reserved places in the writer queue are given back, or `overloaded` would follow.
+        if !pendingCommands.isEmpty {
+            server.releaseCommands(pendingCommands.count)
+            inFlight -= pendingCommands.count
+            pendingCommands = []
+        }
         for (_, s) in subscriptions { s.stop(reason: nil) }
         subscriptions = [:]
         queuedReads = []

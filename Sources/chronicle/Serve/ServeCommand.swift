@@ -119,6 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         engine.close()
         log.close()
+        processor.finishPendingForgets()  // a forgotten subject's key destroyed after its commit
         processor.keys.close()  // saves which subject holds which numbered key
         try? await group.shutdownGracefully()
         if let socketPath { unlink(socketPath) }
