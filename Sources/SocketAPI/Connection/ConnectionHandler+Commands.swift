@@ -98,7 +98,8 @@ extension ConnectionHandler {
     static let preparedOnTheLoop = 8
 
     /// Encodes a committed batch's replies and has the loop write them: a small batch's on the loop,
-    /// a larger one's on a global queue first. Called on the log's commit thread: never blocks.
+    /// a larger one's on a global queue first. Called on one of the log's writer threads (or on the
+    /// submitting one, when the writer refuses the batch at once): never blocks, never re-enters.
     private static func answer(
         _ batch: [PendingCommand], _ results: [Result<CommandReply, DomainError>], server: ServerState,
         allocator: ByteBufferAllocator, loop: any EventLoop, handler: NIOLoopBound<ConnectionHandler>
