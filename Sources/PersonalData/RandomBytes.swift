@@ -24,6 +24,19 @@ final class RandomBytes: Sendable {
         }
     }
 
+    /// Fills `out` (at most 4 KiB) with random bytes, without allocating.
+    func fill(_ out: UnsafeMutableRawBufferPointer) throws {
+        precondition(out.count <= Self.chunk)
+        try state.withLock { s in
+            if s.buffer.count - s.next < out.count {
+                s.buffer = try Self.read(Self.chunk)
+                s.next = 0
+            }
+            s.buffer.withUnsafeBytes { b in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[s.next..<(s.next + out.count)])) }
+            s.next += out.count
+        }
+    }
+
     private static func read(_ count: Int) throws -> [UInt8] {
         let fd = Glibc.open("/dev/urandom", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw KeyStoreError("cannot open /dev/urandom: \(String(cString: strerror(errno)))") }

@@ -168,16 +168,22 @@ public final class SubjectKeyStore: Sendable {
         // The prefix names the key (its number, or the subject's own key), so an equal prefix is
         // the same key: one destroyed and replaced in between (a forget) gives another prefix.
         let ahead = presealed.flatMap { $0.subject == subject && $0.prefix == prefix ? $0.fields : nil } ?? []
-        var key: SymmetricKey?
+        var toSeal: [(field: String, plain: String)] = []
         for field in fields {
             guard case .string(let plain) = data[field] ?? .null else { continue }
             if let done = ahead.first(where: { $0.field == field && $0.plain == plain }) {
                 data[field] = .string(done.sealed)
-                continue
+            } else {
+                toSeal.append((field, plain))
             }
-            let k = key ?? SymmetricKey(data: keyBytes)
-            key = k
-            if let sealed = try Self.seal(plain, key: k, prefix: prefix, random: random) { data[field] = .string(sealed) }
+        }
+        guard !toSeal.isEmpty else { return data }
+        guard let sealer = GCMSealer(key: keyBytes) else { throw KeyStoreError("the key of \(subject) is not 32 bytes") }
+        for (field, plain) in toSeal {
+            guard let sealed = try Self.seal(plain, with: sealer, prefix: prefix, random: random) else {
+                throw KeyStoreError("AES-GCM refused to seal \(field) of \(subject)")
+            }
+            data[field] = .string(sealed)
         }
         return data
     }
@@ -211,11 +217,11 @@ public final class SubjectKeyStore: Sendable {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data),
               let (prefix, keyBytes) = presealingKey(for: subject)
         else { return nil }
-        let key = SymmetricKey(data: keyBytes)
+        guard let sealer = GCMSealer(key: keyBytes) else { return nil }
         var out = PresealedFields(subject: subject, prefix: prefix)
         for field in fields {
             guard case .string(let plain) = data[field] ?? .null,
-                  let sealed = try? Self.seal(plain, key: key, prefix: prefix, random: random)
+                  let sealed = try? Self.seal(plain, with: sealer, prefix: prefix, random: random)
             else { continue }
             out.fields.append((field, plain, sealed))
         }
@@ -239,11 +245,12 @@ public final class SubjectKeyStore: Sendable {
         return try body()
     }
 
-    private static func seal(_ plain: String, key: SymmetricKey, prefix: String, random: RandomBytes) throws -> String? {
-        let nonce = try AES.GCM.Nonce(data: try random.bytes(12))
-        let box = try AES.GCM.seal(Array(plain.utf8), using: key, nonce: nonce)
-        guard let combined = box.combined else { return nil }
-        return combined.withUnsafeBytes { Base64URL.encode($0, after: prefix) }
+    /// `prefix` and the base64url of `plain` sealed under a fresh random nonce.
+    private static func seal(_ plain: String, with sealer: GCMSealer, prefix: String, random: RandomBytes) throws -> String? {
+        try withUnsafeTemporaryAllocation(byteCount: GCMSealer.nonceCount, alignment: 1) { nonce in
+            try random.fill(nonce)
+            return sealer.seal(plain, nonce: UnsafeRawBufferPointer(nonce), prefix: prefix)
+        }
     }
 
     /// The sealed strings' prefix for `subject` (up to the ciphertext) and the key.
