@@ -65,6 +65,11 @@ public final class SubjectKeyStore: Sendable {
     /// Set while a thread holds the store for a durable write (making keys, saving, forgetting), so
     /// presealing can go without instead of waiting for it.
     private let writing = Atomic<Bool>(false)
+    /// How many times a key was destroyed (``forget(_:)``), bumped under the lock before the key
+    /// goes. Keys are only ever destroyed there, and a subject keeps its key until then, so fields
+    /// presealed when this count was the same as now are sealed with the key the subject still has:
+    /// the log's encoder takes them without the lock or a look-up in the store's tables.
+    private let forgets = Atomic<UInt64>(0)
 
     /// Opens (creating when needed) the key store in `path`. Read-only stores never create keys.
     public init(path: String, readOnly: Bool = false) throws {
@@ -164,6 +169,11 @@ public final class SubjectKeyStore: Sendable {
     public func seal(type: String, data: JSONObject, presealed: PresealedFields? = nil) throws -> JSONObject {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data) else { return data }
         var data = data
+        if let presealed, presealed.subject == subject, presealed.forgets == forgets.load(ordering: .acquiring),
+           Self.substitute(presealed, fields, in: &data)
+        {
+            return data
+        }
         let (prefix, keyBytes) = try state.withLock { s in try sealingKey(for: subject, &s) }
         // The prefix names the key (its number, or the subject's own key), so an equal prefix is
         // the same key: one destroyed and replaced in between (a forget) gives another prefix.
@@ -186,6 +196,17 @@ public final class SubjectKeyStore: Sendable {
             data[field] = .string(sealed)
         }
         return data
+    }
+
+    /// Every personal string field of `data` replaced by its presealed form; false (and `data` left
+    /// partly replaced) when one has none, or was sealed from another text.
+    private static func substitute(_ presealed: PresealedFields, _ fields: [String], in data: inout JSONObject) -> Bool {
+        for field in fields {
+            guard case .string(let plain) = data[field] ?? .null else { continue }
+            guard let done = presealed.fields.first(where: { $0.field == field && $0.plain == plain }) else { return false }
+            data[field] = .string(done.sealed)
+        }
+        return true
     }
 
     /// Makes sure the subject of an event of `type` with `data` has a key, taking the next numbered
@@ -215,10 +236,10 @@ public final class SubjectKeyStore: Sendable {
     /// out here stays assigned even when the command is then refused.
     public func preseal(type: String, data: JSONObject) -> PresealedFields? {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data),
-              let (prefix, keyBytes) = presealingKey(for: subject)
+              let (prefix, keyBytes, forgetsBefore) = presealingKey(for: subject)
         else { return nil }
         guard let sealer = GCMSealer(key: keyBytes) else { return nil }
-        var out = PresealedFields(subject: subject, prefix: prefix)
+        var out = PresealedFields(subject: subject, prefix: prefix, forgets: forgetsBefore)
         for field in fields {
             guard case .string(let plain) = data[field] ?? .null,
                   let sealed = try? Self.seal(plain, with: sealer, prefix: prefix, random: random)
@@ -230,12 +251,15 @@ public final class SubjectKeyStore: Sendable {
 
     /// The subject's key for presealing: at once when the store is free; after a short wait when
     /// another thread only looks a key up; nil when a durable write holds it.
-    private func presealingKey(for subject: String) -> (String, [UInt8])? {
-        if let found = state.withLockIfAvailable({ s in try? sealingKey(for: subject, &s, presealing: true) }) {
-            return found
+    /// (With the count of ``forget(_:)``s, read under the lock.)
+    private func presealingKey(for subject: String) -> (String, [UInt8], UInt64)? {
+        func look(_ s: inout State) -> (String, [UInt8], UInt64)? {
+            guard let (prefix, key) = try? sealingKey(for: subject, &s, presealing: true) else { return nil }
+            return (prefix, key, forgets.load(ordering: .relaxed))
         }
+        if let found = state.withLockIfAvailable({ s in look(&s) }) { return found }
         guard !writing.load(ordering: .acquiring) else { return nil }
-        return state.withLock { s in try? sealingKey(for: subject, &s, presealing: true) }
+        return state.withLock { s in look(&s) }
     }
 
     /// Runs a durable write with `writing` set (the caller holds the store).
@@ -472,6 +496,7 @@ public final class SubjectKeyStore: Sendable {
     }
 
     private func forgetLocked(_ subject: String, _ s: inout State) throws {
+        forgets.add(1, ordering: .releasing)
         s.ownKeys[subject] = nil
         let n = s.assigned[subject]
         if let n { s.pool[n] = nil }
@@ -525,5 +550,7 @@ public struct PresealedFields: Sendable {
     let subject: String
     /// The sealed strings' prefix, which names the key.
     let prefix: String
+    /// The store's count of forgets when they were sealed.
+    let forgets: UInt64
     var fields: [(field: String, plain: String, sealed: String)] = []
 }
