@@ -1,4 +1,4 @@
-import Crypto
+import CCryptoBoringSSL
 import Foundation
 
 /// The writer's encoder thread: encodes and chains the records of the requests the stager hands it,
@@ -311,14 +311,17 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
                 correlationId: request.pointee.correlationId, causationId: request.pointee.causationId, event: e,
                 data: data, into: &out.bytes)
         }
-        var hasher = SHA256()
-        out.bytes.withUnsafeBytes { all in
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: all[chainStart...]))
-        }
-        let digest = hasher.finalize()
-        digest.withUnsafeBytes { d in
-            out.bytes.append(contentsOf: d)
-            chainHash.withUnsafeMutableBytes { $0.copyMemory(from: d) }
+        // SHA-256 straight from BoringSSL (the one swift-crypto links): its `SHA256()` wrapper cost
+        // as much again as hashing itself, per event. The chain's verifier (``HashChain``) hashes
+        // through swift-crypto, so every verification test also checks that the two agree.
+        let end = out.bytes.count
+        out.bytes.append(contentsOf: repeatElement(0, count: EventRecord.hashLength))
+        out.bytes.withUnsafeMutableBytes { all in
+            let input = UnsafeRawBufferPointer(rebasing: all[chainStart..<end])
+            let digest = all.baseAddress! + end
+            _ = CCryptoBoringSSL_SHA256(input.baseAddress!.assumingMemoryBound(to: UInt8.self), input.count,
+                                        digest.assumingMemoryBound(to: UInt8.self))
+            chainHash.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: digest, count: EventRecord.hashLength)) }
         }
         out.records.append((pending.position, start..<out.bytes.count))
     }
