@@ -279,7 +279,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         for e in events {
             if PersonalFields.rule(for: e.type.rawValue) != nil {
                 do {
-                    try box.keys.prepareKey(type: e.type.rawValue, data: e.data)
+                    try box.keys.prepareKey(type: e.type.rawValue, data: e.data, presealed: presealed)
                 } catch {
                     // Making a batch of keys is a durable write to keys/: when it fails (a full disk),
                     // the command fails as any write does — retryable, nothing of it written.

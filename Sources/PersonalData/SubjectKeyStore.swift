@@ -213,8 +213,12 @@ public final class SubjectKeyStore: Sendable {
     /// one (and making a batch of them, durably, when none is left) — everything in sealing that can
     /// fail. A processor calls it while it decides, so a failure fails that one command; the sealing
     /// itself then runs later, on the log's encoder, with nothing left to write.
-    public func prepareKey(type: String, data: JSONObject) throws {
+    ///
+    /// With `presealed` of the same subject and no key destroyed since (see ``forgets``), the key
+    /// presealing took is still the subject's: nothing to look up.
+    public func prepareKey(type: String, data: JSONObject, presealed: PresealedFields? = nil) throws {
         guard let (subject, _) = PersonalFields.subject(ofType: type, data: data) else { return }
+        if let presealed, presealed.subject == subject, presealed.forgets == forgets.load(ordering: .acquiring) { return }
         try state.withLock { s in
             if s.ownKeys[subject] != nil { return }
             if let n = s.assigned[subject], s.pool[n] != nil { return }

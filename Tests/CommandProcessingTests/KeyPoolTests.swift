@@ -109,6 +109,29 @@ import Testing
         #expect(third == second + 1)
     }
 
+    /// The processor prepares the key of an event whose fields were presealed: the number presealing
+    /// took is the one sealing uses, and a forget in between makes preparing give the subject a new
+    /// key (the old one is gone), as it would without presealing.
+    @Test func preparingAfterPresealingKeepsThePresealedKeyUnlessItWasDestroyed() throws {
+        let dir = TemporaryDirectory()
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        defer { store.close() }
+        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))  // makes the pool's first keys
+        let ahead = try #require(store.preseal(type: "LeadCaptured", data: lead("L-1", "Ann")))
+        let presealedNumber = try number(.string(ahead.fields[0].sealed))
+        try store.prepareKey(type: "LeadCaptured", data: lead("L-1", "Ann"), presealed: ahead)
+        let sealed = try store.seal(type: "LeadCaptured", data: lead("L-1", "Ann"), presealed: ahead)
+        #expect(try number(sealed["contactName"]) == presealedNumber)
+        #expect(try number(try store.seal(type: "LeadCaptured", data: lead("L-2", "Bo"))["contactName"]) == presealedNumber + 1)
+
+        let again = try #require(store.preseal(type: "LeadCaptured", data: lead("L-3", "Cy")))
+        try store.forget("lead:L-3")
+        try store.prepareKey(type: "LeadCaptured", data: lead("L-3", "Cy"), presealed: again)
+        let resealed = try store.seal(type: "LeadCaptured", data: lead("L-3", "Cy"), presealed: again)
+        #expect(try number(resealed["contactName"]) != (try number(.string(again.fields[0].sealed))))
+        #expect(store.reveal(resealed) == lead("L-3", "Cy"))
+    }
+
     @Test func presealingNeverMakesKeys() throws {
         let dir = TemporaryDirectory()
         let store = try SubjectKeyStore(path: dir.path + "/keys")
