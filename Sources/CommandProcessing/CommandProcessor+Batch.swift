@@ -5,13 +5,15 @@ import JSON
 import PersonalData
 
 /// A batch of commands made ready for the writer (``CommandProcessor/prepare(_:)``): each request's
-/// own checks, fingerprint and presealed personal fields — work that needs no state, so it can run
-/// on any thread, before the batch takes its place in the writer's order.
+/// own checks, fingerprint, presealed personal fields and data read for its decider
+/// (``CompanyState/prepare(_:)``) — work that needs no state, so it can run on any thread, before
+/// the batch takes its place in the writer's order.
 public struct PreparedBatch: Sendable {
     public let requests: [CommandRequest]
     let refused: [DomainError?]
     let fingerprints: [UInt64]
     let presealed: [PresealedFields?]
+    let decisions: [PreparedCommand?]
     /// Whether a request is a `ForgetSubject` (whose key is destroyed once it is durable).
     let forgets: Bool
 }
@@ -47,6 +49,9 @@ extension CommandProcessor {
             requests: requests, refused: refused,
             fingerprints: requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) },
             presealed: requests.map { presealing($0) },
+            decisions: zip(requests, refused).map { r, refusal in
+                refusal == nil ? CompanyState.prepare(Command(type: CommandType(rawValue: r.type), data: r.data)) : nil
+            },
             forgets: requests.contains { $0.type == "ForgetSubject" })
     }
 
@@ -73,7 +78,7 @@ extension CommandProcessor {
                 do {
                     results.append(.success(try box.run(
                         batch.requests[i], fingerprint: batch.fingerprints[i], presealed: batch.presealed[i],
-                        log: log, &w)))
+                        prepared: batch.decisions[i], log: log, &w)))
                 } catch let e as DomainError {
                     results.append(.failure(e))
                 } catch let e as EventLogError {

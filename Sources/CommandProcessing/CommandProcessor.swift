@@ -211,18 +211,20 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
     ]
 
     func run(
-        _ request: CommandRequest, fingerprint: UInt64, presealed: PresealedFields? = nil, log: EventLog,
-        _ w: inout LogWriter
+        _ request: CommandRequest, fingerprint: UInt64, presealed: PresealedFields? = nil,
+        prepared: PreparedCommand? = nil, log: EventLog, _ w: inout LogWriter
     ) throws -> CommandReply {
         try reloadIfNeeded(from: log, w)
-        return try Self.run(request, fingerprint: fingerprint, presealed: presealed, state: &state, box: self, &w)
+        return try Self.run(
+            request, fingerprint: fingerprint, presealed: presealed, prepared: prepared, state: &state, box: self, &w)
     }
 
     /// Runs a command against `state`, handed over in place: reading the stored state to call a
     /// method on it (`decide`, `org.actor(for:)`) copied it first — a retain and a release of every
     /// table of the company, for every command — where an `inout` state is borrowed as it is.
     private static func run(
-        _ request: CommandRequest, fingerprint: UInt64, presealed: PresealedFields?, state: inout CompanyState,
+        _ request: CommandRequest, fingerprint: UInt64, presealed: PresealedFields?, prepared: PreparedCommand?,
+        state: inout CompanyState,
         box: StateBox, _ w: inout LogWriter
     ) throws -> CommandReply {
         if let id = request.commandId, let (previous, previousFingerprint) = try w.previousResult(commandId: id) {
@@ -257,7 +259,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         }
         let command = Command(type: CommandType(rawValue: request.type), data: request.data)
         let context = CommandContext(actor: actor, now: now, nextPosition: w.lastPosition + 1)
-        var events = try state.decide(command, context: context)
+        var events = try state.decide(command, context: context, prepared: prepared)
         if let expected = request.expectedVersion, let primary = events.first?.stream {
             let actual = w.streamVersion(primary)
             if actual != expected {

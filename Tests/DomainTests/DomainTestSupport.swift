@@ -24,10 +24,23 @@ struct Scenario {
     }
 
     /// Decides `type` as `actor` and returns the events, without applying them.
+    ///
+    /// A command whose data can be read ahead (``CompanyState/prepare(_:)``, as the command processor
+    /// does) is decided both ways, and the two must agree — events or rejection — in every test.
     func when(_ actor: Actor, _ type: String, _ data: JSONObject) throws -> [NewEvent] {
-        try state.decide(
-            Command(type: CommandType(rawValue: type), data: .object(data)),
-            context: CommandContext(actor: actor, now: now, nextPosition: position + 1))
+        let command = Command(type: CommandType(rawValue: type), data: .object(data))
+        let context = CommandContext(actor: actor, now: now, nextPosition: position + 1)
+        let whole = Result { try state.decide(command, context: context) }
+        if let prepared = CompanyState.prepare(command) {
+            let ahead = Result { try state.decide(command, context: context, prepared: prepared) }
+            switch (whole, ahead) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(type): read ahead, the events differ")
+            case (.failure(let a), .failure(let b)):
+                #expect(a as? DomainError == b as? DomainError, "\(type): read ahead, the rejection differs")
+            default: Issue.record("\(type): decided as a whole \(whole), read ahead \(ahead)")
+            }
+        }
+        return try whole.get()
     }
 
     /// Decides and applies; fails the test when the command is rejected.

@@ -172,6 +172,31 @@ import Testing
         #expect(s.rejection(s.actor("S-1"), "PlaceSalesOrder", big)?.code == .notOwner)
     }
 
+    /// Read ahead (as the command processor does), a malformed order from an actor whose roles may
+    /// not place one is still `forbidden`, not `invalid_argument`: the role comes first (CONTRACT §2).
+    @Test func dataReadAheadKeepsItsRejectionBehindTheRoleCheck() throws {
+        let s = Self.stocked()
+        let malformed: JSONObject = ["orderId": "SO-1", "customerId": "C-1", "warehouseId": "WH-1", "lines": []]
+        let command = Command(type: "PlaceSalesOrder", data: .object(malformed))
+        let prepared = try #require(CompanyState.prepare(command))
+        let context = CommandContext(actor: s.actor("F-1"), now: s.now)
+        #expect(throws: DomainError.self) { try s.state.decide(command, context: context, prepared: prepared) }
+        do {
+            _ = try s.state.decide(command, context: context, prepared: prepared)
+        } catch let e as DomainError {
+            #expect(e.code == .forbidden)
+        }
+        let rep = CommandContext(actor: s.actor("S-1"), now: s.now)
+        do {
+            _ = try s.state.decide(command, context: rep, prepared: prepared)
+            Issue.record("an order without lines was accepted")
+        } catch let e as DomainError {
+            #expect(e.code == .invalidArgument)
+        }
+        // A command type that reads nothing ahead has no prepared form.
+        #expect(CompanyState.prepare(Command(type: "ShipOrder", data: ["orderId": "SO-1"])) == nil)
+    }
+
     @Test func shippingTakesTheWholeOrderAtTheMovingAverageCost() throws {
         var s = Self.stocked()
         try s.then(

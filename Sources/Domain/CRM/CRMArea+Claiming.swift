@@ -1,8 +1,7 @@
 /// Leads entering the pool and being taken from it: `CaptureLead`, `ClaimLead`, `AssignLead`.
 extension CRMArea {
-    static func captureLead(_ command: Command, _ context: CommandContext, _ state: CompanyState) throws
-        -> [NewEvent]
-    {
+    /// Everything but the lead's being new is in the data: the event is made while reading it.
+    static func readCaptureLead(_ command: Command) throws -> PreparedDecision {
         var r = try DataReader(command.data)
         let leadId = try r.id("leadId")
         let company = try r.text("company")
@@ -13,12 +12,15 @@ extension CRMArea {
         let estimatedValue = try r.optionalMoney("estimatedValue")
         try r.finish()
         if let email, !looksLikeEmail(email) { throw DomainError.invalid("email", "email must look like name@domain") }
-        if state.crm.leads[leadId] != nil { throw DomainError.alreadyExists("lead", leadId) }
-        return [
+        let events = [
             CRMEvents.leadCaptured(
                 leadId: leadId, company: company, contactName: contactName, phone: phone, email: email, source: source,
                 estimatedValue: estimatedValue)
         ]
+        return { _, state in
+            if state.crm.leads[leadId] != nil { throw DomainError.alreadyExists("lead", leadId) }
+            return events
+        }
     }
 
     /// The actor claims a pool lead for themselves; every pool rule applies.

@@ -6,9 +6,7 @@ extension CRMArea {
     ///
     /// `title`, `amount` and `expectedClose` describe the opportunity: with `opportunityId`, `title` and
     /// `amount` are required; without it, giving any of them is `invalid_argument` (it would be dropped).
-    static func convertLead(_ command: Command, _ context: CommandContext, _ state: CompanyState) throws
-        -> [NewEvent]
-    {
+    static func readConvertLead(_ command: Command) throws -> PreparedDecision {
         var r = try DataReader(command.data)
         let leadId = try r.id("leadId")
         let customerId = try r.id("customerId")
@@ -33,25 +31,27 @@ extension CRMArea {
             opening = nil
         }
 
-        guard let lead = state.crm.leads[leadId] else { throw DomainError.notFound("lead", leadId) }
-        guard let repId = lead.ownerId else { throw LeadPool.notClaimed(lead) }
-        try CRMAccess.requireActsFor(context.actor, lead: lead, state: state)
-        if state.crm.customers[customerId] != nil { throw DomainError.alreadyExists("customer", customerId) }
-        if let opening, state.crm.opportunities[opening.id] != nil {
-            throw DomainError.alreadyExists("opportunity", opening.id)
-        }
+        return { context, state in
+            guard let lead = state.crm.leads[leadId] else { throw DomainError.notFound("lead", leadId) }
+            guard let repId = lead.ownerId else { throw LeadPool.notClaimed(lead) }
+            try CRMAccess.requireActsFor(context.actor, lead: lead, state: state)
+            if state.crm.customers[customerId] != nil { throw DomainError.alreadyExists("customer", customerId) }
+            if let opening, state.crm.opportunities[opening.id] != nil {
+                throw DomainError.alreadyExists("opportunity", opening.id)
+            }
 
-        var events = [
-            CRMEvents.leadConverted(leadId: leadId, customerId: customerId, opportunityId: opportunityId, repId: repId),
-            CRMEvents.customerRegistered(
-                customerId: customerId, name: customerName ?? lead.company, ownerId: repId, leadId: leadId),
-        ]
-        if let opening {
-            events.append(
-                CRMEvents.opportunityOpened(
-                    opportunityId: opening.id, customerId: customerId, title: opening.title, amount: opening.amount,
-                    expectedClose: expectedClose, ownerId: repId))
+            var events = [
+                CRMEvents.leadConverted(leadId: leadId, customerId: customerId, opportunityId: opportunityId, repId: repId),
+                CRMEvents.customerRegistered(
+                    customerId: customerId, name: customerName ?? lead.company, ownerId: repId, leadId: leadId),
+            ]
+            if let opening {
+                events.append(
+                    CRMEvents.opportunityOpened(
+                        opportunityId: opening.id, customerId: customerId, title: opening.title, amount: opening.amount,
+                        expectedClose: expectedClose, ownerId: repId))
+            }
+            return events
         }
-        return events
     }
 }

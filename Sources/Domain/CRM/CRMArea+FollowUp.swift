@@ -5,9 +5,7 @@ extension CRMArea {
     /// Exactly one of `leadId` and `customerId`. On a lead, the lead's owner (or their manager, or an
     /// admin) logs it — on a lead nobody owns, managers and admins only — and on a claimed lead it
     /// refreshes the last activity. On a customer, the customer's owner (or their manager, or an admin).
-    static func logFollowUp(_ command: Command, _ context: CommandContext, _ state: CompanyState) throws
-        -> [NewEvent]
-    {
+    static func readLogFollowUp(_ command: Command) throws -> PreparedDecision {
         var r = try DataReader(command.data)
         let leadId = try r.optionalId("leadId")
         let customerId = try r.optionalId("customerId")
@@ -16,21 +14,25 @@ extension CRMArea {
         try r.finish()
         switch (leadId, customerId) {
         case (let leadId?, nil):
-            guard let lead = state.crm.leads[leadId] else { throw DomainError.notFound("lead", leadId) }
-            try CRMAccess.requireActsFor(context.actor, lead: lead, state: state)
-            return [
-                CRMEvents.followUpLogged(
-                    leadId: leadId, customerId: nil, channel: channel, note: note, repId: lead.ownerId)
-            ]
-        case (nil, let customerId?):
-            guard let customer = state.crm.customers[customerId] else {
-                throw DomainError.notFound("customer", customerId)
+            return { context, state in
+                guard let lead = state.crm.leads[leadId] else { throw DomainError.notFound("lead", leadId) }
+                try CRMAccess.requireActsFor(context.actor, lead: lead, state: state)
+                return [
+                    CRMEvents.followUpLogged(
+                        leadId: leadId, customerId: nil, channel: channel, note: note, repId: lead.ownerId)
+                ]
             }
-            try CRMAccess.requireActsFor(context.actor, customer: customer, state: state)
-            return [
-                CRMEvents.followUpLogged(
-                    leadId: nil, customerId: customerId, channel: channel, note: note, repId: customer.ownerId)
-            ]
+        case (nil, let customerId?):
+            return { context, state in
+                guard let customer = state.crm.customers[customerId] else {
+                    throw DomainError.notFound("customer", customerId)
+                }
+                try CRMAccess.requireActsFor(context.actor, customer: customer, state: state)
+                return [
+                    CRMEvents.followUpLogged(
+                        leadId: nil, customerId: customerId, channel: channel, note: note, repId: customer.ownerId)
+                ]
+            }
         case (nil, nil):
             throw DomainError.invalid("leadId", "one of leadId and customerId is required")
         case (_?, _?):

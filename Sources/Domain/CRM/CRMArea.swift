@@ -5,18 +5,23 @@
 /// checks of CONTRACT §2. Payloads are built by ``CRMEvents`` only.
 enum CRMArea {
     static let handlers: [CommandType: CommandHandler] = [
-        "CaptureLead": captureLead,
+        "CaptureLead": CompanyState.handler(reading: readCaptureLead),
         "ClaimLead": claimLead,
         "AssignLead": assignLead,
         "ReleaseLead": releaseLead,
-        "LogFollowUp": logFollowUp,
+        "LogFollowUp": CompanyState.handler(reading: readLogFollowUp),
         "RecycleStaleLeads": recycleStaleLeads,
-        "ConvertLead": convertLead,
+        "ConvertLead": CompanyState.handler(reading: readConvertLead),
         "DisqualifyLead": disqualifyLead,
         "RegisterCustomer": registerCustomer,
         "OpenOpportunity": openOpportunity,
         "AdvanceStage": advanceStage,
         "MarkOpportunityLost": markOpportunityLost,
+    ]
+
+    /// The deciders that read their data ahead of the writer (``CompanyState/prepare(_:)``).
+    static let readers: [CommandType: CommandReader] = [
+        "CaptureLead": readCaptureLead, "LogFollowUp": readLogFollowUp, "ConvertLead": readConvertLead,
     ]
 
     static let evolvers: [EventType: EventEvolver] = [

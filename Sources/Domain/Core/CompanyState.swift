@@ -46,7 +46,16 @@ public struct CompanyState: Sendable {
 
     /// Decides `command` in the order of checks of CONTRACT §2: known type → role allows the type →
     /// data shape → referenced things → ownership → state rules. Pure: no I/O, `now` comes in `context`.
-    public func decide(_ command: Command, context: CommandContext) throws -> [NewEvent] {
+    ///
+    /// `prepared` (``CompanyState/prepare(_:)`` of this command): its data was read ahead, and only
+    /// the rest of the decision runs here, its checks in the same order.
+    public func decide(_ command: Command, context: CommandContext, prepared: PreparedCommand? = nil) throws -> [NewEvent] {
+        if let prepared, prepared.type == command.type {
+            guard Authorization.mayIssue(command.type, actor: context.actor) else {
+                throw DomainError.forbidden("\(context.actor.id) may not issue \(command.type.rawValue)")
+            }
+            return try prepared.decision.get()(context, self)
+        }
         guard let handler = CompanyState.handlers[command.type] else {
             throw DomainError(.unknownCommand, "unknown command type \(command.type.rawValue)")
         }

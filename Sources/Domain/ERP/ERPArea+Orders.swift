@@ -2,9 +2,9 @@ import JSON
 
 /// The life of a sales order: `PlaceSalesOrder`, `ShipOrder`, `CancelOrder`.
 extension ERPArea {
-    static func placeSalesOrder(_ command: Command, _ context: CommandContext, _ state: CompanyState) throws
-        -> [NewEvent]
-    {
+    /// Reads the order and makes what needs no state — its lines, totals, their JSON and the tags
+    /// that do not name the rep — so deciding checks the state and fills in the rest.
+    static func readPlaceSalesOrder(_ command: Command) throws -> PreparedDecision {
         var r = try DataReader(command.data)
         let orderId = try r.id("orderId")
         let customerId = try r.id("customerId")
@@ -33,66 +33,79 @@ extension ERPArea {
             orderLines.append(
                 OrderLine(sku: line.sku, quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: lineTotal))
         }
-
-        for line in lines { try requireProduct(line.sku, state) }
-        try requireWarehouse(warehouseId, state)
-        guard let customer = state.crm.customers[customerId] else { throw DomainError.notFound("customer", customerId) }
-        if let opportunityId {
-            guard let opportunity = state.crm.opportunities[opportunityId] else {
-                throw DomainError.notFound("opportunity", opportunityId)
-            }
-            guard opportunity.customerId == customerId else {
-                throw DomainError.invalid(
-                    "opportunityId", "opportunity \(opportunityId) is not of customer \(customerId)")
-            }
-        }
-        try requireActsForCustomer(context.actor, customerId: customerId, ownerId: customer.ownerId, state)
-        if state.erp.orders[orderId] != nil { throw DomainError.alreadyExists("order", orderId) }
-
-        var short: [(sku: String, requested: Int, available: Int)] = []
-        for line in lines {
-            let available = state.erp.level(sku: line.sku, warehouseId: warehouseId).available
-            if available < line.quantity { short.append((line.sku, line.quantity, available)) }
-        }
-        guard short.isEmpty else {
-            throw DomainError(
-                .insufficientStock, "\(short.count) line(s) of order \(orderId) cannot be reserved in \(warehouseId)",
-                details: ["warehouseId": .string(warehouseId), "lines": shortLines(short)])
-        }
-
-        let order = SalesOrder(
-            id: orderId, customerId: customerId, opportunityId: opportunityId, warehouseId: warehouseId,
-            lines: orderLines, total: total, repId: customer.ownerId)
-        var tags = orderTags(order, rep: customer.ownerId)
-        tags.reserveCapacity(tags.count + 2 + lines.count)
-        if let opportunityId { tags.append("opportunity:\(opportunityId)") }
-        tags.append("warehouse:\(warehouseId)")
-        tags += lines.map { "sku:\($0.sku)" }
-        let placed: JSONObject = [
-            "orderId": .string(orderId), "customerId": .string(customerId),
-            "opportunityId": opportunityId.map(JSONValue.string) ?? .null, "warehouseId": .string(warehouseId),
-            "lines": .array(
-                orderLines.map { line in
-                    .object([
-                        "sku": .string(line.sku), "quantity": json(line.quantity),
-                        "unitPrice": .string(line.unitPrice.amountText),
-                        "lineTotal": .string(line.lineTotal.amountText),
-                    ])
-                }),
-            "total": .string(total.amountText), "repId": .string(customer.ownerId),
-        ]
-        var events = [NewEvent(stream: "order-\(orderId)", type: "SalesOrderPlaced", tags: tags, data: placed)]
-        for line in orderLines {
+        let linesJSON = JSONValue.array(
+            orderLines.map { line in
+                .object([
+                    "sku": .string(line.sku), "quantity": json(line.quantity),
+                    "unitPrice": .string(line.unitPrice.amountText), "lineTotal": .string(line.lineTotal.amountText),
+                ])
+            })
+        let totalText = JSONValue.string(total.amountText)
+        // The tags: the order's (the rep's is added when deciding), then the placed event's own.
+        let orderTag = "order:\(orderId)"
+        let customerTag = "customer:\(customerId)"
+        var placedTags: [String] = []
+        if let opportunityId { placedTags.append("opportunity:\(opportunityId)") }
+        placedTags.append("warehouse:\(warehouseId)")
+        placedTags += lines.map { "sku:\($0.sku)" }
+        let stock = orderLines.map { line in
             let key = StockKey(sku: line.sku, warehouseId: warehouseId)
-            let level = state.erp.level(sku: line.sku, warehouseId: warehouseId)
-            let data: JSONObject = [
-                "orderId": .string(orderId), "sku": .string(line.sku), "warehouseId": .string(warehouseId),
-                "quantity": json(line.quantity), "reservedAfter": json(level.reserved + line.quantity),
-            ]
-            events.append(
-                NewEvent(stream: key.stream, type: "StockReserved", tags: stockTags(key, order: order), data: data))
+            return (key: key, stream: key.stream, tags: ["sku:\(key.sku)", "warehouse:\(key.warehouseId)", orderTag, customerTag])
         }
-        return events
+
+        return { [orderLines, placedTags] context, state in
+            for line in orderLines { try requireProduct(line.sku, state) }
+            try requireWarehouse(warehouseId, state)
+            guard let customer = state.crm.customers[customerId] else { throw DomainError.notFound("customer", customerId) }
+            if let opportunityId {
+                guard let opportunity = state.crm.opportunities[opportunityId] else {
+                    throw DomainError.notFound("opportunity", opportunityId)
+                }
+                guard opportunity.customerId == customerId else {
+                    throw DomainError.invalid(
+                        "opportunityId", "opportunity \(opportunityId) is not of customer \(customerId)")
+                }
+            }
+            try requireActsForCustomer(context.actor, customerId: customerId, ownerId: customer.ownerId, state)
+            if state.erp.orders[orderId] != nil { throw DomainError.alreadyExists("order", orderId) }
+
+            var levels: [StockLevel] = []
+            levels.reserveCapacity(stock.count)
+            var short: [(sku: String, requested: Int, available: Int)] = []
+            for (line, s) in zip(orderLines, stock) {
+                let level = state.erp.stock[s.key] ?? StockLevel()
+                levels.append(level)
+                if level.available < line.quantity { short.append((line.sku, line.quantity, level.available)) }
+            }
+            guard short.isEmpty else {
+                throw DomainError(
+                    .insufficientStock, "\(short.count) line(s) of order \(orderId) cannot be reserved in \(warehouseId)",
+                    details: ["warehouseId": .string(warehouseId), "lines": shortLines(short)])
+            }
+
+            let rep = customer.ownerId
+            let repTag = "rep:\(rep)"
+            var tags = [orderTag, customerTag, repTag]
+            tags += placedTags
+            let placed: JSONObject = [
+                "orderId": .string(orderId), "customerId": .string(customerId),
+                "opportunityId": opportunityId.map(JSONValue.string) ?? .null, "warehouseId": .string(warehouseId),
+                "lines": linesJSON, "total": totalText, "repId": .string(rep),
+            ]
+            var events = [NewEvent(stream: "order-\(orderId)", type: "SalesOrderPlaced", tags: tags, data: placed)]
+            events.reserveCapacity(1 + orderLines.count)
+            for i in orderLines.indices {
+                let line = orderLines[i]
+                let data: JSONObject = [
+                    "orderId": .string(orderId), "sku": .string(line.sku), "warehouseId": .string(warehouseId),
+                    "quantity": json(line.quantity), "reservedAfter": json(levels[i].reserved + line.quantity),
+                ]
+                var stockTags = stock[i].tags
+                stockTags.append(repTag)
+                events.append(NewEvent(stream: stock[i].stream, type: "StockReserved", tags: stockTags, data: data))
+            }
+            return events
+        }
     }
 
     static func shipOrder(_ command: Command, _ context: CommandContext, _ state: CompanyState) throws -> [NewEvent] {

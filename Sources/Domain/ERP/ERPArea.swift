@@ -9,13 +9,16 @@ enum ERPArea {
         "RegisterProduct": registerProduct,
         "RegisterWarehouse": registerWarehouse,
         "ReceiveStock": receiveStock,
-        "PlaceSalesOrder": placeSalesOrder,
+        "PlaceSalesOrder": CompanyState.handler(reading: readPlaceSalesOrder),
         "ShipOrder": shipOrder,
         "CancelOrder": cancelOrder,
         "ReturnGoods": returnGoods,
         "AdjustStock": adjustStock,
         "TransferStock": transferStock,
     ]
+
+    /// The deciders that read their data ahead of the writer (``CompanyState/prepare(_:)``).
+    static let readers: [CommandType: CommandReader] = ["PlaceSalesOrder": readPlaceSalesOrder]
 
     static let evolvers: [EventType: EventEvolver] = [
         "ProductRegistered": productRegistered,

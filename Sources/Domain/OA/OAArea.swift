@@ -6,13 +6,16 @@ import JSON
 /// rules (CONTRACT §2, order of checks). Every decision looks at one expense only.
 enum OAArea {
     static let handlers: [CommandType: CommandHandler] = [
-        "SubmitExpense": submitExpense,
+        "SubmitExpense": CompanyState.handler(reading: readSubmitExpense),
         "ApproveExpense": approveExpense,
         "RejectExpense": rejectExpense,
         "WithdrawExpense": withdrawExpense,
         "ReassignApproval": reassignApproval,
         "PayExpense": payExpense,
     ]
+
+    /// The deciders that read their data ahead of the writer (``CompanyState/prepare(_:)``).
+    static let readers: [CommandType: CommandReader] = ["SubmitExpense": readSubmitExpense]
 
     static let evolvers: [EventType: EventEvolver] = [
         "ExpenseSubmitted": evolveSubmitted,
