@@ -44,8 +44,9 @@ public final class SubjectKeyStore: Sendable {
         var ownKeys: [String: [UInt8]]
         var pool: [UInt64: [UInt8]]
         var assigned: [String: UInt64]
-        /// Assignments not yet in `assignedDB`.
-        var unsaved: [String: UInt64] = [:]
+        /// Assignments not yet in `assignedDB`, in the order made (a subject listed twice is saved
+        /// with its later number). A list, not a map: appending costs no second hash per new subject.
+        var unsaved: [(subject: String, number: UInt64)] = []
         /// Every number below this one has been handed out in this process or is named by the log
         /// or `assigned`. (A number whose event a crash kept from the log may be handed out again
         /// after the restart: no durable data uses it.)
@@ -301,12 +302,18 @@ public final class SubjectKeyStore: Sendable {
         guard let key = s.pool[n] else { throw KeyStoreError("numbered key \(n) is missing from \(path)") }
         s.nextNumber = n + 1
         s.assigned[subject] = n
-        s.unsaved[subject] = n
+        s.unsaved.append((subject, n))
         return (Self.numberedPrefix(subject, n), key)
     }
 
     private static func numberedPrefix(_ subject: String, _ n: UInt64) -> String {
-        numberedKeyPrefix + Base64URL.encode(subject.utf8) + "." + String(n) + "."
+        var prefix = numberedKeyPrefix
+        prefix.reserveCapacity(numberedKeyPrefix.utf8.count + (subject.utf8.count * 4 + 2) / 3 + 22)
+        prefix += Base64URL.encode(subject.utf8)
+        prefix += "."
+        prefix += String(n)
+        prefix += "."
+        return prefix
     }
 
     /// Makes the next batch of numbered keys and writes them with the unsaved assignments, durably.
@@ -340,7 +347,7 @@ public final class SubjectKeyStore: Sendable {
             for (subject, n) in unsaved { try txn.put(assignedDB, key: Array(subject.utf8), value: bytes(n)) }
             try also(txn)
         }
-        s.unsaved = [:]
+        s.unsaved.removeAll(keepingCapacity: true)
     }
 
     // MARK: Revealing
@@ -376,7 +383,7 @@ public final class SubjectKeyStore: Sendable {
                     guard n < s.poolEnd else { return }
                     if (s.assigned[subject] ?? 0) < n {
                         s.assigned[subject] = n
-                        s.unsaved[subject] = n
+                        s.unsaved.append((subject, n))
                     }
                     s.nextNumber = max(s.nextNumber, n + 1)
                 }
