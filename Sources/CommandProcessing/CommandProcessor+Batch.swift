@@ -70,21 +70,30 @@ extension CommandProcessor {
         log.submit({ (w: inout LogWriter) -> [Result<CommandReply, DomainError>] in
             var results: [Result<CommandReply, DomainError>] = []
             results.reserveCapacity(batch.requests.count)
-            for i in batch.requests.indices {
-                if let refusal = batch.refused[i] {
-                    results.append(.failure(refusal))
-                    continue
-                }
-                do {
-                    results.append(.success(try box.run(
-                        batch.requests[i], fingerprint: batch.fingerprints[i], presealed: batch.presealed[i],
-                        prepared: batch.decisions[i], log: log, &w)))
-                } catch let e as DomainError {
-                    results.append(.failure(e))
-                } catch let e as EventLogError {
-                    results.append(.failure(Self.domainError(e)))
-                } catch {
-                    results.append(.failure(DomainError(.internal, String(describing: error))))
+            // Each request and what was prepared for it is lent to `run` through buffer pointers:
+            // reading them by index copied each (a retain of every string and buffer it holds, on
+            // objects made on another core) for every command.
+            batch.requests.withUnsafeBufferPointer { requests in
+                batch.presealed.withUnsafeBufferPointer { presealed in
+                    batch.decisions.withUnsafeBufferPointer { decisions in
+                        for i in requests.indices {
+                            if let refusal = batch.refused[i] {
+                                results.append(.failure(refusal))
+                                continue
+                            }
+                            do {
+                                results.append(.success(try box.run(
+                                    requests[i], fingerprint: batch.fingerprints[i], presealed: presealed[i],
+                                    prepared: decisions[i], log: log, &w)))
+                            } catch let e as DomainError {
+                                results.append(.failure(e))
+                            } catch let e as EventLogError {
+                                results.append(.failure(Self.domainError(e)))
+                            } catch {
+                                results.append(.failure(DomainError(.internal, String(describing: error))))
+                            }
+                        }
+                    }
                 }
             }
             return results
