@@ -207,9 +207,9 @@ public final class EventLog: Sendable {
     /// ``write(_:)`` without waiting: `body` is queued for the writer before this returns (so work
     /// submitted from one thread runs in the order submitted), and `answer` gets its result once the
     /// batch is durable, or the error that kept it from being written. `answer` runs on one of the
-    /// writer's threads (the committer's after a commit, the stager's when the batch fails before
-    /// it), or on the caller's when the work cannot be queued: it must be quick and must not block
-    /// (hand anything longer to another thread).
+    /// writer's threads (the committer's after a commit; the stager's when the batch fails before
+    /// it, or when a lone small batch is committed there), or on the caller's when the work cannot
+    /// be queued: it must be quick and must not block (hand anything longer to another thread).
     public func submit<R: Sendable>(
         _ body: @escaping @Sendable (inout LogWriter) throws -> R,
         answer: @escaping @Sendable (Result<R, Error>) -> Void

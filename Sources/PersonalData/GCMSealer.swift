@@ -9,7 +9,11 @@ import CCryptoBoringSSL
 /// makes (`nonce‖ciphertext‖tag`, 12-byte random nonce, 16-byte tag), so ``SubjectKeyStore/open(_:)``
 /// — still swift-crypto — opens it; `SealingTests` checks both ways.
 ///
-/// The BoringSSL is the one swift-crypto builds and links (its C module, `CCryptoBoringSSL`).
+/// The BoringSSL is the one swift-crypto builds and links: its C module, `CCryptoBoringSSL`, which
+/// swift-crypto does not export as a product but SwiftPM lets its dependents import on Linux (where
+/// swift-crypto builds BoringSSL; on Apple platforms it uses CryptoKit and this would not compile).
+/// The dependency is pinned exactly (Package.swift); on an upgrade, `SealingTests` say whether the
+/// interface still behaves, and `EventLogTests` the same for the hash chain's `SHA256`.
 final class GCMSealer {
     static let nonceCount = 12
     static let tagCount = 16

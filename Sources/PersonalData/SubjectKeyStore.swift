@@ -71,6 +71,8 @@ public final class SubjectKeyStore: Sendable {
     /// presealed when this count was the same as now are sealed with the key the subject still has:
     /// the log's encoder takes them without the lock or a look-up in the store's tables.
     private let forgets = Atomic<UInt64>(0)
+    /// Which store presealed fields come from: ``forgets`` counts this store's forgets only.
+    private let identity = UInt64.random(in: .min ... .max)
 
     /// Opens (creating when needed) the key store in `path`. Read-only stores never create keys.
     public init(path: String, readOnly: Bool = false) throws {
@@ -169,12 +171,12 @@ public final class SubjectKeyStore: Sendable {
     /// sealed there instead of being sealed again.
     public func seal(type: String, data: JSONObject, presealed: PresealedFields? = nil) throws -> JSONObject {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data) else { return data }
-        var data = data
-        if let presealed, presealed.subject == subject, presealed.forgets == forgets.load(ordering: .acquiring),
-           Self.substitute(presealed, fields, in: &data)
+        if let presealed, presealed.store == identity, presealed.subject == subject,
+           presealed.forgets == forgets.load(ordering: .acquiring), let all = Self.substituted(presealed, fields, in: data)
         {
-            return data
+            return all
         }
+        var data = data
         let (prefix, keyBytes) = try state.withLock { s in try sealingKey(for: subject, &s) }
         // The prefix names the key (its number, or the subject's own key), so an equal prefix is
         // the same key: one destroyed and replaced in between (a forget) gives another prefix.
@@ -199,15 +201,17 @@ public final class SubjectKeyStore: Sendable {
         return data
     }
 
-    /// Every personal string field of `data` replaced by its presealed form; false (and `data` left
-    /// partly replaced) when one has none, or was sealed from another text.
-    private static func substitute(_ presealed: PresealedFields, _ fields: [String], in data: inout JSONObject) -> Bool {
+    /// `data` with every personal string field replaced by its presealed form; nil when one has none,
+    /// or was sealed from another text (then the caller seals from `data` as it is: a partly
+    /// replaced copy would have its presealed strings sealed a second time).
+    private static func substituted(_ presealed: PresealedFields, _ fields: [String], in data: JSONObject) -> JSONObject? {
+        var out = data
         for field in fields {
             guard case .string(let plain) = data[field] ?? .null else { continue }
-            guard let done = presealed.fields.first(where: { $0.field == field && $0.plain == plain }) else { return false }
-            data[field] = .string(done.sealed)
+            guard let done = presealed.fields.first(where: { $0.field == field && $0.plain == plain }) else { return nil }
+            out[field] = .string(done.sealed)
         }
-        return true
+        return out
     }
 
     /// Makes sure the subject of an event of `type` with `data` has a key, taking the next numbered
@@ -219,7 +223,11 @@ public final class SubjectKeyStore: Sendable {
     /// presealing took is still the subject's: nothing to look up.
     public func prepareKey(type: String, data: JSONObject, presealed: PresealedFields? = nil) throws {
         guard let (subject, _) = PersonalFields.subject(ofType: type, data: data) else { return }
-        if let presealed, presealed.subject == subject, presealed.forgets == forgets.load(ordering: .acquiring) { return }
+        if let presealed, presealed.store == identity, presealed.subject == subject,
+           presealed.forgets == forgets.load(ordering: .acquiring)
+        {
+            return
+        }
         try state.withLock { s in
             if s.ownKeys[subject] != nil { return }
             if let n = s.assigned[subject], s.pool[n] != nil { return }
@@ -244,7 +252,7 @@ public final class SubjectKeyStore: Sendable {
               let (prefix, keyBytes, forgetsBefore) = presealingKey(for: subject)
         else { return nil }
         guard let sealer = GCMSealer(key: keyBytes) else { return nil }
-        var out = PresealedFields(subject: subject, prefix: prefix, forgets: forgetsBefore)
+        var out = PresealedFields(store: identity, subject: subject, prefix: prefix, forgets: forgetsBefore)
         for field in fields {
             guard case .string(let plain) = data[field] ?? .null,
                   let sealed = try? Self.seal(plain, with: sealer, prefix: prefix, random: random)
@@ -558,6 +566,8 @@ public struct KeyStoreError: Error, CustomStringConvertible {
 
 /// Personal fields sealed ahead of the writer by ``SubjectKeyStore/preseal(type:data:)``.
 public struct PresealedFields: Sendable {
+    /// The store that sealed them (its ``SubjectKeyStore/identity``).
+    let store: UInt64
     let subject: String
     /// The sealed strings' prefix, which names the key.
     let prefix: String

@@ -90,6 +90,33 @@ import Testing
         #expect(store.open(ahead.fields[0].sealed) == SubjectKeyStore.erased)
     }
 
+    /// Presealed fields that cover only some of an event's personal fields (presealing skipped one)
+    /// are not half used: the event is sealed from its plain text, each field once. Fields presealed
+    /// by another store are never taken, whatever its count of forgets.
+    @Test func partlyPresealedOrForeignFieldsAreSealedFromThePlainText() throws {
+        let dir = TemporaryDirectory()
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        defer { store.close() }
+        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))  // makes the pool's first keys
+        var data = lead("L-1", "Ann")
+        data["phone"] = "+1 555 0100"
+        data["email"] = "ann@example.com"
+        var partial = try #require(store.preseal(type: "LeadCaptured", data: data))
+        #expect(partial.fields.count == 3)
+        partial.fields.removeLast()
+        let sealed = try store.seal(type: "LeadCaptured", data: data, presealed: partial)
+        #expect(store.reveal(sealed) == data, "every field reads back as its plain text, none sealed twice")
+
+        let otherDir = TemporaryDirectory()
+        let other = try SubjectKeyStore(path: otherDir.path + "/keys")
+        defer { other.close() }
+        _ = try other.seal(type: "LeadCaptured", data: lead("L-0", "First"))
+        let foreign = try #require(other.preseal(type: "LeadCaptured", data: lead("L-2", "Bo")))
+        let mine = try store.seal(type: "LeadCaptured", data: lead("L-2", "Bo"), presealed: foreign)
+        #expect(mine["contactName"]?.stringValue != foreign.fields[0].sealed)
+        #expect(store.reveal(mine) == lead("L-2", "Bo"))
+    }
+
     /// Presealing runs on a server's event loop, so it never makes keys (a durable commit): with the
     /// pool used up it gives nothing, and the writer makes the next batch when it seals.
     @Test func aPreparedKeyIsTheOneSealingUses() throws {

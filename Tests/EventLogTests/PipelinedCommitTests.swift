@@ -36,6 +36,42 @@ import Testing
         #expect(try log.read(from: 1, limit: 10_000, filter: EventFilter(tags: ["t"])).events.count == Int(log.lastPosition))
     }
 
+    /// A lone small batch is committed by the stager itself (no hand-off to the committer thread
+    /// and back); a burst that queues up behind it goes to the committer, as one batch.
+    @Test func aLoneSmallBatchCommitsOnTheStagerAndABurstOnTheCommitter() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        let lone = try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, Error>) in
+            log.submit({ w in _ = try w.append(AppendRequest(events: [event("s")], actor: "a")) }) { result in
+                c.resume(with: result.map { Self.threadName() })
+            }
+        }
+        #expect(lone == "log-stage")
+        // Many items queued at once: the first batch may still be lone, the rest are not.
+        let answered = AnsweringThreads()
+        let before = log.writerStats.batches
+        for i in 0..<400 {
+            log.submit({ w in _ = try w.append(AppendRequest(events: [event("b-\(i % 9)")], actor: "a")) }) { _ in
+                answered.names.withLock { $0.append(Self.threadName()) }
+            }
+        }
+        while answered.names.withLock({ $0.count }) < 400 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(answered.names.withLock { $0.contains("log-commit") }, "a burst is committed by the committer thread")
+        #expect(log.writerStats.batches - before < 100, "the burst is grouped into few commits")
+        #expect(log.lastPosition == 401)
+        #expect(try log.verify().isIntact)
+    }
+
+    final class AnsweringThreads: Sendable {
+        let names = Mutex<[String]>([])
+    }
+
+    static func threadName() -> String {
+        ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     @Test func aRepeatedCommandIdIsAnsweredWhileTheOriginalCommits() async throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)

@@ -87,7 +87,8 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     private var lastHandedOver = -1
     private var threads: [Thread] = []
     /// Tests only: runs on the committer inside each write transaction, before its puts, with the
-    /// batch's last position; a throw fails the commit as a storage failure would.
+    /// batch's last position; a throw fails the commit as a storage failure would. While it is set,
+    /// no batch is committed on the stager.
     var commitHook: (@Sendable (UInt64) throws -> Void)?
     /// Called on the writer thread when a batch failed and state was reloaded from the store.
     var onReload: (@Sendable () -> Void)?
@@ -245,21 +246,35 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             for item in batch { item.finish(failure) }
             return
         }
-        handOver(buffer, attempt: attempt, ends: true)
+        let encodedHere = handOver(buffer, attempt: attempt, ends: true)
+        // A small batch the stager encoded itself, with nothing queued behind it (a lone
+        // connection's command), is committed here too: handing it to the committer thread and
+        // waking it cost more than the commit's own CPU, and nothing waits to be staged meanwhile.
+        // Work that arrives during that commit is staged after it, as one batch, which goes to the
+        // committer. (With a `commitHook` — tests that hold a commit open to stage behind it —
+        // every batch goes to the committer.)
+        let commitHere = encodedHere && commitHook == nil && condition.withLock { queue.isEmpty }
 
         pipe.lock()
         waitUntilIdleLocked()
-        ready = Staged(
+        let job = Staged(
             buffer: buffer, items: batch, generation: generation, lastPosition: state.lastPosition,
             attempt: attempt, output: nextBuffer, completesRun: completesRun)
-        pipe.broadcast()
-        pipe.unlock()
         inFlightFirstCommand = firstCommand
         nextBuffer = 1 - nextBuffer
+        if commitHere {
+            commit(job)
+        } else {
+            ready = job
+            pipe.broadcast()
+            pipe.unlock()
+        }
     }
 
-    /// Hands the requests staged since the last hand-over to the encoder.
-    private func handOver(_ buffer: UnsafeMutablePointer<StagedWrites>, attempt: Int, ends: Bool) {
+    /// Hands the requests staged since the last hand-over to the encoder; true when they were
+    /// encoded on this thread, before returning.
+    @discardableResult
+    private func handOver(_ buffer: UnsafeMutablePointer<StagedWrites>, attempt: Int, ends: Bool) -> Bool {
         var chunk = encoder.takeSpare() ?? RecordEncoder.Chunk()
         chunk.clear()  // (the requests of a chunk the stager encoded itself are freed here)
         swap(&chunk.requests, &buffer.pointee.requests)
@@ -273,7 +288,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         // A small batch handed over in one piece is encoded here when the encoder is idle.
         let small = ends && attempt != lastHandedOver && chunk.requests.count <= Self.encodeHereRequests
         lastHandedOver = attempt
-        encoder.submit(chunk, here: small)
+        return encoder.submit(chunk, here: small)
     }
 
     // MARK: The committer
@@ -289,55 +304,62 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 return
             }
             ready = nil
-            committing = true
-            let superseded = job.generation != failures
-            let earlier = lastFailure
-            pipe.unlock()
-
-            var failure: Error?
-            var wakeups: CommitNotifier.Wakeups?
-            // Waited for even when the batch is not written: its payloads (a processor's sealing)
-            // have then run before anyone is answered, as they did when the stager made them.
-            let encodingFailure = encoder.waitUntilEncoded(job.attempt)
-            if superseded {
-                failure = earlier
-            } else if let encodingFailure {
-                // Every command of the batch fails with it, whatever the one that failed said: the
-                // others can be retried as they are.
-                failure = EventLogError.unavailable("a payload of the batch could not be made: \(encodingFailure)")
-            } else {
-                do {
-                    try env.write { txn in
-                        try commitHook?(job.lastPosition)
-                        try writeStaged(job.buffer.pointee, records: encoder.output(job.output), txn)
-                    }
-                } catch {
-                    failure = Self.failure(error)
-                }
-            }
-            if failure == nil {
-                if let run = job.completesRun {
-                    registry.state.withLock { s in s.memtables[run] = nil }
-                }
-                condition.lock()
-                _stats.batches += 1
-                _stats.items += job.items.count
-                _stats.events += encoder.output(job.output).pointee.records.count
-                condition.unlock()
-                wakeups = notifier.advance(to: job.lastPosition)
-            }
-            pipe.lock()
-            if let failure, !superseded {
-                failures += 1
-                lastFailure = failure
-                needsReload = true
-            }
-            committing = false
-            pipe.broadcast()
-            pipe.unlock()
-            for item in job.items { item.finish(failure) }
-            wakeups?.run()
+            commit(job)
         }
+    }
+
+    /// Writes a staged batch durably and answers its items (with the failure, when it did not
+    /// commit). Called with `pipe` locked and no batch committing; returns with `pipe` unlocked.
+    /// Runs on the committer, or on the stager for a lone small batch (see ``stage(_:)``).
+    private func commit(_ job: Staged) {
+        committing = true
+        let superseded = job.generation != failures
+        let earlier = lastFailure
+        pipe.unlock()
+
+        var failure: Error?
+        var wakeups: CommitNotifier.Wakeups?
+        // Waited for even when the batch is not written: its payloads (a processor's sealing)
+        // have then run before anyone is answered, as they did when the stager made them.
+        let encodingFailure = encoder.waitUntilEncoded(job.attempt)
+        if superseded {
+            failure = earlier
+        } else if let encodingFailure {
+            // Every command of the batch fails with it, whatever the one that failed said: the
+            // others can be retried as they are.
+            failure = EventLogError.unavailable("a payload of the batch could not be made: \(encodingFailure)")
+        } else {
+            do {
+                try env.write { txn in
+                    try commitHook?(job.lastPosition)
+                    try writeStaged(job.buffer.pointee, records: encoder.output(job.output), txn)
+                }
+            } catch {
+                failure = Self.failure(error)
+            }
+        }
+        if failure == nil {
+            if let run = job.completesRun {
+                registry.state.withLock { s in s.memtables[run] = nil }
+            }
+            condition.lock()
+            _stats.batches += 1
+            _stats.items += job.items.count
+            _stats.events += encoder.output(job.output).pointee.records.count
+            condition.unlock()
+            wakeups = notifier.advance(to: job.lastPosition)
+        }
+        pipe.lock()
+        if let failure, !superseded {
+            failures += 1
+            lastFailure = failure
+            needsReload = true
+        }
+        committing = false
+        pipe.broadcast()
+        pipe.unlock()
+        for item in job.items { item.finish(failure) }
+        wakeups?.run()
     }
 
     private static func failure(_ error: Error) -> Error {

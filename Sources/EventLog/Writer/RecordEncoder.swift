@@ -81,13 +81,15 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
     /// Queues the chunk for the encoder thread — or, with `here` and the encoder idle, encodes it on
     /// the calling thread: for a batch of a few requests the hand-off to the encoder thread and back
     /// costs more than the encoding (a lone connection's command waited ~20 µs longer).
-    func submit(_ chunk: consuming Chunk, here: Bool = false) {
+    /// - Returns: whether it was encoded here.
+    @discardableResult
+    func submit(_ chunk: consuming Chunk, here: Bool = false) -> Bool {
         lock.lock()
         guard here && !busy && queue.isEmpty else {
             queue.append(chunk)
             lock.broadcast()  // three kinds of waiter share the condition
             lock.unlock()
-            return
+            return false
         }
         busy = true  // the encoder's state is this thread's until `busy` is cleared
         lock.unlock()
@@ -98,6 +100,7 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
         busy = false
         lock.broadcast()
         lock.unlock()
+        return true
     }
 
     /// An encoded chunk to refill (the encoder thread freed its requests; one the stager encoded
