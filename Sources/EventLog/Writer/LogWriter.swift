@@ -20,6 +20,8 @@ public struct LogWriter: ~Copyable {
     /// A command id this work item looked up and did not find: `append` need not look again (a
     /// processor checks before it decides, then appends; nothing else writes in between).
     var absentCommandId: String? = nil
+    /// `absentCommandId`'s hash, so that recording it after the append does not hash it again.
+    var absentCommandHash = 0
 
     /// The position of the last event appended so far (committed or earlier in this batch).
     public var lastPosition: UInt64 { state.lastPosition }
@@ -55,8 +57,10 @@ public struct LogWriter: ~Copyable {
     /// The original result of a command id, when it was seen before.
     public mutating func previousResult(commandId: String) throws -> (result: AppendResult, fingerprint: UInt64)? {
         if absentCommandId == commandId { return nil }
-        guard let found = try findCommand(commandId) else {
+        let hash = commandId.hashValue
+        guard let found = try findCommand(commandId, hash: hash) else {
             absentCommandId = commandId
+            absentCommandHash = hash
             return nil
         }
         let record = found.record
@@ -77,6 +81,8 @@ public struct LogWriter: ~Copyable {
             r.duplicate = true
             return r
         }
+        // Known absent (just looked up): its hash is known too.
+        let knownHash = request.commandId != nil && absentCommandId == request.commandId ? absentCommandHash : nil
         absentCommandId = nil  // this append may record it: look it up again next time
         try validate(request)
         let at = request.at ?? batchAt
@@ -152,7 +158,7 @@ public struct LogWriter: ~Copyable {
             let seq = state.nextCommandSeq
             state.nextCommandSeq += 1
             state.recentCommands.append(RecentCommand(record: record, events: appended))
-            state.remember(commandId: id, seq: seq)
+            state.remember(commandId: id, hash: knownHash ?? id.hashValue, seq: seq)
             staged.pointee.commands.append((seq, record))
         }
         return result
@@ -230,9 +236,9 @@ public struct LogWriter: ~Copyable {
     }
 
     /// The command's record, with its events when it is recent (not necessarily stored yet).
-    private func findCommand(_ commandId: String) throws -> (record: CommandRecord, events: [AppendedEvent]?)? {
+    private func findCommand(_ commandId: String, hash: Int) throws -> (record: CommandRecord, events: [AppendedEvent]?)? {
         var candidates: [UInt64] = []
-        if let seq = state.commandIndex.sequence(forHash: commandId.hashValue) { candidates.append(seq) }
+        if let seq = state.commandIndex.sequence(forHash: hash) { candidates.append(seq) }
         // Hash collisions of ids only: nearly always empty, and then not worth hashing the id again.
         if !state.commandOverflow.isEmpty, let seq = state.commandOverflow[commandId] { candidates.append(seq) }
         for seq in candidates {

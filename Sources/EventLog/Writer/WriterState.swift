@@ -167,8 +167,8 @@ final class WriterState {
         recentBase += UInt64(n)
     }
 
-    func remember(commandId: String, seq: UInt64) {
-        if !commandIndex.insert(hash: commandId.hashValue, sequence: seq) {
+    func remember(commandId: String, hash: Int? = nil, seq: UInt64) {
+        if !commandIndex.insert(hash: hash ?? commandId.hashValue, sequence: seq) {
             commandOverflow[commandId] = seq
         }
     }
