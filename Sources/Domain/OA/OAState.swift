@@ -1,6 +1,7 @@
 /// OA state: expenses and their approval chains, keyed by expense id so every decision is O(1).
 public struct OAState: Sendable {
-    public var expenses: [String: Expense] = [:]
+    /// (Grows a little at a time: see ``IncrementalMap``.)
+    public var expenses = IncrementalMap<String, Expense>()
 
     public init() {}
 
