@@ -2,52 +2,47 @@
 /// (an unknown lead, a lead in another status): replay never crashes on odd data, it skips it.
 extension CRMState {
     mutating func captureLead(_ id: String, company: String) {
-        if leads[id] == nil { leads[id] = Lead(id: id, company: company) }  // an existing lead is kept
+        // One lookup: an existing lead is kept as it is.
+        if leads.index(forKey: id) == nil { leads[id] = Lead(id: id, company: company) }
     }
 
     /// A claim or an assignment: `repId` owns the lead from `at`.
     mutating func giveLead(_ id: String, to repId: String, at: Timestamp, claimed: Bool) {
-        // Changed in place (`update`): the lead is not copied out and back.
-        guard let previous = leads.update(id, { $0.ownerId }) else { return }
-        if let previous { dropOwnership(of: id, by: previous) }
-        leads.update(id) { lead in
-            lead.status = .claimed
-            lead.ownerId = repId
-            lead.lastActivityAt = at
-        }
+        // Changed in place through its index: one lookup, and the lead is not copied out and back.
+        guard let i = leads.index(forKey: id) else { return }
+        if let previous = leads.values[i].ownerId { dropOwnership(of: id, by: previous) }
+        leads.values[i].status = .claimed
+        leads.values[i].ownerId = repId
+        leads.values[i].lastActivityAt = at
         leadsByOwner[repId, default: []].insert(id)
         if claimed { recordClaim(by: repId, at: at) }
     }
 
     /// A release or a recycle: the lead is back in the pool and left `repId` at `at`.
     mutating func returnLeadToPool(_ id: String, from repId: String?, at: Timestamp) {
-        guard let owner = leads.update(id, { $0.ownerId }) else { return }
+        guard let i = leads.index(forKey: id) else { return }
+        let owner = leads.values[i].ownerId
         if let owner { dropOwnership(of: id, by: owner) }
-        leads.update(id) { lead in
-            if let rep = repId ?? owner { lead.leftAt[rep] = at }
-            lead.status = .pool
-            lead.ownerId = nil
-            lead.lastActivityAt = nil
-        }
+        if let rep = repId ?? owner { leads.values[i].leftAt[rep] = at }
+        leads.values[i].status = .pool
+        leads.values[i].ownerId = nil
+        leads.values[i].lastActivityAt = nil
     }
 
     /// A conversion or a disqualification: the lead leaves its owner for good.
     mutating func closeLead(_ id: String, as status: LeadStatus, customerId: String? = nil) {
-        guard let owner = leads.update(id, { $0.ownerId }) else { return }
-        if let owner { dropOwnership(of: id, by: owner) }
-        leads.update(id) { lead in
-            lead.status = status
-            lead.ownerId = nil
-            lead.lastActivityAt = nil
-            if let customerId { lead.customerId = customerId }
-        }
+        guard let i = leads.index(forKey: id) else { return }
+        if let owner = leads.values[i].ownerId { dropOwnership(of: id, by: owner) }
+        leads.values[i].status = status
+        leads.values[i].ownerId = nil
+        leads.values[i].lastActivityAt = nil
+        if let customerId { leads.values[i].customerId = customerId }
     }
 
     /// A follow-up refreshes the last activity of a claimed lead.
     mutating func noteFollowUp(onLead id: String, at: Timestamp) {
-        leads.update(id) { lead in
-            if lead.status == .claimed { lead.lastActivityAt = at }
-        }
+        guard let i = leads.index(forKey: id), leads.values[i].status == .claimed else { return }
+        leads.values[i].lastActivityAt = at
     }
 
     private mutating func dropOwnership(of leadId: String, by repId: String) {

@@ -4,12 +4,11 @@
 /// Only the evolvers change it (`CRMState+Evolve.swift`); deciders read it.
 public struct CRMState: Sendable {
     /// Every lead ever captured, by id.
-    /// (Grows a little at a time: see ``IncrementalMap``.)
-    public internal(set) var leads = IncrementalMap<String, Lead>()
+    public internal(set) var leads: [String: Lead] = [:]
     /// Every customer, by id (ERP orders and OA expenses check these).
-    public var customers = IncrementalMap<String, Customer>()
+    public var customers: [String: Customer] = [:]
     /// Every opportunity, open or closed, by id.
-    public var opportunities = IncrementalMap<String, Opportunity>()
+    public var opportunities: [String: Opportunity] = [:]
     /// The leads each rep owns now: the capacity count, and the index that recycling and
     /// deactivation walk instead of every lead.
     public internal(set) var leadsByOwner: [String: Set<String>] = [:]

@@ -69,8 +69,7 @@ public struct ERPState: Sendable {
     public var products: [String: Product] = [:]
     public var warehouses: [String: Warehouse] = [:]
     public var stock: [StockKey: StockLevel] = [:]
-    /// (Grows a little at a time: see ``IncrementalMap``.)
-    public var orders = IncrementalMap<String, SalesOrder>()
+    public var orders: [String: SalesOrder] = [:]
     public var receiptIds: Set<String> = []
     public var adjustmentIds: Set<String> = []
     public var transferIds: Set<String> = []

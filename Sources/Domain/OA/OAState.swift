@@ -1,7 +1,6 @@
 /// OA state: expenses and their approval chains, keyed by expense id so every decision is O(1).
 public struct OAState: Sendable {
-    /// (Grows a little at a time: see ``IncrementalMap``.)
-    public var expenses = IncrementalMap<String, Expense>()
+    public var expenses: [String: Expense] = [:]
 
     public init() {}
 
