@@ -243,9 +243,11 @@ public final class EventLog: Sendable {
     }
 
     /// Calls `body` with the last position after every commit of this process's writer, on the
-    /// writer's commit thread, just after the commit's appenders are answered (``lastPosition`` has
-    /// moved before either): it must be quick and must not block, since the next commit waits for it
-    /// (a follower wakes its thread with it). Returns a token for ``stopObservingCommits(_:)``.
+    /// thread that committed (the writer's committer, or its stager for a lone small batch), just
+    /// after the commit's appenders are answered (``lastPosition`` has moved before either): it must
+    /// be quick and must not block, since the next commit — and, on the stager, the next batch's
+    /// staging — waits for it (a follower wakes its thread with it). Returns a token for
+    /// ``stopObservingCommits(_:)``.
     public func observeCommits(_ body: @escaping @Sendable (UInt64) -> Void) -> Int { notifier.observe(body) }
 
     public func stopObservingCommits(_ token: Int) { notifier.stopObserving(token) }

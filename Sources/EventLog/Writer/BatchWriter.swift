@@ -247,16 +247,19 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             return
         }
         let encodedHere = handOver(buffer, attempt: attempt, ends: true)
-        // A small batch the stager encoded itself, with nothing queued behind it (a lone
-        // connection's command), is committed here too: handing it to the committer thread and
-        // waking it cost more than the commit's own CPU, and nothing waits to be staged meanwhile.
-        // Work that arrives during that commit is staged after it, as one batch, which goes to the
-        // committer. (With a `commitHook` — tests that hold a commit open to stage behind it —
-        // every batch goes to the committer.)
-        let commitHere = encodedHere && commitHook == nil && condition.withLock { queue.isEmpty }
 
         pipe.lock()
+        let nothingInFlight = !committing && ready == nil
         waitUntilIdleLocked()
+        // A small batch the stager encoded itself, with no batch in flight when it was staged and
+        // nothing queued behind it (a lone connection's command), is committed here too: handing
+        // it to the committer thread and waking it cost more than the commit's own CPU, and nothing
+        // waits to be staged meanwhile. Work that arrives during that commit is staged after it;
+        // under any load (a batch still committing, or work queued) batches go to the committer, so
+        // staging overlaps the disk's wait. (With a `commitHook` — tests that hold a commit open to
+        // stage behind it — every batch goes to the committer.) Taking `condition` inside `pipe` is
+        // safe: no thread takes `pipe` while it holds `condition`.
+        let commitHere = encodedHere && nothingInFlight && commitHook == nil && condition.withLock { queue.isEmpty }
         let job = Staged(
             buffer: buffer, items: batch, generation: generation, lastPosition: state.lastPosition,
             attempt: attempt, output: nextBuffer, completesRun: completesRun)
