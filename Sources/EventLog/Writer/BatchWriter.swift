@@ -248,18 +248,20 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         }
         let encodedHere = handOver(buffer, attempt: attempt, ends: true)
 
+        // A small batch the stager encoded itself (8 requests at most), with nothing queued behind
+        // it, is committed here too, even when it has to wait for the batch before it: handing it
+        // to the committer thread and waking it cost more than the commit's own CPU, and staging a
+        // batch that small overlaps little of the disk's wait. Work that arrives during that commit
+        // is staged after it; a larger batch, or one with work queued behind it, goes to the
+        // committer, so staging overlaps the disk's wait under load. With 8 connections sending one
+        // command at a time this gave 6,925–8,603 commands/s and p50 0.90–1.12 ms, against
+        // 5,446–5,932 and 1.31–1.44 ms when it committed here only with no batch in flight.
+        // (With a `commitHook` — tests that hold a commit open to stage behind it — every batch goes
+        // to the committer.)
+        let commitHere = encodedHere && commitHook == nil && condition.withLock { queue.isEmpty }
+
         pipe.lock()
-        let nothingInFlight = !committing && ready == nil
         waitUntilIdleLocked()
-        // A small batch the stager encoded itself, with no batch in flight when it was staged and
-        // nothing queued behind it (a lone connection's command), is committed here too: handing
-        // it to the committer thread and waking it cost more than the commit's own CPU, and nothing
-        // waits to be staged meanwhile. Work that arrives during that commit is staged after it;
-        // under any load (a batch still committing, or work queued) batches go to the committer, so
-        // staging overlaps the disk's wait. (With a `commitHook` — tests that hold a commit open to
-        // stage behind it — every batch goes to the committer.) Taking `condition` inside `pipe` is
-        // safe: no thread takes `pipe` while it holds `condition`.
-        let commitHere = encodedHere && nothingInFlight && commitHook == nil && condition.withLock { queue.isEmpty }
         let job = Staged(
             buffer: buffer, items: batch, generation: generation, lastPosition: state.lastPosition,
             attempt: attempt, output: nextBuffer, completesRun: completesRun)
