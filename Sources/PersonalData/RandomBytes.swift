@@ -14,14 +14,9 @@ final class RandomBytes: Sendable {
     /// `count` random bytes.
     func bytes(_ count: Int) throws -> [UInt8] {
         if count > Self.chunk { return try Self.read(count) }
-        return try state.withLock { s in
-            if s.buffer.count - s.next < count {
-                s.buffer = try Self.read(Self.chunk)
-                s.next = 0
-            }
-            defer { s.next += count }
-            return Array(s.buffer[s.next..<(s.next + count)])
-        }
+        var out = [UInt8](repeating: 0, count: count)
+        try out.withUnsafeMutableBytes { try fill($0) }
+        return out
     }
 
     /// Fills `out` (at most 4 KiB) with random bytes, without allocating.

@@ -171,9 +171,7 @@ public final class SubjectKeyStore: Sendable {
     /// sealed there instead of being sealed again.
     public func seal(type: String, data: JSONObject, presealed: PresealedFields? = nil) throws -> JSONObject {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data) else { return data }
-        if let presealed, presealed.store == identity, presealed.subject == subject,
-           presealed.forgets == forgets.load(ordering: .acquiring), let all = Self.substituted(presealed, fields, in: data)
-        {
+        if let presealed, holdsKey(of: presealed, for: subject), let all = Self.substituted(presealed, fields, in: data) {
             return all
         }
         var data = data
@@ -201,6 +199,13 @@ public final class SubjectKeyStore: Sendable {
         return data
     }
 
+    /// Whether `presealed` was sealed by this store, for `subject`, with no key destroyed since: then
+    /// its key is still the subject's (see ``forgets``).
+    private func holdsKey(of presealed: PresealedFields, for subject: String) -> Bool {
+        presealed.store == identity && presealed.subject == subject
+            && presealed.forgets == forgets.load(ordering: .acquiring)
+    }
+
     /// `data` with every personal string field replaced by its presealed form; nil when one has none,
     /// or was sealed from another text (then the caller seals from `data` as it is: a partly
     /// replaced copy would have its presealed strings sealed a second time).
@@ -223,11 +228,7 @@ public final class SubjectKeyStore: Sendable {
     /// presealing took is still the subject's: nothing to look up.
     public func prepareKey(type: String, data: JSONObject, presealed: PresealedFields? = nil) throws {
         guard let (subject, _) = PersonalFields.subject(ofType: type, data: data) else { return }
-        if let presealed, presealed.store == identity, presealed.subject == subject,
-           presealed.forgets == forgets.load(ordering: .acquiring)
-        {
-            return
-        }
+        if let presealed, holdsKey(of: presealed, for: subject) { return }
         try state.withLock { s in
             if s.ownKeys[subject] != nil { return }
             if let n = s.assigned[subject], s.pool[n] != nil { return }

@@ -5,13 +5,10 @@
 /// checks of CONTRACT §2. Payloads are built by ``CRMEvents`` only.
 enum CRMArea {
     static let handlers: [CommandType: CommandHandler] = [
-        "CaptureLead": CompanyState.handler(reading: readCaptureLead),
         "ClaimLead": claimLead,
         "AssignLead": assignLead,
         "ReleaseLead": releaseLead,
-        "LogFollowUp": CompanyState.handler(reading: readLogFollowUp),
         "RecycleStaleLeads": recycleStaleLeads,
-        "ConvertLead": CompanyState.handler(reading: readConvertLead),
         "DisqualifyLead": disqualifyLead,
         "RegisterCustomer": registerCustomer,
         "OpenOpportunity": openOpportunity,

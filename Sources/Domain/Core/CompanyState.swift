@@ -27,6 +27,8 @@ public struct CompanyState: Sendable {
         for table in [OrgArea.handlers, CRMArea.handlers, OAArea.handlers, ERPArea.handlers, PrivacyArea.handlers] {
             all.merge(table) { first, _ in first }
         }
+        // The deciders that read their data ahead (``readers``) decide as a whole too: read, then the rest.
+        for (type, read) in readers { all[type] = handler(reading: read) }
         return all
     }()
 

@@ -25,7 +25,8 @@ extension CompanyState {
         return all
     }()
 
-    /// The handler of a command type whose decider reads its data first.
+    /// The handler of a command type whose decider reads its data first (``handlers`` holds one for
+    /// each of ``readers``).
     static func handler(reading read: @escaping CommandReader) -> CommandHandler {
         { command, context, state in try read(command)(context, state) }
     }

@@ -9,7 +9,6 @@ enum ERPArea {
         "RegisterProduct": registerProduct,
         "RegisterWarehouse": registerWarehouse,
         "ReceiveStock": receiveStock,
-        "PlaceSalesOrder": CompanyState.handler(reading: readPlaceSalesOrder),
         "ShipOrder": shipOrder,
         "CancelOrder": cancelOrder,
         "ReturnGoods": returnGoods,

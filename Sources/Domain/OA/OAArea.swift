@@ -6,7 +6,6 @@ import JSON
 /// rules (CONTRACT §2, order of checks). Every decision looks at one expense only.
 enum OAArea {
     static let handlers: [CommandType: CommandHandler] = [
-        "SubmitExpense": CompanyState.handler(reading: readSubmitExpense),
         "ApproveExpense": approveExpense,
         "RejectExpense": rejectExpense,
         "WithdrawExpense": withdrawExpense,
