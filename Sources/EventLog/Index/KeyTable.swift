@@ -297,9 +297,21 @@ final class HugePageBuffer: @unchecked Sendable {  // the background populate on
             mapped = true
             // The queue's task holds the buffer, so it is not unmapped before the populate ends. An
             // older kernel refuses the advice (EINVAL): the pages then fault in as they are written.
+            //
+            // One huge page per call: the advice holds the process's memory-map lock for as long
+            // as it runs, and a thread that maps memory meanwhile (the allocator growing) waits
+            // for it — and every page fault then waits behind that thread. Populating a 256 MiB
+            // table in one call stalled the writer's threads for 20–50 ms at a time (the stager
+            // blocked in `mmap`), a quarter of one core idle during `CommandBench --depth 128`.
             let length = bytes
             DispatchQueue.global(qos: .utility).async { [self] in
-                _ = madvise(UnsafeMutableRawPointer(base), length, Self.populateWrite)
+                let start = UnsafeMutableRawPointer(base)
+                var done = 0
+                while done < length {
+                    let step = min(huge, length - done)
+                    guard madvise(start + done, step, Self.populateWrite) == 0 else { return }
+                    done += step
+                }
             }
         } else {
             base = .allocate(capacity: count)
