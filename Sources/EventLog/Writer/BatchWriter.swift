@@ -55,6 +55,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     private let pipe = NSCondition()
     private var ready: Staged?
     private var committing = false
+    /// Threads (the stager) waiting for no batch to be committing or ready: a commit's end wakes only
+    /// them, not the committer thread, which waits for a ready batch.
+    private var idleWaiters = 0
     /// Failed commits so far; a batch staged before the latest one is failed without writing.
     private var failures = 0
     private var lastFailure: Error = EventLogError.unavailable("an earlier batch could not commit")
@@ -196,7 +199,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
 
     /// Blocks until no batch is committing or waiting to commit. Call with `pipe` locked.
     private func waitUntilIdleLocked() {
+        idleWaiters += 1
         while committing || ready != nil { pipe.wait() }
+        idleWaiters -= 1
     }
 
     private func stage(_ batch: [WorkItem]) {
@@ -361,7 +366,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             needsReload = true
         }
         committing = false
-        pipe.broadcast()
+        // (A lone batch the stager committed itself used to wake the committer thread for nothing
+        // here, before its callers were answered.)
+        if idleWaiters > 0 { pipe.broadcast() }
         pipe.unlock()
         for item in job.items { item.finish(failure) }
         wakeups?.run()

@@ -35,6 +35,9 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
     /// Chunks encoded, for the stager to clear and reuse.
     private var spares: [Chunk] = []
     private var busy = false
+    /// Threads waiting for the encoder to be idle, for an attempt or for the thread to stop: the
+    /// encoder thread itself waits for work, and a chunk the stager encodes itself need not wake it.
+    private var waiters = 0
     private var stopping = false
     private var stopped = false
     /// The last attempt whose chunks are all encoded, and the failures of attempts that could not be.
@@ -72,7 +75,9 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
         lock.lock()
         stopping = true
         lock.broadcast()
+        waiters += 1
         while !stopped { lock.wait() }
+        waiters -= 1
         lock.unlock()
     }
 
@@ -98,7 +103,10 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
         if chunk.ends { finish(chunk.attempt) }
         spares.append(chunk)
         busy = false
-        lock.broadcast()
+        // Only a thread waiting for the encoder needs to know; its own thread has nothing to do (the
+        // queue was empty, and only this thread adds to it). Waking it anyway cost the stager a
+        // futex wake and an interrupt to the other core for every lone command.
+        if waiters > 0 { lock.broadcast() }
         lock.unlock()
         return true
     }
@@ -128,7 +136,9 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
     /// Blocks until every chunk submitted is encoded.
     func waitUntilIdle() {
         lock.lock()
+        waiters += 1
         while busy || !queue.isEmpty { lock.wait() }
+        waiters -= 1
         lock.unlock()
     }
 
@@ -147,7 +157,9 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
     func waitUntilEncoded(_ attempt: Int) -> Error? {
         lock.lock()
         defer { lock.unlock() }
+        waiters += 1
         while finishedAttempt < attempt { lock.wait() }
+        waiters -= 1
         guard !failures.isEmpty else { return nil }
         let failure = failures[attempt]
         // Failures of earlier attempts nobody asked for (superseded batches) go too.
