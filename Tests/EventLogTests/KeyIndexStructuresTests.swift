@@ -7,7 +7,7 @@ import Testing
 /// against plain Swift collections on generated inputs.
 @Suite struct KeyIndexStructuresTests {
     @Test func keyTableMatchesADictionary() {
-        let table = KeyTable(minimumCapacity: 4)  // tiny, so it grows many times
+        let table = KeyTable(names: KeyNames(loader: nil), minimumCapacity: 4)  // tiny, so it grows many times
         var model: [String: UInt32] = [:]
         var next: UInt32 = 0
         var rng = SystemRandomNumberGenerator()
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func insertReplacesAnId() {
-        let table = KeyTable()
+        let table = KeyTable(names: KeyNames(loader: nil))
         table.insert(.stream, "a", id: 0)
         table.insert(.tag, "a", id: 1)
         table.insert(.stream, "a", id: 2)
@@ -58,8 +58,37 @@ import Testing
 
     /// Growing copies the smaller table a few slots per insert: names replaced, added or looked up
     /// in the middle of a copy keep their latest id, in either table.
+    /// The table names every id it hands out in the log's ``KeyNames`` (which readers of records
+    /// share), and a long name is only found under an id `names` still holds: after a failed batch
+    /// the names of its new ids are forgotten, and their entries reused.
+    @Test func theTableNamesItsIdsAndForgetsTruncatedOnes() {
+        let names = KeyNames(loader: nil)
+        let table = KeyTable(names: names)
+        var next: UInt32 = 0
+        let long = "lead-" + UUID().uuidString  // 41 bytes: compared through `names`
+        let longer = "customer:" + String(repeating: "c", count: 40)  // past KeyNames' inline 31 bytes
+        for n in ["short", long, longer] {
+            let (id, inserted) = table.id(.stream, n) {
+                defer { next += 1 }
+                return next
+            }
+            #expect(inserted)
+            #expect(names.count == Int(id) + 1)
+            #expect(Array(names.name(id)) == Array(n.utf8))
+            #expect(names.kind(id) == KeyKind.stream.rawValue)
+        }
+        #expect(table.id(.stream, long) == 1)
+        #expect(table.id(.stream, longer) == 2)
+        #expect(table.id(.tag, long) == nil)
+        #expect(table.id(.stream, long + "x") == nil)
+        names.truncate(to: 1)
+        #expect(table.id(.stream, long) == nil)
+        #expect(table.id(.stream, longer) == nil)
+        #expect(table.id(.stream, "short") == 0)  // a short name is its slot: no entry is read
+    }
+
     @Test func replacedIdsSurviveTheTableGrowingUnderThem() {
-        let table = KeyTable(minimumCapacity: 4)
+        let table = KeyTable(names: KeyNames(loader: nil), minimumCapacity: 4)
         var model: [String: UInt32] = [:]
         var next: UInt32 = 0
         func name(_ i: Int) -> String { i % 3 == 0 ? "long-\(String(repeating: "n", count: 30))-\(i)" : "s-\(i)" }

@@ -12,7 +12,8 @@ import Synchronization
 /// UTF-8 bytes: every stream, type and tag of the demo company). A lookup of a short name touches one
 /// slot — one cache line — where Swift's `Dictionary` touches its occupancy bitmap, its key array and
 /// its value array: on a table of 200,000 keys, most of the writer's time per event went to those
-/// three cache misses. Longer names are compared against `names` after the slot's hash tag matches.
+/// three cache misses. Longer names are compared against their entry in `names` (``KeyNames``: up to
+/// 31 bytes inline, so one cache miss reads it) after the slot's hash matches.
 ///
 /// A short name is hashed by two 64×64→128-bit multiply-folds of its slot words with a per-process
 /// secret, a long one by Swift's seeded `Hasher`, so collisions cannot be planned from outside the
@@ -39,8 +40,11 @@ final class KeyTable: @unchecked Sendable {
     /// Slots of the previous table copied per insert: the copy ends after a sixteenth as many
     /// inserts as the previous table has slots, long before the current one is half full.
     private static let migrationStep = 16
-    /// Every key's name, by id (ids are dense: the writer hands them out in order).
-    @exclusivity(unchecked) private var names: [KeyRegistry.KeyKindName?] = []
+    /// Every key's kind and name, by id (ids are dense: the writer hands them out in order). The
+    /// table adds a name there as it stores its id; readers of records share the same entries, so a
+    /// name is held once, not as a `String` here as well (on a store of millions of keys, tens of
+    /// MiB), and a long name's comparison reads one entry instead of an array element and a string.
+    let names: KeyNames
     @exclusivity(unchecked) private(set) var count = 0
 
     /// A per-process secret mixed into every hash, so that names chosen by clients cannot be made to
@@ -51,7 +55,8 @@ final class KeyTable: @unchecked Sendable {
     private let lock = Mutex(())
     private static let longMarker: UInt8 = 0xFF
 
-    init(minimumCapacity: Int = 1024) {
+    init(names: KeyNames, minimumCapacity: Int = 1024) {
+        self.names = names
         var capacity = 16
         while capacity < minimumCapacity * 2 { capacity <<= 1 }
         words = HugePageBuffer(count: capacity * 4)
@@ -61,7 +66,7 @@ final class KeyTable: @unchecked Sendable {
     /// The id of `name`, or nil.
     func id(_ kind: KeyKind, _ name: String) -> UInt32? {
         var name = name
-        return name.withUTF8 { u in lookup(Probe(kind, u, seed), u, kind).id }
+        return name.withUTF8 { u in lookup(Probe(kind, u, seed), u).id }
     }
 
     /// The id of `name`, or nil, for a thread other than the writer's.
@@ -75,13 +80,13 @@ final class KeyTable: @unchecked Sendable {
         var text = name
         return text.withUTF8 { u in
             let probe = Probe(kind, u, seed)
-            let (slot, known) = lookup(probe, u, kind)
+            let (slot, known) = lookup(probe, u)
             if let known { return (known, false) }
             let id = newId()
             lock.withLock { _ in
+                names.append(id: id, kind: kind.rawValue, name: u)
                 store(probe, id: id, at: slot)
                 count += 1
-                remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
                 step()
             }
             return (id, true)
@@ -94,13 +99,13 @@ final class KeyTable: @unchecked Sendable {
         lock.withLock { _ in
             text.withUTF8 { u in
                 let probe = Probe(kind, u, seed)
-                let (slot, known) = lookup(probe, u, kind)
+                let (slot, known) = lookup(probe, u)
                 // A name of the previous table is stored anew in the current one, which the copy
                 // then leaves alone.
+                names.append(id: id, kind: kind.rawValue, name: u)  // (nothing when it has the id already)
                 store(probe, id: id, at: slot)
                 if known == nil { count += 1 }
             }
-            remember(KeyRegistry.KeyKindName(kind: kind, name: name), id: id)
             step()
         }
     }
@@ -172,11 +177,11 @@ final class KeyTable: @unchecked Sendable {
 
     /// The name's slot in the current table (where it is, or the empty slot where it would go), and
     /// its id in either table.
-    private func lookup(_ p: Probe, _ u: UnsafeBufferPointer<UInt8>, _ kind: KeyKind) -> (slot: Int, id: UInt32?) {
-        let (slot, found) = find(p, u, kind, in: words.base, mask: mask)
+    private func lookup(_ p: Probe, _ u: UnsafeBufferPointer<UInt8>) -> (slot: Int, id: UInt32?) {
+        let (slot, found) = find(p, u, in: words.base, mask: mask)
         if found { return (slot, UInt32(truncatingIfNeeded: words.base[slot * 4])) }
         if let previous {
-            let (old, inPrevious) = find(p, u, kind, in: previous.base, mask: previousMask)
+            let (old, inPrevious) = find(p, u, in: previous.base, mask: previousMask)
             if inPrevious { return (slot, UInt32(truncatingIfNeeded: previous.base[old * 4])) }
         }
         return (slot, nil)
@@ -184,18 +189,15 @@ final class KeyTable: @unchecked Sendable {
 
     /// The slot of `w` holding the name, or the empty slot where it would go.
     private func find(
-        _ p: Probe, _ u: UnsafeBufferPointer<UInt8>, _ kind: KeyKind, in w: UnsafeMutablePointer<UInt64>, mask: Int
+        _ p: Probe, _ u: UnsafeBufferPointer<UInt8>, in w: UnsafeMutablePointer<UInt64>, mask: Int
     ) -> (slot: Int, found: Bool) {
         var i = p.hash & mask
         while true {
             let w0 = w[i * 4]
             if w0 == 0 { return (i, false) }
             if w0 & 0xFFFF_FFFF_0000_0000 == p.tag && w[i * 4 + 1] == p.w1 && w[i * 4 + 2] == p.w2 && w[i * 4 + 3] == p.w3 {
-                if !p.isLong { return (i, true) }
-                if let stored = names[Int(UInt32(truncatingIfNeeded: w0))], stored.kind == kind,
-                   stored.name.utf8.elementsEqual(u) {
-                    return (i, true)
-                }
+                // (The kind is in the slot's first name word, which matched.)
+                if !p.isLong || sameName(UInt32(truncatingIfNeeded: w0), UnsafeRawBufferPointer(u)) { return (i, true) }
             }
             i = (i + 1) & mask
         }
@@ -208,10 +210,13 @@ final class KeyTable: @unchecked Sendable {
         words.base[slot * 4 + 3] = p.w3
     }
 
-    private func remember(_ name: KeyRegistry.KeyKindName, id: UInt32) {
-        let i = Int(id)
-        if i >= names.count { names.append(contentsOf: repeatElement(nil, count: i + 1 - names.count)) }
-        names[i] = name
+    /// Whether key `id` is named `name`. An id `names` does not hold (a failed batch's, forgotten
+    /// since: its entry may be reused) names nothing.
+    @inline(__always)
+    private func sameName(_ id: UInt32, _ name: UnsafeRawBufferPointer) -> Bool {
+        guard Int(id) < names.count else { return false }
+        let stored = names.name(id)
+        return stored.count == name.count && (name.isEmpty || memcmp(stored.baseAddress!, name.baseAddress!, name.count) == 0)
     }
 
     /// After an insert (under `lock`): copies the next slots of the previous table, or starts
@@ -258,7 +263,8 @@ final class KeyTable: @unchecked Sendable {
             if w0 == 0 { return i }
             if w0 & 0xFFFF_FFFF_0000_0000 == p.tag && w[i * 4 + 1] == p.w1 && w[i * 4 + 2] == p.w2 && w[i * 4 + 3] == p.w3 {
                 // A short name's words are the name; a long name's hold its hash, so compare the names.
-                if !p.isLong || names[Int(UInt32(truncatingIfNeeded: w0))] == names[Int(id)] { return nil }
+                if !p.isLong { return nil }
+                if Int(id) < names.count && sameName(UInt32(truncatingIfNeeded: w0), names.name(id)) { return nil }
             }
             i = (i + 1) & mask
         }

@@ -228,9 +228,9 @@ public struct LogWriter: ~Copyable {
             return id
         }
         if inserted {
+            // (The table has named the id in `names` for readers.)
             state.heads.append(KeyHead(count: 0, lastPosition: 0))
             staged.pointee.newKeys.append((id, kind, name))
-            names.append(id: id, kind: kind.rawValue, name: name.utf8)
         }
         return (id, inserted)
     }

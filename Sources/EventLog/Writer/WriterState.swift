@@ -32,8 +32,8 @@ final class WriterState {
     /// A sum of the heads a request will update, read ahead of its encoding to bring them into the cache.
     @exclusivity(unchecked) var touchedHeads: UInt64 = 0
     /// Names → key ids, looked up for every event without a lock; readers share it through the
-    /// registry (see ``KeyTable``).
-    @exclusivity(unchecked) var keyIds = KeyTable()
+    /// registry (see ``KeyTable``). It adds each new key's name to the log's ``KeyNames``.
+    @exclusivity(unchecked) var keyIds: KeyTable
     @exclusivity(unchecked) var nextKeyId: UInt32 = 0
     @exclusivity(unchecked) var nextCommandSeq: UInt64 = 1
     /// Hash of a command id → its sequence in `commands` (collisions go to `commandOverflow`).
@@ -51,10 +51,14 @@ final class WriterState {
     /// starts (grouping a run of millions of entries on the writer's thread stalled every command).
     var grouping: RunGrouping?
 
+    init(names: KeyNames) {
+        keyIds = KeyTable(names: names)
+    }
+
     /// Loads everything from the store: registry, heads, command ids, the unflushed tail of the index.
     /// Also brings `names` to exactly the ids the store holds (after a failed batch, it may hold more).
     static func load(env: Environment, dbs: LogDatabases, registry: KeyRegistry, names: KeyNames) throws -> WriterState {
-        let s = WriterState()
+        let s = WriterState(names: names)
         var registryState = KeyRegistry.State()
         try env.read { txn in
             if let v = try txn.get(dbs.meta, key: Array(LogMeta.layoutVersion.utf8)), v.count == 1, v[0] >= 3 {
@@ -75,9 +79,8 @@ final class WriterState {
                     guard id == s.nextKeyId else {
                         throw EventLogError.corrupt(position: 0, "the keys database has no entry for key id \(s.nextKeyId)")
                     }
-                    let name = String(decoding: entry.value[1...], as: UTF8.self)
-                    if id >= names.count { names.append(id: id, kind: kind.rawValue, name: entry.value[1...]) }
-                    s.keyIds.insert(kind, name, id: id)
+                    // (The table adds the name to `names`, unless it holds the id already.)
+                    s.keyIds.insert(kind, String(decoding: entry.value[1...], as: UTF8.self), id: id)
                     s.nextKeyId = max(s.nextKeyId, id + 1)
                     e = try c.next()
                 }
