@@ -56,11 +56,10 @@ import Testing
         #expect(table.count == 2)
     }
 
-    /// Growing copies the smaller table a few slots per insert: names replaced, added or looked up
-    /// in the middle of a copy keep their latest id, in either table.
     /// The table names every id it hands out in the log's ``KeyNames`` (which readers of records
     /// share), and a long name is only found under an id `names` still holds: after a failed batch
-    /// the names of its new ids are forgotten, and their entries reused.
+    /// the names of its new ids are forgotten, and their entries reused. (The writer then builds a
+    /// new table; one handed to readers before keeps answering, as this one does.)
     @Test func theTableNamesItsIdsAndForgetsTruncatedOnes() {
         let names = KeyNames(loader: nil)
         let table = KeyTable(names: names)
@@ -87,6 +86,8 @@ import Testing
         #expect(table.id(.stream, "short") == 0)  // a short name is its slot: no entry is read
     }
 
+    /// Growing copies the smaller table a few slots per insert: names replaced, added or looked up
+    /// in the middle of a copy keep their latest id, in either table.
     @Test func replacedIdsSurviveTheTableGrowingUnderThem() {
         let table = KeyTable(names: KeyNames(loader: nil), minimumCapacity: 4)
         var model: [String: UInt32] = [:]

@@ -14,11 +14,6 @@ final class KeyRegistry: Sendable {
         var memtables: [UInt32: Memtable] = [:]
     }
 
-    struct KeyKindName: Hashable, Sendable {
-        var kind: KeyKind
-        var name: String
-    }
-
     let state = Mutex(State())
     let runs: IndexRuns
 

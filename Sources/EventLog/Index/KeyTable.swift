@@ -69,9 +69,11 @@ final class KeyTable: @unchecked Sendable {
         return name.withUTF8 { u in lookup(Probe(kind, u, seed), u).id }
     }
 
-    /// The id of `name`, or nil, for a thread other than the writer's.
+    /// The id of `name`, or nil, for a thread other than the writer's. Under `names`' lock too: a
+    /// table the registry handed out before a failed batch may compare a long name with an entry
+    /// of that batch's, which the writer's next keys rewrite once `names` has forgotten it.
     func sharedId(_ kind: KeyKind, _ name: String) -> UInt32? {
-        lock.withLock { _ in id(kind, name) }
+        lock.withLock { _ in names.withEntriesLocked { id(kind, name) } }
     }
 
     /// The id of `name`, or the id `newId()` returns, stored for it (the writer only).
@@ -84,6 +86,7 @@ final class KeyTable: @unchecked Sendable {
             if let known { return (known, false) }
             let id = newId()
             lock.withLock { _ in
+                assert(names.count == Int(id), "key id \(id) is not the next of the log's names (\(names.count))")
                 names.append(id: id, kind: kind.rawValue, name: u)
                 store(probe, id: id, at: slot)
                 count += 1

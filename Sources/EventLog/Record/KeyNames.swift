@@ -128,6 +128,12 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
         guard Int(id) < count else { throw RecordError.malformed("unknown key id \(id)") }
     }
 
+    /// Runs `body` with no entry being written: a thread other than the writer's that compares
+    /// names of ids a failed batch may have left (see ``truncate(to:)``) does so in `body`.
+    func withEntriesLocked<T>(_ body: () -> T) -> T {
+        lock.withLock { _ in body() }
+    }
+
     /// Adds the next id's name. Ids are dense: `id` must be `count` (a repeat of a known id is ignored).
     func append(id: UInt32, kind: UInt8, name: some Collection<UInt8>) {
         lock.withLock { _ in
@@ -137,8 +143,9 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
         }
     }
 
-    /// Forgets the ids from `n` on (a failed batch's new keys). No reader holds them: no committed
-    /// record names them.
+    /// Forgets the ids from `n` on (a failed batch's new keys), whose entries the next ids reuse. No
+    /// record reader holds them: no committed record names them. A ``KeyTable`` of before the
+    /// failure may still compare a name with one of them, under ``withEntriesLocked(_:)``.
     func truncate(to n: Int) {
         lock.withLock { _ in
             if n < published.load(ordering: .relaxed) { published.store(n, ordering: .releasing) }
