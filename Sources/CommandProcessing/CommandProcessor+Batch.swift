@@ -70,9 +70,10 @@ extension CommandProcessor {
         log.submit({ (w: inout LogWriter) -> [Result<CommandReply, DomainError>] in
             var results: [Result<CommandReply, DomainError>] = []
             results.reserveCapacity(batch.requests.count)
-            // Each request and what was prepared for it is lent to `run` through buffer pointers:
-            // reading them by index copied each (a retain of every string and buffer it holds, on
-            // objects made on another core) for every command.
+            // Each request and what was prepared for it is lent to `run` as a pointer into the
+            // batch: reading them by index copied each (a retain of every buffer it holds, on
+            // objects made on another core) for every command, and so did passing an element of a
+            // buffer pointer (the callee might write through the pointer, so it gets a copy).
             batch.requests.withUnsafeBufferPointer { requests in
                 batch.presealed.withUnsafeBufferPointer { presealed in
                     batch.decisions.withUnsafeBufferPointer { decisions in
@@ -83,8 +84,9 @@ extension CommandProcessor {
                             }
                             do {
                                 results.append(.success(try box.run(
-                                    requests[i], fingerprint: batch.fingerprints[i], presealed: presealed[i],
-                                    prepared: decisions[i], log: log, &w)))
+                                    requests.baseAddress.unsafelyUnwrapped + i, fingerprint: batch.fingerprints[i],
+                                    presealed: presealed.baseAddress.unsafelyUnwrapped + i,
+                                    prepared: decisions.baseAddress.unsafelyUnwrapped + i, log: log, &w)))
                             } catch let e as DomainError {
                                 results.append(.failure(e))
                             } catch let e as EventLogError {

@@ -210,9 +210,11 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         "EmployeeRegistered", "EmployeeUpdated", "EmployeeDeactivated", "LeadPoolRulesSet", "ApprovalPolicySet",
     ]
 
+    /// Runs one command of a batch; `request`, `presealed` and `prepared` point into the batch's
+    /// arrays, which outlive the call.
     func run(
-        _ request: CommandRequest, fingerprint: UInt64, presealed: PresealedFields? = nil,
-        prepared: PreparedCommand? = nil, log: EventLog, _ w: inout LogWriter
+        _ request: UnsafePointer<CommandRequest>, fingerprint: UInt64, presealed: UnsafePointer<PresealedFields?>,
+        prepared: UnsafePointer<PreparedCommand?>, log: EventLog, _ w: inout LogWriter
     ) throws -> CommandReply {
         try reloadIfNeeded(from: log, w)
         return try Self.run(
@@ -222,12 +224,15 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
     /// Runs a command against `state`, handed over in place: reading the stored state to call a
     /// method on it (`decide`, `org.actor(for:)`) copied it first — a retain and a release of every
     /// table of the company, for every command — where an `inout` state is borrowed as it is.
+    ///
+    /// The request is read in place, a field at a time (see ``CommandProcessor/submit(_:answer:)``).
     private static func run(
-        _ request: CommandRequest, fingerprint: UInt64, presealed: PresealedFields?, prepared: PreparedCommand?,
-        state: inout CompanyState,
+        _ r: UnsafePointer<CommandRequest>, fingerprint: UInt64, presealed p: UnsafePointer<PresealedFields?>,
+        prepared: UnsafePointer<PreparedCommand?>, state: inout CompanyState,
         box: StateBox, _ w: inout LogWriter
     ) throws -> CommandReply {
-        if let id = request.commandId, let (previous, previousFingerprint) = try w.previousResult(commandId: id) {
+        let presealed = p.pointee  // (the payloads' closure keeps it)
+        if let id = r.pointee.commandId, let (previous, previousFingerprint) = try w.previousResult(commandId: id) {
             guard previousFingerprint == fingerprint else {
                 throw CommandProcessor.domainError(.commandIdConflict(commandId: id))
             }
@@ -236,17 +241,17 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
                 at: Timestamp(milliseconds: previous.at))
         }
         let actor: Actor
-        switch request.actorId {
+        switch r.pointee.actorId {
         case "admin": actor = .admin
         case "system": actor = .system
         default:
-            guard let a = state.org.actor(for: request.actorId) else {
-                throw DomainError(.unauthenticated, "\(request.actorId) is not an active employee")
+            guard let a = state.org.actor(for: r.pointee.actorId) else {
+                throw DomainError(.unauthenticated, "\(r.pointee.actorId) is not an active employee")
             }
             actor = a
         }
         let now: Timestamp
-        if let at = request.at {
+        if let at = r.pointee.at {
             guard at.milliseconds <= w.batchAt else {
                 throw DomainError(.invalidArgument, "at is in the future", details: ["field": "at"])
             }
@@ -257,10 +262,10 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         } else {
             now = Timestamp(milliseconds: w.batchAt)
         }
-        let command = Command(type: CommandType(rawValue: request.type), data: request.data)
+        let command = Command(type: CommandType(rawValue: r.pointee.type), data: r.pointee.data)
         let context = CommandContext(actor: actor, now: now, nextPosition: w.lastPosition + 1)
-        var events = try state.decide(command, context: context, prepared: prepared)
-        if let expected = request.expectedVersion, let primary = events.first?.stream {
+        var events = try state.decide(command, context: context, prepared: prepared.pointee)
+        if let expected = r.pointee.expectedVersion, let primary = events.first?.stream {
             let actual = w.streamVersion(primary)
             if actual != expected {
                 throw CommandProcessor.domainError(
@@ -297,8 +302,8 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         let keys = box.keys
         let append = AppendRequest(
             events: toAppend,
-            actor: actor.id, commandId: request.commandId, fingerprint: fingerprint,
-            correlationId: request.correlationId, causationId: request.causationId, at: request.at?.milliseconds,
+            actor: actor.id, commandId: r.pointee.commandId, fingerprint: fingerprint,
+            correlationId: r.pointee.correlationId, causationId: r.pointee.causationId, at: r.pointee.at?.milliseconds,
             payloads: { try Self.payloads(of: decided, keys: keys, presealed: presealed) })
         let result: AppendResult
         do {

@@ -74,7 +74,9 @@ public struct LogWriter: ~Copyable {
     ///   with the same fingerprint (`duplicate == true`, nothing written).
     /// - Throws: ``EventLogError`` for a failed condition or a conflicting command id; nothing is
     ///   written then.
-    public mutating func append(_ request: AppendRequest) throws -> AppendResult {
+    /// The request is consumed: the writer keeps it until its records are encoded (a borrowed one
+    /// was copied into the batch, a retain of each of its buffers).
+    public mutating func append(_ request: consuming AppendRequest) throws -> AppendResult {
         if let id = request.commandId, let (previous, fingerprint) = try previousResult(commandId: id) {
             guard fingerprint == request.fingerprint else { throw EventLogError.commandIdConflict(commandId: id) }
             var r = previous
@@ -146,7 +148,6 @@ public struct LogWriter: ~Copyable {
             }
             staged.pointee.requestKeys = keys
         }
-        if !request.events.isEmpty { staged.pointee.requests.append(request) }
         state.lastAt = at
         let result = AppendResult(
             position: state.lastPosition, events: appended, duplicate: false, at: at)
@@ -161,6 +162,8 @@ public struct LogWriter: ~Copyable {
             state.remember(commandId: id, hash: knownHash ?? id.hashValue, seq: seq)
             staged.pointee.commands.append((seq, record))
         }
+        // Last: the request moves into the batch.
+        if !request.events.isEmpty { staged.pointee.requests.append(request) }
         return result
     }
 
