@@ -283,17 +283,24 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         }
         var toAppend: [EventToAppend] = []
         toAppend.reserveCapacity(events.count)
-        for e in events {
-            if PersonalFields.rule(for: e.type.rawValue) != nil {
-                do {
-                    try box.keys.prepareKey(type: e.type.rawValue, data: e.data, presealed: presealed)
-                } catch {
-                    // Making a batch of keys is a durable write to keys/: when it fails (a full disk),
-                    // the command fails as any write does — retryable, nothing of it written.
-                    throw CommandProcessor.domainError(.unavailable("the key store could not write: \(error)"))
+        // The events are read in place here and below: iterating copied each (a retain and a
+        // release of its tags and its data) per loop.
+        try events.withUnsafeBufferPointer { decided in
+            for i in decided.indices {
+                let e = decided.baseAddress.unsafelyUnwrapped + i
+                if PersonalFields.rule(for: e.pointee.type.rawValue) != nil {
+                    do {
+                        try box.keys.prepareKey(type: e.pointee.type.rawValue, data: e.pointee.data, presealed: presealed)
+                    } catch {
+                        // Making a batch of keys is a durable write to keys/: when it fails (a full
+                        // disk), the command fails as any write does — retryable, nothing of it written.
+                        throw CommandProcessor.domainError(.unavailable("the key store could not write: \(error)"))
+                    }
                 }
+                toAppend.append(EventToAppend(
+                    stream: e.pointee.stream, type: e.pointee.type.rawValue, schema: e.pointee.schema, tags: e.pointee.tags,
+                    data: []))
             }
-            toAppend.append(EventToAppend(stream: e.stream, type: e.type.rawValue, schema: e.schema, tags: e.tags, data: []))
         }
         // Sealing personal fields and encoding the payloads is a fifth of deciding a command's time:
         // the log does it on its encoder thread, while the rest of the batch is decided. The keys
@@ -312,11 +319,15 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
             throw CommandProcessor.domainError(e)
         }
         var orgChanged = false
-        for (event, appended) in zip(events, result.events) {
-            state.apply(DomainEvent(
-                position: appended.position, at: Timestamp(milliseconds: result.at), actor: actor.id,
-                stream: event.stream, type: event.type, data: event.data))
-            if StateBox.orgEventTypes.contains(event.type.rawValue) { orgChanged = true }
+        let at = Timestamp(milliseconds: result.at)
+        events.withUnsafeBufferPointer { decided in
+            for i in 0..<min(decided.count, result.events.count) {
+                let event = decided.baseAddress.unsafelyUnwrapped + i
+                state.apply(DomainEvent(
+                    position: result.events[i].position, at: at, actor: actor.id,
+                    stream: event.pointee.stream, type: event.pointee.type, data: event.pointee.data))
+                if StateBox.orgEventTypes.contains(event.pointee.type.rawValue) { orgChanged = true }
+            }
         }
         // Published before the commit is durable, which is harmless: a token that authenticates a
         // moment early can only issue commands that queue behind this one.
