@@ -57,7 +57,7 @@ struct RunLoad: AsyncParsableCommand {
     @Option(help: "Requests in flight per connection (independent flows).") var depth = 32
     @Option(help: "Seconds measured.") var duration = 20.0
     @Option(help: "Seconds before measuring starts.") var warmup = 3.0
-    @Option(help: "Connections sending customer360 queries.") var queryConnections = 0
+    @Option(help: "Connections sending customer360 queries, on an event-loop thread of their own.") var queryConnections = 0
     @Option(help: "Queries in flight per query connection.") var queryDepth = 1
     @Option(help: "Milliseconds a query connection waits after each reply before its next query (0: none), so the query rate stays the same whatever the server's speed.")
     var queryPauseMs = 0.0
