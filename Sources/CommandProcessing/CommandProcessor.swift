@@ -211,7 +211,8 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
     ]
 
     /// Runs one command of a batch; `request`, `presealed` and `prepared` point into the batch's
-    /// arrays, which outlive the call.
+    /// arrays and are valid only during the call (inside `withUnsafeBufferPointer` in
+    /// ``CommandProcessor/submit(_:answer:)``): nothing may keep them.
     func run(
         _ request: UnsafePointer<CommandRequest>, fingerprint: UInt64, presealed: UnsafePointer<PresealedFields?>,
         prepared: UnsafePointer<PreparedCommand?>, log: EventLog, _ w: inout LogWriter

@@ -18,7 +18,7 @@ struct Common: ParsableArguments {
     @Option(help: "An admin token (or CHRONICLE_TOKEN).")
     var token: String?
 
-    @Option(help: "Event loop threads of the generator.")
+    @Option(help: "Event loop threads of the generator (`run` gives its query connections one more of their own).")
     var threads = 1
 
     @Option(help: "Print the server's resident memory (from /proc) for this process id.")

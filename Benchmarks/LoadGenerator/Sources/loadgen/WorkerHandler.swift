@@ -126,7 +126,11 @@ final class WorkerHandler: ChannelInboundHandler {
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: queryPause) {
                 let (handler, context) = bound.value
-                guard handler.control.running.load(ordering: .relaxed) else { return }
+                guard handler.control.running.load(ordering: .relaxed) else {
+                    // The run ended during the pause: nothing more will arrive to close on.
+                    if handler.inFlight == 0 { context.close(promise: nil) }
+                    return
+                }
                 handler.send(flow, context)
                 context.flush()
             }
