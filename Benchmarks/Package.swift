@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "CommandBench",
             dependencies: [
-                .product(name: "CommandProcessing", package: "Chronicle"), .product(name: "Domain", package: "Chronicle"),
+                "BenchSupport", .product(name: "CommandProcessing", package: "Chronicle"), .product(name: "Domain", package: "Chronicle"),
                 .product(name: "EventLog", package: "Chronicle"), .product(name: "JSON", package: "Chronicle"),
             ],
             path: "Sources/CommandBench"

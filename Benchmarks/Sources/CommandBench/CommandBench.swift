@@ -1,3 +1,4 @@
+import BenchSupport
 import CommandProcessing
 import Domain
 import EventLog
@@ -15,6 +16,9 @@ import JSON
 /// default) awaits each command before the next.
 /// `--dir BASE`: the log is written to a fresh directory under BASE (default: the temporary
 /// directory), which is deleted afterwards; BASE itself is never removed.
+///
+/// Besides the rate and the latencies it prints the CPU each command cost, by thread (``ThreadCPU``):
+/// the writer's stager, encoder and committer, and the task pool that runs the submitters.
 @main
 struct CommandBench {
     static func main() async throws {
@@ -46,6 +50,7 @@ struct CommandBench {
 
         let deadline = Date().addingTimeInterval(seconds)
         let pipelineDepth = depth
+        let cpuBefore = ThreadCPU.byName()
         let started = Date()
         let batchesBefore = log.writerStats
         let results = try await withThrowingTaskGroup(of: (Int, Int, [Double]).self) { group in
@@ -63,6 +68,7 @@ struct CommandBench {
             return (commands, rejected, latencies)
         }
         let elapsed = Date().timeIntervalSince(started)
+        let cpu = ThreadCPU.used(from: cpuBefore, to: ThreadCPU.byName())
         let stats = log.writerStats
         let events = stats.events - batchesBefore.events
         let batches = stats.batches - batchesBefore.batches
@@ -72,6 +78,12 @@ struct CommandBench {
         print("commands: \(results.0) (\(results.1) rejected) → \(Int(Double(results.0) / elapsed)) commands/s")
         print("events:   \(events) → \(Int(Double(events) / elapsed)) events/s; \(batches) commits, \(batches > 0 ? results.0 / batches : 0) commands per commit")
         print(String(format: "latency ms: p50 %.2f  p99 %.2f  p999 %.2f", pct(0.5) * 1000, pct(0.99) * 1000, pct(0.999) * 1000))
+        if !cpu.isEmpty && results.0 > 0 {
+            // µs of CPU per command, by thread name (the Swift task pool's threads run the submitters).
+            let perCommand = cpu.map { String(format: "%@ %.2f", $0.name, $0.seconds * 1e6 / Double(results.0)) }
+            let total = cpu.reduce(0) { $0 + $1.seconds } * 1e6 / Double(results.0)
+            print("CPU µs per command: " + perCommand.joined(separator: ", ") + String(format: "; all threads %.2f", total))
+        }
         log.close()
     }
 
