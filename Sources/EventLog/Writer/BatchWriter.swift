@@ -366,8 +366,8 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             needsReload = true
         }
         committing = false
-        // (A lone batch the stager committed itself used to wake the committer thread for nothing
-        // here, before its callers were answered.)
+        // Only a thread waiting for the pipeline to drain needs to know (the committer thread waits
+        // for a ready batch): a lone batch the stager committed itself wakes nobody.
         if idleWaiters > 0 { pipe.broadcast() }
         pipe.unlock()
         for item in job.items { item.finish(failure) }

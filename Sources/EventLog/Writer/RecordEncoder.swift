@@ -92,7 +92,7 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
         lock.lock()
         guard here && !busy && queue.isEmpty else {
             queue.append(chunk)
-            lock.broadcast()  // three kinds of waiter share the condition
+            lock.broadcast()  // the encoder thread and the waiters counted in `waiters` share the condition
             lock.unlock()
             return false
         }
