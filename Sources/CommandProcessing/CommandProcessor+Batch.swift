@@ -12,6 +12,8 @@ public struct PreparedBatch: Sendable {
     public let requests: [CommandRequest]
     let refused: [DomainError?]
     let fingerprints: [UInt64]
+    /// Each command id's hash in the log's index (``LogWriter/commandHash(_:)``), 0 without one.
+    let commandHashes: [Int]
     let presealed: [PresealedFields?]
     let decisions: [PreparedCommand?]
     /// Whether a request is a `ForgetSubject` (whose key is destroyed once it is durable).
@@ -48,6 +50,7 @@ extension CommandProcessor {
         return PreparedBatch(
             requests: requests, refused: refused,
             fingerprints: requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) },
+            commandHashes: requests.map { $0.commandId.map(LogWriter.commandHash) ?? 0 },
             presealed: requests.map { presealing($0) },
             decisions: zip(requests, refused).map { r, refusal in
                 refusal == nil ? CompanyState.prepare(Command(type: CommandType(rawValue: r.type), data: r.data)) : nil
@@ -77,7 +80,12 @@ extension CommandProcessor {
             batch.requests.withUnsafeBufferPointer { requests in
                 batch.presealed.withUnsafeBufferPointer { presealed in
                     batch.decisions.withUnsafeBufferPointer { decisions in
+                        // The command ids a few commands ahead are asked for while these are
+                        // decided: their look-ups then hit the cache.
+                        let ahead = 3
+                        for i in 0..<min(ahead, requests.count) { w.prefetchCommand(hash: batch.commandHashes[i]) }
                         for i in requests.indices {
+                            if i + ahead < requests.count { w.prefetchCommand(hash: batch.commandHashes[i + ahead]) }
                             if let refusal = batch.refused[i] {
                                 results.append(.failure(refusal))
                                 continue
@@ -85,6 +93,7 @@ extension CommandProcessor {
                             do {
                                 results.append(.success(try box.run(
                                     requests.baseAddress.unsafelyUnwrapped + i, fingerprint: batch.fingerprints[i],
+                                    commandHash: batch.commandHashes[i],
                                     presealed: presealed.baseAddress.unsafelyUnwrapped + i,
                                     prepared: decisions.baseAddress.unsafelyUnwrapped + i, log: log, &w)))
                             } catch let e as DomainError {

@@ -214,12 +214,14 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
     /// arrays and are valid only during the call (inside `withUnsafeBufferPointer` in
     /// ``CommandProcessor/submit(_:answer:)``): nothing may keep them.
     func run(
-        _ request: UnsafePointer<CommandRequest>, fingerprint: UInt64, presealed: UnsafePointer<PresealedFields?>,
-        prepared: UnsafePointer<PreparedCommand?>, log: EventLog, _ w: inout LogWriter
+        _ request: UnsafePointer<CommandRequest>, fingerprint: UInt64, commandHash: Int,
+        presealed: UnsafePointer<PresealedFields?>, prepared: UnsafePointer<PreparedCommand?>, log: EventLog,
+        _ w: inout LogWriter
     ) throws -> CommandReply {
         try reloadIfNeeded(from: log, w)
         return try Self.run(
-            request, fingerprint: fingerprint, presealed: presealed, prepared: prepared, state: &state, box: self, &w)
+            request, fingerprint: fingerprint, commandHash: commandHash, presealed: presealed, prepared: prepared,
+            state: &state, box: self, &w)
     }
 
     /// Runs a command against `state`, handed over in place: reading the stored state to call a
@@ -228,12 +230,12 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
     ///
     /// The request is read in place, a field at a time (see ``CommandProcessor/submit(_:answer:)``).
     private static func run(
-        _ r: UnsafePointer<CommandRequest>, fingerprint: UInt64, presealed p: UnsafePointer<PresealedFields?>,
-        prepared: UnsafePointer<PreparedCommand?>, state: inout CompanyState,
+        _ r: UnsafePointer<CommandRequest>, fingerprint: UInt64, commandHash: Int,
+        presealed p: UnsafePointer<PresealedFields?>, prepared: UnsafePointer<PreparedCommand?>, state: inout CompanyState,
         box: StateBox, _ w: inout LogWriter
     ) throws -> CommandReply {
         let presealed = p.pointee  // (the payloads' closure keeps it)
-        if let id = r.pointee.commandId, let (previous, previousFingerprint) = try w.previousResult(commandId: id) {
+        if let id = r.pointee.commandId, let (previous, previousFingerprint) = try w.previousResult(commandId: id, hash: commandHash) {
             guard previousFingerprint == fingerprint else {
                 throw CommandProcessor.domainError(.commandIdConflict(commandId: id))
             }
@@ -263,9 +265,16 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         } else {
             now = Timestamp(milliseconds: w.batchAt)
         }
-        let command = Command(type: CommandType(rawValue: r.pointee.type), data: r.pointee.data)
         let context = CommandContext(actor: actor, now: now, nextPosition: w.lastPosition + 1)
-        var events = try state.decide(command, context: context, prepared: prepared.pointee)
+        let type = CommandType(rawValue: r.pointee.type)
+        var events: [NewEvent]
+        // Read in place: a copy of the request's data (or of what was prepared) is a retain and a
+        // release of an object another thread made, and then frees.
+        if prepared.pointee?.type == type {
+            events = try state.decide(prepared.pointee.unsafelyUnwrapped, context: context)
+        } else {
+            events = try state.decide(Command(type: type, data: r.pointee.data), context: context)
+        }
         if let expected = r.pointee.expectedVersion, let primary = events.first?.stream {
             let actual = w.streamVersion(primary)
             if actual != expected {
@@ -315,7 +324,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
             payloads: { try Self.payloads(of: decided, keys: keys, presealed: presealed) })
         let result: AppendResult
         do {
-            result = try w.append(append)
+            result = try w.append(consume append)
         } catch let e as EventLogError {
             throw CommandProcessor.domainError(e)
         }

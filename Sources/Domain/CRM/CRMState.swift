@@ -4,17 +4,17 @@
 /// Only the evolvers change it (`CRMState+Evolve.swift`); deciders read it.
 public struct CRMState: Sendable {
     /// Every lead ever captured, by id.
-    public internal(set) var leads: [String: Lead] = [:]
+    public internal(set) var leads: IdMap<Lead> = [:]
     /// Every customer, by id (ERP orders and OA expenses check these).
-    public var customers: [String: Customer] = [:]
+    public var customers: IdMap<Customer> = [:]
     /// Every opportunity, open or closed, by id.
-    public var opportunities: [String: Opportunity] = [:]
+    public var opportunities: IdMap<Opportunity> = [:]
     /// The leads each rep owns now: the capacity count, and the index that recycling and
     /// deactivation walk instead of every lead.
-    public internal(set) var leadsByOwner: [String: Set<String>] = [:]
+    public internal(set) var leadsByOwner: IdMap<IdSet> = [:]
     /// Each rep's `LeadClaimed` times of the last ``recentClaimWindow``, oldest first: the daily limit
     /// is counted from these at decision time, in the time zone in force then.
-    public internal(set) var recentClaims: [String: [Timestamp]] = [:]
+    public internal(set) var recentClaims: IdMap<[Timestamp]> = [:]
 
     /// How far back claims are kept: a calendar day in any time zone lies within 26 hours of any of
     /// its instants, so two days always cover the command's day.

@@ -52,12 +52,7 @@ public struct CompanyState: Sendable {
     /// `prepared` (``CompanyState/prepare(_:)`` of this command): its data was read ahead, and only
     /// the rest of the decision runs here, its checks in the same order.
     public func decide(_ command: Command, context: CommandContext, prepared: PreparedCommand? = nil) throws -> [NewEvent] {
-        if let prepared, prepared.type == command.type {
-            guard Authorization.mayIssue(command.type, actor: context.actor) else {
-                throw DomainError.forbidden("\(context.actor.id) may not issue \(command.type.rawValue)")
-            }
-            return try prepared.decision.get()(context, self)
-        }
+        if let prepared, prepared.type == command.type { return try decide(prepared, context: context) }
         guard let handler = CompanyState.handlers[command.type] else {
             throw DomainError(.unknownCommand, "unknown command type \(command.type.rawValue)")
         }
@@ -65,6 +60,15 @@ public struct CompanyState: Sendable {
             throw DomainError.forbidden("\(context.actor.id) may not issue \(command.type.rawValue)")
         }
         return try handler(command, context, self)
+    }
+
+    /// Decides a command whose data was read ahead (``CompanyState/prepare(_:)``): only its type and
+    /// the rest of the decision are needed, so the writer does not copy the command's data to call it.
+    public func decide(_ prepared: borrowing PreparedCommand, context: CommandContext) throws -> [NewEvent] {
+        guard Authorization.mayIssue(prepared.type, actor: context.actor) else {
+            throw DomainError.forbidden("\(context.actor.id) may not issue \(prepared.type.rawValue)")
+        }
+        return try prepared.decision.get()(context, self)
     }
 
     /// Applies a committed event. Unknown types are ignored (a newer build may have written them).

@@ -11,7 +11,7 @@ typealias CommandReader = @Sendable (Command) throws -> PreparedDecision
 /// failure is kept, not thrown, so it comes out where the decider would have thrown it — after the
 /// checks that come first (the actor's role; CONTRACT §2).
 public struct PreparedCommand: Sendable {
-    let type: CommandType
+    public let type: CommandType
     let decision: Result<PreparedDecision, any Error>
 }
 

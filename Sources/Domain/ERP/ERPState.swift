@@ -66,14 +66,14 @@ public struct StockLevel: Sendable, Hashable {
 /// ERP state: products, warehouses, stock per sku and warehouse, orders, and the ids of movements
 /// already recorded (so a repeated receipt, adjustment, transfer or return is `already_exists`).
 public struct ERPState: Sendable {
-    public var products: [String: Product] = [:]
-    public var warehouses: [String: Warehouse] = [:]
+    public var products: IdMap<Product> = [:]
+    public var warehouses: IdMap<Warehouse> = [:]
     public var stock: [StockKey: StockLevel] = [:]
-    public var orders: [String: SalesOrder] = [:]
-    public var receiptIds: Set<String> = []
-    public var adjustmentIds: Set<String> = []
-    public var transferIds: Set<String> = []
-    public var returnIds: Set<String> = []
+    public var orders: IdMap<SalesOrder> = [:]
+    public var receiptIds: IdSet = []
+    public var adjustmentIds: IdSet = []
+    public var transferIds: IdSet = []
+    public var returnIds: IdSet = []
 
     public init() {}
 

@@ -1,6 +1,6 @@
 /// OA state: expenses and their approval chains, keyed by expense id so every decision is O(1).
 public struct OAState: Sendable {
-    public var expenses: [String: Expense] = [:]
+    public var expenses: IdMap<Expense> = [:]
 
     public init() {}
 

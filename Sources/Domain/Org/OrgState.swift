@@ -45,7 +45,7 @@ public struct ApprovalPolicy: Sendable, Hashable {
 /// The organisation: employees, the org chart, and the policies in force.
 public struct OrgState: Sendable {
     /// Changed only through ``put(_:)``, which keeps ``activeHolders`` in step.
-    public private(set) var employees: [String: Employee] = [:]
+    public private(set) var employees: IdMap<Employee> = [:]
     /// How many active employees hold each role: whether an expense has an eligible finance or CEO
     /// approver is asked for every submission, and scanning every employee for it was a tenth of
     /// deciding one.

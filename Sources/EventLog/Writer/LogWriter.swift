@@ -55,9 +55,9 @@ public struct LogWriter: ~Copyable {
     }
 
     /// The original result of a command id, when it was seen before.
-    public mutating func previousResult(commandId: String) throws -> (result: AppendResult, fingerprint: UInt64)? {
+    public mutating func previousResult(commandId: String, hash knownHash: Int? = nil) throws -> (result: AppendResult, fingerprint: UInt64)? {
         if absentCommandId == commandId { return nil }
-        let hash = commandId.hashValue
+        let hash = knownHash ?? commandId.hashValue
         guard let found = try findCommand(commandId, hash: hash) else {
             absentCommandId = commandId
             absentCommandHash = hash
@@ -66,6 +66,17 @@ public struct LogWriter: ~Copyable {
         let record = found.record
         let events = try found.events ?? storedEvents(of: record)
         return (AppendResult(position: record.resultPosition, events: events, duplicate: true, at: record.at), record.fingerprint)
+    }
+
+    /// The hash the log files `commandId` under, for ``prefetchCommand(hash:)`` and
+    /// ``previousResult(commandId:hash:)``: any thread may compute it ahead (it is the same in the
+    /// whole process, and only in it).
+    public static func commandHash(_ commandId: String) -> Int { commandId.hashValue }
+
+    /// Starts loading where a command id of this hash is looked up, so that the look-up a few
+    /// commands later finds it in the cache. Only a hint: nothing is read or changed.
+    public func prefetchCommand(hash: Int) {
+        state.commandIndex.prefetch(hash: hash)
     }
 
     /// Appends the request's events atomically, after checking its command id and conditions.
