@@ -60,31 +60,60 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     /// The members of a literal, in order; a repeated key replaces the earlier value.
+    ///
+    /// A literal without a repeated key (every one the code writes) keeps the literal's own array as
+    /// its members: a tuple's labels are not part of its layout, so `(String, JSONValue)` and
+    /// `(key: String, value: JSONValue)` elements are stored alike, and building the object costs
+    /// one allocation instead of two (events are built this way, several per command).
     init(members elements: [(String, JSONValue)]) {
+        guard Self.repeatsAKey(elements) else {
+            members = unsafeBitCast(elements, to: [Element].self)
+            return
+        }
         members = []
         members.reserveCapacity(elements.count)
-        var asciiKeys: UInt64 = 0  // bit i: members[i].key is ASCII (the first 64 keys)
         for (k, v) in elements {
-            let ascii = k.utf8.allSatisfy { $0 < 0x80 }
-            // A literal names each key once; a repeated one replaces the value, as assignment does.
-            if let i = index(of: k, ascii: ascii, asciiKeys: asciiKeys) { members[i].value = v } else {
-                if ascii && members.count < 64 { asciiKeys |= 1 << UInt64(members.count) }
-                members.append((k, v))
-            }
+            if let i = members.firstIndex(where: { $0.key == k }) { members[i].value = v } else { members.append((k, v)) }
         }
     }
 
-    /// The index of `key`, skipping the comparison of two ASCII keys of different lengths: the keys
-    /// of one literal mostly differ in length, and comparing unequal strings is not free. (Only for
-    /// two ASCII keys: String equality is canonical equivalence, under which the Kelvin sign equals
-    /// "K", and "é" written as one scalar or two is the same key.)
-    private func index(of key: String, ascii: Bool, asciiKeys: UInt64) -> Int? {
-        let count = key.utf8.count
-        for i in members.indices {
-            if ascii && i < 64 && asciiKeys & (1 << UInt64(i)) != 0 && members[i].key.utf8.count != count { continue }
-            if members[i].key == key { return i }
+    /// Whether two of the keys are equal. Two ASCII keys of different lengths are not, without
+    /// comparing them: the keys of a literal mostly differ in length, and comparing unequal strings
+    /// is not free. (Only ASCII keys: String equality is canonical equivalence, under which the
+    /// Kelvin sign equals "K", and "é" written as one scalar or two is the same key.)
+    private static func repeatsAKey(_ elements: [(String, JSONValue)]) -> Bool {
+        guard elements.count > 1 else { return false }
+        var asciiKeys: UInt64 = 0  // bit i: key i is ASCII (the first 64 keys; the rest count as not)
+        for i in elements.indices {
+            let key = elements[i].0
+            if i < 64 && isASCII(key) { asciiKeys |= 1 << UInt64(i) }
+            let count = key.utf8.count
+            let ascii = i < 64 && asciiKeys & (1 << UInt64(i)) != 0
+            for j in 0..<i {
+                if ascii && j < 64 && asciiKeys & (1 << UInt64(j)) != 0 && elements[j].0.utf8.count != count { continue }
+                if elements[j].0 == key { return true }
+            }
         }
-        return nil
+        return false
+    }
+
+    /// Eight bytes at a time where the string is contiguous (always, for a native or small string).
+    @inline(__always)
+    private static func isASCII(_ s: String) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { b in
+            let raw = UnsafeRawBufferPointer(b)
+            var all: UInt64 = 0
+            var i = 0
+            while raw.count - i >= 8 {
+                all |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            while i < raw.count {
+                all |= UInt64(raw[i])
+                i += 1
+            }
+            return all & 0x8080_8080_8080_8080 == 0
+        } ?? s.utf8.allSatisfy { $0 < 0x80 }
     }
 
     public init<S: Sequence>(_ elements: S) where S.Element == (String, JSONValue) {

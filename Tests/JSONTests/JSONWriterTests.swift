@@ -112,4 +112,24 @@ import Testing
         #expect(o["é"] == 4)
         #expect(o["K"] == 6)
     }
+
+    /// Keys longer than eight bytes, ASCII or not, equal or different only past the eighth byte.
+    @Test func longKeysAreComparedWhole() {
+        let o: JSONObject = ["abcdefghij": 1, "abcdefghik": 2, "abcdefghij": 3, "abcdéfghij": 4]
+        #expect(o.keys == ["abcdefghij", "abcdefghik", "abcdéfghij"])
+        #expect(o["abcdefghij"] == 3)
+    }
+
+    /// A literal without a repeated key keeps its own array as the members (see
+    /// `JSONObject.init(members:)`): it reads, grows and shrinks like any other object.
+    @Test func anObjectTakenFromItsLiteralIsAnOrdinaryObject() {
+        var o: JSONObject = ["b": 1, "a": "x", "longer key": [1, 2], "c": nil]
+        #expect(o.keys == ["b", "a", "longer key", "c"])
+        #expect(o["longer key"] == .array([1, 2]))
+        o["d"] = 3
+        o["a"] = nil
+        #expect(o.keys == ["b", "longer key", "c", "d"])
+        #expect(o == ["b": 1, "longer key": [1, 2], "c": nil, "d": 3])
+        #expect(Array(o.map(\.key)) == o.keys)
+    }
 }
