@@ -39,8 +39,11 @@ public struct SalesOrder: Sendable, Hashable {
     /// The customer's owner when the order was placed.
     public var repId: String
     public var status: OrderStatus = .open
-    /// sku → index in `lines`, so returns look lines up in constant time.
-    public private(set) var lineIndex: [String: Int] = [:]
+    /// sku → index in `lines` (the first line of a sku), for an order of more than
+    /// ``SalesOrder/indexedLines`` lines, so that shipping and returns look lines up in constant
+    /// time. A shorter order's lines are scanned: no table to allocate and hash for every order.
+    private var lineIndex: [String: Int]?
+    static let indexedLines = 16
 
     public init(
         id: String, customerId: String, opportunityId: String?, warehouseId: String, lines: [OrderLine],
@@ -53,15 +56,24 @@ public struct SalesOrder: Sendable, Hashable {
         self.lines = lines
         self.total = total
         self.repId = repId
-        for (i, line) in lines.enumerated() where lineIndex[line.sku] == nil { lineIndex[line.sku] = i }
+        if lines.count > Self.indexedLines {
+            var index: [String: Int] = [:]
+            for (i, line) in lines.enumerated() where index[line.sku] == nil { index[line.sku] = i }
+            lineIndex = index
+        }
+    }
+
+    private func lineNumber(sku: String) -> Int? {
+        if let lineIndex { return lineIndex[sku] }
+        return lines.firstIndex { $0.sku == sku }
     }
 
     /// The line for `sku`, if the order has one.
-    public func line(sku: String) -> OrderLine? { lineIndex[sku].map { lines[$0] } }
+    public func line(sku: String) -> OrderLine? { lineNumber(sku: sku).map { lines[$0] } }
 
     /// Changes the line for `sku` in place; does nothing when the order has no such line.
     public mutating func updateLine(sku: String, _ body: (inout OrderLine) -> Void) {
-        guard let i = lineIndex[sku] else { return }
+        guard let i = lineNumber(sku: sku) else { return }
         body(&lines[i])
     }
 }
