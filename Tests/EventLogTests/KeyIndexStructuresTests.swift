@@ -179,3 +179,41 @@ import Testing
         #expect(falsePositives == 0)
     }
 }
+
+/// A new buffer's pages are backed by the populator (at idle priority: this test leaves a core idle).
+@Suite struct HugePageBufferTests {
+    @Test func aNewBufferIsPopulatedAndStaysZeroed() async throws {
+        let buffer = HugePageBuffer(count: 3 << 20)  // 24 MiB: twelve huge pages
+        var waited = 0
+        while !buffer.isPopulated && waited < 2_000 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 10
+        }
+        #expect(buffer.isPopulated)
+        // Backed with memory, not only mapped (a read would have mapped the shared zero page).
+        let resident = try Self.residentKiB(of: UnsafeRawPointer(buffer.base))
+        #expect(resident >= 24 << 10, "\(resident) KiB resident")
+        #expect((0..<buffer.count).allSatisfy { buffer.base[$0] == 0 })
+    }
+
+    /// The resident size of the mapping that holds `address` (which may hold other buffers too:
+    /// the kernel merges neighbouring mappings alike), from `/proc/self/smaps`.
+    static func residentKiB(of address: UnsafeRawPointer) throws -> Int {
+        // Read to the end: /proc files have no size, and reading by size gets a first page only.
+        guard let file = FileHandle(forReadingAtPath: "/proc/self/smaps") else { return 0 }
+        defer { try? file.close() }
+        let smaps = String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+        let a = UInt(bitPattern: address)
+        var inMapping = false
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            let range = fields.first?.split(separator: "-") ?? []
+            if range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16) {
+                inMapping = start <= a && a < end
+            } else if inMapping && line.hasPrefix("Rss:") {
+                return Int(fields.dropFirst().first { !$0.isEmpty } ?? "") ?? 0
+            }
+        }
+        return 0
+    }
+}

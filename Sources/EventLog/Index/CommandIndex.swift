@@ -20,6 +20,8 @@ final class CommandIndex {
     @exclusivity(unchecked) private var previous: HugePageBuffer?
     @exclusivity(unchecked) private var previousMask = 0
     @exclusivity(unchecked) private var migrated = 0
+    /// The table to grow into, mapped at half full and populated ahead (see ``grow()``).
+    @exclusivity(unchecked) private var next: HugePageBuffer?
     @exclusivity(unchecked) private(set) var count = 0
     /// The sequence stored under the hash 0, which the table cannot hold (0 marks its empty slots).
     @exclusivity(unchecked) private var zero: UInt64?
@@ -95,14 +97,22 @@ final class CommandIndex {
         t.base[2 &* i &+ 1] = value
     }
 
+    /// Past half full: maps a table twice as large, which the populator backs with memory while a
+    /// core idles, and moves into it when that is done — at three quarters full at the latest
+    /// (linear probing stays short below that).
     private func grow() {
-        while previous != nil { migrateSome() }  // done long before, by the arithmetic above
+        guard previous == nil else { return }  // still copying (done long before three quarters, by the arithmetic above)
+        guard let larger = next else {
+            next = HugePageBuffer(count: (mask + 1) * 2 * 2)
+            return
+        }
+        guard larger.isPopulated || (count + 1) * 4 > (mask + 1) * 3 else { return }
         previous = table
         previousMask = mask
         migrated = 0
-        let slots = (mask + 1) * 2
-        table = HugePageBuffer(count: slots * 2)
-        mask = slots - 1
+        table = larger
+        mask = larger.count / 2 - 1
+        next = nil
     }
 
     /// Copies the next slots of the previous table; a key is in exactly one of the two tables, so

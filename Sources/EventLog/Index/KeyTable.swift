@@ -37,6 +37,8 @@ final class KeyTable: @unchecked Sendable {
     @exclusivity(unchecked) private var previous: HugePageBuffer?
     @exclusivity(unchecked) private var previousMask = 0
     @exclusivity(unchecked) private var migrated = 0
+    /// The table to grow into, mapped at half full and populated ahead (see ``step()``).
+    @exclusivity(unchecked) private var next: HugePageBuffer?
     /// Slots of the previous table copied per insert: the copy ends after a sixteenth as many
     /// inserts as the previous table has slots, long before the current one is half full.
     private static let migrationStep = 16
@@ -222,19 +224,25 @@ final class KeyTable: @unchecked Sendable {
         return stored.count == name.count && (name.isEmpty || memcmp(stored.baseAddress!, name.baseAddress!, name.count) == 0)
     }
 
-    /// After an insert (under `lock`): copies the next slots of the previous table, or starts
-    /// growing when the table is half full.
+    /// After an insert (under `lock`): copies the next slots of the previous table; or, once the
+    /// table is half full, maps one twice as large, which the populator backs with memory while a
+    /// core idles, and grows into it when that is done — at three quarters full at the latest
+    /// (linear probing stays short below that).
     private func step() {
         if previous != nil {
             migrate(Self.migrationStep)
+        } else if let larger = next {
+            if larger.isPopulated || count * 4 > (mask + 1) * 3 {
+                previous = words
+                previousMask = mask
+                migrated = 0
+                words = larger
+                mask = larger.count / 4 - 1
+                next = nil
+                migrate(Self.migrationStep)
+            }
         } else if count * 2 > mask + 1 {
-            previous = words
-            previousMask = mask
-            migrated = 0
-            let capacity = (mask + 1) * 2
-            words = HugePageBuffer(count: capacity * 4)
-            mask = capacity - 1
-            migrate(Self.migrationStep)
+            next = HugePageBuffer(count: (mask + 1) * 2 * 4)
         }
     }
 
@@ -272,67 +280,4 @@ final class KeyTable: @unchecked Sendable {
             i = (i + 1) & mask
         }
     }
-}
-
-/// Zeroed 64-bit words from an anonymous mapping that the kernel is asked to back with 2 MiB pages
-/// (`MADV_HUGEPAGE`; this machine's transparent huge pages are in `madvise` mode). A lookup into a
-/// table of hundreds of thousands of keys is a random access: with 4 KiB pages most of them also
-/// miss the TLB, and under virtualisation a TLB miss is a two-level page walk.
-///
-/// The pages are faulted in ahead on a background queue (`MADV_POPULATE_WRITE`): the first write to
-/// each 2 MiB page otherwise zeroes it on the writer's thread, a few per cent of its time while
-/// tables grow. Populating never changes the contents, so it may overlap the owner's use.
-final class HugePageBuffer: @unchecked Sendable {  // the background populate only asks the kernel to map the pages
-    let base: UnsafeMutablePointer<UInt64>
-    let count: Int
-    private let bytes: Int
-    private let mapped: Bool
-
-    init(count: Int) {
-        self.count = count
-        let huge = 2 << 20
-        bytes = max(huge, (count * 8 + huge - 1) / huge * huge)
-        // Mapped 2 MiB larger, then trimmed to a 2 MiB-aligned range: only aligned ranges can be huge pages.
-        if let p = mmap(nil, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED {
-            let start = Int(bitPattern: p)
-            let aligned = (start + huge - 1) / huge * huge
-            if aligned > start { munmap(p, aligned - start) }
-            if aligned + bytes < start + bytes + huge {
-                munmap(UnsafeMutableRawPointer(bitPattern: aligned + bytes), start + huge - aligned)
-            }
-            let a = UnsafeMutableRawPointer(bitPattern: aligned)!
-            _ = madvise(a, bytes, MADV_HUGEPAGE)  // advice only: without it the table works the same, slower
-            base = a.bindMemory(to: UInt64.self, capacity: count)
-            mapped = true
-            // The queue's task holds the buffer, so it is not unmapped before the populate ends. An
-            // older kernel refuses the advice (EINVAL): the pages then fault in as they are written.
-            //
-            // One huge page per call: the advice holds the process's memory-map lock for as long
-            // as it runs, and a thread that maps memory meanwhile (the allocator growing) waits
-            // for it — and every page fault then waits behind that thread. Populating a 256 MiB
-            // table in one call stalled the writer's threads for 20–50 ms at a time (the stager
-            // blocked in `mmap`), a quarter of one core idle during `CommandBench --depth 128`.
-            let length = bytes
-            DispatchQueue.global(qos: .utility).async { [self] in
-                let start = UnsafeMutableRawPointer(base)
-                var done = 0
-                while done < length {
-                    let step = min(huge, length - done)
-                    guard madvise(start + done, step, Self.populateWrite) == 0 else { return }
-                    done += step
-                }
-            }
-        } else {
-            base = .allocate(capacity: count)
-            base.initialize(repeating: 0, count: count)
-            mapped = false
-        }
-    }
-
-    deinit {
-        if mapped { munmap(UnsafeMutableRawPointer(base), bytes) } else { base.deallocate() }
-    }
-
-    /// `MADV_POPULATE_WRITE` (Linux 5.14).
-    private static let populateWrite: Int32 = 23
 }
