@@ -43,6 +43,7 @@ extension ERPArea {
         let totalText = JSONValue.string(total.amountText)
         // The tags: the order's (the rep's is added when deciding), then the placed event's own.
         let orderTag = "order:\(orderId)"
+        let orderStream = "order-\(orderId)"
         let customerTag = "customer:\(customerId)"
         var placedTags: [String] = []
         if let opportunityId { placedTags.append("opportunity:\(opportunityId)") }
@@ -85,15 +86,20 @@ extension ERPArea {
 
             let rep = customer.ownerId
             let repTag = "rep:\(rep)"
-            var tags = [orderTag, customerTag, repTag]
+            var tags: [String] = []
+            tags.reserveCapacity(3 + placedTags.count)
+            tags.append(orderTag)
+            tags.append(customerTag)
+            tags.append(repTag)
             tags += placedTags
             let placed: JSONObject = [
                 "orderId": .string(orderId), "customerId": .string(customerId),
                 "opportunityId": opportunityId.map(JSONValue.string) ?? .null, "warehouseId": .string(warehouseId),
                 "lines": linesJSON, "total": totalText, "repId": .string(rep),
             ]
-            var events = [NewEvent(stream: "order-\(orderId)", type: "SalesOrderPlaced", tags: tags, data: placed)]
+            var events: [NewEvent] = []
             events.reserveCapacity(1 + orderLines.count)
+            events.append(NewEvent(stream: orderStream, type: "SalesOrderPlaced", tags: tags, data: placed))
             for i in orderLines.indices {
                 let line = orderLines[i]
                 let data: JSONObject = [
