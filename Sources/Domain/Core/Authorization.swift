@@ -31,7 +31,7 @@ public enum Authorization {
         var held: UInt8 = 0
         for role in actor.roles { held |= bit(of: role) }
         if held & adminBit != 0 { return true }
-        guard let allowed = issuers[type] else { return false }
+        guard let allowed = issuers[type.rawValue] else { return false }
         // `everyone`: every active employee except one whose only role is `integration`.
         let isEveryone = !(actor.roles.count == 1 && held == integrationBit)
         if isEveryone && allowed & everyoneBit != 0 { return true }
@@ -57,14 +57,15 @@ public enum Authorization {
     }
 
     /// For each command type, the bits of the roles whose sets above list it (and `everyone`'s).
-    static let issuers: [CommandType: UInt8] = {
-        var table: [CommandType: UInt8] = [:]
+    /// (By type name, in an ``IdMap``: asked for every command, twice, without SipHash.)
+    static let issuers: IdMap<UInt8> = {
+        var table: IdMap<UInt8> = [:]
         let sets: [(Set<CommandType>, UInt8)] = [
             (everyoneCommands, everyoneBit), (salesCommands, bit(of: .sales)), (managerCommands, bit(of: .manager)),
             (financeCommands, bit(of: .finance)), (ceoCommands, bit(of: .ceo)), (warehouseCommands, bit(of: .warehouse)),
         ]
         for (types, bit) in sets {
-            for type in types { table[type, default: 0] |= bit }
+            for type in types { table[type.rawValue, default: 0] |= bit }
         }
         return table
     }()

@@ -22,29 +22,31 @@ public struct CompanyState: Sendable {
 
     public init() {}
 
-    static let handlers: [CommandType: CommandHandler] = {
-        var all: [CommandType: CommandHandler] = [:]
+    /// By type name, in an ``IdMap``: the type is looked up for every command (and every event
+    /// below), and hashing its name there costs a few multiplies instead of SipHash.
+    static let handlers: IdMap<CommandHandler> = {
+        var all: IdMap<CommandHandler> = [:]
         for table in [OrgArea.handlers, CRMArea.handlers, OAArea.handlers, ERPArea.handlers, PrivacyArea.handlers] {
-            all.merge(table) { first, _ in first }
+            for (type, handler) in table where all[type.rawValue] == nil { all[type.rawValue] = handler }
         }
         // The deciders that read their data ahead (``readers``) decide as a whole too: read, then the rest.
         for (type, read) in readers { all[type] = handler(reading: read) }
         return all
     }()
 
-    static let evolvers: [EventType: EventEvolver] = {
-        var all: [EventType: EventEvolver] = [:]
+    static let evolvers: IdMap<EventEvolver> = {
+        var all: IdMap<EventEvolver> = [:]
         for table in [OrgArea.evolvers, CRMArea.evolvers, OAArea.evolvers, ERPArea.evolvers, PrivacyArea.evolvers] {
-            all.merge(table) { first, _ in first }
+            for (type, evolver) in table where all[type.rawValue] == nil { all[type.rawValue] = evolver }
         }
         return all
     }()
 
     /// Every command type the domain knows.
-    public static var commandTypes: Set<CommandType> { Set(handlers.keys) }
+    public static var commandTypes: Set<CommandType> { Set(handlers.keys.map(CommandType.init(rawValue:))) }
 
     /// Every event type the domain evolves on.
-    public static var eventTypes: Set<EventType> { Set(evolvers.keys) }
+    public static var eventTypes: Set<EventType> { Set(evolvers.keys.map(EventType.init(rawValue:))) }
 
     /// Decides `command` in the order of checks of CONTRACT §2: known type → role allows the type →
     /// data shape → referenced things → ownership → state rules. Pure: no I/O, `now` comes in `context`.
@@ -53,7 +55,7 @@ public struct CompanyState: Sendable {
     /// the rest of the decision runs here, its checks in the same order.
     public func decide(_ command: Command, context: CommandContext, prepared: PreparedCommand? = nil) throws -> [NewEvent] {
         if let prepared, prepared.type == command.type { return try decide(prepared, context: context) }
-        guard let handler = CompanyState.handlers[command.type] else {
+        guard let handler = CompanyState.handlers[command.type.rawValue] else {
             throw DomainError(.unknownCommand, "unknown command type \(command.type.rawValue)")
         }
         guard Authorization.mayIssue(command.type, actor: context.actor) else {
@@ -73,7 +75,7 @@ public struct CompanyState: Sendable {
 
     /// Applies a committed event. Unknown types are ignored (a newer build may have written them).
     public mutating func apply(_ event: DomainEvent) {
-        CompanyState.evolvers[event.type]?(&self, event)
+        CompanyState.evolvers[event.type.rawValue]?(&self, event)
         lastPosition = event.position
     }
 }

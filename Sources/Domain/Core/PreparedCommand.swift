@@ -17,10 +17,11 @@ public struct PreparedCommand: Sendable {
 
 extension CompanyState {
     /// The deciders that read their data apart from deciding: the commands a company issues most.
-    static let readers: [CommandType: CommandReader] = {
-        var all: [CommandType: CommandReader] = [:]
+    /// By type name, in an ``IdMap`` (no SipHash for every command).
+    static let readers: IdMap<CommandReader> = {
+        var all: IdMap<CommandReader> = [:]
         for table in [CRMArea.readers, OAArea.readers, ERPArea.readers] {
-            all.merge(table) { first, _ in first }
+            for (type, read) in table where all[type.rawValue] == nil { all[type.rawValue] = read }
         }
         return all
     }()
@@ -34,7 +35,7 @@ extension CompanyState {
     /// `command`'s data read ahead, for a type whose decider can (nil for the others). Pure: any
     /// thread, any time before ``decide(_:context:prepared:)``.
     public static func prepare(_ command: Command) -> PreparedCommand? {
-        guard let read = readers[command.type] else { return nil }
+        guard let read = readers[command.type.rawValue] else { return nil }
         return PreparedCommand(type: command.type, decision: Result { try read(command) })
     }
 }
