@@ -17,12 +17,13 @@ enum Base64URL {
         Array(bytes).withUnsafeBytes { encode($0, after: "") }
     }
 
-    /// `prefix` followed by the encoding of `bytes`, made in one allocation (sealing writes one
-    /// such string per personal field).
-    static func encode(_ bytes: UnsafeRawBufferPointer, after prefix: String) -> String {
+    /// `prefix`, the encoding of `bytes`, then `suffix`, made in one allocation (sealing writes one
+    /// such string per personal field, and a subject's key prefix per sealed event).
+    static func encode(_ bytes: UnsafeRawBufferPointer, after prefix: String, before suffix: String = "") -> String {
         var prefix = prefix
-        return prefix.withUTF8 { head in
-            let count = head.count + (bytes.count * 4 + 2) / 3
+        var suffix = suffix
+        return prefix.withUTF8 { head in suffix.withUTF8 { tail in
+            let count = head.count + (bytes.count * 4 + 2) / 3 + tail.count
             return String(unsafeUninitializedCapacity: count) { out in
                 _ = UnsafeMutableBufferPointer(rebasing: out[..<head.count]).initialize(fromContentsOf: head)
                 var o = head.count
@@ -43,9 +44,10 @@ enum Base64URL {
                         o += 1
                     }
                 }
-                return o
+                _ = UnsafeMutableBufferPointer(rebasing: out[o..<(o + tail.count)]).initialize(fromContentsOf: tail)
+                return o + tail.count
             }
-        }
+        } }
     }
 
     /// The bytes, or nil when `text` holds a character outside the alphabet, padding, or a length

@@ -315,14 +315,10 @@ public final class SubjectKeyStore: Sendable {
         return (Self.numberedPrefix(subject, n), key)
     }
 
+    /// `enc2.<base64url(subject)>.<n>.`, in one allocation.
     private static func numberedPrefix(_ subject: String, _ n: UInt64) -> String {
-        var prefix = numberedKeyPrefix
-        prefix.reserveCapacity(numberedKeyPrefix.utf8.count + (subject.utf8.count * 4 + 2) / 3 + 22)
-        prefix += Base64URL.encode(subject.utf8)
-        prefix += "."
-        prefix += String(n)
-        prefix += "."
-        return prefix
+        var subject = subject
+        return subject.withUTF8 { Base64URL.encode(UnsafeRawBufferPointer($0), after: numberedKeyPrefix, before: ".\(n).") }
     }
 
     /// Makes the next batch of numbered keys and writes them with the unsaved assignments, durably.
