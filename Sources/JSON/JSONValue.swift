@@ -101,18 +101,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     @inline(__always)
     private static func isASCII(_ s: String) -> Bool {
         s.utf8.withContiguousStorageIfAvailable { b in
-            let raw = UnsafeRawBufferPointer(b)
-            var all: UInt64 = 0
-            var i = 0
-            while raw.count - i >= 8 {
-                all |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                i += 8
-            }
-            while i < raw.count {
-                all |= UInt64(raw[i])
-                i += 1
-            }
-            return all & 0x8080_8080_8080_8080 == 0
+            b.isEmpty || JSONGrammar.isASCII(b.baseAddress.unsafelyUnwrapped, count: b.count)
         } ?? s.utf8.allSatisfy { $0 < 0x80 }
     }
 

@@ -97,22 +97,17 @@ final class CommandIndex {
         t.base[2 &* i &+ 1] = value
     }
 
-    /// Past half full: maps a table twice as large, which the populator backs with memory while a
-    /// core idles, and moves into it when that is done — at three quarters full at the latest
-    /// (linear probing stays short below that).
+    /// Grows as ``HugePageBuffer/tableToGrowInto(next:count:slots:wordsPerSlot:)`` says, once the
+    /// previous copy is done (long before three quarters, by the arithmetic of ``migrationStep``).
     private func grow() {
-        guard previous == nil else { return }  // still copying (done long before three quarters, by the arithmetic above)
-        guard let larger = next else {
-            next = HugePageBuffer(count: (mask + 1) * 2 * 2)
-            return
-        }
-        guard larger.isPopulated || (count + 1) * 4 > (mask + 1) * 3 else { return }
+        guard previous == nil,
+              let larger = HugePageBuffer.tableToGrowInto(next: &next, count: count + 1, slots: mask + 1, wordsPerSlot: 2)
+        else { return }
         previous = table
         previousMask = mask
         migrated = 0
         table = larger
         mask = larger.count / 2 - 1
-        next = nil
     }
 
     /// Copies the next slots of the previous table; a key is in exactly one of the two tables, so

@@ -68,6 +68,21 @@ final class HugePageBuffer: @unchecked Sendable {  // the populator only makes t
         return nil
     }
 
+    /// The growth policy of the tables built on these buffers (``KeyTable``, ``CommandIndex``), after
+    /// an insert into a table of `slots` slots holding `count`: once half full, it maps a table twice
+    /// as large into `next`, which the populator backs with memory while a core idles; it returns
+    /// that table to grow into once it is populated — at three quarters full at the latest (linear
+    /// probing stays short below that). Nil: keep the current table.
+    static func tableToGrowInto(next: inout HugePageBuffer?, count: Int, slots: Int, wordsPerSlot: Int) -> HugePageBuffer? {
+        guard let larger = next else {
+            if count * 2 > slots { next = HugePageBuffer(count: slots * 2 * wordsPerSlot) }
+            return nil
+        }
+        guard larger.isPopulated || count * 4 > slots * 3 else { return nil }
+        next = nil
+        return larger
+    }
+
     private static let hugePage = 2 << 20
     private static let smallPage = 4096
 }

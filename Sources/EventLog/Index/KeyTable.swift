@@ -224,25 +224,18 @@ final class KeyTable: @unchecked Sendable {
         return stored.count == name.count && (name.isEmpty || memcmp(stored.baseAddress!, name.baseAddress!, name.count) == 0)
     }
 
-    /// After an insert (under `lock`): copies the next slots of the previous table; or, once the
-    /// table is half full, maps one twice as large, which the populator backs with memory while a
-    /// core idles, and grows into it when that is done — at three quarters full at the latest
-    /// (linear probing stays short below that).
+    /// After an insert (under `lock`): copies the next slots of the previous table, or grows as
+    /// ``HugePageBuffer/tableToGrowInto(next:count:slots:wordsPerSlot:)`` says.
     private func step() {
         if previous != nil {
             migrate(Self.migrationStep)
-        } else if let larger = next {
-            if larger.isPopulated || count * 4 > (mask + 1) * 3 {
-                previous = words
-                previousMask = mask
-                migrated = 0
-                words = larger
-                mask = larger.count / 4 - 1
-                next = nil
-                migrate(Self.migrationStep)
-            }
-        } else if count * 2 > mask + 1 {
-            next = HugePageBuffer(count: (mask + 1) * 2 * 4)
+        } else if let larger = HugePageBuffer.tableToGrowInto(next: &next, count: count, slots: mask + 1, wordsPerSlot: 4) {
+            previous = words
+            previousMask = mask
+            migrated = 0
+            words = larger
+            mask = larger.count / 4 - 1
+            migrate(Self.migrationStep)
         }
     }
 
