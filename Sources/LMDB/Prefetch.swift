@@ -11,7 +11,7 @@ public func prefetchCacheLine(_ p: UnsafeRawPointer) {
 }
 
 /// Makes the kernel back the page holding `p` (8-byte aligned) with memory, as a write would,
-/// without changing it: an atomic add of zero, so the owner may write the same word meanwhile.
+/// without changing it: a locked OR of zero, so the owner may write the same word meanwhile.
 @inline(__always)
 public func faultInForWrite(_ p: UnsafeMutableRawPointer) {
     clmdb_fault_in_for_write(p)

@@ -36,6 +36,17 @@ import Testing
         #expect(await h.code("admin", "ReceiveStock", ["receiptId": "R-1", "sku": "NOPE", "warehouseId": "WH-1", "quantity": 1, "unitCost": "1"]) == .unknownProduct)
     }
 
+    /// An actor id is an employee's id byte for byte: one spelled with a character canonically
+    /// equivalent to one of its letters (the Kelvin sign for "K") is no employee.
+    @Test func anActorIdMatchesAnEmployeeByItsBytes() async throws {
+        let h = try Harness()
+        defer { h.log.close() }
+        try await h.employee("K-1", ["sales"])
+        let lead: JSONObject = ["leadId": "L-1", "company": "Co", "contactName": "C", "source": "web"]
+        #expect(await h.code("\u{212A}-1", "CaptureLead", lead) == .unauthenticated)
+        #expect(await h.code("K-1", "CaptureLead", lead) == nil)
+    }
+
     @Test func aRepeatedCommandIdReturnsTheOriginalResultEvenAfterARestart() async throws {
         var h = try Harness()
         let first = try await h.run("admin", "RegisterWarehouse", ["warehouseId": "WH-1", "name": "Main"], commandId: "c-1")

@@ -101,7 +101,7 @@ import Testing
         }
     }
 
-    /// A string made by bridging or slicing (not native, or not contiguous) hashes as the same bytes.
+    /// A string made by slicing or concatenating hashes as the same bytes as a literal.
     @Test func theHashIsOfTheBytesHoweverTheStringIsMade() {
         let long = "customer:" + String(repeating: "0123456789", count: 3)
         let sliced = String(("x" + long).dropFirst())

@@ -180,20 +180,44 @@ import Testing
     }
 }
 
-/// A new buffer's pages are backed by the populator (at idle priority: this test leaves a core idle).
+/// A buffer's pages are backed with memory by a populate (the populator's, here on the test's
+/// thread) without changing them; and the tables' growth policy.
 @Suite struct HugePageBufferTests {
-    @Test func aNewBufferIsPopulatedAndStaysZeroed() async throws {
-        let buffer = HugePageBuffer(count: 3 << 20)  // 24 MiB: twelve huge pages
-        var waited = 0
-        while !buffer.isPopulated && waited < 2_000 {
-            try await Task.sleep(for: .milliseconds(10))
-            waited += 10
-        }
+    @Test func aPopulatedBufferIsBackedAndStaysZeroed() throws {
+        let buffer = HugePageBuffer(count: 3 << 20, populate: false)  // 24 MiB: twelve huge pages
+        #expect(!buffer.isPopulated)
+        buffer.populateNow()
         #expect(buffer.isPopulated)
         // Backed with memory, not only mapped (a read would have mapped the shared zero page).
         let resident = try Self.residentKiB(of: UnsafeRawPointer(buffer.base))
         #expect(resident >= 24 << 10, "\(resident) KiB resident")
         #expect((0..<buffer.count).allSatisfy { buffer.base[$0] == 0 })
+    }
+
+    /// At half full a table twice as large is mapped; it is grown into once populated, and at three
+    /// quarters full whether populated or not.
+    @Test func tablesGrowIntoTheLargerTableWhenPopulatedOrAtThreeQuarters() {
+        let slots = 1 << 12
+        var next: HugePageBuffer?
+        #expect(HugePageBuffer.tableToGrowInto(next: &next, count: slots / 2, slots: slots, wordsPerSlot: 2) == nil)
+        #expect(next == nil)
+        #expect(HugePageBuffer.tableToGrowInto(next: &next, count: slots / 2 + 1, slots: slots, wordsPerSlot: 2) == nil)
+        #expect(next?.count == slots * 2 * 2)
+
+        // Not populated: kept until three quarters full.
+        let waiting = HugePageBuffer(count: slots * 2 * 2, populate: false)
+        next = waiting
+        #expect(HugePageBuffer.tableToGrowInto(next: &next, count: slots * 3 / 4, slots: slots, wordsPerSlot: 2) == nil)
+        #expect(next === waiting)
+        #expect(HugePageBuffer.tableToGrowInto(next: &next, count: slots * 3 / 4 + 1, slots: slots, wordsPerSlot: 2) === waiting)
+        #expect(next == nil)
+
+        // Populated: grown into at once.
+        let ready = HugePageBuffer(count: slots * 2 * 4, populate: false)
+        ready.populateNow()
+        next = ready
+        #expect(HugePageBuffer.tableToGrowInto(next: &next, count: slots / 2 + 2, slots: slots, wordsPerSlot: 4) === ready)
+        #expect(next == nil)
     }
 
     /// The resident size of the mapping that holds `address` (which may hold other buffers too:

@@ -7,7 +7,9 @@
 /// touches no string at all.
 ///
 /// Two keys are equal when their bytes are (their hashes first, then the strings): ids are ASCII
-/// (``Identifier``), where a string's equality is its bytes'.
+/// (``Identifier``), where a string's equality is its bytes'. A string canonically equivalent to
+/// an id but spelled with other bytes (the Kelvin sign for "K") is another key: an actor id so
+/// spelled names no employee.
 public struct IdKey: Hashable, Sendable {
     public let id: String
     @usableFromInline let hash: UInt64
@@ -44,7 +46,8 @@ public struct IdKey: Hashable, Sendable {
     @inlinable
     static func hash(_ id: String) -> UInt64 {
         if let h = id.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return h }
-        return hash(Array(id.utf8).withUnsafeBytes { $0 })  // (a bridged string; never on Linux)
+        var contiguous = id  // (a bridged string, never on Linux: made contiguous first)
+        return contiguous.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
     /// 16 bytes per round, the tail zero-padded; the length is mixed in first.

@@ -6,9 +6,9 @@ import LMDB
 ///
 /// Open addressing over pairs of words — the hash (0 marks an empty slot, so the hash 0 is kept
 /// beside the table) and the sequence —
-/// at most half full, in memory mapped lazily (``HugePageBuffer``), growing as ``KeyTable`` does: the
-/// doubled table starts empty and the previous one is copied a few slots with every insert, while
-/// lookups try both. `Dictionary`, which it replaces, rehashed every entry at once when it doubled,
+/// at most three quarters full (half, when the populator keeps up), in memory mapped lazily
+/// (``HugePageBuffer``), growing as ``KeyTable`` does: the doubled table starts empty and the
+/// previous one is copied a few slots with every insert, while lookups try both. `Dictionary`, which it replaces, rehashed every entry at once when it doubled,
 /// and the writer stalled with it: 92 ms at 1.6 million commands, 418 ms at 6.3 million, 2 s at 12.6
 /// million (measured on this machine with a `[Int: UInt64]` of string hashes).
 ///

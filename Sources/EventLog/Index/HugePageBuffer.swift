@@ -24,7 +24,9 @@ final class HugePageBuffer: @unchecked Sendable {  // the populator only makes t
     private let mapped: Bool
     private let populated = Atomic<Bool>(false)
 
-    init(count: Int) {
+    /// - Parameter populate: queue the buffer for the populator (tests pass false to control when
+    ///   it is populated: ``populateNow()``).
+    init(count: Int, populate: Bool = true) {
         self.count = count
         let huge = Self.hugePage
         bytes = max(huge, (count * 8 + huge - 1) / huge * huge)
@@ -40,7 +42,7 @@ final class HugePageBuffer: @unchecked Sendable {  // the populator only makes t
             _ = madvise(a, bytes, MADV_HUGEPAGE)  // advice only: without it the table works the same, slower
             base = a.bindMemory(to: UInt64.self, capacity: count)
             mapped = true
-            PagePopulator.shared.populate(self)
+            if populate { PagePopulator.shared.populate(self) }
         } else {
             base = .allocate(capacity: count)
             base.initialize(repeating: 0, count: count)
@@ -56,8 +58,14 @@ final class HugePageBuffer: @unchecked Sendable {  // the populator only makes t
     /// Whether every page is backed, so that writes to it fault no more.
     var isPopulated: Bool { populated.load(ordering: .acquiring) }
 
+    /// Backs every page at once, on the calling thread.
+    func populateNow() {
+        var page: Int? = 0
+        while let from = page { page = populate(from: from, pages: 512) }
+    }
+
     /// Backs the pages from `page` (a count of 4 KiB pages) on, one write fault each that changes
-    /// nothing; returns the next page to do, or nil when all are done. (The populator's thread.)
+    /// nothing; returns the next page to do, or nil when all are done.
     fileprivate func populate(from page: Int, pages n: Int) -> Int? {
         let total = bytes / Self.smallPage
         let end = min(total, page + n)
@@ -74,6 +82,7 @@ final class HugePageBuffer: @unchecked Sendable {  // the populator only makes t
     /// that table to grow into once it is populated — at three quarters full at the latest (linear
     /// probing stays short below that). Nil: keep the current table.
     static func tableToGrowInto(next: inout HugePageBuffer?, count: Int, slots: Int, wordsPerSlot: Int) -> HugePageBuffer? {
+        assert(count * 4 <= slots * 3 + 4, "a table grew past three quarters full")
         guard let larger = next else {
             if count * 2 > slots { next = HugePageBuffer(count: slots * 2 * wordsPerSlot) }
             return nil
@@ -94,10 +103,12 @@ final class HugePageBuffer: @unchecked Sendable {  // the populator only makes t
 /// It touches each page with a write fault (``faultInForWrite(_:)``) rather than asking the kernel
 /// to populate a range (`MADV_POPULATE_WRITE`): that holds the process's memory-map lock for the
 /// whole call, and a thread at idle priority preempted while holding it would leave every `mmap` of
-/// the allocator waiting for a core to go idle. A fault holds only its own mapping's lock.
+/// the allocator waiting for a core to go idle. A fault holds only its own mapping's lock (on
+/// kernels with per-mapping locks, 6.4 and later; before, it shares the memory-map lock too).
 ///
 /// A buffer waits in the queue weakly: one dropped before its turn is skipped; one dropped while it
-/// is being populated is given up after its current 2 MiB.
+/// is being populated is given up after its current 2 MiB, and released on a thread of normal
+/// priority (releasing the last reference unmaps it, which takes the memory-map lock).
 final class PagePopulator: Sendable {
     static let shared = PagePopulator()
 
@@ -121,6 +132,11 @@ final class PagePopulator: Sendable {
                         // Its owner let go of it: no one will write it.
                         if page != nil && isKnownUniquelyReferenced(&buffer) { break }
                     }
+                    // The owner may drop it any moment now: the populator's reference is released
+                    // elsewhere, so that an unmap never runs at idle priority.
+                    let held = Unmanaged.passRetained(buffer)
+                    _ = consume buffer
+                    DispatchQueue.global(qos: .utility).async { held.release() }
                 }
             }
         }

@@ -57,6 +57,7 @@ public struct LogWriter: ~Copyable {
     /// The original result of a command id, when it was seen before.
     public mutating func previousResult(commandId: String, hash knownHash: Int? = nil) throws -> (result: AppendResult, fingerprint: UInt64)? {
         if absentCommandId == commandId { return nil }
+        assert(knownHash == nil || knownHash == commandId.hashValue, "a command id's hash is not the log's")
         let hash = knownHash ?? commandId.hashValue
         guard let found = try findCommand(commandId, hash: hash) else {
             absentCommandId = commandId
