@@ -190,18 +190,19 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         try reload(from: log)
     }
 
-    /// The stored payloads of a command's events: personal fields sealed, then encoded.
-    static func payloads(of events: [NewEvent], keys: SubjectKeyStore, presealed: PresealedFields?) throws -> [[UInt8]] {
-        try events.map { e in
-            var data = e.data
-            if PersonalFields.rule(for: e.type.rawValue) != nil {
-                do {
-                    data = try keys.seal(type: e.type.rawValue, data: data, presealed: presealed)
-                } catch {
-                    throw EventLogError.unavailable("personal fields could not be sealed: \(error)")
-                }
-            }
-            return PayloadCodec.encode(data)
+    /// Appends the stored payload of a command's event: personal fields sealed, then encoded.
+    /// (`e` points into the decided events: an element passed by value is a copy, a retain of its
+    /// tags and data.)
+    static func appendPayload(
+        of e: UnsafePointer<NewEvent>, keys: SubjectKeyStore, presealed: PresealedFields?, into out: inout [UInt8]
+    ) throws {
+        guard PersonalFields.rule(for: e.pointee.type.rawValue) != nil else {
+            return PayloadCodec.encode(e.pointee.data, into: &out)
+        }
+        do {
+            try keys.appendSealedPayload(type: e.pointee.type.rawValue, data: e.pointee.data, presealed: presealed, into: &out)
+        } catch {
+            throw EventLogError.unavailable("personal fields could not be sealed: \(error)")
         }
     }
 
@@ -321,7 +322,11 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
             events: toAppend,
             actor: actor.id, commandId: r.pointee.commandId, fingerprint: fingerprint,
             correlationId: r.pointee.correlationId, causationId: r.pointee.causationId, at: r.pointee.at?.milliseconds,
-            payloads: { try Self.payloads(of: decided, keys: keys, presealed: presealed) })
+            payloads: { i, out in
+                try decided.withUnsafeBufferPointer { events in
+                    try Self.appendPayload(of: events.baseAddress.unsafelyUnwrapped + i, keys: keys, presealed: presealed, into: &out)
+                }
+            })
         let result: AppendResult
         do {
             result = try w.append(consume append)

@@ -7,8 +7,13 @@ public enum PayloadCodec {
     public static func encode(_ data: JSONObject) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128)
-        JSONValue.object(data).encodeBinary(into: &out)
+        encode(data, into: &out)
         return out
+    }
+
+    /// Appends the stored bytes of `data` to `out`.
+    public static func encode(_ data: JSONObject, into out: inout [UInt8]) {
+        JSONValue.object(data).encodeBinary(into: &out)
     }
 
     /// Decodes stored payload bytes; a payload that is not an object decodes as `{"value": …}`.

@@ -15,18 +15,21 @@ public struct AppendRequest: Sendable {
     public var tagCondition: TagCondition?
     /// An explicit time (import); nil means the batch's commit time.
     public var at: Int64?
-    /// Makes the events' payloads, one per event in order, when set: then `events[i].data` is not
-    /// used. It runs later, on the writer's encoder thread, while the rest of the batch is decided —
+    /// Appends the payload of event `i` to `out` (which it finds empty), called once per event in
+    /// order, when set: then `events[i].data` is not used. The encoder hands in one buffer it keeps
+    /// for every event, so making a payload allocates nothing of its own.
+    /// It runs later, on the writer's encoder thread, while the rest of the batch is decided —
     /// encoding (and sealing) payloads is work the deciding thread need not wait for. A throw fails
     /// the whole batch, and the batch staged on top of it, with ``EventLogError/unavailable(_:)``:
     /// nothing of them is written. So it should not fail short of a broken machine (do what can fail
     /// before appending, as the command processor makes sure of the sealing keys).
-    public var payloads: (@Sendable () throws -> [[UInt8]])?
+    public var payloads: (@Sendable (_ i: Int, _ out: inout [UInt8]) throws -> Void)?
 
     public init(
         events: [EventToAppend], actor: String, commandId: String? = nil, fingerprint: UInt64 = 0,
         correlationId: String? = nil, causationId: String? = nil, expectedVersions: [String: ExpectedVersion] = [:],
-        tagCondition: TagCondition? = nil, at: Int64? = nil, payloads: (@Sendable () throws -> [[UInt8]])? = nil
+        tagCondition: TagCondition? = nil, at: Int64? = nil,
+        payloads: (@Sendable (_ i: Int, _ out: inout [UInt8]) throws -> Void)? = nil
     ) {
         self.events = events
         self.actor = actor

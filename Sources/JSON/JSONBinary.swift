@@ -56,6 +56,29 @@ public enum JSONBinary {
         JSONOutput.withOutput(appendingTo: &out) { output in encode(value, to: &output) }
     }
 
+    /// Appends the binary form of `object` with some of its string members replaced: a member for
+    /// which `replacement(key, value)` returns a string is written as that string. The bytes are those
+    /// of `encode(.object(changed), into:)` for the object so changed, without making it (the log's
+    /// encoder writes sealed personal fields this way, one copy of the payload fewer per event).
+    public static func encode(
+        _ object: JSONObject, into out: inout [UInt8], replacing replacement: (_ key: String, _ value: JSONValue) -> String?
+    ) {
+        JSONOutput.withOutput(appendingTo: &out) { output in
+            output.append(Tag.object)
+            let members = object.members
+            output.appendVarint(UInt64(members.count))
+            for k in members.indices {
+                appendLengthPrefixed(members[k].key, to: &output)
+                if let text = replacement(members[k].key, members[k].value) {
+                    output.append(Tag.string)
+                    appendLengthPrefixed(text, to: &output)
+                } else {
+                    encode(members[k].value, to: &output)
+                }
+            }
+        }
+    }
+
     static func encode(_ value: JSONValue, to out: inout JSONOutput) {
         switch value {
         case .null:

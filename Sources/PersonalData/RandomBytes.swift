@@ -1,14 +1,17 @@
 import Foundation
 import Synchronization
 
-/// Random bytes from the kernel's generator, read 4 KiB at a time, for key and nonce material.
+/// Random bytes from the kernel's generator, read 64 KiB at a time, for key and nonce material.
 ///
 /// swift-crypto makes random bytes on Linux through `SystemRandomNumberGenerator`, one `getrandom`
 /// system call per 8 bytes: a key cost four calls, each field's nonce two, and on this VM they were
 /// a quarter of sealing's time on the log's writer thread. Bytes handed out are never handed out
 /// again, so random nonces stay unique as likely as before.
+///
+/// The buffer is refilled outside the lock: tasks presealing on both cores take nonces from it at
+/// once, and one that read the kernel's bytes while holding it kept the other waiting in `futex`.
 final class RandomBytes: Sendable {
-    private static let chunk = 4096
+    private static let chunk = 65536
     private let state = Mutex<(buffer: [UInt8], next: Int)>(([], 0))
 
     /// `count` random bytes.
@@ -19,16 +22,24 @@ final class RandomBytes: Sendable {
         return out
     }
 
-    /// Fills `out` (at most 4 KiB) with random bytes, without allocating.
+    /// Fills `out` (at most 64 KiB) with random bytes, without allocating.
     func fill(_ out: UnsafeMutableRawBufferPointer) throws {
         precondition(out.count <= Self.chunk)
-        try state.withLock { s in
-            if s.buffer.count - s.next < out.count {
-                s.buffer = try Self.read(Self.chunk)
-                s.next = 0
+        while true {
+            let done = state.withLock { s in
+                guard s.buffer.count - s.next >= out.count else { return false }
+                s.buffer.withUnsafeBytes { b in
+                    out.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[s.next..<(s.next + out.count)]))
+                }
+                s.next += out.count
+                return true
             }
-            s.buffer.withUnsafeBytes { b in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[s.next..<(s.next + out.count)])) }
-            s.next += out.count
+            if done { return }
+            let fresh = try Self.read(Self.chunk)
+            state.withLock { s in
+                // (Another thread may have refilled meanwhile: then these bytes are dropped, unused.)
+                if s.buffer.count - s.next < out.count { (s.buffer, s.next) = (fresh, 0) }
+            }
         }
     }
 

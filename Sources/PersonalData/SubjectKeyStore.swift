@@ -175,7 +175,8 @@ public final class SubjectKeyStore: Sendable {
             return all
         }
         var data = data
-        let (prefix, keyBytes) = try state.withLock { s in try sealingKey(for: subject, &s) }
+        let (name, keyBytes) = try state.withLock { s in try sealingKey(for: subject, &s) }
+        let prefix = Self.prefix(of: subject, name)
         // The prefix names the key (its number, or the subject's own key), so an equal prefix is
         // the same key: one destroyed and replaced in between (a forget) gives another prefix.
         let ahead = presealed.flatMap { $0.subject == subject && $0.prefix == prefix ? $0.fields : nil } ?? []
@@ -210,13 +211,30 @@ public final class SubjectKeyStore: Sendable {
     /// or was sealed from another text (then the caller seals from `data` as it is: a partly
     /// replaced copy would have its presealed strings sealed a second time).
     private static func substituted(_ presealed: PresealedFields, _ fields: [String], in data: JSONObject) -> JSONObject? {
+        guard presealed.covers(fields, in: data) else { return nil }
         var out = data
         for field in fields {
-            guard case .string(let plain) = data[field] ?? .null else { continue }
-            guard let done = presealed.fields.first(where: { $0.field == field && $0.plain == plain }) else { return nil }
-            out[field] = .string(done.sealed)
+            guard case .string(let plain) = data[field] ?? .null, let sealed = presealed.sealed(field, plain: plain) else { continue }
+            out[field] = .string(sealed)
         }
         return out
+    }
+
+    /// Appends the payload stored for an event of `type` with `data`: ``seal(type:data:presealed:)``'s
+    /// object in the binary form (``JSONBinary``). When `presealed` holds every personal field, the
+    /// sealed strings are written from it as the object is encoded, without a sealed copy of `data`.
+    public func appendSealedPayload(
+        type: String, data: JSONObject, presealed: PresealedFields?, into out: inout [UInt8]
+    ) throws {
+        if let (subject, fields) = PersonalFields.subject(ofType: type, data: data), let presealed,
+           holdsKey(of: presealed, for: subject), presealed.covers(fields, in: data) {
+            JSONBinary.encode(data, into: &out) { key, value in
+                guard case .string(let plain) = value, fields.contains(key) else { return nil }
+                return presealed.sealed(key, plain: plain)
+            }
+            return
+        }
+        JSONBinary.encode(.object(try seal(type: type, data: data, presealed: presealed)), into: &out)
     }
 
     /// Makes sure the subject of an event of `type` with `data` has a key, taking the next numbered
@@ -250,8 +268,9 @@ public final class SubjectKeyStore: Sendable {
     /// out here stays assigned even when the command is then refused.
     public func preseal(type: String, data: JSONObject) -> PresealedFields? {
         guard let (subject, fields) = PersonalFields.subject(ofType: type, data: data),
-              let (prefix, keyBytes, forgetsBefore) = presealingKey(for: subject)
+              let (name, keyBytes, forgetsBefore) = presealingKey(for: subject)
         else { return nil }
+        let prefix = Self.prefix(of: subject, name)
         guard let sealer = GCMSealer(key: keyBytes) else { return nil }
         var out = PresealedFields(store: identity, subject: subject, prefix: prefix, forgets: forgetsBefore)
         for field in fields {
@@ -266,10 +285,10 @@ public final class SubjectKeyStore: Sendable {
     /// The subject's key for presealing: at once when the store is free; after a short wait when
     /// another thread only looks a key up; nil when a durable write holds it.
     /// (With the count of ``forget(_:)``s, read under the lock.)
-    private func presealingKey(for subject: String) -> (String, [UInt8], UInt64)? {
-        func look(_ s: inout State) -> (String, [UInt8], UInt64)? {
-            guard let (prefix, key) = try? sealingKey(for: subject, &s, presealing: true) else { return nil }
-            return (prefix, key, forgets.load(ordering: .relaxed))
+    private func presealingKey(for subject: String) -> (KeyName, [UInt8], UInt64)? {
+        func look(_ s: inout State) -> (KeyName, [UInt8], UInt64)? {
+            guard let (name, key) = try? sealingKey(for: subject, &s, presealing: true) else { return nil }
+            return (name, key, forgets.load(ordering: .relaxed))
         }
         if let found = state.withLockIfAvailable({ s in look(&s) }) { return found }
         guard !writing.load(ordering: .acquiring) else { return nil }
@@ -291,14 +310,29 @@ public final class SubjectKeyStore: Sendable {
         }
     }
 
-    /// The sealed strings' prefix for `subject` (up to the ciphertext) and the key.
+    /// Which of the store's keys seals a subject's fields: its own, or a numbered one.
+    private enum KeyName {
+        case own
+        case numbered(UInt64)
+    }
+
+    /// The sealed strings' prefix for `subject` (up to the ciphertext), which names the key. Made
+    /// outside the store's lock: the lock is held only to look the key up.
+    private static func prefix(of subject: String, _ name: KeyName) -> String {
+        switch name {
+        case .own: ownKeyPrefix + Base64URL.encode(subject.utf8) + "."
+        case .numbered(let n): numberedPrefix(subject, n)
+        }
+    }
+
+    /// Which key seals `subject`'s fields, and the key.
     /// (`presealing`: never make keys, never give a forgotten subject a new one.)
     private func sealingKey(
         for subject: String, _ s: inout State, presealing: Bool = false
-    ) throws -> (String, [UInt8]) {
-        if let own = s.ownKeys[subject] { return (Self.ownKeyPrefix + Base64URL.encode(subject.utf8) + ".", own) }
+    ) throws -> (KeyName, [UInt8]) {
+        if let own = s.ownKeys[subject] { return (.own, own) }
         if let n = s.assigned[subject] {
-            if let key = s.pool[n] { return (Self.numberedPrefix(subject, n), key) }
+            if let key = s.pool[n] { return (.numbered(n), key) }
             if presealing { throw KeyStoreError("the key of \(subject) was destroyed") }
         }
         // Only the writing store hands out numbers: a reader does not know which are taken.
@@ -312,7 +346,7 @@ public final class SubjectKeyStore: Sendable {
         s.nextNumber = n + 1
         s.assigned[subject] = n
         s.unsaved.append((subject, n))
-        return (Self.numberedPrefix(subject, n), key)
+        return (.numbered(n), key)
     }
 
     /// `enc2.<base64url(subject)>.<n>.`, in one allocation.
@@ -571,4 +605,17 @@ public struct PresealedFields: Sendable {
     /// The store's count of forgets when they were sealed.
     let forgets: UInt64
     var fields: [(field: String, plain: String, sealed: String)] = []
+
+    /// The string sealed for `field` from `plain`, if any.
+    func sealed(_ field: String, plain: String) -> String? {
+        fields.first(where: { $0.field == field && $0.plain == plain })?.sealed
+    }
+
+    /// Whether every string among `data`'s `fields` was sealed here from its text.
+    func covers(_ personal: [String], in data: JSONObject) -> Bool {
+        personal.allSatisfy { field in
+            guard case .string(let plain) = data[field] ?? .null else { return true }
+            return sealed(field, plain: plain) != nil
+        }
+    }
 }

@@ -90,6 +90,38 @@ import Testing
         #expect(store.open(ahead.fields[0].sealed) == SubjectKeyStore.erased)
     }
 
+    /// The log's encoder writes an event's stored payload straight from the presealed strings: the
+    /// bytes of the sealed object, encoded — and, where presealing does not cover the event, the
+    /// fields are sealed from the plain text as `seal` does.
+    @Test func aSealedPayloadIsWrittenFromThePresealedStrings() throws {
+        let dir = TemporaryDirectory()
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        defer { store.close() }
+        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))  // makes the pool's first keys
+        var data = lead("L-1", "Ann")
+        data["email"] = "ann@example.com"
+        data["note"] = "Ann"  // not a personal field: stays plain even with the same text
+        let ahead = try #require(store.preseal(type: "LeadCaptured", data: data))
+        var bytes: [UInt8] = []
+        try store.appendSealedPayload(type: "LeadCaptured", data: data, presealed: ahead, into: &bytes)
+        #expect(bytes == PayloadCodec.encode(try store.seal(type: "LeadCaptured", data: data, presealed: ahead)))
+        let stored = try PayloadCodec.decode(bytes)
+        #expect(stored["contactName"]?.stringValue == ahead.fields.first { $0.field == "contactName" }?.sealed)
+        #expect(stored["note"] == "Ann")
+        #expect(store.reveal(stored) == data)
+
+        // Not covered (the email changed since): sealed from the plain text, and it reads back.
+        var changed = data
+        changed["email"] = "ann.lee@example.com"
+        var resealed: [UInt8] = []
+        try store.appendSealedPayload(type: "LeadCaptured", data: changed, presealed: ahead, into: &resealed)
+        #expect(store.reveal(try PayloadCodec.decode(resealed)) == changed)
+        // An event without personal fields is its data, encoded.
+        var plain: [UInt8] = []
+        try store.appendSealedPayload(type: "LeadClaimed", data: ["leadId": "L-1"], presealed: ahead, into: &plain)
+        #expect(plain == PayloadCodec.encode(["leadId": "L-1"]))
+    }
+
     /// Presealed fields that cover only some of an event's personal fields (presealing skipped one)
     /// are not half used: the event is sealed from its plain text, each field once. Fields presealed
     /// by another store are never taken, whatever its count of forgets.

@@ -1,5 +1,6 @@
 @testable import EventLog
 import Foundation
+import Synchronization
 import Testing
 
 /// The writer's encoder thread makes deferred payloads and encodes and chains records a chunk behind
@@ -11,7 +12,7 @@ import Testing
     private func deferred(_ stream: String, _ texts: [String], commandId: String? = nil) -> AppendRequest {
         AppendRequest(
             events: texts.map { _ in EventToAppend(stream: stream, type: "Happened", data: []) }, actor: "a",
-            commandId: commandId, payloads: { texts.map(payload) })
+            commandId: commandId, payloads: { i, out in out += payload(texts[i]) })
     }
 
     @Test func deferredPayloadsAreWhatTheRecordsCarry() async throws {
@@ -50,7 +51,7 @@ import Testing
                 _ = try w.append(deferred("s", ["{}"], commandId: "good"))
                 _ = try w.append(AppendRequest(
                     events: [EventToAppend(stream: "s", type: "Happened", data: [])], actor: "a",
-                    payloads: { throw Refused() }))
+                    payloads: { _, _ in throw Refused() }))
             }
         }
         #expect(log.lastPosition == 1, "nothing of the failed batch is written")
@@ -64,16 +65,22 @@ import Testing
         #expect(try reopened.read(from: 2, limit: 1).events.first.map { String(decoding: $0.data, as: UTF8.self) } == "{\"after\":true}")
     }
 
-    @Test func aWrongNumberOfPayloadsIsRefusedNotWritten() async throws {
+    @Test func eachPayloadIsAskedForInOrderIntoAnEmptyBuffer() async throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)
         defer { log.close() }
+        let asked = Mutex<[(Int, Int)]>([])
+        let texts = [#"{"first":"a much longer payload than the others, to leave bytes behind"}"#, "{}", #"{"n":3}"#]
         let request = AppendRequest(
-            events: [EventToAppend(stream: "s", type: "Happened", data: []), EventToAppend(stream: "s", type: "Happened", data: [])],
-            actor: "a", payloads: { [payload("{}")] })
-        await #expect(throws: EventLogError.self) { try await log.append(request) }
-        #expect(log.lastPosition == 0)
-        _ = try await log.append(AppendRequest(events: [event("s")], actor: "a"))
+            events: texts.map { _ in EventToAppend(stream: "s", type: "Happened", data: []) }, actor: "a",
+            payloads: { i, out in
+                asked.withLock { $0.append((i, out.count)) }
+                out += payload(texts[i])
+            })
+        _ = try await log.append(request)
+        #expect(asked.withLock { $0.map(\.0) } == [0, 1, 2])
+        #expect(asked.withLock { $0.map(\.1) } == [0, 0, 0], "every payload starts from an empty buffer")
+        #expect(try log.readStream("s", limit: 10).events.map { String(decoding: $0.data, as: UTF8.self) } == texts)
         #expect(try log.verify().isIntact)
     }
 

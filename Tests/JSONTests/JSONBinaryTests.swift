@@ -17,6 +17,21 @@ import Testing
         #expect(JSONValue.bool(true).binaryBytes == [0x02])
     }
 
+    /// Encoding with members replaced writes the bytes of the object so changed, members in place.
+    @Test func replacedMembersAreWrittenAsTheChangedObjectWouldBe() throws {
+        let object: JSONObject = ["id": "L-1", "name": "Ann", "n": 3, "nested": ["name": "inner"], "other": "Ann"]
+        var replaced: [UInt8] = [0xEE]  // (appended after what the buffer holds)
+        JSONBinary.encode(object, into: &replaced) { key, value in
+            key == "name" && value == .string("Ann") ? "sealed-Ann" : nil
+        }
+        var changed = object
+        changed["name"] = "sealed-Ann"
+        #expect(replaced == [0xEE] + JSONValue.object(changed).binaryBytes)
+        var untouched: [UInt8] = []
+        JSONBinary.encode(object, into: &untouched) { _, _ in nil }
+        #expect(untouched == JSONValue.object(object).binaryBytes)
+    }
+
     @Test func onlyCanonicalSixtyFourBitIntegersUseTheIntegerTag() throws {
         for text in ["0", "-1", "17", "9223372036854775807", "-9223372036854775808"] {
             #expect(Self.number(text).binaryBytes.first == 0x03, "\(text)")

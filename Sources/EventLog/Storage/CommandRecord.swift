@@ -11,16 +11,14 @@ struct CommandRecord: Sendable, Hashable {
     var resultPosition: UInt64
     var at: Int64
 
-    func encoded() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(commandId.utf8.count + 32)
+    /// Appends the value's bytes to `out` (the committer reuses one buffer for a batch's records).
+    func encode(into out: inout [UInt8]) {
         Bytes.appendString(commandId, to: &out)
         Bytes.appendVarint(fingerprint, to: &out)
         Bytes.appendVarint(firstPosition, to: &out)
         Bytes.appendVarint(count, to: &out)
         Bytes.appendVarint(resultPosition, to: &out)
         Bytes.appendVarint(UInt64(bitPattern: at), to: &out)
-        return out
     }
 
     init(commandId: String, fingerprint: UInt64, firstPosition: UInt64, count: UInt64, resultPosition: UInt64, at: Int64) {

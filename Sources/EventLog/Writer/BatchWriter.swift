@@ -435,16 +435,22 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
                 }
             }
         }
+        // One buffer for every key's and command's value: an array each was an allocation per put.
+        var value: [UInt8] = []
+        value.reserveCapacity(256)
         for (id, kind, name) in s.newKeys {
-            var value: [UInt8] = [kind.rawValue]
+            value.removeAll(keepingCapacity: true)
+            value.append(kind.rawValue)
             value.append(contentsOf: name.utf8)
             try withUnsafeBytes(of: id.bigEndian) { k in
                 try value.withUnsafeBytes { v in try txn.put(dbs.keys, key: k, value: v, flags: .append) }
             }
         }
         for (seq, record) in s.commands {
+            value.removeAll(keepingCapacity: true)
+            record.encode(into: &value)
             try withUnsafeBytes(of: seq.bigEndian) { k in
-                try record.encoded().withUnsafeBytes { v in try txn.put(dbs.commands, key: k, value: v, flags: .append) }
+                try value.withUnsafeBytes { v in try txn.put(dbs.commands, key: k, value: v, flags: .append) }
             }
         }
     }

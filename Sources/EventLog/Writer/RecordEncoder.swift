@@ -267,17 +267,16 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
     private func encodeRecords(_ chunk: borrowing Chunk, into out: inout EncodedRecords) throws {
         var next = 0
         let format = chunk.format
+        // Every payload of the chunk is made in this one buffer (see ``AppendRequest/payloads``).
+        var payload: [UInt8] = []
+        payload.reserveCapacity(1024)
         try chunk.requests.withUnsafeBufferPointer { requests in
             try chunk.eventKeys.withUnsafeBufferPointer { keys in
                 try chunk.events.withUnsafeBufferPointer { pendingEvents in
                     for r in requests.indices {
                         // Fields are read in place through the pointers: a copy would retain each of them.
                         let request = requests.baseAddress.unsafelyUnwrapped + r
-                        let payloads = try request.pointee.payloads?()
-                        if let payloads, payloads.count != request.pointee.events.count {
-                            throw EventLogError.invalidRequest(
-                                "\(payloads.count) payloads made for \(request.pointee.events.count) events")
-                        }
+                        let payloads = request.pointee.payloads
                         try request.pointee.events.withUnsafeBufferPointer { events in
                             for i in events.indices {
                                 let pending = pendingEvents[next]
@@ -289,7 +288,9 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
                                 let start = Int(pending.keysStart)
                                 let eventKeys = UnsafeBufferPointer(rebasing: keys[start..<(start + 2 + e.pointee.tags.count)])
                                 if let payloads {
-                                    payloads[i].withUnsafeBytes { data in
+                                    payload.removeAll(keepingCapacity: true)
+                                    try payloads(i, &payload)
+                                    payload.withUnsafeBytes { data in
                                         encodeRecord(e, pending, keys: eventKeys, data: data, request: request, format: format, into: &out)
                                     }
                                 } else {
