@@ -14,10 +14,23 @@ public struct PreparedBatch: Sendable {
     let fingerprints: [UInt64]
     /// Each command id's hash in the log's index (``LogWriter/commandHash(_:)``), 0 without one.
     let commandHashes: [Int]
-    let presealed: [PresealedFields?]
-    let decisions: [PreparedCommand?]
+    /// The presealed fields and what was prepared for each request's decider (the writer frees them).
+    let ahead: PreparedAhead
     /// Whether a request is a `ForgetSubject` (whose key is destroyed once it is durable).
     let forgets: Bool
+}
+
+/// What a batch's requests had made for them ahead of the writer: their personal fields presealed,
+/// and their data read for the decider (``CompanyState/prepare(_:)``). The writer drops each
+/// request's as soon as it has run it, so they are freed by the threads that read them last.
+final class PreparedAhead: @unchecked Sendable {  // changed only by the writer, once the batch is submitted
+    var presealed: [PresealedFields?]
+    var decisions: [PreparedCommand?]
+
+    init(presealed: [PresealedFields?], decisions: [PreparedCommand?]) {
+        self.presealed = presealed
+        self.decisions = decisions
+    }
 }
 
 extension CommandProcessor {
@@ -51,10 +64,11 @@ extension CommandProcessor {
             requests: requests, refused: refused,
             fingerprints: requests.map { Fingerprint.of(actor: $0.actorId, type: $0.type, data: $0.data) },
             commandHashes: requests.map { $0.commandId.map(LogWriter.commandHash) ?? 0 },
-            presealed: requests.map { presealing($0) },
-            decisions: zip(requests, refused).map { r, refusal in
-                refusal == nil ? CompanyState.prepare(Command(type: CommandType(rawValue: r.type), data: r.data)) : nil
-            },
+            ahead: PreparedAhead(
+                presealed: requests.map { presealing($0) },
+                decisions: zip(requests, refused).map { r, refusal in
+                    refusal == nil ? CompanyState.prepare(Command(type: CommandType(rawValue: r.type), data: r.data)) : nil
+                }),
             forgets: requests.contains { $0.type == "ForgetSubject" })
     }
 
@@ -78,8 +92,8 @@ extension CommandProcessor {
             // objects made on another core) for every command, and so did passing an element of a
             // buffer pointer (the callee might write through the pointer, so it gets a copy).
             batch.requests.withUnsafeBufferPointer { requests in
-                batch.presealed.withUnsafeBufferPointer { presealed in
-                    batch.decisions.withUnsafeBufferPointer { decisions in
+                batch.ahead.presealed.withUnsafeMutableBufferPointer { presealed in
+                    batch.ahead.decisions.withUnsafeMutableBufferPointer { decisions in
                         // The command ids a few commands ahead are asked for while these are
                         // decided: their look-ups then hit the cache.
                         let ahead = 3
@@ -103,6 +117,12 @@ extension CommandProcessor {
                             } catch {
                                 results.append(.failure(DomainError(.internal, String(describing: error))))
                             }
+                            // Dropped here, where they were just read: freed on the submitting task
+                            // after the commit, every object of them was a cache miss. (The
+                            // presealed fields live on in the payloads the encoder makes, which
+                            // frees them after reading them in turn.)
+                            decisions[i] = nil
+                            presealed[i] = nil
                         }
                     }
                 }
