@@ -29,6 +29,38 @@ import Testing
         #expect(s.state.crm.leads["L-1"]?.ownerId == nil)
     }
 
+    /// The e-mail domain written with a lead (schema 2) is what follows the last "@", lower-cased —
+    /// the same whether the text is ASCII (read as bytes) or not (read as characters).
+    @Test(arguments: [
+        ("Ann@Example.COM", "example.com"), ("a@b@C.d", "c.d"), ("ann@", nil), ("no-at-sign", nil), ("@X", "x"),
+        ("zoë@Exämple.DE", "exämple.de"), ("x@ÉCOLE.fr", "école.fr"), ("x@\u{301}y", nil),
+    ] as [(String, String?)])
+    func theEmailDomainIsWhatFollowsTheLastAtSignLowerCased(_ email: String, _ domain: String?) {
+        #expect(LeadCapturedV2.domain(ofEmail: email) == domain)
+        #expect(LeadCapturedV2.domain(ofEmail: email) == characterwiseDomain(email))
+    }
+
+    @Test func asciiDomainsAgreeWithTheCharacterwiseRule() {
+        let alphabet = Array("aZ@.-_ 09Mx@")
+        var state: UInt64 = 11
+        for _ in 0..<5_000 {
+            var text = ""
+            for _ in 0..<Int(state % 9) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                text.append(alphabet[Int((state >> 33) % UInt64(alphabet.count))])
+            }
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            #expect(LeadCapturedV2.domain(ofEmail: text) == characterwiseDomain(text), "\(text)")
+        }
+        #expect(LeadCapturedV2.domain(ofEmail: nil) == nil)
+    }
+
+    private func characterwiseDomain(_ email: String) -> String? {
+        guard let at = email.lastIndex(of: "@") else { return nil }
+        let domain = email[email.index(after: at)...]
+        return domain.isEmpty ? nil : domain.lowercased()
+    }
+
     @Test func optionalFieldsLeftOutAreWrittenAsNull() throws {
         var s = Scenario()
         let events = try s.then(

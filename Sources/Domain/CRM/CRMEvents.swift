@@ -163,8 +163,31 @@ public enum LeadCapturedV2 {
     public static let schema = 2
 
     public static func domain(ofEmail email: String?) -> String? {
-        guard let email, let at = email.lastIndex(of: "@") else { return nil }
+        guard let email else { return nil }
+        if let answer = asciiDomain(ofEmail: email) { return answer }
+        guard let at = email.lastIndex(of: "@") else { return nil }
         let domain = email[email.index(after: at)...]
         return domain.isEmpty ? nil : domain.lowercased()
+    }
+
+    /// The same answer from the bytes of ASCII-only text (nil for any other text, and for no domain):
+    /// searching and lower-casing `Character`s was a tenth of reading a `CaptureLead`.
+    private static func asciiDomain(ofEmail email: String) -> String?? {
+        var email = email
+        return email.withUTF8 { bytes -> String?? in
+            var at = -1
+            for (i, b) in bytes.enumerated() {
+                if b >= 0x80 { return nil }
+                if b == UInt8(ascii: "@") { at = i }
+            }
+            guard at >= 0, at + 1 < bytes.count else { return .some(nil) }
+            let domain = UnsafeBufferPointer(rebasing: bytes[(at + 1)...])
+            return String(unsafeUninitializedCapacity: domain.count) { out in
+                for (i, b) in domain.enumerated() {
+                    out[i] = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b + 32 : b
+                }
+                return domain.count
+            }
+        }
     }
 }
