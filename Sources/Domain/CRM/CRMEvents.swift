@@ -136,6 +136,7 @@ enum CRMEvents {
         var data: JSONObject = [
             "opportunityId": .string(o.id), "customerId": .string(o.customerId), "ownerId": .string(o.ownerId),
         ]
+        data.reserveCapacity(data.count + fields.count)
         for (key, value) in fields { data[key] = value }
         return NewEvent(
             stream: "opportunity-\(o.id)", type: type,
@@ -146,6 +147,7 @@ enum CRMEvents {
         lead: String? = nil, customer: String? = nil, opportunity: String? = nil, rep: String? = nil
     ) -> [String] {
         var tags: [String] = []
+        tags.reserveCapacity(4)  // (one allocation: appending to an empty array grew it twice)
         if let lead { tags.append("lead:\(lead)") }
         if let customer { tags.append("customer:\(customer)") }
         if let opportunity { tags.append("opportunity:\(opportunity)") }

@@ -49,6 +49,18 @@ struct Memtable: Sendable {
     /// Key id → its last entry, or -1 (sized past the highest key id seen).
     private var lastEntry: [Int] = []
 
+    init() {}
+
+    /// An empty table with room for `runs`' positions at six entries each (a stream, a type and a
+    /// few tags), so that filling a run does not copy the entries each time the arrays double; the
+    /// room is address space only until entries are written. (Beyond it, the arrays grow as usual.)
+    init(reservingFor runs: IndexRuns) {
+        let entries = (1 << Int(min(runs.shift, 24))) * 6
+        entryKeys.reserveCapacity(entries)
+        entryPositions.reserveCapacity(entries)
+        previous.reserveCapacity(entries)
+    }
+
     /// Adds an entry. Callers add a key at most once per position (the writer deduplicates tags),
     /// and positions in ascending order.
     mutating func add(keyId: UInt32, position: UInt64) {

@@ -253,7 +253,7 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
                     let run = entries[i].run
                     var end = i
                     while end < entries.count && entries[end].run == run { end += 1 }
-                    var table = r.memtables.removeValue(forKey: run) ?? Memtable()
+                    var table = r.memtables.removeValue(forKey: run) ?? Memtable(reservingFor: registry.runs)
                     touchedChains &+= table.add(UnsafeBufferPointer(rebasing: entries[i..<end]))
                     r.memtables[run] = table
                     i = end

@@ -136,7 +136,7 @@ final class WriterState {
                                   !seen.contains(id)  // the same tag twice on one event is one entry
                             else { return }
                             seen.append(id)
-                            registryState.memtables[run, default: Memtable()].add(keyId: id, position: position)
+                            registryState.memtables[run, default: Memtable(reservingFor: registry.runs)].add(keyId: id, position: position)
                             // `heads` holds counts as of the last flush, which may reach into this run.
                             if s.heads[Int(id)].lastPosition < position {
                                 s.heads[Int(id)].count += 1
