@@ -47,12 +47,14 @@ let package = Package(
             dependencies: ["LMDB", .product(name: "Crypto", package: "swift-crypto")],
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
+        // Tables keyed by ids hashed once (`IdMap`), for the domain's state and the key store.
+        .target(name: "IdHashing"),
         // Pure business rules: no I/O, no clock, no LMDB.
-        .target(name: "Domain", dependencies: ["JSON"]),
+        .target(name: "Domain", dependencies: ["JSON", "IdHashing"]),
         // Per-subject keys for personal fields (crypto-shredding), in their own LMDB environment.
         .target(
             name: "PersonalData",
-            dependencies: ["LMDB", "JSON", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LMDB", "JSON", "IdHashing", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Events in domain and JSON terms: payload codec, upcasters, the public JSON form.
         .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON", "PersonalData"]),
@@ -107,7 +109,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["EventCoding", "EventLog", "JSON", "chronicle"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "DemoCompany"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
-        .testTarget(name: "DomainTests", dependencies: ["Domain", "JSON", "DemoCompany"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "IdHashing", "JSON", "DemoCompany"]),
         .testTarget(
             name: "CommandProcessingTests",
             dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData", "LMDB"]

@@ -78,10 +78,11 @@ public final class CommandProcessor: Sendable {
     /// The command's personal fields sealed ahead (see ``SubjectKeyStore/preseal(type:data:)``) —
     /// only for a command its actor's roles allow, naming a well-formed subject id, so a refused or
     /// malformed request does not take a key number for an arbitrary string.
-    func presealing(_ request: CommandRequest) -> PresealedFields? {
+    /// (`actor` resolves an actor id: ``resolveActor(_:)``, or a cache of it for a batch.)
+    func presealing(_ request: CommandRequest, actor resolve: (String) -> Actor?) -> PresealedFields? {
         guard let eventType = Self.personalEventOfCommand[request.type], case .object(let data) = request.data,
               let rule = PersonalFields.rule(for: eventType), let id = data[rule.idField]?.stringValue,
-              Identifier.isValid(id), let actor = resolveActor(request.actorId),
+              Identifier.isValid(id), let actor = resolve(request.actorId),
               Authorization.mayIssue(CommandType(rawValue: request.type), actor: actor)
         else { return nil }
         return keys.preseal(type: eventType, data: data)
@@ -106,12 +107,14 @@ public final class CommandProcessor: Sendable {
     }
 
     static func precheck(_ request: CommandRequest) throws {
-        for (field, value) in [("commandId", request.commandId), ("correlationId", request.correlationId),
-                               ("causationId", request.causationId)] {
+        func check(_ field: String, _ value: String?) throws {
             if let value, value.isEmpty || value.utf8.count > 256 {
                 throw DomainError(.badRequest, "\(field) must be 1–256 bytes", details: ["field": .string(field)])
             }
         }
+        try check("commandId", request.commandId)
+        try check("correlationId", request.correlationId)
+        try check("causationId", request.causationId)
     }
 
     /// Whether a command failed because the store could not commit (disk full, I/O error): nothing

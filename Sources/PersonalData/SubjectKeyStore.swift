@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import IdHashing
 import JSON
 import LMDB
 import Synchronization
@@ -43,7 +44,7 @@ public final class SubjectKeyStore: Sendable {
         var assignedDB: Database?
         var ownKeys: [String: [UInt8]]
         var pool: [UInt64: [UInt8]]
-        var assigned: [String: UInt64]
+        var assigned: IdMap<UInt64>
         /// Assignments not yet in `assignedDB`, in the order made (a subject listed twice is saved
         /// with its later number). A list, not a map: appending costs no second hash per new subject.
         var unsaved: [(subject: String, number: UInt64)] = []
@@ -102,7 +103,7 @@ public final class SubjectKeyStore: Sendable {
         let (subjectsDB, poolDB, assignedDB) = try openDatabases(env)
         var ownKeys: [String: [UInt8]] = [:]
         var pool: [UInt64: [UInt8]] = [:]
-        var assigned: [String: UInt64] = [:]
+        var assigned: IdMap<UInt64> = [:]
         var poolEnd: UInt64 = 1
         var nextNumber: UInt64 = 1
         try env.read { txn in

@@ -1,4 +1,4 @@
-@testable import Domain
+@testable import IdHashing
 import Testing
 
 /// `IdMap` reads like `[String: Value]`; these pin down that it behaves like one, checked against a

@@ -1,3 +1,5 @@
+import IdHashing
+
 /// CRM state: the lead pool, customers and opportunities, with the indexes that keep every
 /// decision O(1).
 ///

@@ -1,3 +1,5 @@
+import IdHashing
+
 /// The role table of CONTRACT §2: which command types, views and log reads a role may use at all.
 ///
 /// This is the first, coarse check (`forbidden` before the data is looked at). The qualifiers —

@@ -1,3 +1,5 @@
+import IdHashing
+
 import JSON
 
 /// Decides a command against the state: returns the events to append, or throws a ``DomainError``.

@@ -1,3 +1,5 @@
+import IdHashing
+
 /// The rest of a decision once a command's data is read: the checks against the state and the
 /// events, with everything read from the data captured.
 public typealias PreparedDecision = @Sendable (CommandContext, CompanyState) throws -> [NewEvent]

@@ -1,3 +1,5 @@
+import IdHashing
+
 /// A product as the deciders see it (`ProductRegistered`).
 public struct Product: Sendable, Hashable {
     public var sku: String

@@ -1,3 +1,5 @@
+import IdHashing
+
 /// OA state: expenses and their approval chains, keyed by expense id so every decision is O(1).
 public struct OAState: Sendable {
     public var expenses: IdMap<Expense> = [:]

@@ -1,3 +1,5 @@
+import IdHashing
+
 import JSON
 
 /// An employee as the deciders see it.

@@ -7,9 +7,12 @@
 /// touches no string at all.
 ///
 /// Two keys are equal when their bytes are (their hashes first, then the strings): ids are ASCII
-/// (``Identifier``), where a string's equality is its bytes'. A string canonically equivalent to
-/// an id but spelled with other bytes (the Kelvin sign for "K") is another key: an actor id so
-/// spelled names no employee.
+/// (the domain's `Identifier` rule), where a string's equality is its bytes'. A string canonically
+/// equivalent to an id but spelled with other bytes (the Kelvin sign for "K") is another key: an
+/// actor id so spelled names no employee.
+///
+/// Its own module, so that the domain's state and the key store of personal data (whose subjects
+/// grow with the leads) share it.
 public struct IdKey: Hashable, Sendable {
     public let id: String
     @usableFromInline let hash: UInt64
