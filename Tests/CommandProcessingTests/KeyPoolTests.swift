@@ -37,6 +37,13 @@ import Testing
         return try #require(key)
     }
 
+    /// A key store in `dir` whose pool has its first keys (sealing a first lead made them).
+    func storeWithKeys(in dir: TemporaryDirectory) throws -> SubjectKeyStore {
+        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))
+        return store
+    }
+
     /// Every regular file under `dir` that holds `needle`.
     func files(under dir: String, containing needle: [UInt8]) -> [String] {
         let fm = FileManager.default
@@ -54,8 +61,7 @@ import Testing
     /// the plain text are still the ones the writer would seal with; anything else is sealed again.
     @Test func presealedFieldsAreUsedOnlyWithTheSameSubjectKeyAndText() throws {
         let dir = TemporaryDirectory()
-        let store = try SubjectKeyStore(path: dir.path + "/keys")
-        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))  // makes the pool's first keys
+        let store = try storeWithKeys(in: dir)
         var data = lead("L-1", "Ann")
         data["phone"] = "+1 555 0100"
         let ahead = try #require(store.preseal(type: "LeadCaptured", data: data))
@@ -95,9 +101,8 @@ import Testing
     /// fields are sealed from the plain text as `seal` does.
     @Test func aSealedPayloadIsWrittenFromThePresealedStrings() throws {
         let dir = TemporaryDirectory()
-        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        let store = try storeWithKeys(in: dir)
         defer { store.close() }
-        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))  // makes the pool's first keys
         var data = lead("L-1", "Ann")
         data["email"] = "ann@example.com"
         data["note"] = "Ann"  // not a personal field: stays plain even with the same text
@@ -127,9 +132,8 @@ import Testing
     /// by another store are never taken, whatever its count of forgets.
     @Test func partlyPresealedOrForeignFieldsAreSealedFromThePlainText() throws {
         let dir = TemporaryDirectory()
-        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        let store = try storeWithKeys(in: dir)
         defer { store.close() }
-        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))  // makes the pool's first keys
         var data = lead("L-1", "Ann")
         data["phone"] = "+1 555 0100"
         data["email"] = "ann@example.com"
@@ -173,9 +177,8 @@ import Testing
     /// key (the old one is gone), as it would without presealing.
     @Test func preparingAfterPresealingKeepsThePresealedKeyUnlessItWasDestroyed() throws {
         let dir = TemporaryDirectory()
-        let store = try SubjectKeyStore(path: dir.path + "/keys")
+        let store = try storeWithKeys(in: dir)
         defer { store.close() }
-        _ = try store.seal(type: "LeadCaptured", data: lead("L-0", "First"))  // makes the pool's first keys
         let ahead = try #require(store.preseal(type: "LeadCaptured", data: lead("L-1", "Ann")))
         let presealedNumber = try number(.string(ahead.fields[0].sealed))
         try store.prepareKey(type: "LeadCaptured", data: lead("L-1", "Ann"), presealed: ahead)
