@@ -63,18 +63,25 @@ public enum JSONBinary {
     public static func encode(
         _ object: JSONObject, into out: inout [UInt8], replacing replacement: (_ key: String, _ value: JSONValue) -> String?
     ) {
-        JSONOutput.withOutput(appendingTo: &out) { output in
-            output.append(Tag.object)
-            let members = object.members
-            output.appendVarint(UInt64(members.count))
-            for k in members.indices {
-                appendLengthPrefixed(members[k].key, to: &output)
-                if let text = replacement(members[k].key, members[k].value) {
-                    output.append(Tag.string)
-                    appendLengthPrefixed(text, to: &output)
-                } else {
-                    encode(members[k].value, to: &output)
-                }
+        withoutActuallyEscaping(replacement) { replacement in
+            JSONOutput.withOutput(appendingTo: &out) { output in encode(object, to: &output, replacing: replacement) }
+        }
+    }
+
+    /// An object's binary form, with the members `replacement` names written as its strings.
+    static func encode(
+        _ object: JSONObject, to out: inout JSONOutput, replacing replacement: ((String, JSONValue) -> String?)?
+    ) {
+        out.append(Tag.object)
+        let members = object.members
+        out.appendVarint(UInt64(members.count))
+        for k in members.indices {
+            appendLengthPrefixed(members[k].key, to: &out)
+            if let text = replacement?(members[k].key, members[k].value) {
+                out.append(Tag.string)
+                appendLengthPrefixed(text, to: &out)
+            } else {
+                encode(members[k].value, to: &out)
             }
         }
     }
@@ -105,13 +112,7 @@ public enum JSONBinary {
             out.appendVarint(UInt64(elements.count))
             for element in elements { encode(element, to: &out) }
         case .object(let object):
-            out.append(Tag.object)
-            let members = object.members
-            out.appendVarint(UInt64(members.count))
-            for k in members.indices {
-                appendLengthPrefixed(members[k].key, to: &out)
-                encode(members[k].value, to: &out)
-            }
+            encode(object, to: &out, replacing: nil)
         }
     }
 
