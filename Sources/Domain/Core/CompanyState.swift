@@ -1,5 +1,4 @@
 import IdHashing
-
 import JSON
 
 /// Decides a command against the state: returns the events to append, or throws a ``DomainError``.

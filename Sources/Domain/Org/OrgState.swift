@@ -1,5 +1,4 @@
 import IdHashing
-
 import JSON
 
 /// An employee as the deciders see it.
