@@ -496,16 +496,23 @@ import Testing
     }
 
     /// Key and nonce material comes from a buffer of kernel randomness: never the same bytes twice.
-    @Test func randomBytesAreNeverHandedOutTwice() throws {
+    @Test func randomBytesAreNeverHandedOutTwice() async throws {
         let random = RandomBytes()
         var seen = Set<[UInt8]>()
-        for i in 0..<5_000 {  // more than 4 KiB: refills; `bytes` and `fill` share the buffer
+        for i in 0..<12_000 {  // more than 64 KiB: refills; `bytes` and `fill` share the buffer
             var nonce = [UInt8](repeating: 0, count: 12)
             if i % 2 == 0 { nonce = try random.bytes(12) } else { try nonce.withUnsafeMutableBytes { try random.fill($0) } }
             #expect(seen.insert(nonce).inserted)
         }
-        let large = try random.bytes(40_000)
-        #expect(large.count == 40_000 && Set(large).count > 200)
+        // Threads taking nonces at once (the buffer is refilled outside its lock) never share one.
+        let tasks = (0..<4).map { _ in Task.detached { try (0..<8_000).map { _ in try random.bytes(12) } } }
+        var all = Set<[UInt8]>()
+        for task in tasks { for nonce in try await task.value { #expect(all.insert(nonce).inserted) } }
+        #expect(all.count == 32_000)
+        for (n, count) in [(40_000, 40_000), (100_000, 100_000)] {  // from the buffer, and read directly
+            let large = try random.bytes(n)
+            #expect(large.count == count && Set(large).count > 200)
+        }
         // Sealing the same value twice gives two different ciphertexts (fresh nonces).
         let dir = TemporaryDirectory()
         let store = try SubjectKeyStore(path: dir.path + "/keys")
