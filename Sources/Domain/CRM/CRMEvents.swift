@@ -172,8 +172,9 @@ public enum LeadCapturedV2 {
         return domain.isEmpty ? nil : domain.lowercased()
     }
 
-    /// The same answer from the bytes of ASCII-only text (nil for any other text, and for no domain):
-    /// searching and lower-casing `Character`s was a tenth of reading a `CaptureLead`.
+    /// The same answer from the bytes of ASCII-only text: `.some(domain)`, or `.some(nil)` when the
+    /// address has no domain; nil when the text is not ASCII (the character-wise rule answers then).
+    /// Searching and lower-casing `Character`s was a tenth of reading a `CaptureLead`.
     private static func asciiDomain(ofEmail email: String) -> String?? {
         var email = email
         return email.withUTF8 { bytes -> String?? in
