@@ -428,29 +428,38 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             Bytes.appendBigEndian(run, to: &runValue)
             try txn.put(dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8), value: runValue)
         }
+        // The appends go through one cursor per database: it stays on the last leaf, where a put of
+        // its own (`mdb_put`) walked down from the root again, looking each page of the path up in
+        // the transaction's dirty list.
         try records.pointee.bytes.withUnsafeBytes { all in
-            for (position, range) in records.pointee.records {
-                try withUnsafeBytes(of: position.bigEndian) { k in
-                    try txn.put(dbs.events, key: k, value: UnsafeRawBufferPointer(rebasing: all[range]), flags: .append)
+            try txn.withCursor(dbs.events) { c in
+                for (position, range) in records.pointee.records {
+                    try withUnsafeBytes(of: position.bigEndian) { k in
+                        try c.put(key: k, value: UnsafeRawBufferPointer(rebasing: all[range]), flags: .append)
+                    }
                 }
             }
         }
         // One buffer for every key's and command's value: an array each was an allocation per put.
         var value: [UInt8] = []
         value.reserveCapacity(256)
-        for (id, kind, name) in s.newKeys {
-            value.removeAll(keepingCapacity: true)
-            value.append(kind.rawValue)
-            value.append(contentsOf: name.utf8)
-            try withUnsafeBytes(of: id.bigEndian) { k in
-                try value.withUnsafeBytes { v in try txn.put(dbs.keys, key: k, value: v, flags: .append) }
+        try txn.withCursor(dbs.keys) { c in
+            for (id, kind, name) in s.newKeys {
+                value.removeAll(keepingCapacity: true)
+                value.append(kind.rawValue)
+                value.append(contentsOf: name.utf8)
+                try withUnsafeBytes(of: id.bigEndian) { k in
+                    try value.withUnsafeBytes { v in try c.put(key: k, value: v, flags: .append) }
+                }
             }
         }
-        for (seq, record) in s.commands {
-            value.removeAll(keepingCapacity: true)
-            record.encode(into: &value)
-            try withUnsafeBytes(of: seq.bigEndian) { k in
-                try value.withUnsafeBytes { v in try txn.put(dbs.commands, key: k, value: v, flags: .append) }
+        try txn.withCursor(dbs.commands) { c in
+            for (seq, record) in s.commands {
+                value.removeAll(keepingCapacity: true)
+                record.encode(into: &value)
+                try withUnsafeBytes(of: seq.bigEndian) { k in
+                    try value.withUnsafeBytes { v in try c.put(key: k, value: v, flags: .append) }
+                }
             }
         }
     }
