@@ -401,26 +401,34 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     /// The committer's whole transaction: puts of bytes staged and encoded before it began.
     private func writeStaged(_ s: StagedWrites, records: UnsafeMutablePointer<EncodedRecords>, _ txn: borrowing Transaction) throws {
         guard let keyRuns = dbs.keyRuns else { throw EventLogError.unavailable("the log was opened read-only") }
+        // Every put goes through a cursor of its database, whose keys here come in ascending order:
+        // the cursor stays on its leaf while the next key belongs there, where a put of its own
+        // (`mdb_put`) walked down from the root again, looking each page of the path up in the
+        // transaction's dirty list.
         var key = [UInt8](repeating: 0, count: 8)
         try s.keyRunValues.withUnsafeBytes { values in
-            var start = 0
-            for (i, k) in s.keyRunKeys.enumerated() {
-                withUnsafeBytes(of: k.run.bigEndian) { key.replaceSubrange(0..<4, with: $0) }
-                withUnsafeBytes(of: k.keyId.bigEndian) { key.replaceSubrange(4..<8, with: $0) }
-                // A put over an entry flushed before a crash writes the same bytes again.
-                try key.withUnsafeBytes { k in
-                    try txn.put(keyRuns, key: k, value: UnsafeRawBufferPointer(rebasing: values[start..<s.keyRunEnds[i]]))
+            try txn.withCursor(keyRuns) { c in
+                var start = 0
+                for (i, k) in s.keyRunKeys.enumerated() {
+                    withUnsafeBytes(of: k.run.bigEndian) { key.replaceSubrange(0..<4, with: $0) }
+                    withUnsafeBytes(of: k.keyId.bigEndian) { key.replaceSubrange(4..<8, with: $0) }
+                    // A put over an entry flushed before a crash writes the same bytes again.
+                    try key.withUnsafeBytes { k in
+                        try c.put(key: k, value: UnsafeRawBufferPointer(rebasing: values[start..<s.keyRunEnds[i]]))
+                    }
+                    start = s.keyRunEnds[i]
                 }
-                start = s.keyRunEnds[i]
             }
         }
         var head: [UInt8] = []
-        for (keyId, h) in s.heads {
-            head.removeAll(keepingCapacity: true)
-            Bytes.appendBigEndian(h.count, to: &head)
-            Bytes.appendBigEndian(h.lastPosition, to: &head)
-            try withUnsafeBytes(of: keyId.bigEndian) { k in
-                try head.withUnsafeBytes { v in try txn.put(dbs.heads, key: k, value: v) }
+        try txn.withCursor(dbs.heads) { c in
+            for (keyId, h) in s.heads {
+                head.removeAll(keepingCapacity: true)
+                Bytes.appendBigEndian(h.count, to: &head)
+                Bytes.appendBigEndian(h.lastPosition, to: &head)
+                try withUnsafeBytes(of: keyId.bigEndian) { k in
+                    try head.withUnsafeBytes { v in try c.put(key: k, value: v) }
+                }
             }
         }
         if let run = s.flushedRun {
@@ -428,9 +436,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             Bytes.appendBigEndian(run, to: &runValue)
             try txn.put(dbs.meta, key: Array(LogMeta.keyRunsFlushed.utf8), value: runValue)
         }
-        // The appends go through one cursor per database: it stays on the last leaf, where a put of
-        // its own (`mdb_put`) walked down from the root again, looking each page of the path up in
-        // the transaction's dirty list.
+        // Appends, through a cursor too: it stays on the last leaf.
         try records.pointee.bytes.withUnsafeBytes { all in
             try txn.withCursor(dbs.events) { c in
                 for (position, range) in records.pointee.records {
