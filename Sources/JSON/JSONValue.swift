@@ -77,32 +77,46 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         }
     }
 
-    /// Whether two of the keys are equal. Two ASCII keys of different lengths are not, without
-    /// comparing them: the keys of a literal mostly differ in length, and comparing unequal strings
-    /// is not free. (Only ASCII keys: String equality is canonical equivalence, under which the
+    /// Whether two of the keys are equal. Two ASCII keys of at most 16 bytes are compared as their
+    /// length and bytes packed into two words — every key the code writes in a literal — and only
+    /// other pairs as strings: comparing unequal strings is not free, and literals are built for
+    /// every event. (Only ASCII keys: String equality is canonical equivalence, under which the
     /// Kelvin sign equals "K", and "é" written as one scalar or two is the same key.)
     private static func repeatsAKey(_ elements: [(String, JSONValue)]) -> Bool {
         guard elements.count > 1 else { return false }
-        var asciiKeys: UInt64 = 0  // bit i: key i is ASCII (the first 64 keys; the rest count as not)
-        for i in elements.indices {
-            let key = elements[i].0
-            if i < 64 && isASCII(key) { asciiKeys |= 1 << UInt64(i) }
-            let count = key.utf8.count
-            let ascii = i < 64 && asciiKeys & (1 << UInt64(i)) != 0
-            for j in 0..<i {
-                if ascii && j < 64 && asciiKeys & (1 << UInt64(j)) != 0 && elements[j].0.utf8.count != count { continue }
-                if elements[j].0 == key { return true }
+        return withUnsafeTemporaryAllocation(of: PackedKey.self, capacity: elements.count) { keys in
+            for i in elements.indices {
+                let key = PackedKey(elements[i].0)
+                for j in 0..<i {
+                    if case .short(let a, let a0, let a1) = key, case .short(let b, let b0, let b1) = keys[j] {
+                        if a == b && a0 == b0 && a1 == b1 { return true }
+                    } else if elements[j].0 == elements[i].0 {
+                        return true
+                    }
+                }
+                keys.initializeElement(at: i, to: key)
             }
+            return false
         }
-        return false
     }
 
-    /// Eight bytes at a time where the string is contiguous (always, for a native or small string).
-    @inline(__always)
-    private static func isASCII(_ s: String) -> Bool {
-        s.utf8.withContiguousStorageIfAvailable { b in
-            b.isEmpty || JSONGrammar.isASCII(b.baseAddress.unsafelyUnwrapped, count: b.count)
-        } ?? s.utf8.allSatisfy { $0 < 0x80 }
+    /// A key as ``repeatsAKey(_:)`` compares it.
+    private enum PackedKey {
+        /// An ASCII key of at most 16 bytes: its length, and its bytes zero-padded.
+        case short(Int, UInt64, UInt64)
+        case other
+
+        @inline(__always)
+        init(_ key: String) {
+            self = key.utf8.withContiguousStorageIfAvailable { b -> PackedKey in
+                guard b.count <= 16, b.isEmpty || JSONGrammar.isASCII(b.baseAddress.unsafelyUnwrapped, count: b.count) else {
+                    return .other
+                }
+                var words = (UInt64(0), UInt64(0))
+                withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(b)) }
+                return .short(b.count, words.0, words.1)
+            } ?? .other
+        }
     }
 
     public init<S: Sequence>(_ elements: S) where S.Element == (String, JSONValue) {

@@ -120,6 +120,24 @@ import Testing
         #expect(o["abcdefghij"] == 3)
     }
 
+    /// Keys of 15, 16 and 17 bytes (around the 16 the check packs into two words), equal or
+    /// different only in their last byte, and keys that are one another's prefix.
+    @Test func keysAroundSixteenBytesAreComparedWhole() {
+        let o: JSONObject = [
+            "abcdefghijklmno": 1, "abcdefghijklmnop": 2, "abcdefghijklmnoq": 3, "abcdefghijklmnopq": 4,
+            "abcdefghijklmnopr": 5, "abcdefghijklmnop": 6, "abcdefghijklmnopq": 7, "abcdefghijklmno": 8, "": 9, "": 10,
+        ]
+        #expect(o.keys == [
+            "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnoq", "abcdefghijklmnopq", "abcdefghijklmnopr", "",
+        ])
+        #expect(o["abcdefghijklmnop"] == 6)
+        #expect(o["abcdefghijklmnopq"] == 7)
+        #expect(o["abcdefghijklmno"] == 8)
+        #expect(o[""] == 10)
+        let distinct: JSONObject = ["a": 1, "a\u{0}": 2, "abcdefghijklmnop": 3, "abcdefghijklmnopq": 4]
+        #expect(distinct.count == 4)
+    }
+
     /// A literal without a repeated key keeps its own array as the members (see
     /// `JSONObject.init(members:)`): it reads, grows and shrinks like any other object.
     @Test func anObjectTakenFromItsLiteralIsAnOrdinaryObject() {

@@ -450,10 +450,12 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         var value: [UInt8] = []
         value.reserveCapacity(256)
         try txn.withCursor(dbs.keys) { c in
-            for (id, kind, name) in s.newKeys {
+            // The names from `names`, where the key table stored them: the batch in flight keeps
+            // its ids there (only a reload after a failure, with nothing in flight, truncates).
+            for (id, kind) in s.newKeys {
                 value.removeAll(keepingCapacity: true)
                 value.append(kind.rawValue)
-                value.append(contentsOf: name.utf8)
+                value.append(contentsOf: names.name(id))
                 try withUnsafeBytes(of: id.bigEndian) { k in
                     try value.withUnsafeBytes { v in try c.put(key: k, value: v, flags: .append) }
                 }

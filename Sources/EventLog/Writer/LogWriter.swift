@@ -248,7 +248,7 @@ public struct LogWriter: ~Copyable {
         if inserted {
             // (The table has named the id in `names` for readers.)
             state.heads.append(KeyHead(count: 0, lastPosition: 0))
-            staged.pointee.newKeys.append((id, kind, name))
+            staged.pointee.newKeys.append((id, kind))
         }
         return (id, inserted)
     }

@@ -10,7 +10,9 @@ struct StagedWrites {
     var events: [PendingRecord] = []
     /// Each event's key ids (stream, type, tags), back to back (see ``PendingRecord/keysStart``).
     var eventKeys: [(id: UInt32, new: Bool)] = []
-    var newKeys: [(id: UInt32, kind: KeyKind, name: String)] = []
+    /// Keys first used in this batch; their names are in the log's ``KeyNames`` (the key table
+    /// put them there with their ids), which the commit reads them from.
+    var newKeys: [(id: UInt32, kind: KeyKind)] = []
     /// Stream, type and tag entries of the in-memory key index, published to the registry once per batch.
     var keyEntries: [(run: UInt32, keyId: UInt32, position: UInt64)] = []
     /// Command records by sequence (the committer encodes them).
