@@ -26,6 +26,21 @@ import Testing
         }
     }
 
+    /// Ids: 1–64 bytes from `A–Z a–z 0–9 . _ : -`, checked byte by byte against a table.
+    @Test func idsAreCheckedByteByByte() {
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-".utf8)
+        for b in UInt8(1)...UInt8(127) {
+            let id = "L-" + String(decoding: [b], as: UTF8.self)
+            #expect(Identifier.isValid(id) == allowed.contains(b), "byte \(b)")
+        }
+        #expect(Identifier.isValid(String(repeating: "a", count: 64)))
+        #expect(!Identifier.isValid(String(repeating: "a", count: 65)))
+        #expect(Identifier.isValid("x"))
+        for bad in ["", "é", "Kelvin-\u{212A}", "a\u{0}b", "a b", "lead/1", "L-1\n", String(repeating: "é", count: 20)] {
+            #expect(!Identifier.isValid(bad), "\(Array(bad.unicodeScalars))")
+        }
+    }
+
     @Test func lengthIsCountedInCharacters() {
         #expect(FreeText.isValid(String(repeating: "a", count: 4096)))
         #expect(!FreeText.isValid(String(repeating: "a", count: 4097)))

@@ -2,19 +2,29 @@
 public enum Identifier {
     /// 1–64 characters from `A–Z a–z 0–9 . _ : -`.
     public static func isValid(_ id: String) -> Bool {
-        let utf8 = id.utf8
-        guard !utf8.isEmpty, utf8.count <= 64 else { return false }
-        for b in utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
-                UInt8(ascii: "-"):
-                continue
-            default:
-                return false
-            }
+        // In place over the UTF-8 (a native string's is contiguous), a table look-up per byte.
+        if let valid = id.utf8.withContiguousStorageIfAvailable({ isValid($0) }) { return valid }
+        return Array(id.utf8).withUnsafeBufferPointer { isValid($0) }
+    }
+
+    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
+        return allowed.withUnsafeBufferPointer { table in
+            for b in bytes where !table[Int(b)] { return false }
+            return true
         }
-        return true
+    }
+
+    /// Whether a byte may appear in an id, by value.
+    private static let allowed: [Bool] = (0..<256).map { b in
+        switch UInt8(b) {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
+            UInt8(ascii: "-"):
+            true
+        default:
+            false
+        }
     }
 }
 
