@@ -40,8 +40,13 @@ extension CommandProcessor {
     ///
     /// Throws only when the batch as a whole cannot commit (for example the disk is full); then none
     /// of its commands was written.
-    public func executeBatch(_ requests: [CommandRequest]) async throws -> [Result<CommandReply, DomainError>] {
-        let prepared = prepare(requests)
+    ///
+    /// The batch is the processor's from here: a caller that hands it over (`consume`, or an array
+    /// made for the call) lets each request's data be freed as soon as its decider has read it,
+    /// while it is still in the cache, instead of after the commit. (A caller that keeps using its
+    /// array is not affected but for the cost: the processor's first change copies the array.)
+    public func executeBatch(_ requests: consuming [CommandRequest]) async throws -> [Result<CommandReply, DomainError>] {
+        let prepared = prepare(requests, droppingReadData: true)
         return try await withCheckedThrowingContinuation { continuation in
             submit(prepared) { continuation.resume(with: $0) }
         }
@@ -51,6 +56,15 @@ extension CommandProcessor {
     /// that reads each request in place (a pass per array, with `zip` and `map`, copied every
     /// request several times, a retain of each of its buffers each time).
     public func prepare(_ requests: [CommandRequest]) -> PreparedBatch {
+        prepare(requests, droppingReadData: false)
+    }
+
+    /// With `droppingReadData`, a request whose data its decider read ahead has the data dropped
+    /// right after (the decider needs it no more; a `ForgetSubject` keeps its own for the key's
+    /// destruction after the commit). Only for a batch the caller handed over: on one it still
+    /// holds, that first change would copy the whole array.
+    func prepare(_ requests: consuming [CommandRequest], droppingReadData: Bool) -> PreparedBatch {
+        var requests = requests
         let n = requests.count
         var refused: [DomainError?] = []
         var fingerprints: [UInt64] = []
@@ -78,11 +92,13 @@ extension CommandProcessor {
                 lastActor = (id, actor)
                 return actor
             })
-            decisions.append(
-                refusal == nil
-                    ? CompanyState.prepare(Command(type: CommandType(rawValue: requests[i].type), data: requests[i].data))
-                    : nil)
-            if requests[i].type == "ForgetSubject" { forgets = true }
+            let decision = refusal == nil
+                ? CompanyState.prepare(Command(type: CommandType(rawValue: requests[i].type), data: requests[i].data))
+                : nil
+            let forget = requests[i].type == "ForgetSubject"
+            if forget { forgets = true }
+            if droppingReadData && decision != nil && !forget { requests[i].data = .null }
+            decisions.append(decision)
         }
         return PreparedBatch(
             requests: requests, refused: refused, fingerprints: fingerprints, commandHashes: commandHashes,

@@ -126,17 +126,23 @@ struct CommandBench {
         func flush() async throws {
             guard !pending.isEmpty else { return }
             let t0 = DispatchTime.now().uptimeNanoseconds
-            if pending.count == 1 {
+            let count = pending.count
+            if count == 1 {
                 do { _ = try await p.execute(pending[0]) } catch is DomainError { rejected += 1 }
+                pending.removeAll(keepingCapacity: true)
             } else {
-                for result in try await p.executeBatch(pending) {
+                // Handed over, as a client done with its commands would: the processor frees each
+                // command's data once its decider has read it.
+                let batch = pending
+                pending = []
+                pending.reserveCapacity(depth)
+                for result in try await p.executeBatch(consume batch) {
                     if case .failure = result { rejected += 1 }
                 }
             }
             let latency = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            latencies.append(contentsOf: repeatElement(latency, count: pending.count))
-            n += pending.count
-            pending.removeAll(keepingCapacity: true)
+            latencies.append(contentsOf: repeatElement(latency, count: count))
+            n += count
         }
         func run(_ type: String, _ data: JSONObject) async throws {
             pending.append(CommandRequest(type: type, data: .object(data), actorId: me, commandId: "\(me)-\(n + pending.count)"))
