@@ -76,244 +76,97 @@ public struct IdKey: Hashable, Sendable {
 /// customers, opportunities, orders, expenses, employees). It reads like `[String: Value]`;
 /// underneath, every key keeps its hash (``IdKey``), so a look-up hashes the id once without
 /// SipHash and growing the table rehashes nothing.
-///
-/// A large table is 64 dictionaries, chosen by the top bits of the kept hash. A `Dictionary`
-/// doubles all at once, and the decision state grows on the log writer's thread, where a million
-/// leads doubling meant hundreds of milliseconds in which no command was decided and the other core
-/// waited too. Split, each part doubles on its own, a sixty-fourth of the table at a time. A table
-/// stays one dictionary until it passes ``splitAt`` entries (the type tables looked up for every
-/// command are a few dozen), then is split once, for good.
 public struct IdMap<Value> {
-    @usableFromInline var shards: ContiguousArray<[IdKey: Value]>
-    /// 0 while the table is one dictionary, `shardCount - 1` once split.
-    @usableFromInline var mask: Int
+    @usableFromInline var table: [IdKey: Value]
 
-    /// Entries past which a table is split.
-    public static var splitAt: Int { 1 << 14 }
-    @usableFromInline static var shardCount: Int { 64 }
-
-    @inlinable public init() {
-        shards = [[:]]
-        mask = 0
-    }
-
-    @inlinable @inline(__always)
-    func shard(_ key: IdKey) -> Int { Int(truncatingIfNeeded: key.hash >> 58) & mask }
+    @inlinable public init() { table = [:] }
 
     @inlinable
     public subscript(id: String) -> Value? {
-        get {
-            let key = IdKey(id)
-            return shards[shard(key)][key]
-        }
-        _modify {
-            let key = IdKey(id)
-            yield &shards[shard(key)][key]
-            splitIfLarge()
-        }
+        get { table[IdKey(id)] }
+        _modify { yield &table[IdKey(id)] }
     }
 
     /// The value for `id`, made from `defaultValue` when there is none, changed in place.
     @inlinable
     public subscript(id: String, default defaultValue: @autoclosure () -> Value) -> Value {
-        get {
-            let key = IdKey(id)
-            return shards[shard(key)][key, default: defaultValue()]
-        }
-        _modify {
-            let key = IdKey(id)
-            yield &shards[shard(key)][key, default: defaultValue()]
-            splitIfLarge()
-        }
+        get { table[IdKey(id), default: defaultValue()] }
+        _modify { yield &table[IdKey(id), default: defaultValue()] }
     }
 
-    /// Stores `value` under `id` unless one is there; true when it was stored.
-    @inlinable @discardableResult
-    public mutating func insertNew(_ id: String, _ value: Value) -> Bool {
-        let key = IdKey(id)
-        let s = shard(key)
-        if shards[s].index(forKey: key) != nil { return false }
-        shards[s][key] = value
-        splitIfLarge()
-        return true
-    }
-
-    @inlinable @inline(__always)
-    mutating func splitIfLarge() {
-        if mask == 0, shards[0].count > Self.splitAt { split() }
-    }
-
-    /// Moves the one dictionary's entries into ``shardCount`` (keys keep their hashes: nothing is
-    /// rehashed but by the dictionaries' own seeds).
-    @usableFromInline
-    mutating func split() {
-        let whole = shards[0]
-        shards = ContiguousArray(repeating: [:], count: Self.shardCount)
-        mask = Self.shardCount - 1
-        let each = 2 * whole.count / Self.shardCount
-        for s in shards.indices { shards[s].reserveCapacity(each) }
-        for (key, value) in whole { shards[shard(key)][key] = value }
-    }
-
-    /// A position in the table: where one entry is, to read and change its value in place.
-    public struct Index: Equatable {
-        @usableFromInline let shard: Int
-        @usableFromInline let base: Dictionary<IdKey, Value>.Index
-        @inlinable init(shard: Int, base: Dictionary<IdKey, Value>.Index) {
-            self.shard = shard
-            self.base = base
-        }
-    }
+    public typealias Index = Dictionary<IdKey, Value>.Index
 
     /// Where `id` is: to read and change a value in place with one look-up (``values``).
-    @inlinable public func index(forKey id: String) -> Index? {
-        let key = IdKey(id)
-        let s = shard(key)
-        return shards[s].index(forKey: key).map { Index(shard: s, base: $0) }
-    }
+    @inlinable public func index(forKey id: String) -> Index? { table.index(forKey: IdKey(id)) }
 
     @inlinable @discardableResult
     public mutating func remove(at i: Index) -> (key: String, value: Value) {
-        let (k, v) = shards[i.shard].remove(at: i.base)
+        let (k, v) = table.remove(at: i)
         return (k.id, v)
     }
 
-    @inlinable public var count: Int {
-        if mask == 0 { return shards[0].count }
-        return shards.reduce(0) { $0 + $1.count }
-    }
-
-    @inlinable public var isEmpty: Bool { shards.allSatisfy(\.isEmpty) }
+    @inlinable public var count: Int { table.count }
+    @inlinable public var isEmpty: Bool { table.isEmpty }
 
     /// The ids, in no particular order.
-    @inlinable public var keys: some Collection<String> { shards.lazy.flatMap(\.keys).map(\.id) }
+    @inlinable public var keys: some Collection<String> { table.keys.lazy.map(\.id) }
 
-    /// The values, in no particular order; read and changed in place at an ``index(forKey:)``.
-    public struct Values: Sequence {
-        @usableFromInline var shards: ContiguousArray<[IdKey: Value]>
-        @inlinable init(_ shards: ContiguousArray<[IdKey: Value]>) { self.shards = shards }
-
-        @inlinable
-        public subscript(i: Index) -> Value {
-            get { shards[i.shard].values[i.base] }
-            _modify { yield &shards[i.shard].values[i.base] }
-        }
-
-        public typealias Iterator = FlattenSequence<LazyMapSequence<ContiguousArray<[IdKey: Value]>, Dictionary<IdKey, Value>.Values>>.Iterator
-        @inlinable public func makeIterator() -> Iterator { shards.lazy.map(\.values).joined().makeIterator() }
-        @inlinable public var underestimatedCount: Int { shards.reduce(0) { $0 + $1.count } }
-    }
-
-    @inlinable public var values: Values {
-        get { Values(shards) }
-        _modify {
-            // Moved out and back, so that the dictionaries stay uniquely referenced while changed.
-            var view = Values(shards)
-            shards = []
-            defer { shards = view.shards }
-            yield &view
-        }
+    /// The values, in no particular order; changed in place through an ``index(forKey:)``.
+    @inlinable public var values: Dictionary<IdKey, Value>.Values {
+        get { table.values }
+        _modify { yield &table.values }
     }
 
     @inlinable @discardableResult
-    public mutating func removeValue(forKey id: String) -> Value? {
-        let key = IdKey(id)
-        return shards[shard(key)].removeValue(forKey: key)
-    }
+    public mutating func removeValue(forKey id: String) -> Value? { table.removeValue(forKey: IdKey(id)) }
+
+    @inlinable
+    public mutating func reserveCapacity(_ n: Int) { table.reserveCapacity(n) }
 }
 
 extension IdMap: Sequence {
     public typealias Element = (key: String, value: Value)
 
     public struct Iterator: IteratorProtocol {
-        @usableFromInline let shards: ContiguousArray<[IdKey: Value]>
-        @usableFromInline var nextShard: Int
         @usableFromInline var base: Dictionary<IdKey, Value>.Iterator
-
-        @inlinable init(_ shards: ContiguousArray<[IdKey: Value]>) {
-            self.shards = shards
-            nextShard = 1
-            base = shards[0].makeIterator()
-        }
-
+        @inlinable init(_ base: Dictionary<IdKey, Value>.Iterator) { self.base = base }
         @inlinable
         public mutating func next() -> (key: String, value: Value)? {
-            while true {
-                if let (k, v) = base.next() { return (k.id, v) }
-                guard nextShard < shards.count else { return nil }
-                base = shards[nextShard].makeIterator()
-                nextShard += 1
-            }
+            guard let (k, v) = base.next() else { return nil }
+            return (k.id, v)
         }
     }
 
-    @inlinable public func makeIterator() -> Iterator { Iterator(shards) }
-    @inlinable public var underestimatedCount: Int { count }
+    @inlinable public func makeIterator() -> Iterator { Iterator(table.makeIterator()) }
+    @inlinable public var underestimatedCount: Int { table.count }
 }
 
 extension IdMap: ExpressibleByDictionaryLiteral {
     @inlinable
     public init(dictionaryLiteral elements: (String, Value)...) {
-        self.init()
-        for (id, value) in elements { self[id] = value }
-    }
-}
-
-/// Equal when they hold the same entries, however each is split.
-extension IdMap: Equatable where Value: Equatable {
-    @inlinable
-    public static func == (a: IdMap, b: IdMap) -> Bool {
-        guard a.count == b.count else { return false }
-        for (key, value) in a.shards.joined() {
-            guard let other = b.shards[b.shard(key)][key], other == value else { return false }
-        }
-        return true
-    }
-}
-
-/// Hashed as `Dictionary` is: the entries' own hashes combined in no order.
-extension IdMap: Hashable where Value: Hashable {
-    @inlinable
-    public func hash(into hasher: inout Hasher) {
-        var combined = 0
-        for (key, value) in shards.joined() {
-            var entry = Hasher()
-            entry.combine(key)
-            entry.combine(value)
-            combined ^= entry.finalize()
-        }
-        hasher.combine(count)
-        hasher.combine(combined)
+        table = Dictionary(elements.map { (IdKey($0.0), $0.1) }, uniquingKeysWith: { _, last in last })
     }
 }
 
 extension IdMap: Sendable where Value: Sendable {}
-extension IdMap.Index: Sendable where Value: Sendable {}
-extension IdMap.Values: Sendable where Value: Sendable {}
 extension IdMap.Iterator: Sendable where Value: Sendable {}
+extension IdMap: Equatable where Value: Equatable {}
+extension IdMap: Hashable where Value: Hashable {}
 
-/// A set of ids, hashed and split as ``IdMap``'s keys are: for the sets that grow with the company's
-/// history (each rep's leads, the ids of receipts and returns).
+/// A set of ids, hashed as ``IdMap``'s keys are: for the sets that grow with the company's history
+/// (each rep's leads, the ids of receipts and returns).
 public struct IdSet {
-    /// Nothing but presence.
-    @usableFromInline struct Member: Hashable, Sendable {
-        @inlinable init() {}
-    }
+    @usableFromInline var members: Set<IdKey>
 
-    @usableFromInline var members: IdMap<Member>
+    @inlinable public init() { members = [] }
 
-    @inlinable public init() { members = IdMap() }
-
-    @inlinable public func contains(_ id: String) -> Bool { members.index(forKey: id) != nil }
+    @inlinable public func contains(_ id: String) -> Bool { members.contains(IdKey(id)) }
 
     @inlinable @discardableResult
-    public mutating func insert(_ id: String) -> Bool { members.insertNew(id, Member()) }
+    public mutating func insert(_ id: String) -> Bool { members.insert(IdKey(id)).inserted }
 
     @inlinable @discardableResult
-    public mutating func remove(_ id: String) -> String? {
-        guard let i = members.index(forKey: id) else { return nil }
-        return members.remove(at: i).key
-    }
+    public mutating func remove(_ id: String) -> String? { members.remove(IdKey(id))?.id }
 
     @inlinable public var count: Int { members.count }
     @inlinable public var isEmpty: Bool { members.isEmpty }
@@ -321,22 +174,18 @@ public struct IdSet {
 
 extension IdSet: Sequence {
     public struct Iterator: IteratorProtocol {
-        @usableFromInline var base: IdMap<Member>.Iterator
-        @inlinable init(_ base: IdMap<Member>.Iterator) { self.base = base }
-        @inlinable public mutating func next() -> String? { base.next()?.key }
+        @usableFromInline var base: Set<IdKey>.Iterator
+        @inlinable init(_ base: Set<IdKey>.Iterator) { self.base = base }
+        @inlinable public mutating func next() -> String? { base.next()?.id }
     }
 
     /// The ids, in no particular order.
     @inlinable public func makeIterator() -> Iterator { Iterator(members.makeIterator()) }
-    @inlinable public var underestimatedCount: Int { members.underestimatedCount }
+    @inlinable public var underestimatedCount: Int { members.count }
 }
 
 extension IdSet: ExpressibleByArrayLiteral {
-    @inlinable
-    public init(arrayLiteral ids: String...) {
-        self.init()
-        for id in ids { insert(id) }
-    }
+    @inlinable public init(arrayLiteral ids: String...) { members = Set(ids.map(IdKey.init)) }
 }
 
 extension IdSet: Sendable, Hashable {}

@@ -35,69 +35,6 @@ import Testing
         for (id, value) in reference { #expect(map[id] == value) }
     }
 
-    /// Past `splitAt` a map is 64 dictionaries: it must go on agreeing with one `Dictionary` through
-    /// the split, changes at an index in any part, removals down to a handful, and growing again.
-    @Test func aSplitMapAgreesWithADictionary() {
-        var map: IdMap<Int> = [:]
-        var reference: [String: Int] = [:]
-        let n = IdMap<Int>.splitAt * 3
-        for k in 0..<n {
-            map["L-\(k)"] = k
-            reference["L-\(k)"] = k
-            if k == IdMap<Int>.splitAt - 1 { #expect(map.mask == 0) }
-        }
-        #expect(map.mask == IdMap<Int>.shardCount - 1)
-        #expect(map.shards.allSatisfy { !$0.isEmpty })
-        for k in stride(from: 0, to: n, by: 3) {
-            let i = map.index(forKey: "L-\(k)")!
-            map.values[i] += 1
-            reference["L-\(k)"]! += 1
-            map["L-\(k + 1)", default: 0] -= 1
-            reference["L-\(k + 1)", default: 0] -= 1
-        }
-        #expect(map.count == n)
-        #expect(Dictionary(uniqueKeysWithValues: map.map { ($0.key, $0.value) }) == reference)
-        #expect(map.values.sorted() == reference.values.sorted())
-        for k in 0..<(n - 5) {
-            if k % 2 == 0 {
-                #expect(map.removeValue(forKey: "L-\(k)") == reference.removeValue(forKey: "L-\(k)"))
-            } else {
-                #expect(map.remove(at: map.index(forKey: "L-\(k)")!).value == reference.removeValue(forKey: "L-\(k)"))
-            }
-        }
-        #expect(map.count == 5)
-        #expect(Set(map.keys) == Set(reference.keys))
-        #expect(map.removeValue(forKey: "L-0") == nil)
-        map["again"] = 1
-        #expect(map["again"] == 1 && map.count == 6 && !map.isEmpty)
-    }
-
-    /// Equal maps are equal (and hash alike) whether one dictionary or split.
-    @Test func equalityIsOfTheEntriesNotTheirLayout() {
-        var split: IdMap<Int> = [:]
-        for k in 0...IdMap<Int>.splitAt { split["k\(k)"] = k }
-        for k in 3...IdMap<Int>.splitAt { split["k\(k)"] = nil }
-        let whole: IdMap<Int> = ["k2": 2, "k1": 1, "k0": 0]
-        #expect(split.mask != 0 && whole.mask == 0)
-        #expect(split == whole)
-        #expect(split.hashValue == whole.hashValue)
-        split["k1"] = 7
-        #expect(split != whole)
-        var shorter = whole
-        shorter["k0"] = nil
-        #expect(shorter != whole && whole != shorter)
-    }
-
-    /// A copy taken before the split is untouched by the split and by changes after it.
-    @Test func aCopyOutlivesTheSplitOfTheOriginal() {
-        var a: IdMap<[Int]> = ["r": [1]]
-        let b = a
-        for k in 0...IdMap<[Int]>.splitAt { a["x\(k)"] = [k] }
-        a["r"]!.append(2)
-        #expect(b.count == 1 && b["r"] == [1])
-        #expect(a["r"] == [1, 2] && a.count == IdMap<[Int]>.splitAt + 2)
-    }
-
     @Test func aRemovedEntryIsGoneAndItsIndexRemovesIt() {
         var map: IdMap<String> = ["a": "1", "b": "2", "c": "3"]
         let i = map.index(forKey: "b")!
@@ -142,23 +79,6 @@ import Testing
         #expect(set.count == reference.count)
         #expect(Set(set) == reference)
         #expect(set.sorted() == reference.sorted())
-    }
-
-    @Test func aSplitIdSetAgreesWithASetOfStrings() {
-        var set: IdSet = []
-        var reference: Set<String> = []
-        for k in 0..<(2 * IdMap<Int>.splitAt) {
-            #expect(set.insert("R-\(k)") == reference.insert("R-\(k)").inserted)
-            #expect(set.insert("R-\(k / 2)") == reference.insert("R-\(k / 2)").inserted)
-        }
-        #expect(set.members.mask != 0)
-        for k in stride(from: 0, to: 2 * IdMap<Int>.splitAt, by: 3) {
-            #expect(set.remove("R-\(k)") == reference.remove("R-\(k)"))
-            #expect(set.remove("R-\(k)") == nil)
-        }
-        #expect(set.count == reference.count)
-        #expect(Set(set) == reference)
-        #expect(reference.allSatisfy(set.contains) && !set.contains("R-0"))
     }
 
     /// Every length up to 70 bytes, so both the 16-byte rounds and the zero-padded tail are
