@@ -174,6 +174,15 @@ public final class EventLog: Sendable {
         env.close()
     }
 
+    /// Keeps `object` alive for as long as the writer can run payload closures
+    /// (``AppendRequest/payloads``), so that a closure may use it unretained. An object every request
+    /// captures (the command processor's key store) had its reference count written for every
+    /// command by the deciding thread and again by the encoder thread: that cache line moving between
+    /// the cores cost more than the rest of the capture. (A read-only log runs no closures.)
+    public func keepAliveForPayloads(_ object: AnyObject & Sendable) {
+        writer?.keepAliveForPayloads(object)
+    }
+
     /// The last committed position (0 for an empty log).
     public var lastPosition: UInt64 {
         if writer != nil { return notifier.committed }

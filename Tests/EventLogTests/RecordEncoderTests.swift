@@ -41,6 +41,44 @@ import Testing
         #expect(try log.verify().isIntact)
     }
 
+    private final class Prefix: Sendable {
+        let text: String
+        init(_ text: String) { self.text = text }
+    }
+
+    /// An object handed to `keepAliveForPayloads` outlives every other reference to it, so payload
+    /// closures may use it unretained (as the command processor's do with its key store); it is let
+    /// go with the log's writer, which a closed log lets go.
+    @Test func anObjectKeptForPayloadsLivesAsLongAsTheLog() async throws {
+        let dir = TemporaryDirectory()
+        var log: EventLog? = try openLog(dir)
+        weak var kept: Prefix?
+        do {
+            let prefix = Prefix("kept-")
+            kept = prefix
+            log?.keepAliveForPayloads(prefix)
+        }
+        let unretained = Unmanaged.passUnretained(try #require(kept))
+        for i in 0..<20 {
+            _ = try await log?.append(AppendRequest(
+                events: [EventToAppend(stream: "s", type: "Happened", data: [])], actor: "a",
+                payloads: { _, out in
+                    unretained._withUnsafeGuaranteedRef { out += payload(#"{"p":"\#($0.text)\#(i)"}"#) }
+                }))
+        }
+        let read = try #require(log).readStream("s", limit: 30)
+        #expect(read.events.map { String(decoding: $0.data, as: UTF8.self) } == (0..<20).map { #"{"p":"kept-\#($0)"}"# })
+        #expect(kept != nil)
+        weak let writer = log?.writer
+        log?.close()
+        log = nil
+        // (The writer's threads let go of it as they end, just after `close` returns. Before, each
+        // held the writer for good: a closed log's writer, its state and key table, stayed.)
+        for _ in 0..<200 where kept != nil || writer != nil { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(writer == nil)
+        #expect(kept == nil)
+    }
+
     @Test func aPayloadThatCannotBeMadeFailsItsBatchAndTheLogGoesOn() async throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)

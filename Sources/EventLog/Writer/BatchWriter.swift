@@ -127,6 +127,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         ]
     }
 
+    /// See ``EventLog/keepAliveForPayloads(_:)``.
+    func keepAliveForPayloads(_ object: AnyObject) { encoder.keepAlive(object) }
+
     /// Queues a work item; throws `overloaded` when the queue is full and `closed` after `close()`.
     func submit(_ item: WorkItem) throws {
         condition.lock()
@@ -150,6 +153,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         condition.broadcast()
         while !finished { condition.wait() }
         condition.unlock()
+        // Each thread's closure holds this writer: kept, the threads kept it (and its state, the
+        // key table among it) alive after the log was closed and let go.
+        threads = []
     }
 
     // MARK: The stager

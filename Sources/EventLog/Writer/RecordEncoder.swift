@@ -55,8 +55,18 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
     private var currentFailure: Error?
 
     private let registry: KeyRegistry
+    /// Objects payload closures use unretained (``EventLog/keepAliveForPayloads(_:)``): held as long
+    /// as this encoder, which is where those closures run (on its thread, or on the stager's).
+    private var keptAlive: [AnyObject] = []
     /// A sum of index chain heads read ahead of their update (kept, so the loads are not optimised away).
     private var touchedChains = 0
+
+    /// Holds `object` for as long as this encoder exists.
+    func keepAlive(_ object: AnyObject) {
+        lock.lock()
+        keptAlive.append(object)
+        lock.unlock()
+    }
 
     init(chainHash: [UInt8], registry: KeyRegistry) {
         self.chainHash = chainHash
