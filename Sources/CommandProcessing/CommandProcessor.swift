@@ -351,13 +351,20 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         }
         var orgChanged = false
         let at = Timestamp(milliseconds: result.at)
-        events.withUnsafeBufferPointer { decided in
-            for i in 0..<min(decided.count, result.events.count) {
-                let event = decided.baseAddress.unsafelyUnwrapped + i
-                state.apply(DomainEvent(
-                    position: result.events[i].position, at: at, actor: actor.id,
-                    stream: event.pointee.stream, type: event.pointee.type, data: event.pointee.data))
-                if StateBox.orgEventTypes.contains(event.pointee.type.rawValue) { orgChanged = true }
+        // The closures capture the actor's id, not the actor: a captured `Actor` is a copy, whose
+        // roles (a set the org's employee record shares, or the static `Actor.admin`'s) had their
+        // reference count written for every command. Positions are read in place (`result.events[i]`
+        // copied the appended event, its stream and type).
+        let actorId = actor.id
+        result.events.withUnsafeBufferPointer { appended in
+            events.withUnsafeBufferPointer { decided in
+                for i in 0..<min(decided.count, appended.count) {
+                    let event = decided.baseAddress.unsafelyUnwrapped + i
+                    state.apply(DomainEvent(
+                        position: appended[i].position, at: at, actor: actorId,
+                        stream: event.pointee.stream, type: event.pointee.type, data: event.pointee.data))
+                    if StateBox.orgEventTypes.contains(event.pointee.type.rawValue) { orgChanged = true }
+                }
             }
         }
         // Published before the commit is durable, which is harmless: a token that authenticates a
