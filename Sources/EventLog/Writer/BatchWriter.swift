@@ -88,7 +88,6 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
     static let encodeHereRequests = 8
     /// The staging attempt of the last chunk handed to the encoder.
     private var lastHandedOver = -1
-    private var threads: [Thread] = []
     /// Tests only: runs on the committer inside each write transaction, before its puts, with the
     /// batch's last position; a throw fails the commit as a storage failure would. While it is set,
     /// no batch is committed on the stager.
@@ -121,10 +120,11 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
 
     func start() {
         encoder.start()
-        threads = [
-            NamedThread.start("log-stage", qualityOfService: .userInitiated) { [self] in self.stageLoop() },
-            NamedThread.start("log-commit", qualityOfService: .userInitiated) { [self] in self.commitLoop() },
-        ]
+        // Not kept: a thread keeps its closure, which holds this writer — a writer that kept its
+        // threads stayed alive (its state, key table and buffers) after the log was closed and let
+        // go. Each thread lets go of the writer once its loop has ended, after ``close()``.
+        NamedThread.start("log-stage", qualityOfService: .userInitiated) { [self] in self.stageLoop() }
+        NamedThread.start("log-commit", qualityOfService: .userInitiated) { [self] in self.commitLoop() }
     }
 
     /// See ``EventLog/keepAliveForPayloads(_:)``.
@@ -153,9 +153,6 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         condition.broadcast()
         while !finished { condition.wait() }
         condition.unlock()
-        // Each thread's closure holds this writer: kept, the threads kept it (and its state, the
-        // key table among it) alive after the log was closed and let go.
-        threads = []
     }
 
     // MARK: The stager
