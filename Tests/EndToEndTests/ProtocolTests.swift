@@ -119,6 +119,34 @@ import Testing
         }
     }
 
+    @Test func aBatchMixingAcceptedAndRejectedCommandsAnswersEachWithItsOwnOutcome() async throws {
+        try await withServer { server in
+            let c = try server.connect()
+            try c.hello()
+            // One write, so the commands are read and committed as one large batch (its replies are
+            // encoded off the loop): every fourth one names a lead that does not exist.
+            var lines: [String] = []
+            for i in 0..<64 {
+                lines.append(i % 4 == 3
+                    ? "{\"id\":\"m\(i)\",\"op\":\"command\",\"type\":\"LogFollowUp\",\"data\":{\"leadId\":\"missing-\(i)\",\"channel\":\"call\",\"note\":\"n\"}}"
+                    : "{\"id\":\"m\(i)\",\"op\":\"command\",\"type\":\"CaptureLead\",\"data\":{\"leadId\":\"MX-\(i)\",\"company\":\"C\",\"contactName\":\"N\",\"source\":\"web\"}}")
+            }
+            try c.sendRaw(Array(lines.joined(separator: "\n").utf8) + [0x0A])
+            var outcomes: [String: String] = [:]
+            for _ in 0..<64 {
+                let r = try c.readObject()
+                let id = r["id"]?.stringValue ?? "?"
+                if r.ok {
+                    #expect(r["events"]?.arrayValue?.first?["stream"]?.stringValue == "lead-MX-\(id.dropFirst())", "\(r)")
+                    outcomes[id] = "ok"
+                } else {
+                    outcomes[id] = r["error"]?["code"]?.stringValue ?? "?"
+                }
+            }
+            #expect(outcomes == Dictionary(uniqueKeysWithValues: (0..<64).map { ("m\($0)", $0 % 4 == 3 ? "not_found" : "ok") }))
+        }
+    }
+
     @Test func pipelinedCommandsRunInTheOrderSent() async throws {
         try await withServer { server in
             let c = try server.connect()

@@ -125,26 +125,37 @@ extension ConnectionHandler {
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         let now = NIODeadline.now()
-        var out = allocator.buffer(capacity: batch.count * 160)
+        var out = allocator.buffer(capacity: batch.count * 200)
         var outcomes = OutcomeTally()
         var storageFailures = 0
         var storageFailure: DomainError?
-        for (pending, result) in zip(batch, results) {
-            server.metrics.commandLatency.recordNanoseconds((now - pending.received).nanoseconds)
-            switch result {
-            case .success(let reply):
-                outcomes.add(pending.request.type, reply.duplicate ? "duplicate" : "ok")
-                out.writeCommandReply(pending.id, reply)
-            case .failure(let error):
-                if CommandProcessor.isStorageFailure(error) {
-                    storageFailures += 1
-                    storageFailure = error
+        // Successes go to one scratch array, copied into the buffer once (before each error reply,
+        // and at the end). The batch is read in place: iterating it copied each pending command
+        // (retaining its request's strings and arrays), and each reply's events, one by one.
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(batch.count * 200)
+        batch.withUnsafeBufferPointer { pendings in
+            for i in 0..<min(pendings.count, results.count) {
+                let pending = pendings.baseAddress.unsafelyUnwrapped + i
+                server.metrics.commandLatency.recordNanoseconds((now - pending.pointee.received).nanoseconds)
+                switch results[i] {
+                case .success(let reply):
+                    outcomes.add(pending.pointee.request.type, reply.duplicate ? "duplicate" : "ok")
+                    ByteBuffer.appendCommandReply(pending.pointee.id, reply, to: &scratch)
+                case .failure(let error):
+                    if CommandProcessor.isStorageFailure(error) {
+                        storageFailures += 1
+                        storageFailure = error
+                    }
+                    outcomes.add(pending.pointee.request.type, error.code.rawValue)
+                    server.metrics.authFailure(code: error.code, op: "command")
+                    out.writeBytes(scratch)
+                    scratch.removeAll(keepingCapacity: true)
+                    out.writeErrorReply(pending.pointee.id, error)
                 }
-                outcomes.add(pending.request.type, error.code.rawValue)
-                server.metrics.authFailure(code: error.code, op: "command")
-                out.writeErrorReply(pending.id, error)
             }
         }
+        out.writeBytes(scratch)
         outcomes.report(to: server.metrics)
         if let storageFailure {
             server.reportWriteFailure(storageFailure, commands: storageFailures)
@@ -189,6 +200,13 @@ extension ByteBuffer {
     mutating func writeCommandReply(_ id: RequestID, _ reply: CommandReply) {
         var out: [UInt8] = []
         out.reserveCapacity(96 + reply.events.count * 96)
+        Self.appendCommandReply(id, reply, to: &out)
+        writeBytes(out)
+    }
+
+    /// Appends the reply's line (see ``writeCommandReply(_:_:)``) to `out`. The events are read in
+    /// place: iterating them copied each one, retaining and releasing its stream and type.
+    static func appendCommandReply(_ id: RequestID, _ reply: CommandReply, to out: inout [UInt8]) {
         out.append(contentsOf: #"{"id":"#.utf8)
         switch id {
         case .string(let s): JSONWriter.appendString(s, into: &out)
@@ -197,20 +215,22 @@ extension ByteBuffer {
         out.append(contentsOf: #","ok":true,"position":"#.utf8)
         Self.appendDecimal(reply.position, to: &out)
         out.append(contentsOf: #","events":["#.utf8)
-        for (i, e) in reply.events.enumerated() {
-            out.append(contentsOf: i == 0 ? #"{"position":"#.utf8 : #",{"position":"#.utf8)
-            Self.appendDecimal(e.position, to: &out)
-            out.append(contentsOf: #","stream":"#.utf8)
-            JSONWriter.appendString(e.stream, into: &out)
-            out.append(contentsOf: #","version":"#.utf8)
-            Self.appendDecimal(e.version, to: &out)
-            out.append(contentsOf: #","type":"#.utf8)
-            JSONWriter.appendString(e.type, into: &out)
-            out.append(UInt8(ascii: "}"))
+        reply.events.withUnsafeBufferPointer { events in
+            for i in events.indices {
+                let e = events.baseAddress.unsafelyUnwrapped + i
+                out.append(contentsOf: i == 0 ? #"{"position":"#.utf8 : #",{"position":"#.utf8)
+                Self.appendDecimal(e.pointee.position, to: &out)
+                out.append(contentsOf: #","stream":"#.utf8)
+                JSONWriter.appendString(e.pointee.stream, into: &out)
+                out.append(contentsOf: #","version":"#.utf8)
+                Self.appendDecimal(e.pointee.version, to: &out)
+                out.append(contentsOf: #","type":"#.utf8)
+                JSONWriter.appendString(e.pointee.type, into: &out)
+                out.append(UInt8(ascii: "}"))
+            }
         }
         out.append(contentsOf: reply.duplicate ? #"],"duplicate":true}"#.utf8 : #"],"duplicate":false}"#.utf8)
         out.append(0x0A)
-        writeBytes(out)
     }
 
     static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
@@ -218,12 +238,16 @@ extension ByteBuffer {
             out.append(UInt8(ascii: "0") &+ UInt8(value))
             return
         }
-        let start = out.count
-        var v = value
-        while v > 0 {
-            out.append(UInt8(ascii: "0") &+ UInt8(v % 10))
-            v /= 10
+        // Written backwards into 20 bytes (UInt64.max has 20 digits), then appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var v = value
+            var i = digits.count
+            repeat {
+                i -= 1
+                digits[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
         }
-        out[start...].reverse()
     }
 }

@@ -39,6 +39,8 @@ final class WorkerHandler: ChannelInboundHandler {
     let workload: Workload
     let control: RunControl
     private var input: ByteBuffer?
+    /// Requests not yet written.
+    private var output: ByteBuffer?
     private var flows: [(step: Int, iteration: Int, sentAt: UInt64)]
     private var inFlight = 0
     private var result: ConnectionResult
@@ -81,23 +83,40 @@ final class WorkerHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         if input == nil { input = incoming } else { input!.writeBuffer(&incoming) }
-        while let line = input!.readableBytesView.firstIndex(of: 0x0A).map({ $0 - input!.readerIndex }) {
-            let bytes = input!.readBytes(length: line + 1)!
-            handle(bytes, context: context)
+        // Lines are read in place (no array per line); the next requests gather in `output`,
+        // written at once when the read ends.
+        let consumed = input!.withUnsafeReadableBytes { raw -> Int in
+            var start = 0
+            while let newline = raw[start...].firstIndex(of: 0x0A) {
+                handle(UnsafeRawBufferPointer(rebasing: raw[start..<newline]), context: context)
+                start = newline + 1
+            }
+            return start
         }
+        input!.moveReaderIndex(forwardBy: consumed)
         if input!.readableBytes == 0 { input = nil } else { input!.discardReadBytes() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
+        flushOutput(context)
         if !control.running.load(ordering: .relaxed) && inFlight == 0 && kind != .stalledSubscriber {
             context.close(promise: nil)
         }
     }
 
-    private func handle(_ line: [UInt8], context: ChannelHandlerContext) {
-        let reply = Reply(line)
-        if reply.id == "hello" {
+    private func flushOutput(_ context: ChannelHandlerContext) {
+        if let out = output {
+            output = nil
+            context.write(wrapOutboundOut(out), promise: nil)
+        }
+        context.flush()
+    }
+
+    private func handle(_ line: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        guard let flow = Reply.numericId(line) else {
+            // `hello`'s reply, pushes and id:null lines.
+            let reply = Reply(line)
+            guard reply.id == "hello" else { return }
             guard reply.ok else {
                 control.helloFailures.add(1, ordering: .relaxed)
                 context.close(promise: nil)
@@ -106,17 +125,18 @@ final class WorkerHandler: ChannelInboundHandler {
             start(context)
             return
         }
-        guard let flow = Int(reply.id) else { return }  // pushes and id:null lines
+        guard flow < flows.count else { return }
+        let ok = Reply.isOk(line)
         inFlight -= 1
         let now = NIODeadline.now().uptimeNanoseconds
         if control.measuring.load(ordering: .relaxed) {
             result.latencies.append(now - flows[flow].sentAt)
             control.completed.add(1, ordering: .relaxed)
-            if reply.ok { result.ok += 1 } else { result.errors[reply.code, default: 0] += 1 }
+            if ok { result.ok += 1 } else { result.errors[Reply(line).code, default: 0] += 1 }
         }
         if case .commands = kind {
             flows[flow].step += 1
-            if flows[flow].step == Workload.steps || !reply.ok {
+            if flows[flow].step == Workload.steps || !ok {
                 flows[flow].step = 0
                 flows[flow].iteration += 1
             }
@@ -132,7 +152,7 @@ final class WorkerHandler: ChannelInboundHandler {
                     return
                 }
                 handler.send(flow, context)
-                context.flush()
+                handler.flushOutput(context)
             }
         } else {
             send(flow, context)
@@ -148,27 +168,28 @@ final class WorkerHandler: ChannelInboundHandler {
             return
         }
         for flow in 0..<depth { send(flow, context) }
+        flushOutput(context)
     }
 
+    /// Adds flow `flow`'s next request to `output` (written by ``flushOutput(_:)``).
     private func send(_ flow: Int, _ context: ChannelHandlerContext) {
-        let body: String
+        if output == nil { output = context.channel.allocator.buffer(capacity: 64 * 256) }
+        output!.writeStaticString(#"{"id":"#)
+        output!.writeDecimal(flow)
+        output!.writeStaticString(",")
         switch kind {
         case .commands(let connection):
             let f = flows[flow]
-            body = workload.step(f.step, connection: connection, flow: flow, iteration: f.iteration, depth: depth)
+            workload.writeStep(f.step, connection: connection, flow: flow, iteration: f.iteration, depth: depth, into: &output!)
         case .queries(let connection):
             queryCounter += 1
-            body = workload.query(connection &* 7919 &+ queryCounter)
+            output!.writeString(workload.query(connection &* 7919 &+ queryCounter))
         case .stalledSubscriber:
             return
         }
-        var b = context.channel.allocator.buffer(capacity: body.utf8.count + 16)
-        b.writeString("{\"id\":\(flow),")
-        b.writeString(body)
-        b.writeString("}\n")
+        output!.writeStaticString("}\n")
         flows[flow].sentAt = NIODeadline.now().uptimeNanoseconds
         inFlight += 1
-        context.write(wrapOutboundOut(b), promise: nil)
     }
 }
 
@@ -179,17 +200,20 @@ struct Reply {
     var code = ""
 
     init(_ line: [UInt8]) {
+        self = line.withUnsafeBytes { Reply($0) }
+    }
+
+    init(_ line: UnsafeRawBufferPointer) {
         // Replies start {"id":<id>,"ok":… (the server writes them that way).
-        guard line.starts(with: Array(#"{"id":"#.utf8)) else { return }
-        var i = 6
+        guard line.starts(with: Self.idPrefix) else { return }
+        var i = Self.idPrefix.count
         var idBytes: [UInt8] = []
         while i < line.count, line[i] != UInt8(ascii: ",") {
             if line[i] != UInt8(ascii: "\"") { idBytes.append(line[i]) }
             i += 1
         }
         id = String(decoding: idBytes, as: UTF8.self)
-        let okTrue = Array(#","ok":true"#.utf8)
-        ok = line.count >= i + okTrue.count && Array(line[i..<(i + okTrue.count)]) == okTrue
+        ok = Self.starts(line, at: i, with: Self.okTrue)
         if !ok, let r = Self.range(of: Array(#""code":""#.utf8), in: line) {
             var j = r
             var codeBytes: [UInt8] = []
@@ -201,11 +225,39 @@ struct Reply {
         }
     }
 
+    private static let idPrefix = Array(#"{"id":"#.utf8)
+    private static let okTrue = Array(#","ok":true"#.utf8)
+
+    /// The id of a reply whose id is a plain number (the generator's requests), without building
+    /// a `Reply`; nil for any other line.
+    static func numericId(_ line: UnsafeRawBufferPointer) -> Int? {
+        guard line.starts(with: idPrefix) else { return nil }
+        var i = idPrefix.count
+        var value = 0
+        let first = i
+        while i < line.count, line[i] >= UInt8(ascii: "0"), line[i] <= UInt8(ascii: "9"), i - first < 18 {
+            value = value * 10 + Int(line[i] &- UInt8(ascii: "0"))
+            i += 1
+        }
+        guard i > first, i < line.count, line[i] == UInt8(ascii: ",") else { return nil }
+        return value
+    }
+
+    /// Whether a reply with a numeric id says `"ok":true` (it follows the id).
+    static func isOk(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard let comma = line.dropFirst(idPrefix.count).firstIndex(of: UInt8(ascii: ",")) else { return false }
+        return starts(line, at: comma, with: okTrue)
+    }
+
+    private static func starts(_ line: UnsafeRawBufferPointer, at i: Int, with bytes: [UInt8]) -> Bool {
+        line.count >= i + bytes.count && line[i..<(i + bytes.count)].elementsEqual(bytes)
+    }
+
     /// The index just after the first occurrence of `needle`.
-    static func range(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    static func range(of needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int? {
         guard haystack.count >= needle.count else { return nil }
         for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if Array(haystack[start..<(start + needle.count)]) == needle { return start + needle.count }
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start + needle.count }
         }
         return nil
     }
