@@ -104,12 +104,13 @@ final class ProjectionRunner {
     @discardableResult
     func applyBatchPipelined(
         _ log: EventLog, through: UInt64, maxEvents: Int, commitDelay: Duration? = nil,
+        spacing: (interval: Duration, fromEvents: Int) = (.zero, .max),
         onCommitted: @escaping @Sendable ([UInt64]) -> Void
     ) throws -> Int {
         let committer = pipeline ?? {
             let c = ViewCommitter(
                 store: store, names: projections.map(\.name), committed: checkpoints, delay: commitDelay,
-                onCommitted: onCommitted)
+                spacing: spacing.interval, onCommitted: onCommitted)
             pipeline = c
             return c
         }()
@@ -141,7 +142,10 @@ final class ProjectionRunner {
             throw failure
         }
         commitCheckpoints(committed)
-        committer.submit(.init(writes: writes, checkpoints: moved))
+        // Spaced from the previous commit: a large batch that reached the end of the log (one that
+        // stopped at `maxEvents` is catching up, and commits at once).
+        let spaced = end == through && Int(end - from + 1) >= spacing.fromEvents
+        committer.submit(.init(writes: writes, checkpoints: moved, spaced: spaced))
         for (i, _) in moved { applied[i] = end }
         // A cache past its limit is dropped only once nothing it changed is in flight.
         if contexts.contains(where: \.isOverCacheLimit) {

@@ -13,6 +13,8 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
         var writes: [any DetachedWrites]
         /// The projections whose checkpoint moves, with the new checkpoint.
         var checkpoints: [(projection: Int, checkpoint: Checkpoint)]
+        /// Whether the commit waits until `spacing` has passed since the previous one started.
+        var spaced = false
     }
 
     private let store: ViewStore
@@ -20,6 +22,9 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
     private let onCommitted: @Sendable ([UInt64]) -> Void
     /// Tests only: a wait before each commit.
     private let delay: Duration?
+    /// The least time from one commit's start to a spaced one's (``ProjectionEngine/Options/commitSpacing``).
+    private let spacing: Duration
+    private var lastCommitStart: ContinuousClock.Instant?
     private let condition = NSCondition()
     private var job: Job?
     private var busy = false
@@ -33,10 +38,11 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
     ///   projection's committed position.
     init(
         store: ViewStore, names: [String], committed: [Checkpoint], delay: Duration? = nil,
-        onCommitted: @escaping @Sendable ([UInt64]) -> Void
+        spacing: Duration = .zero, onCommitted: @escaping @Sendable ([UInt64]) -> Void
     ) {
         self.store = store
         self.delay = delay
+        self.spacing = spacing
         self.names = names
         self.committed = committed
         self.onCommitted = onCommitted
@@ -91,9 +97,12 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
             condition.unlock()
 
             var error: (any Error)?
-            if let delay {
-                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            if let delay { Self.sleep(delay) }
+            if next.spaced, let last = lastCommitStart {
+                let wait = last + spacing - ContinuousClock.now
+                if wait > .zero { Self.sleep(wait) }
             }
+            lastCommitStart = ContinuousClock.now
             do {
                 try store.env.write { txn in
                     for w in next.writes { try w.write(txn) }
@@ -114,5 +123,9 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    private static func sleep(_ d: Duration) {
+        Thread.sleep(forTimeInterval: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 }

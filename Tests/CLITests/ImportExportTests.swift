@@ -133,6 +133,15 @@ import Testing
         }
     }
 
+    @Test func aViewsCommitSpacingOutOfRangeIsAUsageError() throws {
+        let dir = TemporaryDirectory()
+        for value in ["-1", "60001", "soon"] {
+            let serve = try CLI.run(["serve", "--data", dir.path + "/data", "--listen", "none", "--socket", "none", "--views-commit-spacing-ms", value])
+            #expect(serve.status == 2, "\(value): \(serve.stderr)")
+            #expect(serve.stderr.contains("views-commit-spacing-ms"), "\(value): \(serve.stderr)")
+        }
+    }
+
     @Test func ndjsonExportWritesOneContractEventPerLineWithFilters() throws {
         let dir = try imported()
         let all = try CLI.run(["export", "--data", dir.path + "/data"])

@@ -29,6 +29,45 @@ import Views
         #expect(status.allSatisfy { $0.checkpoint == h.log.lastPosition && $0.lagEvents == 0 })
     }
 
+    @Test func largeLiveBatchesAreSpacedButASmallOneCommitsAtOnce() async throws {
+        var options = ProjectionEngine.Options(rebuildParallelism: 2)
+        options.commitSpacing = .seconds(1)
+        options.spacedBatchEvents = 40
+        let h = try ViewHarness(options: options)
+        try await company(h)
+        try h.engine.start()
+        #expect(await h.engine.waitUntil("customer360", reaches: h.log.lastPosition, timeout: .seconds(5)))
+        try await Task.sleep(for: .milliseconds(1_100))  // past any spacing of the commits so far
+        var opportunity = 0
+        // Sixty commands in one durable commit: one batch of the follower.
+        func burst() async throws -> UInt64 {
+            let requests = (0..<60).map { _ in
+                opportunity += 1
+                return CommandRequest(
+                    type: "OpenOpportunity",
+                    data: .object(["opportunityId": .string("O-\(opportunity)"), "customerId": "C-1", "title": "t", "amount": "10"]),
+                    actorId: "E-1")
+            }
+            let results = try await h.processor.executeBatch(requests)
+            return try results.map { try $0.get().position }.max() ?? 0
+        }
+        func visible(_ position: UInt64) async -> Duration {
+            let start = ContinuousClock.now
+            #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
+            return ContinuousClock.now - start
+        }
+        // The first large batch commits at once; the next one waits out the spacing.
+        let first = try await burst()
+        #expect(await visible(first) < .milliseconds(800))
+        let second = try await burst()
+        #expect(await visible(second) > .milliseconds(800))
+        // A small batch right after is not spaced: a service reading its own write does not wait.
+        let reply = try await h.run("E-1", "OpenOpportunity", ["opportunityId": "O-small", "customerId": "C-1", "title": "t", "amount": "10"])
+        #expect(await visible(reply.position) < .milliseconds(800))
+        let opportunities = try await h.query("customer360", ["customerId": "C-1"])["opportunities"]?.arrayValue
+        #expect(opportunities?.count == 121)
+    }
+
     @Test func aMinPositionNotReachedInTimeIsATimeoutWithTheCheckpoint() async throws {
         let h = try ViewHarness()
         try await company(h)

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ProjectionRuntime
 import ServiceLifecycle
 import SocketAPI
 import Views
@@ -48,6 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
+    @Option(help: """
+        Under sustained writes, milliseconds from one commit of the views to the next: fewer, larger \
+        commits rewrite fewer pages, and leave the CPU to the log's writer; views lag the log by up to \
+        this much more under such load (0: commit as soon as the last commit ends).
+        """)
+    var viewsCommitSpacingMs = Int(ProjectionEngine.Options.defaultCommitSpacing / .milliseconds(1))
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -57,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let metrics, SocketServer.HostPort(metrics) == nil { throw ValidationError("--metrics must be HOST:PORT") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if !(0...60_000).contains(viewsCommitSpacingMs) {
+            throw ValidationError("--views-commit-spacing-ms must be 0–60000")
+        }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level: unknown level \(logLevel)") }
         try limitOptions.validate()
     }
@@ -86,7 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("no tokens configured: nobody can authenticate (pass --admin-token or --tokens)")
         }
 
-        let engine = ViewService.engine(log: log, dataDirectory: dir.path)
+        var viewOptions = ProjectionEngine.Options()
+        viewOptions.commitSpacing = .milliseconds(viewsCommitSpacingMs)
+        let engine = ViewService.engine(log: log, dataDirectory: dir.path, options: viewOptions)
         try engine.start()
         defer { engine.close() }
         let queries = ViewQueries(views: ViewService(source: engine), engine: engine, keys: processor.keys)
