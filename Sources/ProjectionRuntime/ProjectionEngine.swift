@@ -18,20 +18,28 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     public struct Options: Sendable {
         /// Most events per live transaction.
         public var batchSize: Int
-        /// Under sustained writes, the least time from one live commit's start to the next one's.
+        /// Under sustained writes, how long a live commit may wait after the previous one ended
+        /// (0, the default: never). A wait is at most ``commitSpacingFactor`` times what the previous
+        /// commit took, and only a batch of at least ``spacedBatchEvents`` that reached the log's end
+        /// waits.
         ///
         /// A live batch commits the rows its events changed, and LMDB writes every page a commit
         /// touched whole (4 KiB): new customers, leads and orders land all over their tables, so a
-        /// commit of a few thousand events rewrote a page for nearly every row. Spaced commits each
+        /// commit of a few thousand events rewrites a page for nearly every row. Spaced commits each
         /// cover more events, whose rows share pages and are written once however often they changed.
-        /// At 64 × 32 pipelined commands this took the views' commit thread from ~5.8 to ~2.4 s of
-        /// CPU per 15 s of load (250 ms), CPU the log's writer gets instead. Views then lag the log by
-        /// up to this much more under such load; a `minPosition` query waits as long.
+        /// At 64 × 32 pipelined commands, 250 ms took the views' commit thread from ~5.8 to ~2.4 s of
+        /// CPU per 15 s of load — CPU the log's writer gets instead — but the views then lag the log
+        /// by up to about a second under that load, and a `minPosition` query waits as long. Off by
+        /// default: at a steady 50,000 events/s on a 10 M store the lag's p99 rose from 65 ms to over a
+        /// second, because each spaced batch is large enough to be spaced again.
         public var commitSpacing: Duration
         /// Batches of fewer events than this commit at once: spacing applies only under sustained
         /// writes, never to a service that sends a command and reads its own write.
         public var spacedBatchEvents: Int
-        public static let defaultCommitSpacing: Duration = .milliseconds(250)
+        /// A spaced commit waits at most this many times as long as the previous commit took: under
+        /// a moderate load commits are quick, and so are the waits (and the views' lag).
+        public var commitSpacingFactor: Int
+        public static let defaultCommitSpacing: Duration = .zero
         /// Records a projector keeps cached between live batches (per table).
         public var cacheLimit: Int
         /// Threads for a rebuild (projections are split across them).
@@ -47,8 +55,10 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         public init(
             batchSize: Int = 50_000, cacheLimit: Int = 500_000, rebuildParallelism: Int = 2,
             rebuildWhenBehind: UInt64 = 1_000_000, pollInterval: Duration = .milliseconds(50),
-            commitSpacing: Duration = Options.defaultCommitSpacing, spacedBatchEvents: Int = 2_000
+            commitSpacing: Duration = Options.defaultCommitSpacing, spacedBatchEvents: Int = 2_000,
+            commitSpacingFactor: Int = 3
         ) {
+            self.commitSpacingFactor = commitSpacingFactor
             self.batchSize = batchSize
             self.commitSpacing = commitSpacing
             self.spacedBatchEvents = spacedBatchEvents
@@ -251,7 +261,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
                     let covered = try runner.applyBatchPipelined(
                         log, through: log.lastPosition, maxEvents: options.batchSize,
                         commitDelay: options.commitDelayForTesting,
-                        spacing: (options.commitSpacing, options.spacedBatchEvents),
+                        spacing: (options.commitSpacing, options.commitSpacingFactor, options.spacedBatchEvents),
                         onCommitted: { [weak self] positions in self?.publish(positions, store: nil) })
                     if covered > 0 {
                         progressed = true

@@ -104,13 +104,13 @@ final class ProjectionRunner {
     @discardableResult
     func applyBatchPipelined(
         _ log: EventLog, through: UInt64, maxEvents: Int, commitDelay: Duration? = nil,
-        spacing: (interval: Duration, fromEvents: Int) = (.zero, .max),
+        spacing: (interval: Duration, factor: Int, fromEvents: Int) = (.zero, 0, .max),
         onCommitted: @escaping @Sendable ([UInt64]) -> Void
     ) throws -> Int {
         let committer = pipeline ?? {
             let c = ViewCommitter(
                 store: store, names: projections.map(\.name), committed: checkpoints, delay: commitDelay,
-                spacing: spacing.interval, onCommitted: onCommitted)
+                spacing: spacing.interval, spacingFactor: spacing.factor, onCommitted: onCommitted)
             pipeline = c
             return c
         }()

@@ -22,9 +22,12 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
     private let onCommitted: @Sendable ([UInt64]) -> Void
     /// Tests only: a wait before each commit.
     private let delay: Duration?
-    /// The least time from one commit's start to a spaced one's (``ProjectionEngine/Options/commitSpacing``).
+    /// The longest wait from one commit's end to a spaced one's start (``ProjectionEngine/Options/commitSpacing``).
     private let spacing: Duration
-    private var lastCommitStart: ContinuousClock.Instant?
+    /// When the last commit ended, and how long it took.
+    private var lastCommit: (end: ContinuousClock.Instant, took: Duration)?
+    /// A spaced commit waits at most this many times as long as the previous commit took.
+    private let spacingFactor: Int
     private let condition = NSCondition()
     private var job: Job?
     private var busy = false
@@ -38,11 +41,12 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
     ///   projection's committed position.
     init(
         store: ViewStore, names: [String], committed: [Checkpoint], delay: Duration? = nil,
-        spacing: Duration = .zero, onCommitted: @escaping @Sendable ([UInt64]) -> Void
+        spacing: Duration = .zero, spacingFactor: Int = 0, onCommitted: @escaping @Sendable ([UInt64]) -> Void
     ) {
         self.store = store
         self.delay = delay
         self.spacing = spacing
+        self.spacingFactor = spacingFactor
         self.names = names
         self.committed = committed
         self.onCommitted = onCommitted
@@ -98,11 +102,11 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
 
             var error: (any Error)?
             if let delay { Self.sleep(delay) }
-            if next.spaced, let last = lastCommitStart {
-                let wait = last + spacing - ContinuousClock.now
+            if next.spaced, spacing > .zero, let last = lastCommit {
+                let wait = last.end + min(spacing, last.took * spacingFactor) - ContinuousClock.now
                 if wait > .zero { Self.sleep(wait) }
             }
-            lastCommitStart = ContinuousClock.now
+            let start = ContinuousClock.now
             do {
                 try store.env.write { txn in
                     for w in next.writes { try w.write(txn) }
@@ -112,6 +116,8 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
             } catch let e {
                 error = e
             }
+            let end = ContinuousClock.now
+            lastCommit = (end, end - start)
             if error == nil { onCommitted(positions.map(\.position)) }
             condition.lock()
             if let error {

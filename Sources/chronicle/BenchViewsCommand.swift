@@ -44,7 +44,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
             """)
     var writer: Writer = .log
 
-    @Option(help: "Most events the live follower applies in one batch (the server's default: 20000).")
+    @Option(help: "Most events the live follower applies in one batch (the server's default).")
     var followerBatch = ProjectionEngine.Options().batchSize
     @Flag(help: "Also rebuild each projection alone.") var each = false
 

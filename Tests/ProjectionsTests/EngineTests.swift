@@ -32,6 +32,7 @@ import Views
     @Test func largeLiveBatchesAreSpacedButASmallOneCommitsAtOnce() async throws {
         var options = ProjectionEngine.Options(rebuildParallelism: 2)
         options.commitSpacing = .seconds(1)
+        options.commitSpacingFactor = 1_000_000  // so that the wait is the spacing, however quick the commit
         options.spacedBatchEvents = 40
         let h = try ViewHarness(options: options)
         try await company(h)
@@ -56,7 +57,8 @@ import Views
             #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
             return ContinuousClock.now - start
         }
-        // The first large batch commits at once; the next one waits out the spacing.
+        // The first large batch commits at once (what came before was spaced out above); the next one
+        // waits out the spacing.
         let first = try await burst()
         #expect(await visible(first) < .milliseconds(800))
         let second = try await burst()
@@ -66,6 +68,28 @@ import Views
         #expect(await visible(reply.position) < .milliseconds(800))
         let opportunities = try await h.query("customer360", ["customerId": "C-1"])["opportunities"]?.arrayValue
         #expect(opportunities?.count == 121)
+    }
+
+    @Test func aSpacedCommitWaitsAtMostItsFactorTimesWhatThePreviousCommitTook() async throws {
+        var options = ProjectionEngine.Options(rebuildParallelism: 2)
+        options.commitSpacing = .seconds(30)
+        options.spacedBatchEvents = 40
+        let h = try ViewHarness(options: options)
+        try await company(h)
+        try h.engine.start()
+        for round in 0..<3 {
+            let requests = (0..<60).map { i in
+                CommandRequest(
+                    type: "OpenOpportunity",
+                    data: .object(["opportunityId": .string("O-\(round)-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]),
+                    actorId: "E-1")
+            }
+            let position = try await h.processor.executeBatch(requests).map { try $0.get().position }.max() ?? 0
+            // Commits of sixty events take milliseconds: three times that, not 30 s.
+            let start = ContinuousClock.now
+            #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
     }
 
     @Test func aMinPositionNotReachedInTimeIsATimeoutWithTheCheckpoint() async throws {
