@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import LMDB
 import Synchronization
 
 /// Names → key ids for the writer, which looks up a stream, a type and every tag of every event.
@@ -81,41 +80,15 @@ final class KeyTable: @unchecked Sendable {
     /// The id of `name`, or the id `newId()` returns, stored for it (the writer only).
     /// - Returns: the id and whether it is new.
     func id(_ kind: KeyKind, _ name: String, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
-        id(prepare(kind, name), name, orInsert: newId)
-    }
-
-    /// A name's hash and slot words, computed once for ``prefetch(_:)`` and then
-    /// ``id(_:_:orInsert:)``.
-    struct Prepared {
-        fileprivate let probe: Probe
-        fileprivate let kind: KeyKind
-    }
-
-    func prepare(_ kind: KeyKind, _ name: String) -> Prepared {
-        var text = name
-        return text.withUTF8 { u in Prepared(probe: Probe(kind, u, seed), kind: kind) }
-    }
-
-    /// Starts loading the cache line of the name's first slot in the current table (the writer
-    /// only): the writer asks this for every key of a request before looking any up, so that the
-    /// cache misses of keys met for the first time — most tags and streams, in a table of millions —
-    /// overlap instead of stalling the writer one after the other.
-    @inline(__always)
-    func prefetch(_ p: Prepared) {
-        prefetchCacheLine(words.base + (p.probe.hash & mask) &* 4)
-    }
-
-    /// ``id(_:_:orInsert:)`` of a prepared name (`name` is the one it was prepared from).
-    func id(_ prepared: Prepared, _ name: String, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
         var text = name
         return text.withUTF8 { u in
-            let probe = prepared.probe
+            let probe = Probe(kind, u, seed)
             let (slot, known) = lookup(probe, u)
             if let known { return (known, false) }
             let id = newId()
             lock.withLock { _ in
                 assert(names.count == Int(id), "key id \(id) is not the next of the log's names (\(names.count))")
-                names.append(id: id, kind: prepared.kind.rawValue, name: u)
+                names.append(id: id, kind: kind.rawValue, name: u)
                 store(probe, id: id, at: slot)
                 count += 1
                 step()
@@ -144,7 +117,7 @@ final class KeyTable: @unchecked Sendable {
     // MARK: Internals
 
     /// A name's hash tag and its inline form.
-    fileprivate struct Probe {
+    private struct Probe {
         var hash: Int
         var tag: UInt64
         var w1: UInt64 = 0

@@ -134,38 +134,15 @@ public struct LogWriter: ~Copyable {
             var keys = staged.pointee.requestKeys
             staged.pointee.requestKeys = []
             keys.removeAll(keepingCapacity: true)
-            var probes = staged.pointee.requestProbes
-            staged.pointee.requestProbes = []
-            probes.removeAll(keepingCapacity: true)
-            unowned(unsafe) let table = state.keyIds
             // Through the pointer, so each field is read in place (`events[i].stream` copied the whole
             // event, retaining its four buffers, for every field read).
             let base = events.baseAddress
-            // Every key's slot is asked for before any is looked up (see `KeyTable.prefetch`).
             for i in events.indices {
                 let e = base.unsafelyUnwrapped + i
-                probes.append(table.prepare(.stream, e.pointee.stream))
-                table.prefetch(probes[probes.count - 1])
-                probes.append(table.prepare(.type, e.pointee.type))
-                for t in e.pointee.tags {
-                    probes.append(table.prepare(.tag, t))
-                    table.prefetch(probes[probes.count - 1])
-                }
+                keys.append(keyId(.stream, e.pointee.stream))
+                keys.append(keyId(.type, e.pointee.type))
+                for t in e.pointee.tags { keys.append(keyId(.tag, t)) }
             }
-            probes.withUnsafeBufferPointer { probes in
-                var k = 0
-                for i in events.indices {
-                    let e = base.unsafelyUnwrapped + i
-                    keys.append(keyId(probes[k], e.pointee.stream, .stream))
-                    keys.append(keyId(probes[k + 1], e.pointee.type, .type))
-                    k += 2
-                    for t in e.pointee.tags {
-                        keys.append(keyId(probes[k], t, .tag))
-                        k += 1
-                    }
-                }
-            }
-            staged.pointee.requestProbes = probes
             var touched: UInt64 = 0
             state.heads.withUnsafeBufferPointer { heads in
                 for k in keys { touched &+= heads[Int(k.id)].lastPosition }
@@ -258,12 +235,12 @@ public struct LogWriter: ~Copyable {
     }
 
     /// The key's id, assigning the next one (and naming it for readers) on its first use.
-    private mutating func keyId(_ prepared: KeyTable.Prepared, _ name: String, _ kind: KeyKind) -> (id: UInt32, new: Bool) {
+    private mutating func keyId(_ kind: KeyKind, _ name: String) -> (id: UInt32, new: Bool) {
         // Unretained: this writer holds its state, and the state its key table, for the whole call;
         // retaining and releasing both was four atomic operations for every key of every event.
         unowned(unsafe) let state = self.state
         unowned(unsafe) let table = state.keyIds
-        let (id, inserted) = table.id(prepared, name) {
+        let (id, inserted) = table.id(kind, name) {
             let id = state.nextKeyId
             state.nextKeyId += 1
             return id

@@ -27,9 +27,6 @@ struct StagedWrites {
     var flushedRun: UInt32?
     /// The key ids of the request being appended, event by event (stream, type, tags), reused.
     var requestKeys: [(id: UInt32, new: Bool)] = []
-    /// The keys of the request being appended, prepared (and their slots prefetched) before any is
-    /// looked up; reused.
-    var requestProbes: [KeyTable.Prepared] = []
     /// Run after every work item of the batch and before the commit; a throw fails the whole batch.
     var beforeCommit: [() throws -> Void] = []
 
