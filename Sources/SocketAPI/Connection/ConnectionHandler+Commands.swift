@@ -238,16 +238,6 @@ extension ByteBuffer {
             out.append(UInt8(ascii: "0") &+ UInt8(value))
             return
         }
-        // Written backwards into 20 bytes (UInt64.max has 20 digits), then appended at once.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var v = value
-            var i = digits.count
-            repeat {
-                i -= 1
-                digits[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
-        }
+        withDecimalDigits(value) { out.append(contentsOf: $0) }
     }
 }

@@ -44,8 +44,14 @@ extension ByteBuffer {
 
     /// An unsigned integer as decimal text.
     mutating func writeDecimal(_ value: UInt64) {
+        Self.withDecimalDigits(value) { writeBytes($0) }
+    }
+
+    /// Calls `body` with `value`'s decimal digits, written backwards into a buffer on the stack.
+    @inline(__always)
+    static func withDecimalDigits<R>(_ value: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes hold the 20 digits of UInt64.max
-        withUnsafeMutableBytes(of: &digits) { raw in
+        return withUnsafeMutableBytes(of: &digits) { raw in
             var v = value
             var i = raw.count
             repeat {
@@ -53,7 +59,7 @@ extension ByteBuffer {
                 raw[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
                 v /= 10
             } while v > 0
-            writeBytes(UnsafeRawBufferPointer(rebasing: raw[i...]))
+            return body(UnsafeRawBufferPointer(rebasing: raw[i...]))
         }
     }
 
