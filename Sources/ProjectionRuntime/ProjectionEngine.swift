@@ -58,10 +58,10 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
             commitSpacing: Duration = Options.defaultCommitSpacing, spacedBatchEvents: Int = 2_000,
             commitSpacingFactor: Int = 3
         ) {
-            self.commitSpacingFactor = commitSpacingFactor
             self.batchSize = batchSize
             self.commitSpacing = commitSpacing
             self.spacedBatchEvents = spacedBatchEvents
+            self.commitSpacingFactor = commitSpacingFactor
             self.cacheLimit = cacheLimit
             self.rebuildParallelism = rebuildParallelism
             self.rebuildWhenBehind = rebuildWhenBehind

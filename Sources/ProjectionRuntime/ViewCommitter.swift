@@ -13,7 +13,7 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
         var writes: [any DetachedWrites]
         /// The projections whose checkpoint moves, with the new checkpoint.
         var checkpoints: [(projection: Int, checkpoint: Checkpoint)]
-        /// Whether the commit waits until `spacing` has passed since the previous one started.
+        /// Whether the commit may wait after the previous one ended (see `spacing`).
         var spaced = false
     }
 
