@@ -18,28 +18,33 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     public struct Options: Sendable {
         /// Most events per live transaction.
         public var batchSize: Int
-        /// Under sustained writes, how long a live commit may wait after the previous one ended
-        /// (0, the default: never). A wait is at most ``commitSpacingFactor`` times what the previous
-        /// commit took, and only a batch of at least ``spacedBatchEvents`` that reached the log's end
-        /// waits.
+        /// While the log's writer is behind, how long a live commit of the views may wait after the
+        /// previous one ended (0: never). Only a batch of at least ``spacedBatchEvents`` that reached
+        /// the log's end waits, only when a live batch in the last second found at least
+        /// ``spacedWhileWriterQueue`` work items waiting for the log's writer, and at most
+        /// ``commitSpacingFactor`` times what the previous commit took.
         ///
         /// A live batch commits the rows its events changed, and LMDB writes every page a commit
         /// touched whole (4 KiB): new customers, leads and orders land all over their tables, so a
         /// commit of a few thousand events rewrites a page for nearly every row. Spaced commits each
         /// cover more events, whose rows share pages and are written once however often they changed.
-        /// At 64 × 32 pipelined commands, 250 ms took the views' commit thread from ~5.8 to ~2.4 s of
-        /// CPU per 15 s of load — CPU the log's writer gets instead — but the views then lag the log
-        /// by up to about a second under that load, and a `minPosition` query waits as long. Off by
-        /// default: at a steady 50,000 events/s on a 10 M store the lag's p99 rose from 65 ms to over a
-        /// second, because each spaced batch is large enough to be spaced again.
+        /// At 64 × 32 pipelined commands, 250 ms took the views' commit thread from ~6 to ~2.6 s of
+        /// CPU per 15 s of load — CPU the log's writer gets instead — and the views then lag the log
+        /// by up to about a second under that load (a `minPosition` query waits as long). The
+        /// writer's queue is what tells that load from a steady one the views keep up with: without
+        /// that condition, 50,000 events/s on a 10 M store had the views' lag p99 at over a second
+        /// (65 ms unspaced), each spaced batch large enough to be spaced again.
         public var commitSpacing: Duration
-        /// Batches of fewer events than this commit at once: spacing applies only under sustained
-        /// writes, never to a service that sends a command and reads its own write.
+        /// Batches of fewer events than this commit at once: a service that sends a command and
+        /// reads its own write never waits for spacing.
         public var spacedBatchEvents: Int
         /// A spaced commit waits at most this many times as long as the previous commit took: under
         /// a moderate load commits are quick, and so are the waits (and the views' lag).
         public var commitSpacingFactor: Int
-        public static let defaultCommitSpacing: Duration = .zero
+        /// Spacing applies only while the log's writer has had at least this many work items waiting
+        /// (a writer fed one awaited batch at a time, as by `chronicle bench-views`, never has two).
+        public var spacedWhileWriterQueue: Int
+        public static let defaultCommitSpacing: Duration = .milliseconds(250)
         /// Records a projector keeps cached between live batches (per table).
         public var cacheLimit: Int
         /// Threads for a rebuild (projections are split across them).
@@ -56,8 +61,9 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
             batchSize: Int = 50_000, cacheLimit: Int = 500_000, rebuildParallelism: Int = 2,
             rebuildWhenBehind: UInt64 = 1_000_000, pollInterval: Duration = .milliseconds(50),
             commitSpacing: Duration = Options.defaultCommitSpacing, spacedBatchEvents: Int = 2_000,
-            commitSpacingFactor: Int = 3
+            commitSpacingFactor: Int = 3, spacedWhileWriterQueue: Int = 2
         ) {
+            self.spacedWhileWriterQueue = spacedWhileWriterQueue
             self.batchSize = batchSize
             self.commitSpacing = commitSpacing
             self.spacedBatchEvents = spacedBatchEvents
@@ -261,7 +267,9 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
                     let covered = try runner.applyBatchPipelined(
                         log, through: log.lastPosition, maxEvents: options.batchSize,
                         commitDelay: options.commitDelayForTesting,
-                        spacing: (options.commitSpacing, options.commitSpacingFactor, options.spacedBatchEvents),
+                        spacing: .init(
+                            interval: options.commitSpacing, factor: options.commitSpacingFactor,
+                            fromEvents: options.spacedBatchEvents, whileWriterQueue: options.spacedWhileWriterQueue),
                         onCommitted: { [weak self] positions in self?.publish(positions, store: nil) })
                     if covered > 0 {
                         progressed = true

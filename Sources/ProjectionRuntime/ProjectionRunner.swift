@@ -8,6 +8,17 @@ import Synchronization
 /// Applies the log to a set of projections in one views environment. Confined to one thread at a
 /// time (the engine's follower, or whoever rebuilds or replays); queries never touch it.
 final class ProjectionRunner {
+    /// When a live commit may wait after the previous one (see ``ProjectionEngine/Options/commitSpacing``).
+    struct CommitSpacing {
+        var interval: Duration
+        var factor: Int
+        var fromEvents: Int
+        var whileWriterQueue: Int
+        static let none = CommitSpacing(interval: .zero, factor: 0, fromEvents: .max, whileWriterQueue: .max)
+    }
+    /// When a live batch last found work waiting for the log's writer (see ``CommitSpacing``).
+    private var writerLastQueued: ContinuousClock.Instant?
+
     let store: ViewStore
     let projections: [Projection]
     private(set) var contexts: [ProjectorContext] = []
@@ -104,7 +115,7 @@ final class ProjectionRunner {
     @discardableResult
     func applyBatchPipelined(
         _ log: EventLog, through: UInt64, maxEvents: Int, commitDelay: Duration? = nil,
-        spacing: (interval: Duration, factor: Int, fromEvents: Int) = (.zero, 0, .max),
+        spacing: CommitSpacing = .none,
         onCommitted: @escaping @Sendable ([UInt64]) -> Void
     ) throws -> Int {
         let committer = pipeline ?? {
@@ -144,7 +155,12 @@ final class ProjectionRunner {
         commitCheckpoints(committed)
         // Spaced from the previous commit: a large batch that reached the end of the log (one that
         // stopped at `maxEvents` is catching up, and commits at once).
-        let spaced = end == through && Int(end - from + 1) >= spacing.fromEvents
+        // Behind: the writer had a queue at this batch or at one in the last second (its queue
+        // comes and goes with its own batches, so one look would often miss a backlog).
+        let now = ContinuousClock.now
+        if log.queuedWork >= spacing.whileWriterQueue { writerLastQueued = now }
+        let writerBehind = writerLastQueued.map { now - $0 < .seconds(1) } ?? false
+        let spaced = end == through && Int(end - from + 1) >= spacing.fromEvents && writerBehind
         committer.submit(.init(writes: writes, checkpoints: moved, spaced: spaced))
         for (i, _) in moved { applied[i] = end }
         // A cache past its limit is dropped only once nothing it changed is in flight.

@@ -33,6 +33,8 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
     private var busy = false
     private var failure: (any Error)?
     private var stopping = false
+    /// Set by ``stop()``: no more waiting out the spacing.
+    private var hurry = false
     private var stopped = false
     /// The checkpoints in the store: what the last successful commit wrote.
     private var committed: [Checkpoint]
@@ -76,6 +78,10 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
 
     /// Finishes the batch in flight and ends the thread.
     func stop() -> (failure: (any Error)?, committed: [Checkpoint]) {
+        condition.lock()
+        hurry = true  // a commit waiting out its spacing goes at once
+        condition.broadcast()
+        condition.unlock()
         let result = waitUntilIdle()
         condition.lock()
         stopping = true
@@ -103,8 +109,11 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
             var error: (any Error)?
             if let delay { Self.sleep(delay) }
             if next.spaced, spacing > .zero, let last = lastCommit {
-                let wait = last.end + min(spacing, last.took * spacingFactor) - ContinuousClock.now
-                if wait > .zero { Self.sleep(wait) }
+                let until = last.end + min(spacing, last.took * spacingFactor)
+                let deadline = Date(timeIntervalSinceNow: Self.seconds(until - ContinuousClock.now))
+                condition.lock()
+                while !hurry && ContinuousClock.now < until { _ = condition.wait(until: deadline) }
+                condition.unlock()
             }
             let start = ContinuousClock.now
             do {
@@ -132,6 +141,10 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
     }
 
     private static func sleep(_ d: Duration) {
-        Thread.sleep(forTimeInterval: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        Thread.sleep(forTimeInterval: seconds(d))
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

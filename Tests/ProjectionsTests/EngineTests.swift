@@ -34,6 +34,7 @@ import Views
         options.commitSpacing = .seconds(2)
         options.commitSpacingFactor = 1_000_000  // so that the wait is the spacing, however quick the commit
         options.spacedBatchEvents = 40
+        options.spacedWhileWriterQueue = 0  // (this test's writer never has a queue)
         let h = try ViewHarness(options: options)
         try await company(h)
         try h.engine.start()
@@ -77,6 +78,7 @@ import Views
         var options = ProjectionEngine.Options(rebuildParallelism: 2)
         options.commitSpacing = .seconds(30)
         options.spacedBatchEvents = 40
+        options.spacedWhileWriterQueue = 0
         let h = try ViewHarness(options: options)
         try await company(h)
         try h.engine.start()
@@ -93,6 +95,61 @@ import Views
             #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
             #expect(ContinuousClock.now - start < .seconds(5))
         }
+    }
+
+    @Test func noCommitIsSpacedWhileTheWritersQueueIsShort() async throws {
+        var options = ProjectionEngine.Options(rebuildParallelism: 2)
+        options.commitSpacing = .seconds(30)
+        options.commitSpacingFactor = 1_000_000
+        options.spacedBatchEvents = 40
+        options.spacedWhileWriterQueue = 1_000  // never reached here: the writer keeps up
+        let h = try ViewHarness(options: options)
+        try await company(h)
+        try h.engine.start()
+        for round in 0..<3 {
+            let requests = (0..<60).map { i in
+                CommandRequest(
+                    type: "OpenOpportunity",
+                    data: .object(["opportunityId": .string("Q-\(round)-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]),
+                    actorId: "E-1")
+            }
+            let position = try await h.processor.executeBatch(requests).map { try $0.get().position }.max() ?? 0
+            let start = ContinuousClock.now
+            #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
+    @Test func closingDoesNotWaitOutACommitsSpacing() async throws {
+        var options = ProjectionEngine.Options(rebuildParallelism: 2)
+        options.commitSpacing = .seconds(30)
+        options.commitSpacingFactor = 1_000_000
+        options.spacedBatchEvents = 40
+        options.spacedWhileWriterQueue = 0
+        let h = try ViewHarness(options: options)
+        try await company(h)
+        try h.engine.start()
+        var last: UInt64 = 0
+        for round in 0..<2 {
+            let requests = (0..<60).map { i in
+                CommandRequest(
+                    type: "OpenOpportunity",
+                    data: .object(["opportunityId": .string("W-\(round)-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]),
+                    actorId: "E-1")
+            }
+            last = try await h.processor.executeBatch(requests).map { try $0.get().position }.max() ?? 0
+        }
+        // The second batch is applied and waits out its 30 s of spacing, unless closing hurries it.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(h.engine.status().allSatisfy { $0.checkpoint < last })
+        let start = ContinuousClock.now
+        h.engine.close()
+        #expect(ContinuousClock.now - start < .seconds(10))
+        // What it had applied was committed on the way out.
+        let reopened = ViewService.engine(log: h.log, dataDirectory: h.dir.path, options: .init(rebuildParallelism: 2))
+        try reopened.start()
+        defer { reopened.close() }
+        #expect(await reopened.waitUntil("customer360", reaches: last, timeout: .seconds(10)))
     }
 
     @Test func aMinPositionNotReachedInTimeIsATimeoutWithTheCheckpoint() async throws {

@@ -50,10 +50,10 @@ struct ServeCommand: AsyncParsableCommand {
     var threads: Int?
 
     @Option(help: """
-        Under sustained writes, how many milliseconds a commit of the views may wait after the \
-        previous one (at most three times what that one took): fewer, larger commits rewrite fewer \
-        pages and leave the CPU to the log's writer, and the views lag the log by up to about a \
-        second under such load. 0 (the default): commit as soon as the previous commit ends.
+        While commands wait for the log's writer, how many milliseconds a commit of the views may \
+        wait after the previous one (at most three times what that one took): fewer, larger commits \
+        rewrite fewer pages and leave the CPU to the writer, and the views lag the log by up to about \
+        a second under such load. 0: commit as soon as the previous commit ends.
         """)
     var viewsCommitSpacingMs = Int(ProjectionEngine.Options.defaultCommitSpacing / .milliseconds(1))
 
