@@ -29,123 +29,89 @@ import Views
         #expect(status.allSatisfy { $0.checkpoint == h.log.lastPosition && $0.lagEvents == 0 })
     }
 
-    @Test func largeLiveBatchesAreSpacedButASmallOneCommitsAtOnce() async throws {
+    /// A started engine whose large batches (40 events or more) may be spaced by `spacing`, at most
+    /// `factor` times the previous commit, while `whileWriterQueue` items wait for the writer.
+    func spacedHarness(
+        _ spacing: Duration, factor: Int = 1_000_000, whileWriterQueue: Int = 0
+    ) async throws -> ViewHarness {
         var options = ProjectionEngine.Options(rebuildParallelism: 2)
-        options.commitSpacing = .seconds(2)
-        options.commitSpacingFactor = 1_000_000  // so that the wait is the spacing, however quick the commit
+        options.commitSpacing = spacing
+        options.commitSpacingFactor = factor
         options.spacedBatchEvents = 40
-        options.spacedWhileWriterQueue = 0  // (this test's writer never has a queue)
+        options.spacedWhileWriterQueue = whileWriterQueue
         let h = try ViewHarness(options: options)
         try await company(h)
         try h.engine.start()
-        #expect(await h.engine.waitUntil("customer360", reaches: h.log.lastPosition, timeout: .seconds(5)))
+        return h
+    }
+
+    /// Sixty commands in one durable commit (one batch of the follower); the last position.
+    func burst(_ h: ViewHarness, _ name: String) async throws -> UInt64 {
+        let requests = (0..<60).map { i in
+            CommandRequest(
+                type: "OpenOpportunity",
+                data: .object(["opportunityId": .string("\(name)-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]),
+                actorId: "E-1")
+        }
+        return try await h.processor.executeBatch(requests).map { try $0.get().position }.max() ?? 0
+    }
+
+    /// When the views first cover `position`.
+    func visible(_ h: ViewHarness, _ position: UInt64) async -> ContinuousClock.Instant {
+        #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
+        return ContinuousClock.now
+    }
+
+    @Test func largeLiveBatchesAreSpacedButASmallOneCommitsAtOnce() async throws {
+        // The wait is the spacing however quick the commit; this test's writer never has a queue.
+        let h = try await spacedHarness(.seconds(2))
+        _ = await visible(h, h.log.lastPosition)
         try await Task.sleep(for: .milliseconds(2_100))  // past any spacing of the commits so far
-        var opportunity = 0
-        // Sixty commands in one durable commit: one batch of the follower.
-        func burst() async throws -> UInt64 {
-            let requests = (0..<60).map { _ in
-                opportunity += 1
-                return CommandRequest(
-                    type: "OpenOpportunity",
-                    data: .object(["opportunityId": .string("O-\(opportunity)"), "customerId": "C-1", "title": "t", "amount": "10"]),
-                    actorId: "E-1")
-            }
-            let results = try await h.processor.executeBatch(requests)
-            return try results.map { try $0.get().position }.max() ?? 0
-        }
-        // When the views first cover `position`.
-        func visible(_ position: UInt64) async -> ContinuousClock.Instant {
-            #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
-            return ContinuousClock.now
-        }
         // The first large batch commits at once (what came before was spaced out above); the next one
         // commits no sooner than the spacing after the first commit ended — which was before the
         // first batch became visible.
         var start = ContinuousClock.now
-        let first = await visible(try await burst())
+        let first = await visible(h, try await burst(h, "O-1"))
         #expect(first - start < .milliseconds(1_500))
-        let second = await visible(try await burst())
+        let second = await visible(h, try await burst(h, "O-2"))
         #expect(second - first > .milliseconds(1_000))
         // A small batch right after is not spaced: a service reading its own write does not wait.
         start = ContinuousClock.now
         let reply = try await h.run("E-1", "OpenOpportunity", ["opportunityId": "O-small", "customerId": "C-1", "title": "t", "amount": "10"])
-        #expect(await visible(reply.position) - start < .milliseconds(1_500))
+        #expect(await visible(h, reply.position) - start < .milliseconds(1_500))
         let opportunities = try await h.query("customer360", ["customerId": "C-1"])["opportunities"]?.arrayValue
         #expect(opportunities?.count == 121)
     }
 
     @Test func aSpacedCommitWaitsAtMostItsFactorTimesWhatThePreviousCommitTook() async throws {
-        var options = ProjectionEngine.Options(rebuildParallelism: 2)
-        options.commitSpacing = .seconds(30)
-        options.spacedBatchEvents = 40
-        options.spacedWhileWriterQueue = 0
-        let h = try ViewHarness(options: options)
-        try await company(h)
-        try h.engine.start()
+        let h = try await spacedHarness(.seconds(30), factor: 3)
         for round in 0..<3 {
-            let requests = (0..<60).map { i in
-                CommandRequest(
-                    type: "OpenOpportunity",
-                    data: .object(["opportunityId": .string("O-\(round)-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]),
-                    actorId: "E-1")
-            }
-            let position = try await h.processor.executeBatch(requests).map { try $0.get().position }.max() ?? 0
+            let position = try await burst(h, "O-\(round)")
             // Commits of sixty events take milliseconds: three times that, not 30 s.
             let start = ContinuousClock.now
-            #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(await visible(h, position) - start < .seconds(5))
         }
     }
 
     @Test func noCommitIsSpacedWhileTheWritersQueueIsShort() async throws {
-        var options = ProjectionEngine.Options(rebuildParallelism: 2)
-        options.commitSpacing = .seconds(30)
-        options.commitSpacingFactor = 1_000_000
-        options.spacedBatchEvents = 40
-        options.spacedWhileWriterQueue = 1_000  // never reached here: the writer keeps up
-        let h = try ViewHarness(options: options)
-        try await company(h)
-        try h.engine.start()
+        let h = try await spacedHarness(.seconds(30), whileWriterQueue: 1_000)  // the writer keeps up here
         for round in 0..<3 {
-            let requests = (0..<60).map { i in
-                CommandRequest(
-                    type: "OpenOpportunity",
-                    data: .object(["opportunityId": .string("Q-\(round)-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]),
-                    actorId: "E-1")
-            }
-            let position = try await h.processor.executeBatch(requests).map { try $0.get().position }.max() ?? 0
+            let position = try await burst(h, "Q-\(round)")
             let start = ContinuousClock.now
-            #expect(await h.engine.waitUntil("customer360", reaches: position, timeout: .seconds(10)))
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(await visible(h, position) - start < .seconds(5))
         }
     }
 
     @Test func closingDoesNotWaitOutACommitsSpacing() async throws {
-        var options = ProjectionEngine.Options(rebuildParallelism: 2)
-        options.commitSpacing = .seconds(30)
-        options.commitSpacingFactor = 1_000_000
-        options.spacedBatchEvents = 40
-        options.spacedWhileWriterQueue = 0
-        let h = try ViewHarness(options: options)
-        try await company(h)
-        try h.engine.start()
-        var last: UInt64 = 0
-        for round in 0..<2 {
-            let requests = (0..<60).map { i in
-                CommandRequest(
-                    type: "OpenOpportunity",
-                    data: .object(["opportunityId": .string("W-\(round)-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]),
-                    actorId: "E-1")
-            }
-            last = try await h.processor.executeBatch(requests).map { try $0.get().position }.max() ?? 0
-        }
+        let h = try await spacedHarness(.seconds(30))
+        _ = try await burst(h, "W-0")
+        let last = try await burst(h, "W-1")
         // The second batch is applied and waits out its 30 s of spacing, unless closing hurries it.
         try await Task.sleep(for: .milliseconds(500))
         #expect(h.engine.status().allSatisfy { $0.checkpoint < last })
         let start = ContinuousClock.now
         h.engine.close()
         #expect(ContinuousClock.now - start < .seconds(10))
-        // What it had applied was committed on the way out.
         let reopened = ViewService.engine(log: h.log, dataDirectory: h.dir.path, options: .init(rebuildParallelism: 2))
         try reopened.start()
         defer { reopened.close() }
