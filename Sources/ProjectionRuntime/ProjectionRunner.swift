@@ -153,15 +153,7 @@ final class ProjectionRunner {
             throw failure
         }
         commitCheckpoints(committed)
-        // Spaced from the previous commit: a large batch that reached the end of the log (one that
-        // stopped at `maxEvents` is catching up, and commits at once).
-        // Behind: the writer had a queue at this batch or at one in the last second (its queue
-        // comes and goes with its own batches, so one look would often miss a backlog).
-        let now = ContinuousClock.now
-        if log.queuedWork >= spacing.whileWriterQueue { writerLastQueued = now }
-        let writerBehind = writerLastQueued.map { now - $0 < .seconds(1) } ?? false
-        let spaced = end == through && Int(end - from + 1) >= spacing.fromEvents && writerBehind
-        committer.submit(.init(writes: writes, checkpoints: moved, spaced: spaced))
+        committer.submit(.init(writes: writes, checkpoints: moved, spaced: isSpaced(log, from: from, end: end, through: through, spacing)))
         for (i, _) in moved { applied[i] = end }
         // A cache past its limit is dropped only once nothing it changed is in flight.
         if contexts.contains(where: \.isOverCacheLimit) {
@@ -174,6 +166,18 @@ final class ProjectionRunner {
             for c in contexts { c.trimCaches() }
         }
         return Int(end - from + 1)
+    }
+
+    /// Whether the batch `from...end` may wait after the previous commit: a large batch that reached
+    /// the end of the log (one that stopped at `maxEvents` is catching up, and commits at once), while
+    /// the log's writer is behind — it had a queue at this batch or at one in the last second (its
+    /// queue comes and goes with its own batches, so one look would often miss a backlog).
+    private func isSpaced(_ log: EventLog, from: UInt64, end: UInt64, through: UInt64, _ spacing: CommitSpacing) -> Bool {
+        guard spacing.interval > .zero else { return false }
+        let now = ContinuousClock.now
+        if log.queuedWork >= spacing.whileWriterQueue { writerLastQueued = now }
+        guard end == through, Int(end - from + 1) >= spacing.fromEvents, let queued = writerLastQueued else { return false }
+        return now - queued < .seconds(1)
     }
 
     /// Finishes the pipelined batch in flight, if any, and ends the commit thread. The runner's
