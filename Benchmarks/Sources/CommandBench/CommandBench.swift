@@ -16,6 +16,8 @@ import JSON
 /// default) awaits each command before the next.
 /// `--dir BASE`: the log is written to a fresh directory under BASE (default: the temporary
 /// directory), which is deleted afterwards; BASE itself is never removed.
+/// `--runs N`: N runs one after the other, each on a fresh log, then their rates' range, median and
+/// mean — the figure the README quotes, since this machine's speed moves from one run to the next.
 ///
 /// Besides the rate and the latencies it prints the CPU each command cost, by thread (``ThreadCPU``):
 /// the writer's stager, encoder and committer, and the task pool that runs the submitters.
@@ -26,6 +28,7 @@ struct CommandBench {
         var depth = 1
         var seconds = 20.0
         var base = NSTemporaryDirectory()
+        var runs = 1
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -33,11 +36,28 @@ struct CommandBench {
             case "--depth": depth = max(1, Int(args.next() ?? "") ?? depth)
             case "--seconds": seconds = Double(args.next() ?? "") ?? seconds
             case "--dir": base = args.next() ?? base
+            case "--runs": runs = max(1, Int(args.next() ?? "") ?? runs)
             default:
-                print("usage: CommandBench [--submitters N] [--depth D] [--seconds S] [--dir BASE]")
+                print("usage: CommandBench [--submitters N] [--depth D] [--seconds S] [--dir BASE] [--runs N]")
                 return
             }
         }
+        var rates: [Double] = []
+        for run in 1...runs {
+            if runs > 1 { print("run \(run) of \(runs)") }
+            rates.append(try await measure(submitters: submitters, depth: depth, seconds: seconds, base: base))
+        }
+        if runs > 1 {
+            let sorted = rates.sorted()
+            let median = sorted.count % 2 == 1
+                ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            let mean = rates.reduce(0, +) / Double(rates.count)
+            print("\(runs) runs: \(Int(sorted.first!))–\(Int(sorted.last!)) commands/s, median \(Int(median)), mean \(Int(mean))")
+        }
+    }
+
+    /// One run on a fresh log: prints its figures and returns its commands per second.
+    static func measure(submitters: Int, depth: Int, seconds: Double, base: String) async throws -> Double {
         // The log goes into a fresh directory *under* --dir, and only that directory is removed
         // afterwards: removing --dir itself once deleted a whole working tree.
         let dir = base + "/chronicle-commandbench-" + UUID().uuidString
@@ -85,6 +105,7 @@ struct CommandBench {
             print("CPU µs per command: " + perCommand.joined(separator: ", ") + String(format: "; all threads %.2f", total))
         }
         log.close()
+        return Double(results.0) / elapsed
     }
 
     static func setUp(_ p: CommandProcessor, reps: Int) async throws {
