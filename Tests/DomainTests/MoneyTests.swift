@@ -11,6 +11,37 @@ import Testing
         #expect(Money(parsing: ".5", maxFractionDigits: 2) == nil)
     }
 
+    /// Every amount prints as its sign, its whole units, a dot and exactly two (or four) fraction
+    /// digits, and parses back to itself: edges, and amounts spread over the whole range.
+    @Test func everyAmountPrintsWithItsSignAndExactlyItsFractionDigits() {
+        func expected(_ units: Int64, _ digits: Int) -> String {
+            let negative = units < 0
+            let m = units.magnitude
+            let whole = m / 10_000
+            let fraction = digits == 4 ? m % 10_000 : m % 10_000 / 100
+            let text = String(fraction)
+            return (negative ? "-" : "") + "\(whole)." + String(repeating: "0", count: digits - text.count) + text
+        }
+        var generator = SystemRandomNumberGenerator()
+        var samples: [Int64] = [0, 1, -1, 99, 100, -100, 10_000, -10_000, 123_456_789, .max, .min, .min + 1]
+        for _ in 0..<2_000 {
+            let magnitude = Int64.random(in: 0...Int64.max, using: &generator) >> Int64.random(in: 0...62, using: &generator)
+            samples.append(Bool.random(using: &generator) ? magnitude : -magnitude)
+        }
+        for units in samples {
+            let money = Money(units: units)
+            #expect(money.costText == expected(units, 4), "units \(units)")
+            // Two digits print the amount rounded half-to-even to cents, so they are checked on cents.
+            let cents = Money(units: units / 100 * 100)
+            #expect(cents.amountText == expected(cents.units, 2), "units \(cents.units)")
+            if units.magnitude < 100_000_000_000_000_000 {
+                #expect(Money(parsing: money.costText, maxFractionDigits: 4) == money)
+            }
+        }
+        #expect(Money(units: -49).amountText == "0.00")
+        #expect(Money(units: -51).amountText == "-0.01")
+    }
+
     @Test func hugeInputsNeverTrap() {
         #expect(Money(parsing: "999999999999999", maxFractionDigits: 2) == nil)
         #expect(Money(parsing: "99999999999999.99", maxFractionDigits: 2) != nil)

@@ -61,12 +61,34 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         let rounded = fractionDigits == 4 ? units : Money.roundToCents(Int128(units))
         let negative = rounded < 0
         let magnitude = rounded.magnitude
-        let whole = magnitude / UInt64(Money.scale)
+        var whole = magnitude / UInt64(Money.scale)
         var fraction = magnitude % UInt64(Money.scale)
         if fractionDigits == 2 { fraction /= 100 }
-        var fractionText = String(fraction)
-        while fractionText.count < fractionDigits { fractionText = "0" + fractionText }
-        return (negative ? "-" : "") + String(whole) + "." + fractionText
+        // Written right to left into one buffer, then made into one string: an order's payload
+        // carries three amounts, and a string built from pieces allocated for each piece.
+        // At most "-", 15 whole digits (Int64's range), "." and 4 fraction digits.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var i = out.count
+            func put(_ byte: UInt8) {
+                i -= 1
+                out[i] = byte
+            }
+            for _ in 0..<fractionDigits {
+                put(UInt8(ascii: "0") + UInt8(fraction % 10))
+                fraction /= 10
+            }
+            put(UInt8(ascii: "."))
+            repeat {
+                put(UInt8(ascii: "0") + UInt8(whole % 10))
+                whole /= 10
+            } while whole > 0
+            if negative { put(UInt8(ascii: "-")) }
+            let count = out.count - i
+            if i > 0 {
+                for j in 0..<count { out[j] = out[i + j] }
+            }
+            return count
+        }
     }
 
     /// Two-decimal text, for amounts, prices, values and totals.
