@@ -64,8 +64,8 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         var whole = magnitude / UInt64(Money.scale)
         var fraction = magnitude % UInt64(Money.scale)
         if fractionDigits == 2 { fraction /= 100 }
-        // Written right to left into one buffer, then made into one string: an order's payload
-        // carries three amounts, and a string built from pieces allocated for each piece.
+        // Written right to left into one buffer that becomes the string: joining pieces made a
+        // string of each piece, and an order's payload carries three amounts.
         // At most "-", 15 whole digits (Int64's range), "." and 4 fraction digits.
         return String(unsafeUninitializedCapacity: 24) { out in
             var i = out.count
