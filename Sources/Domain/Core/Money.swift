@@ -64,30 +64,30 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         var whole = magnitude / UInt64(Money.scale)
         var fraction = magnitude % UInt64(Money.scale)
         if fractionDigits == 2 { fraction /= 100 }
-        // Written right to left into one buffer that becomes the string: joining pieces made a
-        // string of each piece, and an order's payload carries three amounts.
-        // At most "-", 15 whole digits (Int64's range), "." and 4 fraction digits.
-        return String(unsafeUninitializedCapacity: 24) { out in
-            var i = out.count
-            func put(_ byte: UInt8) {
-                i -= 1
-                out[i] = byte
-            }
+        // Written in place into one string of the exact length (as `JSON`'s decimal text is):
+        // joining pieces made a string of each piece, and an order's payload carries three amounts.
+        var length = (negative ? 1 : 0) + 1 + fractionDigits
+        var t = whole
+        repeat {
+            length += 1
+            t /= 10
+        } while t != 0
+        return String(unsafeUninitializedCapacity: length) { out in
+            var k = length
             for _ in 0..<fractionDigits {
-                put(UInt8(ascii: "0") + UInt8(fraction % 10))
+                k -= 1
+                out[k] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
                 fraction /= 10
             }
-            put(UInt8(ascii: "."))
+            k -= 1
+            out[k] = UInt8(ascii: ".")
             repeat {
-                put(UInt8(ascii: "0") + UInt8(whole % 10))
+                k -= 1
+                out[k] = UInt8(truncatingIfNeeded: whole % 10) &+ 0x30
                 whole /= 10
-            } while whole > 0
-            if negative { put(UInt8(ascii: "-")) }
-            let count = out.count - i
-            if i > 0 {
-                for j in 0..<count { out[j] = out[i + j] }
-            }
-            return count
+            } while whole != 0
+            if negative { out[0] = UInt8(ascii: "-") }
+            return length
         }
     }
 
