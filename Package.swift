@@ -37,6 +37,8 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
+        // sched_setattr(2) for the reads-only listener's event loop (header only).
+        .systemLibrary(name: "CScheduling"),
         // JSON values with exact number text, a fast parser/writer and a compact binary form.
         .target(name: "JSON"),
         // The event log: binary records, group commit, indexes, subscriptions, hash chain.
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "SocketAPI",
             dependencies: [
-                "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain", "PersonalData",
+                "CScheduling", "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain", "PersonalData",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -33,6 +33,40 @@ import Testing
         }
     }
 
+    /// `serve --query-listen`: a second listener for reads, on a loop of its own at a raised
+    /// priority. It answers hello, ping, query and read as the main one does, and refuses commands
+    /// and subscriptions (which would make its loop busy) with `forbidden`, after authentication.
+    @Test func theReadsOnlyListenerAnswersReadsAndRefusesCommandsAndSubscriptions() async throws {
+        try await withServer(arguments: ["--query-listen", "127.0.0.1:0"]) { server in
+            let line = try #require(server.printed.first { $0.contains("(reads only") })
+            #expect(line.contains("priority: "), "\(line)")
+            let port = try #require(server.queryPort)
+            #expect(port != server.port)
+
+            let writer = try server.connect()
+            try writer.hello()
+            try writer.register("E-1", roles: ["sales"])
+            #expect(try writer.command("RegisterCustomer", ["customerId": "C-1", "name": "Acme", "ownerId": "E-1"]).ok)
+
+            let reader = try TestClient(port: port)
+            #expect(try reader.call("ping").ok, "ping needs no hello")
+            #expect(try reader.call("command", ["type": "CaptureLead"]).code == "unauthenticated", "authentication first")
+            #expect(try reader.hello().ok)
+            let refused = try reader.command("RegisterCustomer", ["customerId": "C-2", "name": "B", "ownerId": "E-1"])
+            #expect(refused.code == "forbidden")
+            #expect(refused["error"]?["details"]?["op"] == "command")
+            #expect(try reader.call("subscribe", ["fromPosition": 0]).code == "forbidden")
+            let query = try reader.call("query", [
+                "view": "customer360", "params": ["customerId": "C-1"], "minPosition": 2, "timeoutMs": 10_000,
+            ])
+            #expect(query.ok, "\(query)")
+            #expect(query["result"]?["customer"]?["name"] == "Acme" || query["result"]?["name"] == "Acme", "\(query)")
+            let read = try reader.call("read", ["fromPosition": 0])
+            #expect(read["events"]?.arrayValue?.count == 2)
+            #expect(try writer.call("read", ["fromPosition": 0])["events"]?.arrayValue?.count == 2, "nothing was written on the reads-only listener")
+        }
+    }
+
     @Test func aLineThatIsNotARequestIsBadRequestAndTheConnectionStaysOpen() async throws {
         try await withServer { server in
             let c = try server.connect()

@@ -30,6 +30,12 @@ extension ConnectionHandler {
             case "ping": ping(request)
             case "command", "query", "read", "subscribe", "unsubscribe":
                 let actor = try authenticatedActor()
+                if readsOnly && (request.op == "command" || request.op == "subscribe") {
+                    throw DomainError(
+                        .forbidden,
+                        "this listener (--query-listen) serves hello, ping, query and read; send \(request.op)s to the main listener",
+                        details: ["op": .string(request.op)])
+                }
                 switch request.op {
                 case "command": try command(request, actor: actor)
                 case "query": try query(request, actor: actor)

@@ -54,6 +54,9 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     let server: ServerState
     let transport: Transport
+    /// A connection of the reads-only listener (`serve --query-listen`): `command` and `subscribe`
+    /// are refused, so that its prioritized loop serves nothing but short reads.
+    let readsOnly: Bool
     var context: ChannelHandlerContext?
     var logger: Logger
     var session: Session?
@@ -94,9 +97,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var activeReads = 0
     var nextSubscription = 0
 
-    init(server: ServerState, transport: Transport) {
+    init(server: ServerState, transport: Transport, readsOnly: Bool = false) {
         self.server = server
         self.transport = transport
+        self.readsOnly = readsOnly
         self.logger = server.logger
     }
 

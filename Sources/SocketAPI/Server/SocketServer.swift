@@ -40,6 +40,9 @@ public final class SocketServer: Service {
 
     public struct Configuration: Sendable {
         public var tcp: HostPort?
+        /// A second TCP listener that serves only reads (`hello`, `ping`, `query`, `read`), on
+        /// `queryGroup`'s event loop (see ``QueryLoopPriority``).
+        public var queryTCP: HostPort?
         public var unixSocketPath: String?
         public var limits: ServerLimits
         /// Reported by `hello` as `server.name` / `server.version`.
@@ -59,15 +62,20 @@ public final class SocketServer: Service {
     let configuration: Configuration
     let state: ServerState
     let group: any EventLoopGroup
+    let queryGroup: (any EventLoopGroup)?
     let onListening: @Sendable ([String]) -> Void
 
-    /// - Parameter onListening: called with the bound addresses (`tcp://127.0.0.1:7420`,
-    ///   `unix:///…/chronicle.sock`) once the server accepts connections.
+    /// - Parameters:
+    ///   - queryGroup: the event loops of the reads-only listener (`configuration.queryTCP`), whose
+    ///     threads the server raises in priority (``QueryLoopPriority``); nil: `group`'s, as they are.
+    ///   - onListening: called with the bound addresses (`tcp://127.0.0.1:7420`,
+    ///     `unix:///…/chronicle.sock`) once the server accepts connections.
     public init(configuration: Configuration, processor: CommandProcessor, queries: (any QueryService)?,
-                tokens: TokenTable, group: any EventLoopGroup, logger: Logger,
+                tokens: TokenTable, group: any EventLoopGroup, queryGroup: (any EventLoopGroup)? = nil, logger: Logger,
                 onListening: @escaping @Sendable ([String]) -> Void = { _ in }) {
         self.configuration = configuration
         self.group = group
+        self.queryGroup = queryGroup
         self.onListening = onListening
         self.state = ServerState(
             processor: processor, queries: queries, tokens: tokens, limits: configuration.limits, logger: logger,
@@ -99,6 +107,19 @@ public final class SocketServer: Service {
                 listeners.append(channel)
                 let port = channel.localAddress?.port ?? tcp.port
                 addresses.append("tcp://\(HostPort(host: tcp.host, port: port))")
+            }
+            if let tcp = configuration.queryTCP {
+                let group = queryGroup ?? self.group
+                let channel: any Channel
+                do {
+                    channel = try await bootstrap(.tcp, group: group, readsOnly: true).bind(host: tcp.host, port: tcp.port).get()
+                } catch {
+                    throw ListenError(address: "tcp://\(tcp)", underlying: error)
+                }
+                listeners.append(channel)
+                let port = channel.localAddress?.port ?? tcp.port
+                let priority = queryGroup == nil ? "normal" : await QueryLoopPriority.raise(group)
+                addresses.append("tcp://\(HostPort(host: tcp.host, port: port)) (reads only, priority: \(priority))")
             }
             if let path = configuration.unixSocketPath {
                 let channel: any Channel
@@ -179,11 +200,13 @@ public final class SocketServer: Service {
         logger.info("all connections closed")
     }
 
-    private func bootstrap(_ transport: ConnectionHandler.Transport) -> ServerBootstrap {
+    private func bootstrap(
+        _ transport: ConnectionHandler.Transport, group: (any EventLoopGroup)? = nil, readsOnly: Bool = false
+    ) -> ServerBootstrap {
         let state = self.state
         let limits = configuration.limits
         let meter = transport == .tcp ? state.metrics.tcpConnections : state.metrics.unixConnections
-        var b = ServerBootstrap(group: group)
+        var b = ServerBootstrap(group: group ?? self.group)
             .serverChannelOption(.backlog, value: 4096)
             .childChannelOption(.writeBufferWaterMark, value: .init(
                 low: limits.writeBufferLowWater, high: limits.writeBufferHighWater))
@@ -207,7 +230,8 @@ public final class SocketServer: Service {
                 meter.decrement()
             }
             return channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: state, transport: transport))
+                try channel.pipeline.syncOperations.addHandler(
+                    ConnectionHandler(server: state, transport: transport, readsOnly: readsOnly))
             }
         }
     }

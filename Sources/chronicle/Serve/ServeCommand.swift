@@ -26,6 +26,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TCP address to listen on, HOST:PORT (port 0 picks a free one), or 'none'.")
     var listen = "127.0.0.1:7420"
 
+    @Option(help: """
+        A second TCP address, HOST:PORT, that serves only reads (hello, ping, query, read) on an event-loop \
+        thread of its own at a raised priority, so queries do not wait behind command traffic for a core.
+        """)
+    var queryListen: String?
+
     @Option(help: "Unix domain socket path (default: <data>/chronicle.sock), or 'none'.")
     var socket: String?
 
@@ -64,6 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
         if listen != "none" && SocketServer.HostPort(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT or 'none'")
         }
+        if let queryListen, SocketServer.HostPort(queryListen) == nil {
+            throw ValidationError("--query-listen must be HOST:PORT")
+        }
         if let metrics, SocketServer.HostPort(metrics) == nil { throw ValidationError("--metrics must be HOST:PORT") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(0...60_000).contains(viewsCommitSpacingMs) {
@@ -83,6 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? System.coreCount)
         // A taken port stops the server before it loads the demo or commits anything.
         if listen != "none", let tcp = SocketServer.HostPort(listen), tcp.port != 0 {
+            try await SocketServer.probe(tcp, group: group)
+        }
+        if let tcp = queryListen.flatMap(SocketServer.HostPort.init), tcp.port != 0 {
             try await SocketServer.probe(tcp, group: group)
         }
 
@@ -107,11 +119,17 @@ struct ServeCommand: AsyncParsableCommand {
         announce(["views ready at position \(engine.status().map(\.checkpoint).min() ?? 0) (\(engine.howStarted))"])
 
         let socketPath = socket == "none" ? nil : (socket ?? dir.socket)
+        var configuration = SocketServer.Configuration(
+            tcp: listen == "none" ? nil : SocketServer.HostPort(listen), unixSocketPath: socketPath,
+            limits: limitOptions.limits, version: chronicleVersion)
+        configuration.queryTCP = queryListen.flatMap(SocketServer.HostPort.init)
+        // One thread: the queries' CPU is small, and a second prioritized thread would only take
+        // cores from the writer.
+        let queryGroup = configuration.queryTCP == nil ? nil : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = SocketServer(
-            configuration: .init(
-                tcp: listen == "none" ? nil : SocketServer.HostPort(listen), unixSocketPath: socketPath,
-                limits: limitOptions.limits, version: chronicleVersion),
-            processor: processor, queries: queries, tokens: table, group: group, logger: logger,
+            configuration: configuration,
+            processor: processor, queries: queries, tokens: table, group: group,
+            queryGroup: queryGroup, logger: logger,
             onListening: { addresses in announce(addresses.map { "listening on \($0)" }) })
 
         var services: [any Service] = []
@@ -136,6 +154,7 @@ struct ServeCommand: AsyncParsableCommand {
         processor.finishPendingForgets()  // a forgotten subject's key destroyed after its commit
         processor.keys.close()  // saves which subject holds which numbered key
         try? await group.shutdownGracefully()
+        try? await queryGroup?.shutdownGracefully()
         if let socketPath { unlink(socketPath) }
         logger.info("stopped cleanly", metadata: ["chronicle.position": "\(log.lastPosition)"])
     }

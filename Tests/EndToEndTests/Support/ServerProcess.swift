@@ -15,6 +15,8 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
     private let logLines = LineCollector()
     private let captureLog: Bool
     private(set) var port = 0
+    /// The reads-only listener's port, when started with `--query-listen`.
+    private(set) var queryPort: Int?
     private(set) var socketPath = ""
     private(set) var metricsURL: String?
 
@@ -66,11 +68,14 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let all = lines.all
-            if let tcp = all.first(where: { $0.hasPrefix("listening on tcp://") }),
+            if let tcp = all.first(where: { $0.hasPrefix("listening on tcp://") && !$0.contains("(reads only") }),
                 let sock = all.first(where: { $0.hasPrefix("listening on unix://") }),
                 arguments.contains("--metrics") == all.contains(where: { $0.hasPrefix("metrics on ") })
             {
                 port = Int(tcp.split(separator: ":").last ?? "") ?? 0
+                queryPort = all.first(where: { $0.contains("(reads only") }).flatMap {
+                    Int($0.split(separator: " ")[2].split(separator: ":").last ?? "")
+                }
                 socketPath = String(sock.dropFirst("listening on unix://".count))
                 metricsURL = all.first(where: { $0.hasPrefix("metrics on ") }).map {
                     String($0.dropFirst("metrics on ".count).dropLast("/metrics".count))

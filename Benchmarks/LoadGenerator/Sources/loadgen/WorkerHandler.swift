@@ -48,9 +48,15 @@ final class WorkerHandler: ChannelInboundHandler {
     private var stopped = false
     /// How long a query flow waits after a reply before its next query.
     private let queryPause: TimeAmount
+    /// The least time from one query of a flow to its next (paced queries; zero: none).
+    private let queryInterval: TimeAmount
 
-    init(kind: Kind, depth: Int, token: String, workload: Workload, control: RunControl, queryPause: TimeAmount = .zero) {
+    init(
+        kind: Kind, depth: Int, token: String, workload: Workload, control: RunControl, queryPause: TimeAmount = .zero,
+        queryInterval: TimeAmount = .zero
+    ) {
         self.queryPause = queryPause
+        self.queryInterval = queryInterval
         self.kind = kind
         self.depth = depth
         self.token = token
@@ -142,9 +148,18 @@ final class WorkerHandler: ChannelInboundHandler {
             }
         }
         guard control.running.load(ordering: .relaxed) else { return }
-        if case .queries = kind, queryPause > .zero {
+        if case .queries = kind, queryPause > .zero || queryInterval > .zero {
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: queryPause) {
+            // Paced: the next query is due one interval after the last was sent (at once when the
+            // reply took longer); otherwise it follows the reply after the pause.
+            let due = queryInterval > .zero
+                ? NIODeadline.uptimeNanoseconds(flows[flow].sentAt) + queryInterval
+                : NIODeadline.now() + queryPause
+            if due <= NIODeadline.now() {
+                send(flow, context)
+                return
+            }
+            context.eventLoop.scheduleTask(deadline: due) {
                 let (handler, context) = bound.value
                 guard handler.control.running.load(ordering: .relaxed) else {
                     // The run ended during the pause: nothing more will arrive to close on.
