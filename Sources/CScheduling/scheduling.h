@@ -8,10 +8,12 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-/// Gives the calling thread an EEVDF time slice of `nanoseconds` (sched_setattr(2), SCHED_OTHER
-/// with `sched_runtime`; kernel 6.12 and later): a thread with a shorter slice may preempt one with
-/// a longer slice when it wakes. Returns 0, or -1 with `errno` set (an older kernel refuses it).
-static inline int cscheduling_set_time_slice(uint64_t nanoseconds) {
+/// Sets the calling thread's nice value and its EEVDF time slice of `nanoseconds`
+/// (sched_setattr(2): SCHED_OTHER with `sched_nice` and `sched_runtime`; the slice needs kernel 6.12
+/// or later): a thread with a shorter slice may preempt one with a longer slice when it wakes.
+/// Returns 0, or -1 with `errno` set (a nice below the current one needs privilege; an older kernel
+/// refuses the slice).
+static inline int cscheduling_set_nice_and_slice(int32_t nice, uint64_t nanoseconds) {
 #ifdef SYS_sched_setattr
     struct {
         uint32_t size, policy;
@@ -23,9 +25,11 @@ static inline int cscheduling_set_time_slice(uint64_t nanoseconds) {
     } attr;
     memset(&attr, 0, sizeof attr);
     attr.size = sizeof attr;
+    attr.nice = nice;
     attr.runtime = nanoseconds;
     return (int)syscall(SYS_sched_setattr, 0, &attr, 0);
 #else
+    (void)nice;
     (void)nanoseconds;
     return -1;
 #endif

@@ -21,13 +21,17 @@ public enum QueryLoopPriority {
     static let slice: UInt64 = 100_000
 
     /// Raises the calling thread's priority as far as the process may; returns what it got, for
-    /// the start-up line: `nice -10`, `0.1 ms time slice` or `normal`.
+    /// the start-up line: `nice -10, 0.1 ms time slice`, `nice -10`, `0.1 ms time slice` or `normal`.
     public static func raiseCurrentThread() -> String {
         #if os(Linux)
-        // On Linux a nice value is a thread's, and `who` 0 (as `pid` 0 below) is the calling thread.
+        // Both: the weight gives the loop a core at once when it wakes, and the short slice lets it
+        // preempt a thread that has just begun its own slice (which the weight alone does not).
+        if cscheduling_set_nice_and_slice(nice, slice) == 0 { return "nice \(nice), 0.1 ms time slice" }
+        // On Linux a nice value is a thread's, and `who` 0 is the calling thread (an older kernel,
+        // which refuses the slice).
         if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) == 0 { return "nice \(nice)" }
-        // An older kernel refuses the slice, and the loop keeps the normal priority.
-        if cscheduling_set_time_slice(slice) == 0 { return "0.1 ms time slice" }
+        // Unprivileged: the slice alone.
+        if cscheduling_set_nice_and_slice(0, slice) == 0 { return "0.1 ms time slice" }
         #endif
         return "normal"
     }
