@@ -33,7 +33,7 @@ extension ConnectionHandler {
                 if readsOnly && (request.op == "command" || request.op == "subscribe") {
                     throw DomainError(
                         .forbidden,
-                        "this listener (--query-listen) serves hello, ping, query and read; send \(request.op)s to the main listener",
+                        "this listener (--query-listen) serves only reads: hello, ping, query, read, unsubscribe; send command and subscribe to the main listener",
                         details: ["op": .string(request.op)])
                 }
                 switch request.op {

@@ -13,16 +13,16 @@ import NIOCore
 /// in a 5 s window), and a query's p99 was that wait, not the 0.08 ms the query takes. A loop that
 /// serves only reads is idle most of the time; at a higher priority it takes a core the moment a
 /// query arrives, and the commands lose only the CPU the queries use.
-public enum QueryLoopPriority {
+enum QueryLoopPriority {
     /// The nice value asked for: enough to preempt the writer's threads at once.
     static let nice: Int32 = -10
-    /// The EEVDF time slice asked for when the nice value is not permitted (an unprivileged
-    /// process): a thread with a shorter slice may preempt one with a longer slice when it wakes.
+    /// The EEVDF time slice asked for, with the nice value or (an unprivileged process) alone: a
+    /// thread with a shorter slice may preempt one with a longer slice when it wakes.
     static let slice: UInt64 = 100_000
 
     /// Raises the calling thread's priority as far as the process may; returns what it got, for
     /// the start-up line: `nice -10, 0.1 ms time slice`, `nice -10`, `0.1 ms time slice` or `normal`.
-    public static func raiseCurrentThread() -> String {
+    static func raiseCurrentThread() -> String {
         #if os(Linux)
         // Both: the weight gives the loop a core at once when it wakes, and the short slice lets it
         // preempt a thread that has just begun its own slice (which the weight alone does not).
@@ -37,7 +37,7 @@ public enum QueryLoopPriority {
     }
 
     /// Runs ``raiseCurrentThread()`` on every thread of `group`; returns what the last one got.
-    public static func raise(_ group: any EventLoopGroup) async -> String {
+    static func raise(_ group: any EventLoopGroup) async -> String {
         var got = "normal"
         for loop in group.makeIterator() {
             got = (try? await loop.submit { raiseCurrentThread() }.get()) ?? "normal"

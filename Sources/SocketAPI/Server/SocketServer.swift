@@ -40,8 +40,8 @@ public final class SocketServer: Service {
 
     public struct Configuration: Sendable {
         public var tcp: HostPort?
-        /// A second TCP listener that serves only reads (`hello`, `ping`, `query`, `read`), on
-        /// `queryGroup`'s event loop (see ``QueryLoopPriority``).
+        /// A second TCP listener that serves only reads (`hello`, `ping`, `query`, `read`,
+        /// `unsubscribe`), on `queryGroup`'s event loop (see ``QueryLoopPriority``).
         public var queryTCP: HostPort?
         public var unixSocketPath: String?
         public var limits: ServerLimits

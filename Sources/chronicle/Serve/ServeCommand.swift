@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     var listen = "127.0.0.1:7420"
 
     @Option(help: """
-        A second TCP address, HOST:PORT, that serves only reads (hello, ping, query, read) on an event-loop \
+        A second TCP address, HOST:PORT, that serves only reads (hello, ping, query, read, unsubscribe) on an event-loop \
         thread of its own at a raised priority, so queries do not wait behind command traffic for a core.
         """)
     var queryListen: String?
