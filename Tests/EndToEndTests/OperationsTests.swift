@@ -36,7 +36,9 @@ import Testing
     }
 
     @Test func metricsAndHealthAreServedOverHTTP() async throws {
-        try await withServer(arguments: ["--metrics", "127.0.0.1:0"]) { server in
+        try await withServer(arguments: ["--metrics", "127.0.0.1:0", "--query-listen", "127.0.0.1:0"]) { server in
+            let reader = try TestClient(port: try #require(server.queryPort))
+            try reader.hello()
             let c = try server.connect()
             try c.hello()
             #expect(try c.command("CaptureLead", CommandTests.lead("L-1")).ok)
@@ -48,6 +50,7 @@ import Testing
             #expect(metrics.contains("chronicle_commands_total{type=\"CaptureLead\",outcome=\"already_exists\"} 1"))
             #expect(metrics.contains("chronicle_auth_failures_total{code=\"unauthenticated\",op=\"hello\"} 1"))
             #expect(metrics.contains("chronicle_connections{transport=\"tcp\"}"))
+            #expect(metrics.contains("chronicle_connections{transport=\"tcp-reads\"} 1"), "the reads-only listener's connection")
             #expect(metrics.contains("chronicle_commit_seconds"))
             let health = try JSONValue.parse(try httpGet(base + "/health"))
             #expect(health["status"] == "ok")

@@ -9,6 +9,8 @@ import Synchronization
 final class ServerMetrics: Sendable {
     let tcpConnections = Meter(label: "chronicle_connections", dimensions: [("transport", "tcp")])
     let unixConnections = Meter(label: "chronicle_connections", dimensions: [("transport", "unix")])
+    /// Connections of the reads-only listener (`serve --query-listen`).
+    let readsOnlyConnections = Meter(label: "chronicle_connections", dimensions: [("transport", "tcp-reads")])
     let subscriptions = Meter(label: "chronicle_subscriptions")
     let logPosition = Gauge(label: "chronicle_log_position")
     let writerQueue = Gauge(label: "chronicle_writer_queue_items")

@@ -205,7 +205,8 @@ public final class SocketServer: Service {
     ) -> ServerBootstrap {
         let state = self.state
         let limits = configuration.limits
-        let meter = transport == .tcp ? state.metrics.tcpConnections : state.metrics.unixConnections
+        let meter = readsOnly ? state.metrics.readsOnlyConnections
+            : transport == .tcp ? state.metrics.tcpConnections : state.metrics.unixConnections
         var b = ServerBootstrap(group: group ?? self.group)
             .serverChannelOption(.backlog, value: 4096)
             .childChannelOption(.writeBufferWaterMark, value: .init(
