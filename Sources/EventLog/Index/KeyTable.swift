@@ -66,8 +66,7 @@ final class KeyTable: @unchecked Sendable {
 
     /// The id of `name`, or nil.
     func id(_ kind: KeyKind, _ name: String) -> UInt32? {
-        var name = name
-        return name.withUTF8 { u in lookup(Probe(kind, u, seed), u).id }
+        return Self.withBytes(of: name) { u in lookup(Probe(kind, u, seed), u).id }
     }
 
     /// The id of `name`, or nil, for a thread other than the writer's. Under `names`' lock too: a
@@ -80,8 +79,7 @@ final class KeyTable: @unchecked Sendable {
     /// The id of `name`, or the id `newId()` returns, stored for it (the writer only).
     /// - Returns: the id and whether it is new.
     func id(_ kind: KeyKind, _ name: String, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
-        var text = name
-        return text.withUTF8 { u in
+        return Self.withBytes(of: name) { u in
             let probe = Probe(kind, u, seed)
             let (slot, known) = lookup(probe, u)
             if let known { return (known, false) }
@@ -99,9 +97,8 @@ final class KeyTable: @unchecked Sendable {
 
     /// Stores `name` under `id` (replacing the id a name already had).
     func insert(_ kind: KeyKind, _ name: String, id: UInt32) {
-        var text = name
         lock.withLock { _ in
-            text.withUTF8 { u in
+            Self.withBytes(of: name) { u in
                 let probe = Probe(kind, u, seed)
                 let (slot, known) = lookup(probe, u)
                 // A name of the previous table is stored anew in the current one, which the copy
@@ -115,6 +112,15 @@ final class KeyTable: @unchecked Sendable {
     }
 
     // MARK: Internals
+
+    /// A name's UTF-8 bytes, read in place. (`var copy = name; copy.withUTF8` retained and released
+    /// the string for every key of every event; a native string's bytes are always contiguous.)
+    @inline(__always)
+    private static func withBytes<R>(of name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = name.utf8.withContiguousStorageIfAvailable(body) { return r }
+        var copy = name  // (a bridged string, never on Linux: made contiguous first)
+        return copy.withUTF8(body)
+    }
 
     /// A name's hash tag and its inline form.
     private struct Probe {

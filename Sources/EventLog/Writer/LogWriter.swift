@@ -237,13 +237,15 @@ public struct LogWriter: ~Copyable {
     /// The key's id, assigning the next one (and naming it for readers) on its first use.
     private mutating func keyId(_ kind: KeyKind, _ name: String) -> (id: UInt32, new: Bool) {
         // Unretained: this writer holds its state, and the state its key table, for the whole call;
-        // retaining and releasing both was four atomic operations for every key of every event.
+        // retaining and releasing both was four atomic operations for every key of every event
+        // (the table read from an unowned state was still retained: hence the `Unmanaged`).
         unowned(unsafe) let state = self.state
-        unowned(unsafe) let table = state.keyIds
-        let (id, inserted) = table.id(kind, name) {
-            let id = state.nextKeyId
-            state.nextKeyId += 1
-            return id
+        let (id, inserted) = state.unretainedKeyIds._withUnsafeGuaranteedRef { table in
+            table.id(kind, name) {
+                let id = state.nextKeyId
+                state.nextKeyId += 1
+                return id
+            }
         }
         if inserted {
             // (The table has named the id in `names` for readers.)

@@ -33,7 +33,9 @@ final class WriterState {
     @exclusivity(unchecked) var touchedHeads: UInt64 = 0
     /// Names → key ids, looked up for every event without a lock; readers share it through the
     /// registry (see ``KeyTable``). It adds each new key's name to the log's ``KeyNames``.
-    @exclusivity(unchecked) var keyIds: KeyTable
+    let keyIds: KeyTable
+    /// `keyIds` for the writer's look-ups, which reach it without a retain (the state holds it).
+    let unretainedKeyIds: Unmanaged<KeyTable>
     @exclusivity(unchecked) var nextKeyId: UInt32 = 0
     @exclusivity(unchecked) var nextCommandSeq: UInt64 = 1
     /// Hash of a command id → its sequence in `commands` (collisions go to `commandOverflow`).
@@ -53,6 +55,7 @@ final class WriterState {
 
     init(names: KeyNames) {
         keyIds = KeyTable(names: names)
+        unretainedKeyIds = Unmanaged.passUnretained(keyIds)
     }
 
     /// Loads everything from the store: registry, heads, command ids, the unflushed tail of the index.
