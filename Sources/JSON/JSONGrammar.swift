@@ -75,20 +75,10 @@ enum JSONGrammar {
 
     /// The canonical decimal text of `value`, built without going through a formatter.
     static func decimalText(_ value: Int64) -> String {
-        var magnitude = value.magnitude
-        var length = value < 0 ? 1 : 0
-        var t = magnitude
-        repeat {
-            length += 1
-            t /= 10
-        } while t != 0
+        let magnitude = value.magnitude
+        let length = (value < 0 ? 1 : 0) + DecimalDigits.count(magnitude)
         return String(unsafeUninitializedCapacity: length) { buffer in
-            var k = length
-            repeat {
-                k -= 1
-                buffer[k] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
-                magnitude /= 10
-            } while magnitude != 0
+            DecimalDigits.write(magnitude, endingAt: length, into: buffer)
             if value < 0 { buffer[0] = UInt8(ascii: "-") }
             return length
         }

@@ -1,3 +1,5 @@
+import JSON
+
 /// An exact amount of money, held as an integer count of 1/10,000 units.
 ///
 /// Amounts and prices carry at most two fraction digits, unit costs at most four (CONTRACT §3).
@@ -61,31 +63,16 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         let rounded = fractionDigits == 4 ? units : Money.roundToCents(Int128(units))
         let negative = rounded < 0
         let magnitude = rounded.magnitude
-        var whole = magnitude / UInt64(Money.scale)
+        let whole = magnitude / UInt64(Money.scale)
         var fraction = magnitude % UInt64(Money.scale)
         if fractionDigits == 2 { fraction /= 100 }
-        // Written in place into one string of the exact length (as `JSON`'s decimal text is):
+        // Written in place into one string of the exact length (`DecimalDigits`, as JSON's integers are):
         // joining pieces made a string of each piece, and an order's payload carries three amounts.
-        var length = (negative ? 1 : 0) + 1 + fractionDigits
-        var t = whole
-        repeat {
-            length += 1
-            t /= 10
-        } while t != 0
+        let length = (negative ? 1 : 0) + DecimalDigits.count(whole) + 1 + fractionDigits
         return String(unsafeUninitializedCapacity: length) { out in
-            var k = length
-            for _ in 0..<fractionDigits {
-                k -= 1
-                out[k] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
-                fraction /= 10
-            }
-            k -= 1
-            out[k] = UInt8(ascii: ".")
-            repeat {
-                k -= 1
-                out[k] = UInt8(truncatingIfNeeded: whole % 10) &+ 0x30
-                whole /= 10
-            } while whole != 0
+            let dot = DecimalDigits.write(fraction, endingAt: length, into: out, minimumCount: fractionDigits) - 1
+            out[dot] = UInt8(ascii: ".")
+            DecimalDigits.write(whole, endingAt: dot, into: out)
             if negative { out[0] = UInt8(ascii: "-") }
             return length
         }

@@ -52,14 +52,9 @@ extension ByteBuffer {
     static func withDecimalDigits<R>(_ value: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes hold the 20 digits of UInt64.max
         return withUnsafeMutableBytes(of: &digits) { raw in
-            var v = value
-            var i = raw.count
-            repeat {
-                i -= 1
-                raw[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            return body(UnsafeRawBufferPointer(rebasing: raw[i...]))
+            let out = raw.bindMemory(to: UInt8.self)
+            let first = DecimalDigits.write(value, endingAt: out.count, into: out)
+            return body(UnsafeRawBufferPointer(rebasing: raw[first...]))
         }
     }
 
