@@ -73,15 +73,20 @@ public enum JSONBinary {
         _ object: JSONObject, to out: inout JSONOutput, replacing replacement: ((String, JSONValue) -> String?)?
     ) {
         out.append(Tag.object)
-        let members = object.members
-        out.appendVarint(UInt64(members.count))
-        for k in members.indices {
-            appendLengthPrefixed(members[k].key, to: &out)
-            if let text = replacement?(members[k].key, members[k].value) {
-                out.append(Tag.string)
-                appendLengthPrefixed(text, to: &out)
-            } else {
-                encode(members[k].value, to: &out)
+        // The members are read in place: `members[k]` copied the member, a retain and a release of
+        // its key and its value, which the encoder thread reads after another thread made them.
+        object.members.withUnsafeBufferPointer { members in
+            out.appendVarint(UInt64(members.count))
+            guard let base = members.baseAddress else { return }
+            for k in members.indices {
+                let member = base + k
+                appendLengthPrefixed(member.pointee.key, to: &out)
+                if let replacement, let text = replacement(member.pointee.key, member.pointee.value) {
+                    out.append(Tag.string)
+                    appendLengthPrefixed(text, to: &out)
+                } else {
+                    encode(member.pointee.value, to: &out)
+                }
             }
         }
     }
@@ -93,8 +98,7 @@ public enum JSONBinary {
         case .bool(let b):
             out.append(b ? Tag.true : Tag.false)
         case .number(let n):
-            var text = n.text
-            text.withUTF8 { utf8 in
+            n.text.withUTF8InPlace { utf8 in
                 if let base = utf8.baseAddress, let int = JSONGrammar.canonicalInt64(base, count: utf8.count) {
                     out.append(Tag.integer)
                     out.appendVarint(UInt64(bitPattern: (int &<< 1) ^ (int &>> 63)))
@@ -118,12 +122,12 @@ public enum JSONBinary {
 
     @inline(__always)
     static func appendLengthPrefixed(_ string: String, to out: inout JSONOutput) {
-        var string = string
-        string.withUTF8 { utf8 in
+        string.withUTF8InPlace { utf8 in
             out.appendVarint(UInt64(utf8.count))
             if let base = utf8.baseAddress { out.append(base, count: utf8.count) }
         }
     }
+
 }
 
 extension JSONValue {

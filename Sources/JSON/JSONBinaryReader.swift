@@ -50,8 +50,7 @@ public struct JSONBinaryReader {
 
     /// The value of the member named `key`, when this value is an object that has one; nil otherwise.
     public func member(_ key: String) throws(JSONBinaryError) -> JSONBinaryReader? {
-        var key = key
-        let result = key.withUTF8 { utf8 in
+        let result = key.withUTF8InPlace { utf8 in
             Result { () throws(JSONBinaryError) in try member(utf8: utf8) }
         }
         return try result.get()

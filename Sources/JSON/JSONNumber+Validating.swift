@@ -4,8 +4,7 @@ extension JSONNumber {
     /// Prefer this to ``init(unchecked:)`` for text that did not come from the parser: the binary codec
     /// refuses to decode a number whose text is outside the grammar.
     public init?(validating text: String) {
-        var text = text
-        let valid = text.withUTF8 { utf8 -> Bool in
+        let valid = text.withUTF8InPlace { utf8 -> Bool in
             guard let p = utf8.baseAddress, !utf8.isEmpty else { return false }
             return JSONGrammar.isNumber(p, from: 0, to: utf8.count)
         }

@@ -73,8 +73,7 @@ struct JSONOutput: ~Copyable {
     /// Appends the UTF-8 of `string` (no quotes, no escapes).
     @inline(__always)
     mutating func append(utf8Of string: String) {
-        var string = string
-        string.withUTF8 { utf8 in
+        string.withUTF8InPlace { utf8 in
             if let p = utf8.baseAddress { append(p, count: utf8.count) }
         }
     }

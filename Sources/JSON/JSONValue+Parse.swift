@@ -41,8 +41,7 @@ extension JSONValue {
     public static func parse(
         _ text: String, limits: JSONParser.Limits = .default
     ) throws(JSONParseError) -> JSONValue {
-        var text = text
-        let result = text.withUTF8 { utf8 in
+        let result = text.withUTF8InPlace { utf8 in
             Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(utf8), limits: limits) }
         }
         return try result.get()

@@ -70,8 +70,7 @@ public enum JSONWriter {
 
     @inline(__always)
     static func write(string: String, to out: inout JSONOutput) {
-        var string = string
-        string.withUTF8 { write(utf8: $0, to: &out) }
+        string.withUTF8InPlace { write(utf8: $0, to: &out) }
     }
 
     /// Writes bytes that are known to be valid UTF-8 as a quoted JSON string literal.

@@ -1,3 +1,5 @@
+import JSON
+
 /// Money as Chronicle writes it — decimal text with at most four fraction digits — read straight
 /// from payload bytes into ten-thousandths, and written back as contract text (CONTRACT §3: amounts
 /// with two decimals, costs with four, rounded half-to-even).
@@ -42,8 +44,7 @@ public enum MoneyText {
     }
 
     public static func parse(_ text: String) -> Int64? {
-        var text = text
-        return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+        text.withUTF8InPlace { parse(UnsafeRawBufferPointer($0)) }
     }
 
     /// Two decimals, rounded half-to-even (amounts, prices, values, totals).

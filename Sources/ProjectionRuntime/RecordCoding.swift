@@ -1,3 +1,5 @@
+import JSON
+
 /// The compact binary form of view records: LEB128 varints, zig-zag signed integers, length-prefixed
 /// UTF-8 strings, and optional strings as (length + 1) with 0 for nil. Views own their record
 /// layouts; these two types are the only encoding they share.
@@ -31,19 +33,18 @@ public struct RecordWriter {
     public mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
     public mutating func string(_ s: String) {
-        var s = s
-        s.withUTF8 { u in
+        s.withUTF8InPlace { u in
             varint(UInt64(u.count))
             bytes.append(contentsOf: u)
         }
     }
 
     public mutating func optionalString(_ s: String?) {
-        guard var s else {
+        guard let s else {
             bytes.append(0)
             return
         }
-        s.withUTF8 { u in
+        s.withUTF8InPlace { u in
             varint(UInt64(u.count) + 1)
             bytes.append(contentsOf: u)
         }

@@ -1,3 +1,5 @@
+import JSON
+
 /// A view table's map from key to slot: open addressing with linear probing over one array of
 /// 64-bit buckets, each `slot + 1` (0: empty) beside the low 32 bits of the key's hash.
 ///
@@ -101,8 +103,7 @@ enum KeyHash {
     /// Continues `seed` over a string's UTF-8 bytes.
     @inlinable
     static func string(_ s: String, seed: UInt64) -> UInt64 {
-        var s = s
-        return s.withUTF8 { bytes($0, seed: seed) }
+        s.withUTF8InPlace { bytes($0, seed: seed) }
     }
 
     /// Continues `seed` over a number.

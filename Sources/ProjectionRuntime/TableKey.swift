@@ -1,3 +1,5 @@
+import JSON
+
 /// A key of a view table: hashable in memory, and encoded into bytes that sort in LMDB the way the
 /// view wants to scan them. Composite keys separate their parts with a 0 byte, which sorts before
 /// every character an id may hold (CONTRACT §1), so `a ‖ 0 ‖ b` groups all `b` under `a`.
@@ -15,8 +17,7 @@ extension TableKey {
 
 extension String: TableKey {
     public func encode(into bytes: inout [UInt8]) {
-        var s = self
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        withUTF8InPlace { bytes.append(contentsOf: $0) }
     }
 
     @inlinable

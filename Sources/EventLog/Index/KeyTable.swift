@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LMDB
 import Synchronization
 
 /// Names → key ids for the writer, which looks up a stream, a type and every tag of every event.
@@ -66,7 +67,7 @@ final class KeyTable: @unchecked Sendable {
 
     /// The id of `name`, or nil.
     func id(_ kind: KeyKind, _ name: String) -> UInt32? {
-        return Self.withBytes(of: name) { u in lookup(Probe(kind, u, seed), u).id }
+        return Bytes.withUTF8(of: name) { u in lookup(Probe(kind, u, seed), u).id }
     }
 
     /// The id of `name`, or nil, for a thread other than the writer's. Under `names`' lock too: a
@@ -79,26 +80,59 @@ final class KeyTable: @unchecked Sendable {
     /// The id of `name`, or the id `newId()` returns, stored for it (the writer only).
     /// - Returns: the id and whether it is new.
     func id(_ kind: KeyKind, _ name: String, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
-        return Self.withBytes(of: name) { u in
-            let probe = Probe(kind, u, seed)
-            let (slot, known) = lookup(probe, u)
-            if let known { return (known, false) }
-            let id = newId()
-            lock.withLock { _ in
-                assert(names.count == Int(id), "key id \(id) is not the next of the log's names (\(names.count))")
-                names.append(id: id, kind: kind.rawValue, name: u)
-                store(probe, id: id, at: slot)
-                count += 1
-                step()
-            }
-            return (id, true)
+        Bytes.withUTF8(of: name) { u in id(Probe(kind, u, seed), u, orInsert: newId) }
+    }
+
+    /// The probe of `name` (its hash and inline form), with the cache line of its first slot
+    /// requested from memory (the writer only). Probing every key of a request first and then
+    /// looking each up (``id(_:_:orInsert:)-(Probe,_,_)``) lets the cache misses of their slots
+    /// overlap, where one look-up after another waited for each in turn.
+    @inline(__always)
+    func probe(_ kind: KeyKind, _ name: String) -> Probe {
+        let p = Bytes.withUTF8(of: name) { u in Probe(kind, u, seed) }
+        prefetchCacheLine(words.base + (p.hash & mask) &* 4)
+        if let previous { prefetchCacheLine(previous.base + (p.hash & previousMask) &* 4) }
+        return p
+    }
+
+    /// For a long name probed with ``probe(_:_:)``, once its slot is in the cache: requests the
+    /// name's entry in `names` that the look-up will compare it with, when its first slot holds a
+    /// name of the same hash (almost always the one looked up).
+    @inline(__always)
+    func prefetchName(_ p: Probe) {
+        guard p.isLong else { return }
+        let w = words.base + (p.hash & mask) &* 4
+        let w0 = w[0]
+        guard w0 & 0xFFFF_FFFF_0000_0000 == p.tag, w[1] == p.w1, w[2] == p.w2 else { return }
+        let id = UInt32(truncatingIfNeeded: w0)
+        if Int(id) < names.count { names.prefetch(id) }
+    }
+
+    /// ``id(_:_:orInsert:)`` for a name probed with ``probe(_:_:)`` (by this table, since any
+    /// change: a probe is the name's hash and bytes, whatever table looks it up).
+    func id(_ probe: Probe, _ name: String, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
+        Bytes.withUTF8(of: name) { u in id(probe, u, orInsert: newId) }
+    }
+
+    @inline(__always)
+    private func id(_ probe: Probe, _ u: UnsafeBufferPointer<UInt8>, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
+        let (slot, known) = lookup(probe, u)
+        if let known { return (known, false) }
+        let id = newId()
+        lock.withLock { _ in
+            assert(names.count == Int(id), "key id \(id) is not the next of the log's names (\(names.count))")
+            names.append(id: id, kind: probe.kind.rawValue, name: u)
+            store(probe, id: id, at: slot)
+            count += 1
+            step()
         }
+        return (id, true)
     }
 
     /// Stores `name` under `id` (replacing the id a name already had).
     func insert(_ kind: KeyKind, _ name: String, id: UInt32) {
         lock.withLock { _ in
-            Self.withBytes(of: name) { u in
+            Bytes.withUTF8(of: name) { u in
                 let probe = Probe(kind, u, seed)
                 let (slot, known) = lookup(probe, u)
                 // A name of the previous table is stored anew in the current one, which the copy
@@ -113,25 +147,18 @@ final class KeyTable: @unchecked Sendable {
 
     // MARK: Internals
 
-    /// A name's UTF-8 bytes, read in place. (`var copy = name; copy.withUTF8` retained and released
-    /// the string for every key of every event; a native string's bytes are always contiguous.)
-    @inline(__always)
-    private static func withBytes<R>(of name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let r = name.utf8.withContiguousStorageIfAvailable(body) { return r }
-        var copy = name  // (a bridged string, never on Linux: made contiguous first)
-        return copy.withUTF8(body)
-    }
-
     /// A name's hash tag and its inline form.
-    private struct Probe {
+    struct Probe {
         var hash: Int
         var tag: UInt64
         var w1: UInt64 = 0
         var w2: UInt64 = 0
         var w3: UInt64 = 0
         var isLong: Bool
+        var kind: KeyKind
 
         init(_ kind: KeyKind, _ u: UnsafeBufferPointer<UInt8>, _ seed: (UInt64, UInt64)) {
+            self.kind = kind
             let long = u.count > KeyTable.inlineCapacity
             var inline = (UInt64(0), UInt64(0), UInt64(0))
             withUnsafeMutableBytes(of: &inline) { b in
@@ -159,6 +186,7 @@ final class KeyTable: @unchecked Sendable {
         /// no string is touched.
         init(slot: (UInt64, UInt64, UInt64), _ seed: (UInt64, UInt64)) {
             (w1, w2, w3) = slot
+            kind = KeyKind(rawValue: UInt8(truncatingIfNeeded: slot.0)) ?? .stream
             isLong = UInt8(truncatingIfNeeded: slot.0 >> 8) == KeyTable.longMarker
             hash = isLong ? Int(Int64(bitPattern: slot.1)) : Self.inlineHash(slot, seed)
             tag = Self.tag(hash)

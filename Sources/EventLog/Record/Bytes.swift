@@ -10,10 +10,12 @@ enum Bytes {
         out.append(UInt8(v))
     }
 
+    /// A string: its UTF-8 length, then its bytes. The bytes are read in place: `var copy = s` to
+    /// call `withUTF8` retained and released the string, an object the stager made on another core,
+    /// for every string of every record the encoder wrote.
     @inline(__always)
     static func appendString(_ s: String, to out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { u in
+        withUTF8(of: s) { u in
             appendVarint(UInt64(u.count), to: &out)
             out.append(contentsOf: u)
         }
@@ -22,14 +24,22 @@ enum Bytes {
     /// An optional string: length + 1, or 0 for null.
     @inline(__always)
     static func appendOptionalString(_ s: String?, to out: inout [UInt8]) {
-        guard var s else {
+        guard let s else {
             out.append(0)
             return
         }
-        s.withUTF8 { u in
+        withUTF8(of: s) { u in
             appendVarint(UInt64(u.count) + 1, to: &out)
             out.append(contentsOf: u)
         }
+    }
+
+    /// A string's UTF-8 bytes, in place when it is native (always, on Linux), else from a copy.
+    @inline(__always)
+    static func withUTF8<R>(of s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
+        var copy = s
+        return copy.withUTF8(body)
     }
 
     @inline(__always)

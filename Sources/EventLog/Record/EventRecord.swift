@@ -72,22 +72,28 @@ enum EventRecord {
         // The stream: its new key id + 1 in its first event, else 0; then always its name.
         Bytes.appendVarint(keys[0].new ? UInt64(keys[0].id) + 1 : 0, to: &out)
         Bytes.appendString(e.pointee.stream, to: &out)
-        appendKey(keys[1], e.pointee.type, into: &out)
+        // A known key is its id alone: its name is not even read (each name read through the
+        // pointer was a retain and a release of a string the stager made).
+        if keys[1].new {
+            Bytes.appendVarint(UInt64(keys[1].id) << 1 | 1, to: &out)
+            Bytes.appendString(e.pointee.type, to: &out)
+        } else {
+            Bytes.appendVarint(UInt64(keys[1].id) << 1, to: &out)
+        }
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
-        Bytes.appendVarint(UInt64(e.pointee.tags.count), to: &out)
-        for (i, t) in e.pointee.tags.enumerated() { appendKey(keys[2 + i], t, into: &out) }
+        let tagCount = keys.count - 2
+        Bytes.appendVarint(UInt64(tagCount), to: &out)
+        for i in 0..<tagCount {
+            let key = keys[2 + i]
+            if key.new {
+                Bytes.appendVarint(UInt64(key.id) << 1 | 1, to: &out)
+                e.pointee.tags.withUnsafeBufferPointer { tags in Bytes.appendString(tags[i], to: &out) }
+            } else {
+                Bytes.appendVarint(UInt64(key.id) << 1, to: &out)
+            }
+        }
         Bytes.appendVarint(UInt64(data.count), to: &out)
         out.append(contentsOf: data)
-    }
-
-    @inline(__always)
-    private static func appendKey(_ key: (id: UInt32, new: Bool), _ name: String, into out: inout [UInt8]) {
-        if key.new {
-            Bytes.appendVarint(UInt64(key.id) << 1 | 1, to: &out)
-            Bytes.appendString(name, to: &out)
-        } else {
-            Bytes.appendVarint(UInt64(key.id) << 1, to: &out)
-        }
     }
 
     @inline(__always)

@@ -1,3 +1,4 @@
+import LMDB
 import Synchronization
 
 /// Key id → kind and name bytes, for reading records of format 2, which name types and tags by key id (``EventRecord``).
@@ -77,6 +78,12 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
         return UnsafeRawBufferPointer(
             start: e.load(fromByteOffset: 8, as: UnsafeRawPointer.self),
             count: Int(e.load(fromByteOffset: 16, as: UInt32.self)))
+    }
+
+    /// Asks the CPU to load the entry of a known id (`id < count`) ahead of a ``name(_:)``.
+    @inline(__always)
+    func prefetch(_ id: UInt32) {
+        prefetchCacheLine(address(id))
     }
 
     /// The kind byte of a known id (`id < count`).

@@ -132,17 +132,47 @@ public struct LogWriter: ~Copyable {
             // cache, and in loops of their own those misses overlap instead of queueing behind each
             // event's encoding and hashing.
             var keys = staged.pointee.requestKeys
+            var probes = staged.pointee.requestProbes
             staged.pointee.requestKeys = []
+            staged.pointee.requestProbes = []
             keys.removeAll(keepingCapacity: true)
+            probes.removeAll(keepingCapacity: true)
             // Through the pointer, so each field is read in place (`events[i].stream` copied the whole
             // event, retaining its four buffers, for every field read).
             let base = events.baseAddress
-            for i in events.indices {
-                let e = base.unsafelyUnwrapped + i
-                keys.append(keyId(.stream, e.pointee.stream))
-                keys.append(keyId(.type, e.pointee.type))
-                for t in e.pointee.tags { keys.append(keyId(.tag, t)) }
+            // Every key hashed and its slot requested first, then each looked up: the slots' cache
+            // misses overlap instead of each look-up waiting for its own.
+            unowned(unsafe) let state = self.state
+            state.unretainedKeyIds._withUnsafeGuaranteedRef { table in
+                for i in events.indices {
+                    let e = base.unsafelyUnwrapped + i
+                    probes.append(table.probe(.stream, e.pointee.stream))
+                    probes.append(table.probe(.type, e.pointee.type))
+                    e.pointee.tags.withUnsafeBufferPointer { tags in
+                        for t in tags.indices { probes.append(table.probe(.tag, tags[t])) }
+                    }
+                }
+                // A long name is compared with its entry in the key names: those loads overlap too.
+                probes.withUnsafeBufferPointer { probes in
+                    for p in probes { table.prefetchName(p) }
+                }
             }
+            probes.withUnsafeBufferPointer { probes in
+                var k = 0
+                for i in events.indices {
+                    let e = base.unsafelyUnwrapped + i
+                    keys.append(keyId(probes[k], e.pointee.stream))
+                    keys.append(keyId(probes[k + 1], e.pointee.type))
+                    k += 2
+                    e.pointee.tags.withUnsafeBufferPointer { tags in
+                        for t in tags.indices {
+                            keys.append(keyId(probes[k], tags[t]))
+                            k += 1
+                        }
+                    }
+                }
+            }
+            staged.pointee.requestProbes = probes
             var touched: UInt64 = 0
             state.heads.withUnsafeBufferPointer { heads in
                 for k in keys { touched &+= heads[Int(k.id)].lastPosition }
@@ -235,13 +265,13 @@ public struct LogWriter: ~Copyable {
     }
 
     /// The key's id, assigning the next one (and naming it for readers) on its first use.
-    private mutating func keyId(_ kind: KeyKind, _ name: String) -> (id: UInt32, new: Bool) {
+    private mutating func keyId(_ probe: KeyTable.Probe, _ name: String) -> (id: UInt32, new: Bool) {
         // Unretained: this writer holds its state, and the state its key table, for the whole call;
         // retaining and releasing both was four atomic operations for every key of every event
         // (the table read from an unowned state was still retained: hence the `Unmanaged`).
         unowned(unsafe) let state = self.state
         let (id, inserted) = state.unretainedKeyIds._withUnsafeGuaranteedRef { table in
-            table.id(kind, name) {
+            table.id(probe, name) {
                 let id = state.nextKeyId
                 state.nextKeyId += 1
                 return id
@@ -250,7 +280,7 @@ public struct LogWriter: ~Copyable {
         if inserted {
             // (The table has named the id in `names` for readers.)
             state.heads.append(KeyHead(count: 0, lastPosition: 0))
-            staged.pointee.newKeys.append((id, kind))
+            staged.pointee.newKeys.append((id, probe.kind))
         }
         return (id, inserted)
     }

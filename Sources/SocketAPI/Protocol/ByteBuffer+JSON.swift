@@ -7,8 +7,7 @@ import NIOCore
 extension ByteBuffer {
     /// `"…"` with JSON escapes (see `JSONWriter.appendString`).
     mutating func writeJSONString(_ string: String) {
-        var text = string
-        let plain = text.withUTF8 { utf8 in
+        let plain = string.withUTF8InPlace { utf8 in
             guard !Self.needsEscaping(utf8) else { return false }
             writeInteger(UInt8(ascii: "\""))
             writeBytes(UnsafeRawBufferPointer(utf8))
@@ -44,7 +43,7 @@ extension ByteBuffer {
 
     /// An unsigned integer as decimal text.
     mutating func writeDecimal(_ value: UInt64) {
-        Self.withDecimalDigits(value) { writeBytes($0) }
+        Self.withDecimalDigits(value) { _ = writeBytes($0) }
     }
 
     /// Calls `body` with `value`'s decimal digits, written backwards into a buffer on the stack.
