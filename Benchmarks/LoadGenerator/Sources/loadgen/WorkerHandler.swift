@@ -98,8 +98,12 @@ final class WorkerHandler: ChannelInboundHandler {
         // Lines are read in place (no array per line); the next requests gather in `output`,
         // written at once when the read ends.
         let consumed = input!.withUnsafeReadableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
             var start = 0
-            while let newline = raw[start...].firstIndex(of: 0x0A) {
+            // `memchr`, not `firstIndex(of:)`: a reply is a few hundred bytes, which a generic
+            // search over a slice walked a byte at a time.
+            while start < raw.count, let found = memchr(base + start, 0x0A, raw.count - start) {
+                let newline = base.distance(to: UnsafeRawPointer(found))
                 handle(UnsafeRawBufferPointer(rebasing: raw[start..<newline]), context: context)
                 start = newline + 1
             }
