@@ -37,7 +37,7 @@ public enum PayloadCodec {
             return try JSONBinary.appendText(bytes, into: &out, replacingString: replacingString)
         }
         let mark = out.count
-        out.append(contentsOf: #"{"value":"#.utf8)
+        out.append(literal: #"{"value":"#)
         do {
             try JSONBinary.appendText(bytes, into: &out, replacingString: replacingString)
         } catch {

@@ -13,3 +13,13 @@ extension String {
         return copy.withUTF8(body)
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends a literal's UTF-8 bytes: one copy from the binary's constant. (`append(contentsOf:
+    /// "…".utf8)` made a `String` of the literal and walked its UTF-8 view; per reply, that was
+    /// the reply thread's largest item after reference counting.)
+    @inlinable @inline(__always)
+    public mutating func append(literal: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+}

@@ -58,33 +58,33 @@ struct ExportLines {
 
     /// The CONTRACT §1 object, as `EventJSON.object` orders it, and a newline.
     private func appendObject(_ r: EventRecordView, into out: inout [UInt8]) throws {
-        Self.append(#"{"position":"#, to: &out)
+        out.append(literal: #"{"position":"#)
         JSONWriter.appendInteger(r.position, into: &out)
-        Self.append(#","stream":"#, to: &out)
+        out.append(literal: #","stream":"#)
         JSONWriter.appendString(utf8: r.stream, into: &out)
-        Self.append(#","version":"#, to: &out)
+        out.append(literal: #","version":"#)
         JSONWriter.appendInteger(r.version, into: &out)
-        Self.append(#","type":"#, to: &out)
+        out.append(literal: #","type":"#)
         JSONWriter.appendString(utf8: r.type, into: &out)
-        Self.append(#","schema":"#, to: &out)
+        out.append(literal: #","schema":"#)
         JSONWriter.appendInteger(UInt64(r.schema), into: &out)
-        Self.append(#","at":""#, to: &out)
+        out.append(literal: #","at":""#)
         Timestamp(milliseconds: r.at).appendISO8601(into: &out)
-        Self.append(#"","actor":"#, to: &out)
+        out.append(literal: #"","actor":"#)
         JSONWriter.appendString(utf8: r.actor, into: &out)
-        Self.append(#","commandId":"#, to: &out)
+        out.append(literal: #","commandId":"#)
         Self.appendOptional(r.commandId, into: &out)
-        Self.append(#","correlationId":"#, to: &out)
+        out.append(literal: #","correlationId":"#)
         Self.appendOptional(r.correlationId, into: &out)
-        Self.append(#","causationId":"#, to: &out)
+        out.append(literal: #","causationId":"#)
         Self.appendOptional(r.causationId, into: &out)
-        Self.append(#","tags":"#, to: &out)
+        out.append(literal: #","tags":"#)
         Self.appendTags(r, into: &out)
-        Self.append(#","data":"#, to: &out)
+        out.append(literal: #","data":"#)
         try appendData(r, into: &out)
-        Self.append(#","hash":""#, to: &out)
+        out.append(literal: #","hash":""#)
         ChainHash.appendHex(r.hash, into: &out)
-        Self.append("\"}\n", to: &out)
+        out.append(literal: "\"}\n")
     }
 
     /// The CSV row, as ``CSV/appendRow(_:schema:data:hash:into:)`` writes it.
@@ -128,16 +128,11 @@ struct ExportLines {
         }
     }
 
-    @inline(__always)
-    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
     private static func appendOptional(_ utf8: UnsafeRawBufferPointer?, into out: inout [UInt8]) {
         if let utf8 {
             JSONWriter.appendString(utf8: utf8, into: &out)
         } else {
-            Self.append("null", to: &out)
+            out.append(literal: "null")
         }
     }
 

@@ -207,29 +207,29 @@ extension ByteBuffer {
     /// Appends the reply's line (see ``writeCommandReply(_:_:)``) to `out`. The events are read in
     /// place: iterating them copied each one, retaining and releasing its stream and type.
     static func appendCommandReply(_ id: RequestID, _ reply: CommandReply, to out: inout [UInt8]) {
-        out.append(contentsOf: #"{"id":"#.utf8)
+        out.append(literal: #"{"id":"#)
         switch id {
         case .string(let s): JSONWriter.appendString(s, into: &out)
         case .number(let text): out.append(contentsOf: text.utf8)
         }
-        out.append(contentsOf: #","ok":true,"position":"#.utf8)
+        out.append(literal: #","ok":true,"position":"#)
         Self.appendDecimal(reply.position, to: &out)
-        out.append(contentsOf: #","events":["#.utf8)
+        out.append(literal: #","events":["#)
         reply.events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 let e = events.baseAddress.unsafelyUnwrapped + i
-                out.append(contentsOf: i == 0 ? #"{"position":"#.utf8 : #",{"position":"#.utf8)
+                out.append(literal: i == 0 ? #"{"position":"# : #",{"position":"#)
                 Self.appendDecimal(e.pointee.position, to: &out)
-                out.append(contentsOf: #","stream":"#.utf8)
+                out.append(literal: #","stream":"#)
                 JSONWriter.appendString(e.pointee.stream, into: &out)
-                out.append(contentsOf: #","version":"#.utf8)
+                out.append(literal: #","version":"#)
                 Self.appendDecimal(e.pointee.version, to: &out)
-                out.append(contentsOf: #","type":"#.utf8)
+                out.append(literal: #","type":"#)
                 JSONWriter.appendString(e.pointee.type, into: &out)
                 out.append(UInt8(ascii: "}"))
             }
         }
-        out.append(contentsOf: reply.duplicate ? #"],"duplicate":true}"#.utf8 : #"],"duplicate":false}"#.utf8)
+        out.append(literal: reply.duplicate ? #"],"duplicate":true}"# : #"],"duplicate":false}"#)
         out.append(0x0A)
     }
 
