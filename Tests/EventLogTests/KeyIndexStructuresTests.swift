@@ -45,6 +45,43 @@ import Testing
         #expect(table.id(.stream, "nobody-\(UUID().uuidString)") == nil)
     }
 
+    /// The writer's two passes (every key of a request probed, then each looked up) give what
+    /// one look-up after another gives: a group's names may repeat within it, be new, and make the
+    /// table grow between the probe and the look-up.
+    @Test func probedLookUpsInGroupsMatchADictionary() {
+        let table = KeyTable(names: KeyNames(loader: nil), minimumCapacity: 4)
+        var model: [String: UInt32] = [:]
+        var next: UInt32 = 0
+        var rng = SystemRandomNumberGenerator()
+        let kinds: [KeyKind] = [.stream, .tag, .type]
+        func name(_ i: Int) -> String {
+            i % 2 == 0 ? "customer:C-lg\(i)-\(String(repeating: "7", count: i % 17))" : "s\(i)"
+        }
+        for _ in 0..<3_000 {
+            let group = (0..<Int.random(in: 1...12, using: &rng)).map { _ in Int.random(in: 0..<4_000, using: &rng) }
+            let probes = group.map { table.probe(kinds[$0 % 3], name($0)) }
+            for p in probes { table.prefetchName(p) }
+            for (i, probe) in zip(group, probes) {
+                let key = "\(kinds[i % 3].rawValue)|" + name(i)
+                let (id, inserted) = table.id(probe, name(i)) {
+                    defer { next += 1 }
+                    return next
+                }
+                if let known = model[key] {
+                    #expect(!inserted && id == known)
+                } else {
+                    #expect(inserted)
+                    model[key] = id
+                }
+            }
+        }
+        #expect(table.count == model.count)
+        for (key, id) in model {
+            let kind = KeyKind(rawValue: UInt8(String(key.prefix(1)))!)!
+            #expect(table.id(kind, String(key.dropFirst(2))) == id)
+        }
+    }
+
     @Test func insertReplacesAnId() {
         let table = KeyTable(names: KeyNames(loader: nil))
         table.insert(.stream, "a", id: 0)
