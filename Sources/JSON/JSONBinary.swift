@@ -127,7 +127,6 @@ public enum JSONBinary {
             if let base = utf8.baseAddress { out.append(base, count: utf8.count) }
         }
     }
-
 }
 
 extension JSONValue {

@@ -71,6 +71,7 @@ import Testing
                     #expect(!inserted && id == known)
                 } else {
                     #expect(inserted)
+                    #expect(table.names.kind(id) == kinds[i % 3].rawValue)
                     model[key] = id
                 }
             }

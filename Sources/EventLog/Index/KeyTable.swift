@@ -186,7 +186,9 @@ final class KeyTable: @unchecked Sendable {
         /// no string is touched.
         init(slot: (UInt64, UInt64, UInt64), _ seed: (UInt64, UInt64)) {
             (w1, w2, w3) = slot
-            kind = KeyKind(rawValue: UInt8(truncatingIfNeeded: slot.0)) ?? .stream
+            let kindByte = UInt8(truncatingIfNeeded: slot.0)
+            assert(KeyKind(rawValue: kindByte) != nil, "a stored slot's first name byte is its kind")
+            kind = KeyKind(rawValue: kindByte) ?? .stream
             isLong = UInt8(truncatingIfNeeded: slot.0 >> 8) == KeyTable.longMarker
             hash = isLong ? Int(Int64(bitPattern: slot.1)) : Self.inlineHash(slot, seed)
             tag = Self.tag(hash)

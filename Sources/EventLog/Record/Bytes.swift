@@ -35,6 +35,7 @@ enum Bytes {
     }
 
     /// A string's UTF-8 bytes, in place when it is native (always, on Linux), else from a copy.
+    /// (The log's own `String.withUTF8InPlace` of the JSON module, which it does not depend on.)
     @inline(__always)
     static func withUTF8<R>(of s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }

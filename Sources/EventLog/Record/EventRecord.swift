@@ -82,6 +82,7 @@ enum EventRecord {
         }
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
         let tagCount = keys.count - 2
+        assert(tagCount == e.pointee.tags.count, "a record's keys are its stream's, its type's and one per tag")
         Bytes.appendVarint(UInt64(tagCount), to: &out)
         for i in 0..<tagCount {
             let key = keys[2 + i]
