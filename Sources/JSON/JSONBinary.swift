@@ -73,20 +73,15 @@ public enum JSONBinary {
         _ object: JSONObject, to out: inout JSONOutput, replacing replacement: ((String, JSONValue) -> String?)?
     ) {
         out.append(Tag.object)
-        // The members are read in place: `members[k]` copied the member, a retain and a release of
-        // its key and its value, which the encoder thread reads after another thread made them.
-        object.members.withUnsafeBufferPointer { members in
-            out.appendVarint(UInt64(members.count))
-            guard let base = members.baseAddress else { return }
-            for k in members.indices {
-                let member = base + k
-                appendLengthPrefixed(member.pointee.key, to: &out)
-                if let replacement, let text = replacement(member.pointee.key, member.pointee.value) {
-                    out.append(Tag.string)
-                    appendLengthPrefixed(text, to: &out)
-                } else {
-                    encode(member.pointee.value, to: &out)
-                }
+        let members = object.members
+        out.appendVarint(UInt64(members.count))
+        for k in members.indices {
+            appendLengthPrefixed(members[k].key, to: &out)
+            if let text = replacement?(members[k].key, members[k].value) {
+                out.append(Tag.string)
+                appendLengthPrefixed(text, to: &out)
+            } else {
+                encode(members[k].value, to: &out)
             }
         }
     }

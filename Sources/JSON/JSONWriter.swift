@@ -5,9 +5,9 @@
 ///
 /// ```swift
 /// var line: [UInt8] = []
-/// line.append(contentsOf: #"{"id":"#.utf8)
+/// line.append(literal: #"{"id":"#)
 /// JSONWriter.appendString(requestId, into: &line)
-/// line.append(contentsOf: #","ok":true}"#.utf8)
+/// line.append(literal: #","ok":true}"#)
 /// ```
 public enum JSONWriter {
     /// Appends `value` as compact JSON text.
