@@ -46,7 +46,7 @@ let package = Package(
         // the writer's threads free much of what others allocate, which glibc's arenas serialise.
         .target(
             name: "EventLog",
-            dependencies: ["LMDB", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LMDB", "IdHashing", .product(name: "Crypto", package: "swift-crypto")],
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         // Tables keyed by ids hashed once (`IdMap`), for the domain's state and the key store.

@@ -53,6 +53,11 @@ public struct IdKey: Hashable, Sendable {
         return contiguous.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
+    /// The hash of any bytes, with the same per-process secret: for other tables of names (the
+    /// log's key table hashes its long names with it).
+    @inlinable
+    public static func hash(bytes: UnsafeRawBufferPointer) -> UInt64 { hash(bytes) }
+
     /// 16 bytes per round, the tail zero-padded; the length is mixed in first.
     @inlinable
     static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {

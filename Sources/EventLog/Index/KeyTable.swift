@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import IdHashing
 import LMDB
 import Synchronization
 
@@ -16,8 +17,10 @@ import Synchronization
 /// 31 bytes inline, so one cache miss reads it) after the slot's hash matches.
 ///
 /// A short name is hashed by two 64×64→128-bit multiply-folds of its slot words with a per-process
-/// secret, a long one by Swift's seeded `Hasher`, so collisions cannot be planned from outside the
-/// process.
+/// secret, a long one by the same kind of folds over 16 bytes at a time (``IdKey/hash(bytes:)``, the
+/// domain's tables' hash, with its own secret), so collisions cannot be planned from outside the
+/// process. (SipHash, through `Hasher`, was 2% of the writer's time for the load generator's names
+/// of 27–34 bytes.)
 ///
 /// One thread (the writer) changes the table and looks names up without locking. Readers on other
 /// threads look up through ``sharedId(_:_:)``, under `lock`, which the writer holds for every
@@ -169,10 +172,8 @@ final class KeyTable: @unchecked Sendable {
             isLong = long
             (w1, w2, w3) = inline
             if long {
-                var hasher = Hasher()
-                hasher.combine(kind.rawValue)
-                hasher.combine(bytes: UnsafeRawBufferPointer(u))
-                hash = hasher.finalize()
+                let bytes = IdKey.hash(bytes: UnsafeRawBufferPointer(u))
+                hash = Int(bitPattern: UInt(truncatingIfNeeded: Self.fold(bytes ^ seed.0, (UInt64(kind.rawValue) << 56 | 1) ^ seed.1)))
                 // A long name's slot keeps its whole hash where a short name's bytes would be, so
                 // that growing rehashes it without its string.
                 w2 = UInt64(bitPattern: Int64(hash))
