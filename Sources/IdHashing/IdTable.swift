@@ -32,7 +32,9 @@ final class IdTable<Value> {
     /// beyond their tag.
     @usableFromInline let slots: UnsafeMutablePointer<Slot>
     @usableFromInline let mask: Int
-    @usableFromInline var count = 0
+    /// (Changed only through a table the map holds unshared, on one thread at a time: no run-time
+    /// exclusivity checks.)
+    @exclusivity(unchecked) @usableFromInline var count = 0
 
     @inlinable
     init(capacity: Int) {
