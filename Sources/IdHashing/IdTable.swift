@@ -32,9 +32,7 @@ final class IdTable<Value> {
     /// beyond their tag.
     @usableFromInline let slots: UnsafeMutablePointer<Slot>
     @usableFromInline let mask: Int
-    /// (Changed only through a table the map holds unshared, on one thread at a time: no run-time
-    /// exclusivity checks.)
-    @exclusivity(unchecked) @usableFromInline var count = 0
+    @usableFromInline var count = 0
 
     @inlinable
     init(capacity: Int) {
