@@ -49,10 +49,8 @@ let package = Package(
             dependencies: ["LMDB", "IdHashing", .product(name: "Crypto", package: "swift-crypto")],
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
-        // The CPU's prefetch hint (header only).
-        .systemLibrary(name: "CPrefetch"),
         // Tables keyed by ids hashed once (`IdMap`), for the domain's state and the key store.
-        .target(name: "IdHashing", dependencies: ["CPrefetch"]),
+        .target(name: "IdHashing"),
         // Pure business rules: no I/O, no clock, no LMDB.
         .target(name: "Domain", dependencies: ["JSON", "IdHashing"]),
         // Per-subject keys for personal fields (crypto-shredding), in their own LMDB environment.

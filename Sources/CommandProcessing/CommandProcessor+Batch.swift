@@ -26,14 +26,10 @@ public struct PreparedBatch: Sendable {
 final class PreparedAhead: @unchecked Sendable {  // changed only by the writer, once the batch is submitted
     var presealed: [PresealedFields?]
     var decisions: [PreparedCommand?]
-    /// The entries of the state each request's decision will look up, asked for a few commands
-    /// ahead (``CompanyState/lookUps(of:)``).
-    let lookUps: [StateLookUps]
 
-    init(presealed: [PresealedFields?], decisions: [PreparedCommand?], lookUps: [StateLookUps]) {
+    init(presealed: [PresealedFields?], decisions: [PreparedCommand?]) {
         self.presealed = presealed
         self.decisions = decisions
-        self.lookUps = lookUps
     }
 }
 
@@ -75,13 +71,11 @@ extension CommandProcessor {
         var commandHashes: [Int] = []
         var presealed: [PresealedFields?] = []
         var decisions: [PreparedCommand?] = []
-        var lookUps: [StateLookUps] = []
         refused.reserveCapacity(n)
         fingerprints.reserveCapacity(n)
         commandHashes.reserveCapacity(n)
         presealed.reserveCapacity(n)
         decisions.reserveCapacity(n)
-        lookUps.reserveCapacity(n)
         var forgets = false
         // The requests of a batch mostly share their actor: it is resolved once for them (under
         // the organisation's lock, which the tasks preparing on both cores otherwise took for each).
@@ -98,9 +92,9 @@ extension CommandProcessor {
                 lastActor = (id, actor)
                 return actor
             })
-            let command = Command(type: CommandType(rawValue: requests[i].type), data: requests[i].data)
-            let decision = refusal == nil ? CompanyState.prepare(command) : nil
-            lookUps.append(refusal == nil ? CompanyState.lookUps(of: command) : StateLookUps())
+            let decision = refusal == nil
+                ? CompanyState.prepare(Command(type: CommandType(rawValue: requests[i].type), data: requests[i].data))
+                : nil
             let forget = requests[i].type == "ForgetSubject"
             if forget { forgets = true }
             if droppingReadData && decision != nil && !forget { requests[i].data = .null }
@@ -108,7 +102,7 @@ extension CommandProcessor {
         }
         return PreparedBatch(
             requests: requests, refused: refused, fingerprints: fingerprints, commandHashes: commandHashes,
-            ahead: PreparedAhead(presealed: presealed, decisions: decisions, lookUps: lookUps), forgets: forgets)
+            ahead: PreparedAhead(presealed: presealed, decisions: decisions), forgets: forgets)
     }
 
     /// The error that refuses `r` before anything else is read, or nil.
@@ -145,19 +139,12 @@ extension CommandProcessor {
             batch.requests.withUnsafeBufferPointer { requests in
                 batch.ahead.presealed.withUnsafeMutableBufferPointer { presealed in
                     batch.ahead.decisions.withUnsafeMutableBufferPointer { decisions in
-                        // The command ids and the entries of the state a few commands ahead are
-                        // asked for while these are decided: their look-ups then hit the cache.
+                        // The command ids a few commands ahead are asked for while these are
+                        // decided: their look-ups then hit the cache.
                         let ahead = 3
-                        let lookUps = batch.ahead.lookUps
-                        for i in 0..<min(ahead, requests.count) {
-                            w.prefetchCommand(hash: batch.commandHashes[i])
-                            box.prefetch(lookUps, i)
-                        }
+                        for i in 0..<min(ahead, requests.count) { w.prefetchCommand(hash: batch.commandHashes[i]) }
                         for i in requests.indices {
-                            if i + ahead < requests.count {
-                                w.prefetchCommand(hash: batch.commandHashes[i + ahead])
-                                box.prefetch(lookUps, i + ahead)
-                            }
+                            if i + ahead < requests.count { w.prefetchCommand(hash: batch.commandHashes[i + ahead]) }
                             if let refusal = batch.refused[i] {
                                 results.append(.failure(refusal))
                                 continue

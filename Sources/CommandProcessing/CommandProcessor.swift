@@ -201,16 +201,6 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         try reload(from: log)
     }
 
-    /// Asks for the entries of the state the `i`th command of a batch will look up (a hint).
-    func prefetch(_ lookUps: borrowing [StateLookUps], _ i: Int) {
-        Self.prefetch(lookUps, i, in: &state)
-    }
-
-    /// (The state handed over in place: see ``run(_:fingerprint:commandHash:presealed:prepared:state:box:_:)``.)
-    private static func prefetch(_ lookUps: borrowing [StateLookUps], _ i: Int, in state: inout CompanyState) {
-        lookUps.withUnsafeBufferPointer { state.prefetch($0[i]) }
-    }
-
     /// Appends the stored payload of a command's event: personal fields sealed, then encoded.
     /// (`e` points into the decided events: an element passed by value is a copy, a retain of its
     /// tags and data.)

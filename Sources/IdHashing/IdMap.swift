@@ -80,226 +80,83 @@ public struct IdKey: Hashable, Sendable {
 /// A table of values by id, used for the company's tables that grow with its history (leads,
 /// customers, opportunities, orders, expenses, employees). It reads like `[String: Value]`;
 /// underneath, every key keeps its hash (``IdKey``), so a look-up hashes the id once without
-/// SipHash, growing the table rehashes nothing, and an entry's place is known before it is looked
-/// up (``prefetch(_:)``; see ``IdTable``).
-///
-/// A value, as a dictionary is: copies share one table until one of them changes.
+/// SipHash and growing the table rehashes nothing.
 public struct IdMap<Value> {
-    /// nil while empty and never written (a literal `[:]` allocates nothing).
-    @usableFromInline var table: IdTable<Value>?
+    @usableFromInline var table: [IdKey: Value]
 
-    @inlinable public init() { table = nil }
+    @inlinable public init() { table = [:] }
 
     @inlinable
     public subscript(id: String) -> Value? {
-        get { self[IdKey(id)] }
-        _modify { yield &self[IdKey(id)] }
-    }
-
-    /// The value for a key hashed beforehand.
-    @inlinable
-    public subscript(key: IdKey) -> Value? {
-        get {
-            guard let table else { return nil }
-            let (slot, found) = table.find(key)
-            return found ? table.slots[slot].value : nil
-        }
-        _modify {
-            let t = uniqueTable(reserving: 1)  // (room for the entry the caller may add)
-            let (slot, found) = t.find(key)
-            if found {
-                // The entry is moved out while the caller changes its value, so that the value is
-                // unshared (changed in place), then put back — or its slot vacated, if set to nil.
-                let entry = (t.slots + slot).move()
-                var value: Value? = entry.value
-                defer {
-                    if let value {
-                        (t.slots + slot).initialize(to: .init(tag: entry.tag, id: entry.id, value: value))
-                    } else {
-                        t.vacate(slot)
-                    }
-                }
-                yield &value
-            } else {
-                var value: Value? = nil
-                defer { if let value { t.insert(key, value, at: slot) } }
-                yield &value
-            }
-        }
+        get { table[IdKey(id)] }
+        _modify { yield &table[IdKey(id)] }
     }
 
     /// The value for `id`, made from `defaultValue` when there is none, changed in place.
     @inlinable
     public subscript(id: String, default defaultValue: @autoclosure () -> Value) -> Value {
-        get { self[IdKey(id)] ?? defaultValue() }
-        _modify {
-            let key = IdKey(id)
-            let t = uniqueTable(reserving: 1)
-            var (slot, found) = t.find(key)
-            if !found {
-                t.insert(key, defaultValue(), at: slot)
-                found = true
-            }
-            yield &t.slots[slot].value
-        }
+        get { table[IdKey(id), default: defaultValue()] }
+        _modify { yield &table[IdKey(id), default: defaultValue()] }
     }
 
-    /// Where an entry is: an index stays valid until the map is next changed (other than through
-    /// ``values``).
-    public struct Index: Hashable, Sendable {
-        @usableFromInline let slot: Int
-        @inlinable init(_ slot: Int) { self.slot = slot }
-    }
+    public typealias Index = Dictionary<IdKey, Value>.Index
 
     /// Where `id` is: to read and change a value in place with one look-up (``values``).
-    @inlinable public func index(forKey id: String) -> Index? {
-        guard let table else { return nil }
-        let (slot, found) = table.find(IdKey(id))
-        return found ? Index(slot) : nil
-    }
+    @inlinable public func index(forKey id: String) -> Index? { table.index(forKey: IdKey(id)) }
 
     @inlinable @discardableResult
     public mutating func remove(at i: Index) -> (key: String, value: Value) {
-        let removed = uniqueTable(reserving: 0).remove(at: i.slot)
-        return (removed.id, removed.value)
+        let (k, v) = table.remove(at: i)
+        return (k.id, v)
     }
 
-    @inlinable public var count: Int { table?.count ?? 0 }
-    @inlinable public var isEmpty: Bool { count == 0 }
+    @inlinable public var count: Int { table.count }
+    @inlinable public var isEmpty: Bool { table.isEmpty }
 
     /// The ids, in no particular order.
-    @inlinable public var keys: [String] { map(\.key) }
+    @inlinable public var keys: some Collection<String> { table.keys.lazy.map(\.id) }
 
     /// The values, in no particular order; changed in place through an ``index(forKey:)``.
-    @inlinable public var values: Values {
-        get { Values(table: table) }
-        _modify {
-            // The table is lent to the view alone, so that it is unshared while the view changes it.
-            _ = uniqueTable(reserving: 0)
-            var view = Values(table: table)
-            table = nil
-            defer { table = view.table }
-            yield &view
-        }
-    }
-
-    /// The values of an ``IdMap``, read by index or in turn.
-    public struct Values: Sequence {
-        @usableFromInline var table: IdTable<Value>?
-
-        @inlinable init(table: IdTable<Value>?) { self.table = table }
-
-        @inlinable
-        public subscript(i: Index) -> Value {
-            get { table.unsafelyUnwrapped.slots[i.slot].value }
-            _modify {
-                if !isKnownUniquelyReferenced(&table) { table = table.unsafelyUnwrapped.resized(to: table.unsafelyUnwrapped.mask + 1, moving: false) }
-                yield &table.unsafelyUnwrapped.slots[i.slot].value
-            }
-        }
-
-        public struct Iterator: IteratorProtocol {
-            @usableFromInline var base: IdMap.Iterator
-            @inlinable init(_ base: IdMap.Iterator) { self.base = base }
-            @inlinable public mutating func next() -> Value? { base.next()?.value }
-        }
-
-        @inlinable public func makeIterator() -> Iterator { Iterator(IdMap.Iterator(table)) }
-        @inlinable public var underestimatedCount: Int { table?.count ?? 0 }
+    @inlinable public var values: Dictionary<IdKey, Value>.Values {
+        get { table.values }
+        _modify { yield &table.values }
     }
 
     @inlinable @discardableResult
-    public mutating func removeValue(forKey id: String) -> Value? {
-        guard let index = index(forKey: id) else { return nil }
-        return remove(at: index).value
-    }
+    public mutating func removeValue(forKey id: String) -> Value? { table.removeValue(forKey: IdKey(id)) }
 
     @inlinable
-    public mutating func reserveCapacity(_ n: Int) { _ = uniqueTable(reserving: n - count) }
-
-    /// Asks the CPU for the memory where `key`'s entry is or would go, so that a look-up made soon
-    /// after finds it in the cache. A hint: nothing changes, and a key that is not there costs as
-    /// little.
-    @inlinable
-    public func prefetch(_ key: IdKey) { table?.prefetch(key) }
-
-    /// The table, unshared and with room for `extra` more entries.
-    @inlinable
-    mutating func uniqueTable(reserving extra: Int) -> IdTable<Value> {
-        if table == nil {
-            var capacity = 8
-            while IdTable<Value>.limit(capacity) < extra { capacity *= 2 }
-            let new = IdTable<Value>(capacity: capacity)
-            table = new
-            return new
-        }
-        let unique = isKnownUniquelyReferenced(&table)  // (before anything else holds the table)
-        let t = table.unsafelyUnwrapped
-        var capacity = t.mask + 1
-        while IdTable<Value>.limit(capacity) < t.count + extra { capacity *= 2 }
-        if unique && capacity == t.mask + 1 { return t }
-        let new = t.resized(to: capacity, moving: unique)
-        table = new
-        return new
-    }
+    public mutating func reserveCapacity(_ n: Int) { table.reserveCapacity(n) }
 }
 
 extension IdMap: Sequence {
     public typealias Element = (key: String, value: Value)
 
     public struct Iterator: IteratorProtocol {
-        @usableFromInline let table: IdTable<Value>?
-        @usableFromInline var slot = 0
-        @inlinable init(_ table: IdTable<Value>?) { self.table = table }
+        @usableFromInline var base: Dictionary<IdKey, Value>.Iterator
+        @inlinable init(_ base: Dictionary<IdKey, Value>.Iterator) { self.base = base }
         @inlinable
         public mutating func next() -> (key: String, value: Value)? {
-            guard let table else { return nil }
-            slot = table.occupied(from: slot)
-            guard slot <= table.mask else { return nil }
-            defer { slot += 1 }
-            return (table.slots[slot].id, table.slots[slot].value)
+            guard let (k, v) = base.next() else { return nil }
+            return (k.id, v)
         }
     }
 
-    @inlinable public func makeIterator() -> Iterator { Iterator(table) }
-    @inlinable public var underestimatedCount: Int { count }
+    @inlinable public func makeIterator() -> Iterator { Iterator(table.makeIterator()) }
+    @inlinable public var underestimatedCount: Int { table.count }
 }
 
 extension IdMap: ExpressibleByDictionaryLiteral {
     @inlinable
     public init(dictionaryLiteral elements: (String, Value)...) {
-        self.init()
-        for (id, value) in elements { self[id] = value }
+        table = Dictionary(elements.map { (IdKey($0.0), $0.1) }, uniquingKeysWith: { _, last in last })
     }
 }
 
-extension IdMap: @unchecked Sendable where Value: Sendable {}  // the table is only ever changed unshared (copy on write)
-extension IdMap.Iterator: @unchecked Sendable where Value: Sendable {}
-extension IdMap.Values: @unchecked Sendable where Value: Sendable {}
-
-extension IdMap: Equatable where Value: Equatable {
-    public static func == (a: IdMap, b: IdMap) -> Bool {
-        guard a.count == b.count else { return false }
-        if a.table === b.table { return true }
-        for (id, value) in a where b[id] != value { return false }
-        return true
-    }
-}
-
-extension IdMap: Hashable where Value: Hashable {
-    /// In no order: the entries' own hashes are combined as a sum, as `Dictionary` does.
-    public func hash(into hasher: inout Hasher) {
-        var sum = 0
-        for (id, value) in self {
-            var h = Hasher()
-            h.combine(id)
-            h.combine(value)
-            sum &+= h.finalize()
-        }
-        hasher.combine(count)
-        hasher.combine(sum)
-    }
-}
+extension IdMap: Sendable where Value: Sendable {}
+extension IdMap.Iterator: Sendable where Value: Sendable {}
+extension IdMap: Equatable where Value: Equatable {}
+extension IdMap: Hashable where Value: Hashable {}
 
 /// A set of ids, hashed as ``IdMap``'s keys are: for the sets that grow with the company's history
 /// (each rep's leads, the ids of receipts and returns).
