@@ -65,15 +65,29 @@ struct RunLoad: AsyncParsableCommand {
     @Option(help: "Milliseconds from one query of a query connection to its next (paced: a fixed rate of about 1/interval per connection while replies come back sooner; 0: as fast as replies come).")
     var queryIntervalMs = 0.0
     @Option(help: "Connections that subscribe from the start and then read nothing.") var stalledSubscribers = 0
-    @Option(help: "Id prefix (default: unique per run).") var prefix: String?
+    @Option(help: "Id prefix (default: unique per run, four base-36 characters of the time).") var prefix: String?
+    @Flag(help: "Send the earlier, longer ids (PREFIX-CONNECTION-FLOW-ITERATION, 22 bytes and more) instead of ids of the demo company's length.")
+    var longIds = false
     @Flag(help: "Send commands without commandId.") var noCommandIds = false
+
+    /// The default id prefix, unique to the run: four base-36 characters of the time in seconds
+    /// (a cycle of 19 days; `--prefix` for runs that must never meet an earlier one's ids), or, for
+    /// `--long-ids`, `lg` and eight decimal digits of it.
+    static func runTag(long: Bool) -> String {
+        let seconds = Int(Date().timeIntervalSince1970)
+        if long { return "lg\(seconds % 100_000_000)" }
+        var tag: [UInt8] = []
+        tag.writeBase36(seconds % (36 * 36 * 36 * 36))
+        while tag.count < 4 { tag.insert(UInt8(ascii: "0"), at: 0) }
+        return String(decoding: tag, as: UTF8.self)
+    }
 
     func run() async throws {
         raiseOpenFileLimit()
         let address = try common.address
         let token = try common.resolvedToken
         let workload = Workload(
-            prefix: prefix ?? "lg\(UInt32(Date().timeIntervalSince1970) % 100_000_000)",
+            prefix: prefix ?? Self.runTag(long: longIds), longIds: longIds, connections: connections,
             reps: max(1, (connections * depth + 15) / 16), commandIds: !noCommandIds)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: common.threads)
         // The query connections have an event loop thread of their own: on the command

@@ -5,8 +5,18 @@ import NIOCore
 /// customer orders from stock, the order ships, and the rep files an expense for the visit —
 /// 8 commands writing 12 events over CRM, ERP and OA. Every id is unique to the run, so runs can
 /// repeat against the same store.
+///
+/// Ids have the demo company's length (`L-100001`, `SO-100001`): a kind, the run's tag and a
+/// base-36 number unique within the run — `Lk3xq-2bz1`. Length matters to the server: an id of
+/// more than 15 bytes is a heap string in Swift, and every copy of one is a reference count
+/// changed. `--long-ids` sends the earlier shape instead, `Llg12345678-63-31-1234` (the run's
+/// prefix, the connection, the flow and the iteration, in decimal), for comparison.
 struct Workload: Sendable {
     let prefix: String
+    /// The earlier, longer ids (see above).
+    let longIds: Bool
+    /// The command connections (numbering the flows of all of them).
+    let connections: Int
     let reps: Int
     let skus = 4
     let queryCustomers = 100
@@ -54,15 +64,20 @@ struct Workload: Sendable {
     /// connection's buffer once per request: each small write into a `ByteBuffer` checked its
     /// capacity, its uniqueness and its storage's exclusive access, a tenth of the CPU again.)
     func writeStep(_ step: Int, connection: Int, flow: Int, iteration: Int, depth: Int, into b: inout [UInt8]) {
-        // The run's key for this flow and iteration: PREFIX-CONNECTION-FLOW-ITERATION.
+        // The run's key for this flow and iteration: PREFIX-N, N in base 36 numbering every flow's
+        // every iteration (or, with `longIds`, PREFIX-CONNECTION-FLOW-ITERATION in decimal).
         func key(_ b: inout [UInt8]) {
             b.writeString(prefix)
             b.writeStaticString("-")
-            b.writeDecimal(connection)
-            b.writeStaticString("-")
-            b.writeDecimal(flow)
-            b.writeStaticString("-")
-            b.writeDecimal(iteration)
+            if longIds {
+                b.writeDecimal(connection)
+                b.writeStaticString("-")
+                b.writeDecimal(flow)
+                b.writeStaticString("-")
+                b.writeDecimal(iteration)
+            } else {
+                b.writeBase36(iteration * connections * depth + connection * depth + flow)
+            }
         }
         b.writeStaticString(#""op":"command","type":"#)
         switch step {
@@ -141,6 +156,22 @@ extension Array where Element == UInt8 {
                 i -= 1
                 digits[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
                 v /= 10
+            } while v > 0
+            append(contentsOf: UnsafeMutableBufferPointer(rebasing: digits[i...]))
+        }
+    }
+
+    /// A non-negative integer in base 36 (digits, then lower-case letters).
+    mutating func writeBase36(_ value: Int) {
+        precondition(value >= 0)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { digits in
+            var v = value
+            var i = digits.count
+            repeat {
+                i -= 1
+                let d = UInt8(v % 36)
+                digits[i] = d < 10 ? UInt8(ascii: "0") &+ d : UInt8(ascii: "a") &+ (d - 10)
+                v /= 36
             } while v > 0
             append(contentsOf: UnsafeMutableBufferPointer(rebasing: digits[i...]))
         }
