@@ -7,7 +7,7 @@ import NIOCore
 /// repeat against the same store.
 ///
 /// Ids have the demo company's length (`L-100001`, `SO-100001`): a kind, the run's tag and a
-/// base-36 number unique within the run — `Lk3xq-2bz1`. Length matters to the server: an id of
+/// base-36 number unique within the run — `Lb5vu-khc`. Length matters to the server: an id of
 /// more than 15 bytes is a heap string in Swift, and every copy of one is a reference count
 /// changed. `--long-ids` sends the earlier shape instead, `Llg12345678-63-31-1234` (the run's
 /// prefix, the connection, the flow and the iteration, in decimal), for comparison.
@@ -147,31 +147,22 @@ struct Workload: Sendable {
 
 extension Array where Element == UInt8 {
     /// A non-negative integer as decimal text.
-    mutating func writeDecimal(_ value: Int) {
+    mutating func writeDecimal(_ value: Int) { writeDigits(value, radix: 10) }
+
+    /// A non-negative integer in base 36 (digits, then lower-case letters).
+    mutating func writeBase36(_ value: Int) { writeDigits(value, radix: 36) }
+
+    @inline(__always)
+    private mutating func writeDigits(_ value: Int, radix: Int) {
         precondition(value >= 0)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var v = value
             var i = digits.count
             repeat {
                 i -= 1
-                digits[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            append(contentsOf: UnsafeMutableBufferPointer(rebasing: digits[i...]))
-        }
-    }
-
-    /// A non-negative integer in base 36 (digits, then lower-case letters).
-    mutating func writeBase36(_ value: Int) {
-        precondition(value >= 0)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { digits in
-            var v = value
-            var i = digits.count
-            repeat {
-                i -= 1
-                let d = UInt8(v % 36)
+                let d = UInt8(v % radix)
                 digits[i] = d < 10 ? UInt8(ascii: "0") &+ d : UInt8(ascii: "a") &+ (d - 10)
-                v /= 36
+                v /= radix
             } while v > 0
             append(contentsOf: UnsafeMutableBufferPointer(rebasing: digits[i...]))
         }
