@@ -7,7 +7,7 @@ DATA        ?= ./data
 BUILD_FLAGS ?=
 SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build release test crash hostile duckdb-check run format bench bench-log fuzz clean
+.PHONY: all deps build release test test-loadgen crash hostile duckdb-check run format bench bench-log fuzz clean
 
 all: build
 
@@ -34,6 +34,11 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+
+## test-loadgen: the load generator's own tests (its request lines: ids unique, of the demo company's
+## length), in its nested package
+test-loadgen:
+	$(SWIFT) test --package-path Benchmarks/LoadGenerator
 
 ## crash: the crash campaign: SIGKILL a loaded server KILLS times, checking after every restart that no
 ## acknowledged command is lost or duplicated, that verify passes and that the views equal a rebuild

@@ -19,6 +19,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
-        )
+        ),
+        // `swift test --package-path Benchmarks/LoadGenerator` (or `make test-loadgen`): the request lines it sends.
+        .testTarget(name: "loadgenTests", dependencies: ["loadgen"]),
     ]
 )
