@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Alternated measurements: two variants run in turn, pair after pair, so that the VM's drift (its
 # speed moves by up to a third within an hour) falls on both alike. The README's "against" figures
-# come from this.
+# are measured this way (before session 24 with scripts kept outside the repository; this one
+# makes them reproducible from it).
 #
 #   Benchmarks/alternate.sh server PAIRS SECONDS "SERVER_A [LOADGEN ARGS…]" "SERVER_B [LOADGEN ARGS…]"
 #       Each run starts SERVER (a `chronicle` binary) on a fresh data directory and a free loopback
