@@ -22,7 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mode=${1:-}; pairs=${2:-}; seconds=${3:-}
 if [[ $mode != server && $mode != cb ]] || ! [[ $pairs =~ ^[0-9]+$ && $seconds =~ ^[0-9]+$ ]] || (( $# < 5 )); then
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set /{/^set /d;p;}' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 shift 3
