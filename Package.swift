@@ -4,6 +4,13 @@ import PackageDescription
 /// What a view module may depend on: the runtime and the shared basics, never another view.
 let view: [Target.Dependency] = ["ProjectionRuntime", "LMDB", "EventLog", "JSON", "Domain"]
 
+/// Release executables on Linux link the Swift runtime and Foundation statically, as `swift build
+/// --static-swift-stdlib` does: every retain, release and allocation is then a direct call instead
+/// of one through the dynamic linker's tables (measured: README, "What limits"). Compiled against
+/// the static runtime's modules too, so that the link finds Foundation's own static libraries.
+/// Debug builds (the tests') stay dynamic.
+let staticRuntime = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
+
 let package = Package(
     name: "Chronicle",
     platforms: [.macOS(.v15)],
@@ -105,7 +112,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)]
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "CLITests", dependencies: ["EventCoding", "EventLog", "JSON", "chronicle"]),

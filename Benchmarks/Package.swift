@@ -7,6 +7,13 @@
 //   swift run -c release ViewsBench --log DATA/log       # rebuilds and as-of replays of every view
 import PackageDescription
 
+/// Release executables on Linux link the Swift runtime and Foundation statically, as `swift build
+/// --static-swift-stdlib` does: every retain, release and allocation is then a direct call instead
+/// of one through the dynamic linker's tables (measured: README, "What limits"). Compiled against
+/// the static runtime's modules too, so that the link finds Foundation's own static libraries.
+/// Debug builds (the tests') stay dynamic.
+let staticRuntime = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
+
 let package = Package(
     name: "ChronicleBenchmarks",
     platforms: [.macOS(.v15)],
@@ -31,6 +38,8 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/EventLogBenchmarks",
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // Durable throughput through the command processor, N concurrent submitters.
@@ -40,7 +49,9 @@ let package = Package(
                 "BenchSupport", .product(name: "CommandProcessing", package: "Chronicle"), .product(name: "Domain", package: "Chronicle"),
                 .product(name: "EventLog", package: "Chronicle"), .product(name: "JSON", package: "Chronicle"),
             ],
-            path: "Sources/CommandBench"
+            path: "Sources/CommandBench",
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)]
         ),
         // Rebuilds and as-of replays of every view from an existing log (the 10 M demo).
         .executableTarget(
@@ -49,13 +60,17 @@ let package = Package(
                 "BenchSupport", .product(name: "EventLog", package: "Chronicle"),
                 .product(name: "ProjectionRuntime", package: "Chronicle"), .product(name: "Views", package: "Chronicle"),
             ],
-            path: "Sources/ViewsBench"
+            path: "Sources/ViewsBench",
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)]
         ),
         // A plain executable for populations too large for the benchmark driver (10 M events).
         .executableTarget(
             name: "LogBench",
             dependencies: ["BenchSupport", .product(name: "EventLog", package: "Chronicle")],
-            path: "Sources/LogBench"
+            path: "Sources/LogBench",
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)]
         ),
     ]
 )

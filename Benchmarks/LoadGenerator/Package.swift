@@ -1,6 +1,13 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Release executables on Linux link the Swift runtime and Foundation statically, as `swift build
+/// --static-swift-stdlib` does: every retain, release and allocation is then a direct call instead
+/// of one through the dynamic linker's tables (measured: README, "What limits"). Compiled against
+/// the static runtime's modules too, so that the link finds Foundation's own static libraries.
+/// Debug builds (the tests') stay dynamic.
+let staticRuntime = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
+
 // The socket load generator, a package of its own so neither the root build nor the benchmark
 // package (ordo-one/benchmark) carries its dependencies:
 //   swift run -c release --package-path Benchmarks/LoadGenerator loadgen run --token T
@@ -18,7 +25,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)]
         ),
         // `swift test --package-path Benchmarks/LoadGenerator` (or `make test-loadgen`): the request lines it sends.
         .testTarget(name: "loadgenTests", dependencies: ["loadgen"]),
