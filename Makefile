@@ -7,7 +7,7 @@ DATA        ?= ./data
 BUILD_FLAGS ?=
 SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build release test test-loadgen crash hostile duckdb-check run format bench bench-log fuzz clean
+.PHONY: all deps build release test test-release test-loadgen crash hostile duckdb-check run format bench bench-log fuzz clean
 
 all: build
 
@@ -28,12 +28,23 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
-## test: the whole suite (unit, storage on real LMDB, end-to-end). Serial: several suites spawn real
-## server and CLI processes, and Foundation's Process on Linux is not safe to drive from many test
-## threads at once (a libdispatch crash was seen with parallel suites).
+## test: the whole suite (unit, storage on real LMDB, end-to-end), then test-release. Serial: several
+## suites spawn real server and CLI processes, and Foundation's Process on Linux is not safe to drive
+## from many test threads at once (a libdispatch crash was seen with parallel suites).
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+	@$(MAKE) --no-print-directory test-release
+
+## test-release: the release server, which `make run` and the benchmarks use and the debug suite does
+## not: its object files checked for a miscompilation that once made it store personal data in
+## plain text (scripts/check-outlined-objects.sh), then the end-to-end suite run against it
+test-release: deps
+	$(SWIFT) build -c release --product chronicle $(BUILD_FLAGS)
+	scripts/check-outlined-objects.sh "$$($(SWIFT) build -c release --show-bin-path $(BUILD_FLAGS))"
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	CHRONICLE_BINARY="$$($(SWIFT) build -c release --show-bin-path $(BUILD_FLAGS))/chronicle" \
+		$(SWIFT) test --skip-build --no-parallel --filter EndToEndTests $(BUILD_FLAGS)
 
 ## test-loadgen: the load generator's own tests (its request lines: ids unique, of the demo company's
 ## length), in its nested package

@@ -26,7 +26,15 @@ public enum PersonalFields {
     /// preseal ask for every event, and a rule read out of a shared table (as this did) retained and
     /// released that table and the rules' arrays from all three threads — their reference counts'
     /// cache lines moved between the cores for every event.
-    @inlinable
+    ///
+    /// Not `@inlinable`, on purpose. The optimizer turns each array literal here into a static object
+    /// named after this function and its position (`…Tv_`, `…Tv0_`), emitted as a weak symbol by
+    /// every module that inlines the function; the Swift 6.3 compiler numbered the two arrays in
+    /// opposite orders in `PersonalData` and `CommandProcessing`, the linker kept one definition of
+    /// each name, and release builds sealed a lead's `name` field, which it does not have, instead
+    /// of its contact fields — stored in plain text. `make test` runs the end-to-end suite against
+    /// the release server and checks its object files for such conflicts
+    /// (`scripts/check-outlined-objects.sh`).
     public static func rule(for type: String) -> Rule? {
         switch type {
         case "LeadCaptured": Rule(idField: "leadId", kind: "lead", fields: ["contactName", "phone", "email"])
