@@ -52,6 +52,12 @@ public enum PersonalFields {
         }
     }
 
+    /// The event types that carry personal fields (those ``hasPersonalFields(_:)`` names).
+    public static let eventTypes: Set<String> = ["LeadCaptured", "EmployeeRegistered", "EmployeeUpdated"]
+
+    /// Whether a stored field value is sealed (`enc2.…`, or `enc1.…` from stores before the key pool).
+    public static func isSealed(_ value: String) -> Bool { SubjectKeyStore.isSealed(value) }
+
     /// The subject kinds that `ForgetSubject` accepts.
     public static let subjectKinds: Set<String> = ["lead", "employee"]
 
