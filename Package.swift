@@ -118,7 +118,11 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)]
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "CLITests", dependencies: ["EventCoding", "EventLog", "JSON", "chronicle"]),
+        // CLITests and EndToEndTests run the `chronicle` binary that `swift build --build-tests` (or
+        // `swift test`) builds beside them; they do not depend on its target, whose release link
+        // settings (the static runtime) would otherwise apply to the test bundle too and break
+        // `swift test -c release`.
+        .testTarget(name: "CLITests", dependencies: ["EventCoding", "EventLog", "JSON"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "DemoCompany"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "IdHashing", "JSON", "DemoCompany"]),
@@ -147,6 +151,6 @@ let package = Package(
             ]
         ),
         // Starts the real `chronicle` binary on a free loopback port and talks NDJSON to it.
-        .testTarget(name: "EndToEndTests", dependencies: ["chronicle", "JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
     ]
 )
