@@ -31,8 +31,8 @@ public enum PersonalFields {
     /// named after this function and its position (`…Tv_`, `…Tv0_`), emitted as a weak symbol by
     /// every module that inlines the function; the Swift 6.3 compiler numbered the two arrays in
     /// opposite orders in `PersonalData` and `CommandProcessing`, the linker kept one definition of
-    /// each name, and release builds sealed a lead's `name` field, which it does not have, instead
-    /// of its contact fields — stored in plain text. `make test` runs the end-to-end suite against
+    /// each name, and release builds looked for a lead's `name` and an employee's contact fields,
+    /// which they do not have, and stored the real ones in plain text. `make test` runs the end-to-end suite against
     /// the release server and checks its object files for such conflicts
     /// (`scripts/check-outlined-objects.sh`).
     public static func rule(for type: String) -> Rule? {

@@ -6,10 +6,10 @@ import PersonalData
 /// Whether the log's personal fields are stored sealed (CONTRACT §8): every string among the
 /// personal fields of every event that carries them, as stored. `chronicle verify` reports it.
 ///
-/// Release builds before `82f8953` stored leads' `contactName`, `phone` and `email` in plain text
-/// (README, "Personal data and erasure"); this finds the events they wrote. It reads only the
-/// events of the personal types, through the log's type index.
-struct SealedFieldsCheck: Sendable, Equatable {
+/// Release builds before `82f8953` stored leads' `contactName`, `phone` and `email` and employees'
+/// `name` in plain text (README, "Personal data and erasure"); this finds the events they wrote. It
+/// reads only the events of the personal types, through the log's type index.
+struct SealedFieldsCheck {
     /// Events that carry personal fields.
     var checked = 0
     /// Of them, those with a personal field stored in plain text, and the first one's position.

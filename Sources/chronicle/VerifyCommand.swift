@@ -33,7 +33,8 @@ struct VerifyCommand: ParsableCommand {
         let report = try log.verify(digest: kept, threads: threads) { progress.update($0, of: log.lastPosition) }
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
-        let sealing = try SealedFieldsCheck.scan(log)
+        // Only on an intact chain: a damaged record is the chain's report to make, not a read error.
+        let sealing = report.isIntact ? try SealedFieldsCheck.scan(log) : nil
         if json {
             var fields = [
                 "\"intact\":\(report.isIntact)", "\"checked\":\(report.checked)",
@@ -43,9 +44,11 @@ struct VerifyCommand: ParsableCommand {
                 fields.append("\"firstBadPosition\":\(bad.position)")
                 fields.append("\"reason\":\"\(bad.reason)\"")
             }
-            fields.append("\"personalEvents\":\(sealing.checked)")
-            fields.append("\"personalPlaintextEvents\":\(sealing.plaintext)")
-            if let first = sealing.firstPlaintext { fields.append("\"firstPersonalPlaintextPosition\":\(first)") }
+            if let sealing {
+                fields.append("\"personalEvents\":\(sealing.checked)")
+                fields.append("\"personalPlaintextEvents\":\(sealing.plaintext)")
+                if let first = sealing.firstPlaintext { fields.append("\"firstPersonalPlaintextPosition\":\(first)") }
+            }
             print("{" + fields.joined(separator: ",") + "}")
         } else if let bad = report.firstBad {
             print("BROKEN at position \(bad.position): \(bad.reason)")
@@ -55,7 +58,7 @@ struct VerifyCommand: ParsableCommand {
             print("intact: \(report.checked) events, last position \(report.lastPosition), hash \(report.lastHash.hex)")
             if let kept { print("matches the kept digest at position \(kept.position)") }
             print("verified in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
-            print(sealing.summary)
+            if let sealing { print(sealing.summary) }
         }
         if !report.isIntact { throw Exit.failure }
     }
