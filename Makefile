@@ -41,6 +41,7 @@ test: deps
 ## plain text (scripts/check-outlined-objects.sh), then the end-to-end suite run against it
 test-release: deps
 	$(SWIFT) build -c release --product chronicle $(BUILD_FLAGS)
+	scripts/test-check-outlined-objects.sh
 	scripts/check-outlined-objects.sh "$$($(SWIFT) build -c release --show-bin-path $(BUILD_FLAGS))"
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	CHRONICLE_BINARY="$$($(SWIFT) build -c release --show-bin-path $(BUILD_FLAGS))/chronicle" \
