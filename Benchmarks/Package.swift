@@ -7,12 +7,8 @@
 //   swift run -c release ViewsBench --log DATA/log       # rebuilds and as-of replays of every view
 import PackageDescription
 
-/// Release executables on Linux link the Swift runtime and Foundation statically, as `swift build
-/// --static-swift-stdlib` does: a call into the runtime (every retain, release and object allocation)
-/// is then a direct call instead of one through the dynamic linker's table — 6–10% less CPU per
-/// command (docs/PERFORMANCE-HISTORY.md, session 25). Compiled against the static runtime's modules
-/// too, so that the link finds Foundation's own static libraries. Debug builds (the tests') stay
-/// dynamic, and link faster.
+/// Release executables on Linux link the Swift runtime statically, for the reasons the root
+/// Package.swift gives (a manifest cannot share code with another package's).
 let staticRuntime = BuildSettingCondition.when(platforms: [.linux], configuration: .release)
 
 let package = Package(
