@@ -47,6 +47,10 @@ let package = Package(
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         // sched_setattr(2) for the reads-only listener's event loop (header only).
         .systemLibrary(name: "CScheduling"),
+        // ThreadSanitizer's annotations (header only), for the locks of `make tsan`.
+        .systemLibrary(name: "CTSan"),
+        // `Lock`: every lock the modules take, a `Mutex` that ThreadSanitizer can see in `make tsan`.
+        .target(name: "Locking", dependencies: ["CTSan"]),
         // JSON values with exact number text, a fast parser/writer and a compact binary form.
         .target(name: "JSON"),
         // The event log: binary records, group commit, indexes, subscriptions, hash chain.
@@ -54,7 +58,7 @@ let package = Package(
         // the writer's threads free much of what others allocate, which glibc's arenas serialise.
         .target(
             name: "EventLog",
-            dependencies: ["LMDB", "IdHashing", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LMDB", "IdHashing", "Locking", .product(name: "Crypto", package: "swift-crypto")],
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         // Tables keyed by ids hashed once (`IdMap`), for the domain's state and the key store.
@@ -64,16 +68,16 @@ let package = Package(
         // Per-subject keys for personal fields (crypto-shredding), in their own LMDB environment.
         .target(
             name: "PersonalData",
-            dependencies: ["LMDB", "JSON", "IdHashing", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LMDB", "JSON", "IdHashing", "Locking", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Events in domain and JSON terms: payload codec, upcasters, the public JSON form.
         .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON", "PersonalData"]),
         .target(
-            name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON", "PersonalData"]),
+            name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON", "PersonalData", "Locking"]),
         // The demo company: a year of history generated from a seed (pure), and its loader.
         .target(name: "DemoCompany", dependencies: ["CommandProcessing", "Domain", "JSON"], path: "Fixtures/DemoCompany"),
         // Views: the runtime that feeds projectors from the log and keeps `views/`, then one module per view.
-        .target(name: "ProjectionRuntime", dependencies: ["LMDB", "EventLog", "EventCoding", "JSON", "Domain"]),
+        .target(name: "ProjectionRuntime", dependencies: ["LMDB", "EventLog", "EventCoding", "JSON", "Domain", "Locking"]),
         .target(name: "Customer360", dependencies: view, path: "Projections/Customer360"),
         .target(name: "SalesFunnel", dependencies: view, path: "Projections/SalesFunnel"),
         .target(name: "ApprovalQueues", dependencies: view, path: "Projections/ApprovalQueues"),
@@ -90,7 +94,7 @@ let package = Package(
         .target(
             name: "SocketAPI",
             dependencies: [
-                "CScheduling", "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain", "PersonalData",
+                "CScheduling", "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain", "PersonalData", "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -104,7 +108,7 @@ let package = Package(
             name: "chronicle",
             dependencies: [
                 "EventLog", "Domain", "CommandProcessing", "JSON", "DemoCompany", "ProjectionRuntime", "Views",
-                "SocketAPI", "EventCoding", "PersonalData",
+                "SocketAPI", "EventCoding", "PersonalData", "Locking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -124,11 +128,12 @@ let package = Package(
         // `swift test -c release`.
         .testTarget(name: "CLITests", dependencies: ["EventCoding", "EventLog", "JSON"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "DemoCompany"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "Locking"]),
+        .testTarget(name: "LockingTests", dependencies: ["Locking"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "IdHashing", "JSON", "DemoCompany"]),
         .testTarget(
             name: "CommandProcessingTests",
-            dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData", "LMDB"]
+            dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData", "LMDB", "Locking"]
         ),
         // The demo company's generator and the hand-checked scenarios of Fixtures/Scenarios, on real LMDB.
         .testTarget(
@@ -139,7 +144,7 @@ let package = Package(
             name: "ProjectionsTests",
             dependencies: [
                 "Views", "ProjectionRuntime", "Customer360", "CommandProcessing", "EventCoding",
-                "EventLog", "LMDB", "Domain", "JSON", "PersonalData", "DemoCompany",
+                "EventLog", "LMDB", "Domain", "JSON", "PersonalData", "DemoCompany", "Locking",
             ]),
         .testTarget(
             name: "SocketAPITests",
@@ -151,6 +156,6 @@ let package = Package(
             ]
         ),
         // Starts the real `chronicle` binary on a free loopback port and talks NDJSON to it.
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "Locking"]),
     ]
 )

@@ -3,8 +3,8 @@ import EventCoding
 import EventLog
 import Foundation
 import JSON
+import Locking
 import PersonalData
-import Synchronization
 
 /// Runs commands: authorises the actor, decides against the company's state inside the log's single
 /// writer, and appends all events of a command atomically. Many commands share one durable commit.
@@ -171,7 +171,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
     @exclusivity(unchecked) var state = CompanyState()
     var needsReload = false
     /// A copy of `state.org` for readers outside the writer; replaced whenever the org changes.
-    let org = Mutex(OrgState())
+    let org = Lock(OrgState())
     let keys: SubjectKeyStore
 
     init(keys: SubjectKeyStore) { self.keys = keys }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// Random bytes from the kernel's generator, read 64 KiB at a time, for key and nonce material.
 ///
@@ -12,7 +12,7 @@ import Synchronization
 /// once, and one that read the kernel's bytes while holding it kept the other waiting in `futex`.
 final class RandomBytes: Sendable {
     private static let chunk = 65536
-    private let state = Mutex<(buffer: [UInt8], next: Int)>(([], 0))
+    private let state = Lock<(buffer: [UInt8], next: Int)>(([], 0))
 
     /// `count` random bytes.
     func bytes(_ count: Int) throws -> [UInt8] {

@@ -3,6 +3,7 @@ import Foundation
 import IdHashing
 import JSON
 import LMDB
+import Locking
 import Synchronization
 
 /// Per-subject encryption keys for personal data, in their own LMDB environment (`<data>/keys/`),
@@ -62,7 +63,7 @@ public final class SubjectKeyStore: Sendable {
 
     public let path: String
     private let readOnly: Bool
-    private let state: Mutex<State>
+    private let state: Lock<State>
     private let random = RandomBytes()
     /// Set while a thread holds the store for a durable write (making keys, saving, forgetting), so
     /// presealing can go without instead of waiting for it.
@@ -85,7 +86,7 @@ public final class SubjectKeyStore: Sendable {
             _ = try Self.openDatabases(env)
             env.close()
         }
-        state = Mutex(try Self.load(path, readOnly: readOnly))
+        state = Lock(try Self.load(path, readOnly: readOnly))
     }
 
     private static func openDatabases(_ env: Environment) throws -> (Database, Database?, Database?) {

@@ -1,7 +1,7 @@
 import EventLog
 import Foundation
 import LMDB
-import Synchronization
+import Locking
 
 /// Keeps every projection of `<data>/views/` up to date with the log.
 ///
@@ -96,7 +96,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         var batches = 0
     }
 
-    private let shared: Mutex<Shared>
+    private let shared: Lock<Shared>
     private let applyLock = NSLock()
     private var runner: ProjectionRunner?
     private let wake = NSCondition()
@@ -104,14 +104,14 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     private var stopping = false
     private var followerDone: DispatchSemaphore?
     private var commitObservation: Int?
-    private let observer = Mutex<(@Sendable (UInt64) -> Void)?>(nil)
+    private let observer = Lock<(@Sendable (UInt64) -> Void)?>(nil)
 
     public init(log: EventLog, directory: String, projections: [Projection], options: Options = Options()) {
         self.log = log
         self.directory = directory
         self.projections = projections
         self.options = options
-        shared = Mutex(Shared(checkpoints: [UInt64](repeating: 0, count: projections.count)))
+        shared = Lock(Shared(checkpoints: [UInt64](repeating: 0, count: projections.count)))
     }
 
     deinit { stop() }
@@ -135,7 +135,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     /// How ``start()`` found the views: "opened", or "built from the log: <why>" (none yet, another
     /// layout, another log, too far behind, or torn by a machine restart).
     public var howStarted: String { startNote.withLock { $0 } }
-    private let startNote = Mutex("not started")
+    private let startNote = Lock("not started")
 
     private struct NotReusable: Error { var reason: String }
 

@@ -3,7 +3,7 @@ import Foundation
 import EventCoding
 import EventLog
 import LMDB
-import Synchronization
+import Locking
 
 /// Applies the log to a set of projections in one views environment. Confined to one thread at a
 /// time (the engine's follower, or whoever rebuilds or replays); queries never touch it.
@@ -260,8 +260,8 @@ final class ProjectionRunner {
         let groups = Self.groups(projections, parallelism)
         let clock = ContinuousClock()
         let start = clock.now
-        let marks = Mutex(RebuildPhases(groups: groups.map { $0.map { projections[$0].name } }))
-        let failures = Mutex<[any Error]>([])
+        let marks = Lock(RebuildPhases(groups: groups.map { $0.map { projections[$0].name } }))
+        let failures = Lock<[any Error]>([])
         let shared = UncheckedBox(self)
         let reached = GroupProgress(groups: groups.count, report: progress)
         // Group 0 scans the log and hands each batch of records to the other groups: the log is
@@ -533,11 +533,11 @@ private final class TableClaims: @unchecked Sendable {  // every field is guarde
 /// call at a time.
 private final class GroupProgress: @unchecked Sendable {  // `report` is only called inside `positions`' lock
     private let report: ((UInt64) -> Void)?
-    private let positions: Mutex<[UInt64]>
+    private let positions: Lock<[UInt64]>
 
     init(groups: Int, report: ((UInt64) -> Void)?) {
         self.report = report
-        positions = Mutex(Array(repeating: 0, count: groups))
+        positions = Lock(Array(repeating: 0, count: groups))
     }
 
     func advance(group: Int, to position: UInt64) {

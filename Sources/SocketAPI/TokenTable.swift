@@ -1,5 +1,6 @@
 import Crypto
 import JSON
+import Locking
 import Synchronization
 
 /// The tokens the server accepts in `hello`: the admin token (`--admin-token`,
@@ -30,7 +31,7 @@ public final class TokenTable: Sendable {
         var employees: [Digest: String] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
     /// Bumped on every reload, so open sessions re-check their token.
     private let generationCounter = Atomic<Int>(0)
 
@@ -38,7 +39,7 @@ public final class TokenTable: Sendable {
         var s = State()
         if let adminToken, !adminToken.isEmpty { s.admin = Digest(adminToken) }
         for (token, employee) in employeeTokens { s.employees[Digest(token)] = employee }
-        state = Mutex(s)
+        state = Lock(s)
     }
 
     /// Replaces the tokens-file entries (the admin token stays). Open sessions whose token is gone

@@ -4,6 +4,7 @@ import Domain
 import EventLog
 import Foundation
 import JSON
+import Locking
 import ProjectionRuntime
 import Synchronization
 import Views
@@ -261,7 +262,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
     ) async throws {
         let clock = ContinuousClock()
         let origin = clock.now
-        let applied = Mutex<[(position: UInt64, at: Duration)]>([])
+        let applied = Lock<[(position: UInt64, at: Duration)]>([])
         engine.setBatchObserver { checkpoint in
             let t = clock.now - origin
             applied.withLock { $0.append((checkpoint, t)) }

@@ -3,7 +3,7 @@ import Domain
 import EventLog
 import Foundation
 import JSON
-import Synchronization
+import Locking
 
 final class TemporaryDirectory: Sendable {
     let path: String
@@ -17,7 +17,7 @@ final class TemporaryDirectory: Sendable {
 }
 
 final class ManualClock: LogClock {
-    let now = Mutex<Int64>(Timestamp(iso8601: "2026-03-02T09:00:00Z")!.milliseconds)
+    let now = Lock<Int64>(Timestamp(iso8601: "2026-03-02T09:00:00Z")!.milliseconds)
     func nowMilliseconds() -> Int64 { now.withLock { $0 } }
     func advance(days: Int) { now.withLock { $0 += Int64(days) * 86_400_000 } }
 }

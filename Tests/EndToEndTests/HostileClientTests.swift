@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Locking
 import Synchronization
 import Testing
 
@@ -416,7 +417,7 @@ extension JSONObject {
 final class WellBehavedClient: @unchecked Sendable {  // the client is used by its thread only
     private let client: TestClient
     private let running = Atomic<Bool>(true)
-    private let done = Mutex<(latencies: [UInt64], commands: [Bool], errors: [String])?>(nil)
+    private let done = Lock<(latencies: [UInt64], commands: [Bool], errors: [String])?>(nil)
     private var thread: Thread?
 
     init(_ client: TestClient) throws {

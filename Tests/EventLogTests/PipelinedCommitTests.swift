@@ -1,5 +1,6 @@
 @testable import EventLog
 import Foundation
+import Locking
 import Synchronization
 import Testing
 
@@ -64,7 +65,7 @@ import Testing
     }
 
     final class AnsweringThreads: Sendable {
-        let names = Mutex<[String]>([])
+        let names = Lock<[String]>([])
     }
 
     static func threadName() -> String {
@@ -312,5 +313,5 @@ private final class Counter: Sendable {
 }
 
 private final class Acknowledged: Sendable {
-    let list = Mutex<[(AppendRequest, AppendResult)]>([])
+    let list = Lock<[(AppendRequest, AppendResult)]>([])
 }

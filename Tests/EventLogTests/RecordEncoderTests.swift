@@ -1,6 +1,6 @@
 @testable import EventLog
 import Foundation
-import Synchronization
+import Locking
 import Testing
 
 /// The writer's encoder thread makes deferred payloads and encodes and chains records a chunk behind
@@ -107,7 +107,7 @@ import Testing
         let dir = TemporaryDirectory()
         let log = try openLog(dir)
         defer { log.close() }
-        let asked = Mutex<[(Int, Int)]>([])
+        let asked = Lock<[(Int, Int)]>([])
         let texts = [#"{"first":"a much longer payload than the others, to leave bytes behind"}"#, "{}", #"{"n":3}"#]
         let request = AppendRequest(
             events: texts.map { _ in EventToAppend(stream: "s", type: "Happened", data: []) }, actor: "a",

@@ -1,6 +1,6 @@
 @testable import EventLog
 import Foundation
-import Synchronization
+import Locking
 import Testing
 
 @Suite struct SubscriptionTests {
@@ -63,7 +63,7 @@ import Testing
         let dir = TemporaryDirectory()
         let log = try openLog(dir)
         defer { log.close() }
-        let heard = Mutex<[UInt64]>([])
+        let heard = Lock<[UInt64]>([])
         let token = log.observeCommits { position in heard.withLock { $0.append(position) } }
         for i in 0..<5 {
             let result = try await log.append(AppendRequest(events: [event("s-\(i)"), event("t-\(i)")], actor: "a"))
@@ -89,7 +89,7 @@ import Testing
         let dir = TemporaryDirectory()
         let log = try openLog(dir)
         defer { log.close() }
-        let order = Mutex<[String]>([])
+        let order = Lock<[String]>([])
         let token = log.observeCommits { _ in order.withLock { $0.append("observer") } }
         let writer = try #require(log.writer)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in

@@ -1,6 +1,6 @@
 @testable import EventLog
 import Foundation
-import Synchronization
+import Locking
 
 /// A fresh directory under the system's temporary directory, removed when the value is deinitialised.
 final class TemporaryDirectory: Sendable {
@@ -16,7 +16,7 @@ final class TemporaryDirectory: Sendable {
 
 /// A clock the test moves by hand.
 final class ManualClock: LogClock {
-    let now = Mutex<Int64>(1_780_000_000_000)
+    let now = Lock<Int64>(1_780_000_000_000)
     func nowMilliseconds() -> Int64 { now.withLock { $0 } }
     func advance(_ ms: Int64) { now.withLock { $0 += ms } }
 }

@@ -3,9 +3,9 @@ import Domain
 import EventLog
 import Foundation
 import JSON
+import Locking
 import PersonalData
 import ProjectionRuntime
-import Synchronization
 import Testing
 import Views
 
@@ -21,7 +21,7 @@ final class TemporaryDirectory: Sendable {
 }
 
 final class ManualClock: LogClock {
-    let now = Mutex<Int64>(Timestamp(iso8601: "2026-03-02T09:00:00Z")!.milliseconds)
+    let now = Lock<Int64>(Timestamp(iso8601: "2026-03-02T09:00:00Z")!.milliseconds)
     func nowMilliseconds() -> Int64 { now.withLock { $0 } }
     func advance(minutes: Int) { now.withLock { $0 += Int64(minutes) * 60_000 } }
     func advance(days: Int) { now.withLock { $0 += Int64(days) * 86_400_000 } }

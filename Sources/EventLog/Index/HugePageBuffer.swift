@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import LMDB
+import Locking
 import Synchronization
 
 /// Zeroed 64-bit words from an anonymous mapping that the kernel is asked to back with 2 MiB pages
@@ -116,7 +117,7 @@ final class PagePopulator: Sendable {
         weak var buffer: HugePageBuffer?
     }
 
-    private let queue = Mutex<[Queued]>([])
+    private let queue = Lock<[Queued]>([])
     private let wake = DispatchSemaphore(value: 0)
 
     private init() {

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Names → dense key ids for streams, tags and types, plus the in-memory part of the key index
 /// (the runs not yet flushed to `keyRuns`). Shared by the writer and in-process readers.
@@ -14,7 +14,7 @@ final class KeyRegistry: Sendable {
         var memtables: [UInt32: Memtable] = [:]
     }
 
-    let state = Mutex(State())
+    let state = Lock(State())
     let runs: IndexRuns
 
     init(runs: IndexRuns) { self.runs = runs }

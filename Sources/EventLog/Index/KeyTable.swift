@@ -5,7 +5,7 @@ import Darwin
 #endif
 import IdHashing
 import LMDB
-import Synchronization
+import Locking
 
 /// Names → key ids for the writer, which looks up a stream, a type and every tag of every event.
 ///
@@ -57,7 +57,7 @@ final class KeyTable: @unchecked Sendable {
     private let seed = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
     private static let inlineCapacity = 22
     /// Held by readers for a lookup and by the writer for a change.
-    private let lock = Mutex(())
+    private let lock = Lock(())
     private static let longMarker: UInt8 = 0xFF
 
     init(names: KeyNames, minimumCapacity: Int = 1024) {

@@ -1,4 +1,5 @@
 import LMDB
+import Locking
 import Synchronization
 
 /// Key id → kind and name bytes, for reading records of format 2, which name types and tags by key id (``EventRecord``).
@@ -36,7 +37,7 @@ final class KeyNames: @unchecked Sendable {  // entries are published through `p
     /// for every one, stays in the cache where the entries would not.
     private let kinds: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>
     private let published = Atomic<Int>(0)
-    private let lock = Mutex(())
+    private let lock = Lock(())
     private var arenas: [UnsafeMutableRawPointer] = []
     private var arenaFree: UnsafeMutableRawPointer?
     private var arenaLeft = 0

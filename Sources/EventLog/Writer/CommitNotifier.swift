@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The last committed position, and tasks waiting for it to pass a point.
 final class CommitNotifier: Sendable {
@@ -10,7 +10,7 @@ final class CommitNotifier: Sendable {
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     init(committed: UInt64) { state.withLock { $0.committed = committed } }
 

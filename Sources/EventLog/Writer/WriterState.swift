@@ -1,6 +1,6 @@
 import Dispatch
-import Synchronization
 import LMDB
+import Locking
 
 /// A command appended in the batch being built or in the one in flight, with where its events landed
 /// (a repeat of it is answered from here: its records may not be encoded, let alone stored, yet).
@@ -185,7 +185,7 @@ final class WriterState {
 /// A sealed run's memtable grouped by key on a background thread (the run no longer changes).
 final class RunGrouping: Sendable {
     let run: UInt32
-    private let result = Mutex<KeyGroups?>(nil)
+    private let result = Lock<KeyGroups?>(nil)
 
     init(run: UInt32, table: Memtable) {
         self.run = run

@@ -1,9 +1,9 @@
 import CommandProcessing
 import Domain
 import EventLog
+import Locking
 import NIOCore
 import PersonalData
-import Synchronization
 
 /// A running subscription as its connection sees it: stop it, wait for its last write.
 struct SubscriptionHandle: Sendable {
@@ -29,7 +29,7 @@ final class StopReason: Sendable {
         var heldBackFrom: UInt64?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// The first stop's reason stands (a session that ends during shutdown closes as `shutdown`).
     func set(_ reason: String?) {
@@ -232,7 +232,7 @@ struct SubscriptionPump: Sendable {
 
     /// Resumes a continuation exactly once, whoever comes first.
     final class Once: Sendable {
-        private let state = Mutex<(continuation: CheckedContinuation<WriteWait, Never>?, early: WriteWait?)>((nil, nil))
+        private let state = Lock<(continuation: CheckedContinuation<WriteWait, Never>?, early: WriteWait?)>((nil, nil))
 
         func arm(_ c: CheckedContinuation<WriteWait, Never>) {
             let early = state.withLock { s -> WriteWait? in

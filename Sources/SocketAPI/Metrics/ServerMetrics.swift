@@ -1,6 +1,6 @@
 import Domain
+import Locking
 import Metrics
-import Synchronization
 
 /// The server's metrics through swift-metrics (exported in Prometheus text by `serve --metrics`).
 ///
@@ -26,8 +26,8 @@ final class ServerMetrics: Sendable {
     let commandLatency = Timer(label: "chronicle_command_seconds")
     let queryLatency = Timer(label: "chronicle_query_seconds")
 
-    private let handles = Mutex<[String: Counter]>([:])
-    private let commandCounters = Mutex<[CommandKey: Counter]>([:])
+    private let handles = Lock<[String: Counter]>([:])
+    private let commandCounters = Lock<[CommandKey: Counter]>([:])
     private let requestCounters: [String: Counter]
     private let unknownRequests = Counter(label: "chronicle_requests_total", dimensions: [("op", "unknown")])
 
@@ -35,7 +35,7 @@ final class ServerMetrics: Sendable {
         var type: String
         var outcome: String
     }
-    private let viewLag = Mutex<[String: Gauge]>([:])
+    private let viewLag = Lock<[String: Gauge]>([:])
     private let knownCommandTypes = Set(CompanyState.commandTypes.map(\.rawValue))
     static let knownViews: Set<String> = [
         "customer360", "salesFunnel", "approvalQueue", "myExpenses", "inventory", "stockLedger", "auditTrail",

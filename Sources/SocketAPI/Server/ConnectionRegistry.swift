@@ -1,5 +1,5 @@
+import Locking
 import NIOCore
-import Synchronization
 
 /// The open connections: enforces the connection limit and lets shutdown reach every connection.
 final class ConnectionRegistry: Sendable {
@@ -9,7 +9,7 @@ final class ConnectionRegistry: Sendable {
         var emptyWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     let maxConnections: Int
 
     init(maxConnections: Int) { self.maxConnections = maxConnections }

@@ -1,6 +1,6 @@
 import Foundation
 import JSON
-import Synchronization
+import Locking
 
 /// One event as a command's reply or a `read` reports it: where it landed.
 struct LoggedEvent: Hashable, Sendable, CustomStringConvertible {
@@ -57,7 +57,7 @@ final class CrashLedger: Sendable {
         var acknowledgedUnderLoad = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// The next command of the workload, recorded as sent.
     func issue() -> Command {

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import Locking
 import Testing
 
 /// A real `chronicle serve` in its own process, on a free loopback port and a temporary data directory.
@@ -157,7 +157,7 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// Standard output of the server, split into lines as it arrives.
 final class LineCollector: Sendable {
-    private let state = Mutex<(partial: [UInt8], lines: [String])>(([], []))
+    private let state = Lock<(partial: [UInt8], lines: [String])>(([], []))
 
     func append(_ data: Data) {
         state.withLock { s in
