@@ -5,6 +5,7 @@
 SWIFT       ?= swift
 DATA        ?= ./data
 BUILD_FLAGS ?=
+TSAN_FLAGS  := -Xswiftc -DCHRONICLE_TSAN
 SUDO        := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
 .PHONY: all deps build release test test-release test-loadgen asan tsan crash hostile duckdb-check run format bench bench-log fuzz clean
@@ -65,13 +66,17 @@ asan: deps
 ## sanitizer what it orders (it cannot see Synchronization.Mutex's futex on Linux). Every process
 ## writes its reports to .build-tsan/reports; any report fails the target.
 tsan: deps
-	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan -Xswiftc -DCHRONICLE_TSAN $(BUILD_FLAGS)
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(TSAN_FLAGS) $(BUILD_FLAGS)
 	rm -rf .build-tsan/reports && mkdir -p .build-tsan/reports
-	TSAN_OPTIONS="log_path=$(CURDIR)/.build-tsan/reports/tsan" \
-		$(SWIFT) test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan $(BUILD_FLAGS)
-	@if ls .build-tsan/reports | grep -q .; then \
-		echo "ThreadSanitizer reported (.build-tsan/reports):"; ls .build-tsan/reports; exit 1; fi
-	@echo "ThreadSanitizer: no report"
+	@TSAN_OPTIONS="log_path='$(CURDIR)/.build-tsan/reports/tsan'" \
+		$(SWIFT) test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan $(TSAN_FLAGS) $(BUILD_FLAGS); \
+	status=$$?; \
+	if grep -l 'SUMMARY: ThreadSanitizer' .build-tsan/reports/* >/dev/null 2>&1; then \
+		echo "ThreadSanitizer reported:"; grep -h 'SUMMARY: ThreadSanitizer' .build-tsan/reports/*; \
+		echo "(the reports: .build-tsan/reports)"; exit 1; \
+	fi; \
+	if [ $$status -ne 0 ]; then exit $$status; fi; \
+	echo "ThreadSanitizer: no report"
 
 ## crash: the crash campaign: SIGKILL a loaded server KILLS times, checking after every restart that no
 ## acknowledged command is lost or duplicated, that verify passes and that the views equal a rebuild

@@ -4,15 +4,17 @@ import Synchronization
     import CTSan
 #endif
 
-/// A value behind a lock: `Synchronization.Mutex`, with the same `withLock`, and every lock that
-/// Chronicle's modules take.
+/// A value behind a lock: `Synchronization.Mutex`, with the same `withLock` and
+/// `withLockIfAvailable`, in place of every `Mutex` in Chronicle's modules. Like a `Mutex`, it is held
+/// in a `let` (a stored property or a local), never moved or copied once shared.
 ///
 /// It exists for ThreadSanitizer. On Linux `Mutex` locks through the futex system call, which the
 /// sanitizer does not see: it reports every pair of accesses made under one `Mutex` from two threads
 /// as a race (a ten-line program that appends to a `Mutex<[Int]>` from two threads draws one). Built
 /// with `-DCHRONICLE_TSAN` (`make tsan`), a `Lock` tells the sanitizer what the lock orders — an
 /// acquire after taking it, a release before giving it back — so that what it still reports is a real
-/// race. Other builds compile to the bare `Mutex`.
+/// race. (The modules' other locks — `NSLock`, `NSCondition`, `pthread_rwlock` — are pthread-based,
+/// and the sanitizer sees them.) Other builds compile to the bare `Mutex`.
 ///
 /// ```swift
 /// let hits = Lock([String: Int]())

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Locking
 import Testing
 
@@ -22,7 +23,7 @@ import Testing
 
     /// A body's error reaches the caller with its type, the change made before it stays, and the
     /// lock is free again afterwards.
-    @Test func aThrowingBodyReleasesTheLock() {
+    @Test func aThrowingBodyReleasesTheLock() throws {
         let value = Lock(1)
         do {
             try value.withLock { (v: inout Int) throws(Refused) in
@@ -33,7 +34,16 @@ import Testing
         } catch {
             #expect(error == Refused(reason: "no"))  // typed: `error` is a `Refused`
         }
-        #expect(value.withLock { $0 } == 2)
+        // Asked from another thread, which gets nil if the lock were still held (from this thread,
+        // a held lock would stop the process instead of failing the test).
+        let seen = Lock<Int?>(nil)
+        let answered = DispatchSemaphore(value: 0)
+        Thread {
+            seen.withLock { $0 = value.withLockIfAvailable { $0 } }
+            answered.signal()
+        }.start()
+        try #require(answered.wait(timeout: .now() + 30) == .success, "the other thread never answered")
+        #expect(seen.withLock { $0 } == 2)  // free again, and the change made before the throw stays
     }
 
     struct Handle: ~Copyable { var uses = 0 }
@@ -47,7 +57,7 @@ import Testing
 
     /// `withLockIfAvailable` runs its body when the lock is free and returns nil, without running
     /// it, while another thread holds the lock.
-    @Test func ifAvailableSkipsAHeldLock() {
+    @Test func ifAvailableSkipsAHeldLock() throws {
         let value = Lock(0)
         #expect(value.withLockIfAvailable { v -> Int in v += 1; return v } == 1)
         let held = DispatchSemaphore(value: 0)
@@ -58,7 +68,7 @@ import Testing
                 done.wait()
             }
         }
-        held.wait()
+        try #require(held.wait(timeout: .now() + 30) == .success, "the other thread never took the lock")
         #expect(value.withLockIfAvailable { v -> Int in v += 1; return v } == nil)
         done.signal()
         #expect(value.withLock { $0 } == 1)
