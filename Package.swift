@@ -73,11 +73,13 @@ let package = Package(
         // Events in domain and JSON terms: payload codec, upcasters, the public JSON form.
         .target(name: "EventCoding", dependencies: ["EventLog", "Domain", "JSON", "PersonalData"]),
         .target(
-            name: "CommandProcessing", dependencies: ["EventLog", "EventCoding", "Domain", "JSON", "PersonalData", "Locking"]),
+            name: "CommandProcessing",
+            dependencies: ["EventLog", "EventCoding", "Domain", "JSON", "PersonalData", "Locking"]),
         // The demo company: a year of history generated from a seed (pure), and its loader.
         .target(name: "DemoCompany", dependencies: ["CommandProcessing", "Domain", "JSON"], path: "Fixtures/DemoCompany"),
         // Views: the runtime that feeds projectors from the log and keeps `views/`, then one module per view.
-        .target(name: "ProjectionRuntime", dependencies: ["LMDB", "EventLog", "EventCoding", "JSON", "Domain", "Locking"]),
+        .target(
+            name: "ProjectionRuntime", dependencies: ["LMDB", "EventLog", "EventCoding", "JSON", "Domain", "Locking"]),
         .target(name: "Customer360", dependencies: view, path: "Projections/Customer360"),
         .target(name: "SalesFunnel", dependencies: view, path: "Projections/SalesFunnel"),
         .target(name: "ApprovalQueues", dependencies: view, path: "Projections/ApprovalQueues"),
@@ -94,7 +96,8 @@ let package = Package(
         .target(
             name: "SocketAPI",
             dependencies: [
-                "CScheduling", "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain", "PersonalData", "Locking",
+                "CScheduling", "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain", "PersonalData",
+                "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -133,7 +136,9 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain", "IdHashing", "JSON", "DemoCompany"]),
         .testTarget(
             name: "CommandProcessingTests",
-            dependencies: ["CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData", "LMDB", "Locking"]
+            dependencies: [
+                "CommandProcessing", "EventCoding", "EventLog", "Domain", "JSON", "PersonalData", "LMDB", "Locking",
+            ]
         ),
         // The demo company's generator and the hand-checked scenarios of Fixtures/Scenarios, on real LMDB.
         .testTarget(

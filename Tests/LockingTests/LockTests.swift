@@ -59,17 +59,25 @@ import Testing
     /// it, while another thread holds the lock.
     @Test func ifAvailableSkipsAHeldLock() throws {
         let value = Lock(0)
-        #expect(value.withLockIfAvailable { v -> Int in v += 1; return v } == 1)
-        let held = DispatchSemaphore(value: 0)
+        let free = value.withLockIfAvailable { v -> Int in
+            v += 1
+            return v
+        }
+        #expect(free == 1)
+        let taken = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
             value.withLock { _ in
-                held.signal()
+                taken.signal()
                 done.wait()
             }
         }
-        try #require(held.wait(timeout: .now() + 30) == .success, "the other thread never took the lock")
-        #expect(value.withLockIfAvailable { v -> Int in v += 1; return v } == nil)
+        try #require(taken.wait(timeout: .now() + 30) == .success, "the other thread never took the lock")
+        let held = value.withLockIfAvailable { v -> Int in
+            v += 1
+            return v
+        }
+        #expect(held == nil)
         done.signal()
         #expect(value.withLock { $0 } == 1)
     }
