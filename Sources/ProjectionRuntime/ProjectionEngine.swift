@@ -53,6 +53,14 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         public var rebuildWhenBehind: UInt64
         /// How often the follower looks at the log when no commit wakes it (a log written by another process).
         public var pollInterval: Duration
+        /// The priority of the live follower and its commit thread. `.background` (the kernel's idle
+        /// priority) gives every core the log's writer and the server's event loops want to them at
+        /// once, and the views the rest: under a load that keeps the cores busy the views fall
+        /// further behind (and a `minPosition` query waits longer), the commands go faster, and
+        /// the views catch up when the load eases. Nothing is skipped: every event is applied, in
+        /// order. (`chronicle serve` runs them so by default; see its `--views-priority`.) A
+        /// rebuild runs at normal priority either way.
+        public var followerPriority: NamedThread.Priority = .normal
         /// Tests only: how long the follower's commit thread waits before each commit, so that the
         /// next batch is surely applied while the previous one is in flight.
         var commitDelayForTesting: Duration?
@@ -230,7 +238,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         followerDone = done
         wake.unlock()
-        NamedThread.start("views-follow") { [self] in
+        NamedThread.start("views-follow", priority: options.followerPriority) { [self] in
             self.follow()
             done.signal()
         }
@@ -318,8 +326,15 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
             for id in due.keys { s.waiters[id] = nil }
             return (due.values.map(\.continuation), positions)
         }
-        for c in ready { c.resume(returning: true) }
-        if let f = observer.withLock({ $0 }) { f(positions.min() ?? 0) }
+        let observer = self.observer.withLock { $0 }
+        guard !ready.isEmpty || observer != nil else { return }
+        // From a background follower or commit thread, resumed on a thread of normal priority: a
+        // resumed task may make Swift concurrency's pool start a thread, which inherits its
+        // starter's priority (see ``NamedThread``).
+        NamedThread.outsideBackground {
+            for c in ready { c.resume(returning: true) }
+            if let observer { observer(positions.min() ?? 0) }
+        }
     }
 
     /// Calls `body` after each committed batch with the lowest checkpoint (benchmarks measure lag with it).

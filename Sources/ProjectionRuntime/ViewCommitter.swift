@@ -52,7 +52,9 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
         self.names = names
         self.committed = committed
         self.onCommitted = onCommitted
-        NamedThread.start("views-commit") { [self] in self.loop() }
+        // At the priority of the thread that applies the batches (the follower's, which makes it).
+        let priority: NamedThread.Priority = NamedThread.currentThreadIsBackground ? .background : .normal
+        NamedThread.start("views-commit", priority: priority) { [self] in self.loop() }
     }
 
     /// Waits until no batch is in flight. Returns the error of a batch that failed since the last

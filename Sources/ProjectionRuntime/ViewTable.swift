@@ -1,4 +1,4 @@
-import Dispatch
+import EventLog
 import LMDB
 
 /// Something a projector writes that the runtime flushes into the projector's transaction.
@@ -341,10 +341,8 @@ struct StagedWrites {
 }
 
 /// Frees `storage` (a cache's arrays and dictionaries, which the caller no longer holds anywhere but
-/// in the local it passes) on a background thread instead of the caller's.
+/// in the local it passes) on a background thread, at idle priority, instead of the caller's.
 func releaseInBackground<T>(_ storage: consuming T) {
     let box = UncheckedBox(storage)
-    cacheRelease.async { withExtendedLifetime(box) {} }
+    NamedThread.inBackground { withExtendedLifetime(box) {} }
 }
-
-private let cacheRelease = DispatchQueue(label: "chronicle-view-cache-release", qos: .utility)

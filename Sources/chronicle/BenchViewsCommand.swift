@@ -47,6 +47,9 @@ struct BenchViewsCommand: AsyncParsableCommand {
 
     @Option(help: "Most events the live follower applies in one batch (the server's default).")
     var followerBatch = ProjectionEngine.Options().batchSize
+
+    @Option(help: ArgumentHelp(stringLiteral: ViewsPriority.help + " (The server's default.)"))
+    var viewsPriority: ViewsPriority = .background
     @Flag(help: "Also rebuild each projection alone.") var each = false
 
     @Flag(help: "Skip the live phase.") var noLive = false
@@ -65,6 +68,13 @@ struct BenchViewsCommand: AsyncParsableCommand {
             throw ValidationError("--live-only runs only the live phase: it excludes --rebuild-only and --no-live")
         }
         guard queryRate >= 0 else { throw ValidationError("--query-rate must be 0 or more") }
+    }
+
+    /// The live follower's options: the server's, but for `--follower-batch`.
+    private var followerOptions: ProjectionEngine.Options {
+        var options = ProjectionEngine.Options(batchSize: followerBatch)
+        options.followerPriority = viewsPriority.priority
+        return options
     }
 
     func run() async throws {
@@ -87,7 +97,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: data.directory.views) else {
                 throw CLIError("--live-only needs views in \(data.directory.views): run once without it")
             }
-            let engine = ViewService.engine(log: log, dataDirectory: data.directory.path, options: .init(batchSize: followerBatch))
+            let engine = ViewService.engine(log: log, dataDirectory: data.directory.path, options: followerOptions)
             try engine.start()
             defer { engine.close() }
             for p in ViewService.projections { _ = await engine.waitUntil(p.name, reaches: log.lastPosition, timeout: .seconds(600)) }
@@ -145,7 +155,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
         // The live phase: the rebuilt views become <data>/views and follow a continuous writer.
         try? FileManager.default.removeItem(atPath: data.directory.views)
         try FileManager.default.moveItem(atPath: scratch, toPath: data.directory.views)
-        let engine = ViewService.engine(log: log, dataDirectory: data.directory.path, options: .init(batchSize: followerBatch))
+        let engine = ViewService.engine(log: log, dataDirectory: data.directory.path, options: followerOptions)
         try engine.start()
         defer { engine.close() }
         let views = ViewService(source: engine)

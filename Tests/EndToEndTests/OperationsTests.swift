@@ -35,6 +35,41 @@ import Testing
         #expect(again.stop() == 0)
     }
 
+    /// `serve --views-priority`: by default the views' live follower and its commit thread run at
+    /// the kernel's idle priority, and nothing else does; `normal` runs them as every other thread.
+    @Test func theViewsFollowInTheBackgroundUnlessAskedOtherwise() async throws {
+        for (arguments, expected) in [([String](), 5), (["--views-priority", "normal"], 0)] {
+            try await withServer(arguments: arguments) { server in
+                let c = try server.connect()
+                try c.hello()
+                try c.register("E-1", roles: ["sales"])
+                #expect(try c.command("RegisterCustomer", ["customerId": "C-1", "name": "Acme", "ownerId": "E-1"]).ok)
+                let query = try c.call("query", [
+                    "view": "customer360", "params": ["customerId": "C-1"], "minPosition": 2, "timeoutMs": 10_000,
+                ])
+                #expect(query.ok, "\(query)")
+                let threads = server.threadPolicies()
+                let views = threads.filter { $0.name == "views-follow" || $0.name == "views-commit" }
+                #expect(views.map(\.name).sorted() == ["views-commit", "views-follow"], "\(threads)")
+                #expect(views.allSatisfy { $0.policy == expected }, "\(arguments): \(threads)")
+                // The rest at normal priority, but for the threads that only ever run in idle time.
+                let others = threads.filter { !["views-follow", "views-commit", "log-populate", "background"].contains($0.name) }
+                #expect(others.allSatisfy { $0.policy == 0 }, "\(arguments): \(threads)")
+            }
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+        p.arguments = ["serve", "--views-priority", "fast"]
+        let errors = Pipe()
+        p.standardOutput = Pipe()
+        p.standardError = errors
+        try p.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(message.contains("views-priority"), "\(message)")
+    }
+
     @Test func metricsAndHealthAreServedOverHTTP() async throws {
         try await withServer(arguments: ["--metrics", "127.0.0.1:0", "--query-listen", "127.0.0.1:0"]) { server in
             let reader = try TestClient(port: try #require(server.queryPort))

@@ -29,6 +29,43 @@ import Views
         #expect(status.allSatisfy { $0.checkpoint == h.log.lastPosition && $0.lagEvents == 0 })
     }
 
+    /// The scheduling policy of each of this process's threads named `name` (`/proc/self/task`;
+    /// 0 normal, 5 idle).
+    static func policies(ofThreadsNamed name: String) -> [Int] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { tid in
+            guard (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == name,
+                  let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            return Int(stat[stat.index(after: close)...].split(separator: " ")[41 - 3])
+        }
+    }
+
+    @Test func aBackgroundFollowerAppliesEveryCommitAndResumesWaitersAtNormalPriority() async throws {
+        var options = ProjectionEngine.Options(rebuildParallelism: 2, pollInterval: .milliseconds(500))
+        options.followerPriority = .background
+        let h = try ViewHarness(options: options)
+        try await company(h)
+        try h.engine.start()
+        var last: UInt64 = 0
+        for i in 0..<20 {
+            last = try await h.run(
+                "E-1", "OpenOpportunity", ["opportunityId": .string("O-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]
+            ).position
+        }
+        let (position, result) = try await h.views.query(
+            view: "customer360", params: ["customerId": "C-1"], actor: h.actor("E-1"), minPosition: last,
+            timeout: .seconds(10))
+        #expect(position >= last)
+        #expect(result["opportunities"]?.arrayValue?.count == 20)
+        // The waiter was resumed from the commit thread through a thread of normal priority: the
+        // task goes on on a pool thread that is not at idle priority.
+        #expect(!NamedThread.currentThreadIsBackground)
+        #expect(Self.policies(ofThreadsNamed: "views-follow").contains(5))
+        #expect(Self.policies(ofThreadsNamed: "views-commit").contains(5))
+    }
+
     /// A started engine whose large batches (40 events or more) may be spaced by `spacing`, at most
     /// `factor` times the previous commit, while `whileWriterQueue` items wait for the writer.
     func spacedHarness(

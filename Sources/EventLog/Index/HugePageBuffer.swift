@@ -121,8 +121,7 @@ final class PagePopulator: Sendable {
     private let wake = DispatchSemaphore(value: 0)
 
     private init() {
-        NamedThread.start("log-populate") { [self] in
-            Self.runAtIdlePriority()
+        NamedThread.start("log-populate", priority: .background) { [self] in
             while true {
                 wake.wait()
                 while let next = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
@@ -134,10 +133,12 @@ final class PagePopulator: Sendable {
                         if page != nil && isKnownUniquelyReferenced(&buffer) { break }
                     }
                     // The owner may drop it any moment now: the populator's reference is released
-                    // elsewhere, so that an unmap never runs at idle priority.
+                    // at normal priority, so that an unmap never runs at idle priority. (Not through
+                    // `DispatchQueue.global().async`: a pool thread Dispatch started for it here
+                    // would inherit this thread's idle priority, and it did.)
                     let held = Unmanaged.passRetained(buffer)
                     _ = consume buffer
-                    DispatchQueue.global(qos: .utility).async { held.release() }
+                    NamedThread.outsideBackground { held.release() }
                 }
             }
         }
@@ -146,15 +147,5 @@ final class PagePopulator: Sendable {
     func populate(_ buffer: HugePageBuffer) {
         queue.withLock { $0.append(Queued(buffer: buffer)) }
         wake.signal()
-    }
-
-    /// `SCHED_IDLE` for the calling thread. Without it (another system) the populator runs as any
-    /// thread does: the zeroing is then only moved off the writer, not into idle time.
-    private static func runAtIdlePriority() {
-        #if os(Linux)
-        var param = sched_param()
-        param.sched_priority = 0
-        _ = sched_setscheduler(0, 5 /* SCHED_IDLE */, &param)
-        #endif
     }
 }

@@ -1,23 +1,86 @@
 import Foundation
+import Locking
 
 /// Starts a long-lived thread under a name the operating system shows (`top -H`, `perf`,
 /// `/proc/PID/task/*/comm`), so an operator can tell the log's writer from a view's follower.
 /// Foundation's `Thread.name` does not reach the kernel on Linux; this names the thread from inside.
+///
+/// A thread may run in the **background**: at the kernel's idle priority (`SCHED_IDLE`), it runs
+/// only on a core that no thread of normal priority wants, and gives the core up the moment one
+/// wakes. That suits work that may fall behind under load and catch up after it (backing new
+/// tables with memory, the views' live follower in `chronicle serve`).
+///
+/// Such a thread must not start threads: every thread inherits its creator's priority, and a
+/// thread that Dispatch or Swift concurrency starts for its pool on a background thread — to run
+/// an `async` block, or a task a resumed continuation schedules — would serve that pool at idle
+/// priority for the rest of the process (a server's queries or commands among its work). A
+/// background thread hands such calls to ``outsideBackground(_:)``, and other background work to
+/// ``inBackground(_:)``.
 public enum NamedThread {
+    public enum Priority: Sendable {
+        /// The kernel's normal scheduling.
+        case normal
+        /// The kernel's idle priority (`SCHED_IDLE`), where the system has it; normal elsewhere.
+        case background
+    }
+
     /// - Parameter name: at most 15 bytes (the kernel's limit; longer names are cut).
     @discardableResult
     public static func start(
-        _ name: String, qualityOfService: QualityOfService = .default, _ body: @escaping @Sendable () -> Void
+        _ name: String, qualityOfService: QualityOfService = .default, priority: Priority = .normal,
+        _ body: @escaping @Sendable () -> Void
     ) -> Thread {
+        // The hand-off thread exists before the first background thread: made later, by a
+        // background thread, it would inherit the idle priority it is there to escape.
+        if priority == .background { JobThread.handOff.touch() }
         let short = String(decoding: name.utf8.prefix(15), as: UTF8.self)
         let thread = Thread {
             nameCurrentThread(short)
+            if priority == .background { setCurrentThreadIdle() }
             body()
         }
         thread.name = short
         thread.qualityOfService = qualityOfService
         thread.start()
         return thread
+    }
+
+    /// Whether the calling thread runs at the kernel's idle priority (a background thread, or one
+    /// a background thread started).
+    public static var currentThreadIsBackground: Bool {
+        #if os(Linux)
+        return sched_getscheduler(0) == schedIdle
+        #else
+        return false
+        #endif
+    }
+
+    /// Runs `work` at normal priority: at once on a thread of normal priority; from a background
+    /// thread, on a thread of normal priority kept for this, after the work handed to it before.
+    /// For a background thread's calls that may start threads (`DispatchQueue.async`, resuming a
+    /// continuation) or that must not wait for an idle core (releasing memory the allocator unmaps,
+    /// which holds the process's memory-map lock).
+    public static func outsideBackground(_ work: @escaping @Sendable () -> Void) {
+        if currentThreadIsBackground { JobThread.handOff.async(work) } else { work() }
+    }
+
+    /// Runs `work` on a background thread kept for this, after the work handed to it before: work
+    /// that may wait for an idle core (freeing a large cache, grouping a sealed index run).
+    public static func inBackground(_ work: @escaping @Sendable () -> Void) {
+        JobThread.background.async(work)
+    }
+
+    /// `SCHED_IDLE` in Linux's `<sched.h>` (not imported into Swift).
+    private static let schedIdle: Int32 = 5
+
+    /// `SCHED_IDLE` for the calling thread. Where it is refused (another system), the thread runs
+    /// at normal priority: its work is then only moved off the threads that asked for it.
+    private static func setCurrentThreadIdle() {
+        #if os(Linux)
+        var param = sched_param()
+        param.sched_priority = 0
+        _ = sched_setscheduler(0, schedIdle, &param)
+        #endif
     }
 
     /// Glibc's `pthread_setname_np` is not visible to Swift, and `prctl` is variadic: the kernel's
@@ -27,5 +90,41 @@ public enum NamedThread {
         guard fd >= 0 else { return }  // no /proc (a container without it): the name is cosmetic
         _ = name.withCString { write(fd, $0, strlen($0)) }
         close(fd)
+    }
+}
+
+/// A thread that runs the closures given to it one at a time, in order, for the life of the process.
+final class JobThread: Sendable {
+    /// Normal priority: what background threads hand over (``NamedThread/outsideBackground(_:)``).
+    static let handOff = JobThread(name: "handoff", priority: .normal)
+    /// Idle priority: work that may wait (``NamedThread/inBackground(_:)``).
+    static let background = JobThread(name: "background", priority: .background)
+
+    private let jobs = Lock<[@Sendable () -> Void]>([])
+    /// Signalled once per job (a futex wake: it starts no thread, whoever calls it).
+    private let wake = DispatchSemaphore(value: 0)
+
+    private init(name: String, priority: NamedThread.Priority) {
+        assert(priority == .background || !NamedThread.currentThreadIsBackground,
+               "the hand-off thread would inherit the background priority of the thread making it")
+        NamedThread.start(name, priority: priority) { [self] in
+            while true {
+                wake.wait()
+                let batch = jobs.withLock { jobs in
+                    var taken: [@Sendable () -> Void] = []
+                    swap(&taken, &jobs)
+                    return taken
+                }
+                for job in batch { job() }
+            }
+        }
+    }
+
+    /// Makes sure the thread exists (its `static let` is made on first use).
+    func touch() {}
+
+    func async(_ job: @escaping @Sendable () -> Void) {
+        jobs.withLock { $0.append(job) }
+        wake.signal()
     }
 }

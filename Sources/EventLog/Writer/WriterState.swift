@@ -1,4 +1,3 @@
-import Dispatch
 import LMDB
 import Locking
 
@@ -182,14 +181,15 @@ final class WriterState {
     func head(_ id: UInt32) -> KeyHead { heads[Int(id)] }
 }
 
-/// A sealed run's memtable grouped by key on a background thread (the run no longer changes).
+/// A sealed run's memtable grouped by key on a background thread (the run no longer changes), at
+/// idle priority: the flush of the run waits for it, and the writer does not.
 final class RunGrouping: Sendable {
     let run: UInt32
     private let result = Lock<KeyGroups?>(nil)
 
     init(run: UInt32, table: Memtable) {
         self.run = run
-        DispatchQueue.global(qos: .utility).async { [self] in
+        NamedThread.inBackground { [self] in
             let groups = table.groupedByKey()
             result.withLock { $0 = groups }
         }

@@ -63,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
         """)
     var viewsCommitSpacingMs = Int(ProjectionEngine.Options.defaultCommitSpacing / .milliseconds(1))
 
+    @Option(help: ArgumentHelp(stringLiteral: ViewsPriority.help))
+    var viewsPriority: ViewsPriority = .background
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -112,6 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         var viewOptions = ProjectionEngine.Options()
         viewOptions.commitSpacing = .milliseconds(viewsCommitSpacingMs)
+        viewOptions.followerPriority = viewsPriority.priority
         let engine = ViewService.engine(log: log, dataDirectory: dir.path, options: viewOptions)
         try engine.start()
         defer { engine.close() }

@@ -98,6 +98,19 @@ final class ServerProcess: @unchecked Sendable {  // the process and its pipe ar
         return kib << 10
     }
 
+    /// Each of the server's threads: its name and scheduling policy (0 normal, 5 idle).
+    func threadPolicies() -> [(name: String, policy: Int)] {
+        let dir = "/proc/\(process.processIdentifier)/task"
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return tasks.compactMap { tid in
+            guard let name = try? String(contentsOfFile: "\(dir)/\(tid)/comm", encoding: .utf8),
+                  let stat = try? String(contentsOfFile: "\(dir)/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")"),
+                  let policy = Int(stat[stat.index(after: close)...].split(separator: " ")[41 - 3]) else { return nil }
+            return (name.trimmingCharacters(in: .whitespacesAndNewlines), policy)
+        }
+    }
+
     /// Lines the server printed on standard output.
     var printed: [String] { lines.all }
 
