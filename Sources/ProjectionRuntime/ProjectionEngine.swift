@@ -53,14 +53,9 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         public var rebuildWhenBehind: UInt64
         /// How often the follower looks at the log when no commit wakes it (a log written by another process).
         public var pollInterval: Duration
-        /// The priority of the live follower and its commit thread. `.background` (the kernel's idle
-        /// priority) gives every core the log's writer and the server's event loops want to them at
-        /// once, and the views the rest: under a load that keeps the cores busy the views fall
-        /// further behind (and a `minPosition` query waits longer), the commands go faster, and
-        /// the views catch up when the load eases. Nothing is skipped: every event is applied, in
-        /// order. (`chronicle serve` runs them so by default; see its `--views-priority`.) A
-        /// rebuild runs at normal priority either way.
-        public var followerPriority: NamedThread.Priority = .normal
+        /// The priority of the live follower and its commit thread (see ``FollowerPriority``). A
+        /// rebuild runs at normal priority whatever this says.
+        public var followerPriority: FollowerPriority = .normal
         /// Tests only: how long the follower's commit thread waits before each commit, so that the
         /// next batch is surely applied while the previous one is in flight.
         var commitDelayForTesting: Duration?
@@ -81,6 +76,27 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
             self.rebuildWhenBehind = rebuildWhenBehind
             self.pollInterval = pollInterval
         }
+    }
+
+    /// The priority of the live follower and its commit thread.
+    ///
+    /// At the kernel's idle priority (``NamedThread/Priority/background``) they run only on a core
+    /// no other thread wants, and give it up the moment one wakes: the log's writer and the
+    /// server's event loops never wait for a core behind the views. Nothing is skipped — every event
+    /// is applied, in order — but under a load that keeps the cores busy the views fall further
+    /// behind (and a `minPosition` query waits longer), and they catch up once it eases.
+    public enum FollowerPriority: Sendable, Equatable {
+        /// Normal priority, always: the views share the cores equally with the writer.
+        case normal
+        /// Idle priority, always.
+        case background
+        /// Idle priority while the log's writer is behind — it had work waiting at a batch in the
+        /// last second (as for commit spacing, ``Options/spacedWhileWriterQueue``) — and normal
+        /// otherwise, so that the views keep their lag short under a load the writer keeps up with.
+        /// Only where the process may bring a thread back to normal priority
+        /// (``NamedThread/mayLeaveBackground``: root, `CAP_SYS_NICE` or `ulimit -e 20`); elsewhere
+        /// normal, always.
+        case backgroundWhileWriterIsBehind
     }
 
     public let log: EventLog
@@ -238,7 +254,7 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         followerDone = done
         wake.unlock()
-        NamedThread.start("views-follow", priority: options.followerPriority) { [self] in
+        NamedThread.start("views-follow", priority: options.followerPriority == .background ? .background : .normal) { [self] in
             self.follow()
             done.signal()
         }
@@ -257,9 +273,33 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         wake.unlock()
     }
 
+    /// What the follower runs at: ``FollowerPriority`` resolved for this process.
+    public var followerRunsAt: String {
+        switch options.followerPriority {
+        case .normal: "normal priority"
+        case .background: "idle priority"
+        case .backgroundWhileWriterIsBehind:
+            NamedThread.mayLeaveBackground
+                ? "idle priority while the writer is behind, normal otherwise"
+                : "normal priority (the process may not bring a thread back from idle priority)"
+        }
+    }
+
     private func follow() {
         var backoff = 0.001
+        let yields = options.followerPriority == .backgroundWhileWriterIsBehind && NamedThread.mayLeaveBackground
+        var yielding = false
+        var writerLastQueued: ContinuousClock.Instant?
         while true {
+            if yields {
+                // The commit thread follows: each batch handed to it says which priority to run at.
+                let now = ContinuousClock.now
+                if log.queuedWork >= options.spacedWhileWriterQueue { writerLastQueued = now }
+                let behind = writerLastQueued.map { now - $0 < .seconds(1) } ?? false
+                if behind != yielding && NamedThread.setCurrentThreadPriority(behind ? .background : .normal) {
+                    yielding = behind
+                }
+            }
             wake.lock()
             if stopping {
                 wake.unlock()

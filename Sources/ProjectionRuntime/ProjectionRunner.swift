@@ -153,7 +153,9 @@ final class ProjectionRunner {
             throw failure
         }
         commitCheckpoints(committed)
-        committer.submit(.init(writes: writes, checkpoints: moved, spaced: isSpaced(log, from: from, end: end, through: through, spacing)))
+        committer.submit(.init(
+            writes: writes, checkpoints: moved, spaced: isSpaced(log, from: from, end: end, through: through, spacing),
+            background: NamedThread.currentThreadIsBackground))
         for (i, _) in moved { applied[i] = end }
         // A cache past its limit is dropped only once nothing it changed is in flight.
         if contexts.contains(where: \.isOverCacheLimit) {

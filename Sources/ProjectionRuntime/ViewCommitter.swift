@@ -15,6 +15,9 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
         var checkpoints: [(projection: Int, checkpoint: Checkpoint)]
         /// Whether the commit may wait after the previous one ended (see `spacing`).
         var spaced = false
+        /// Whether the follower that handed it over runs in the background: the commit thread runs
+        /// at the follower's priority (``ProjectionEngine/FollowerPriority``).
+        var background = false
     }
 
     private let store: ViewStore
@@ -52,9 +55,12 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
         self.names = names
         self.committed = committed
         self.onCommitted = onCommitted
-        // At the priority of the thread that applies the batches (the follower's, which makes it).
-        let priority: NamedThread.Priority = NamedThread.currentThreadIsBackground ? .background : .normal
-        NamedThread.start("views-commit", priority: priority) { [self] in self.loop() }
+        // At the priority of the thread that applies the batches (the follower's, which makes it),
+        // and from then on at each batch's (``Job/background``).
+        let background = NamedThread.currentThreadIsBackground
+        NamedThread.start("views-commit", priority: background ? .background : .normal) { [self] in
+            self.loop(background: background)
+        }
     }
 
     /// Waits until no batch is in flight. Returns the error of a batch that failed since the last
@@ -93,7 +99,8 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
         return result
     }
 
-    private func loop() {
+    private func loop(background: Bool) {
+        var background = background
         while true {
             condition.lock()
             while job == nil && !stopping { condition.wait() }
@@ -107,6 +114,9 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
             busy = true
             var positions = committed
             condition.unlock()
+            if next.background != background && NamedThread.setCurrentThreadPriority(next.background ? .background : .normal) {
+                background = next.background
+            }
 
             var error: (any Error)?
             if let delay { Self.sleep(delay) }

@@ -49,7 +49,7 @@ struct BenchViewsCommand: AsyncParsableCommand {
     var followerBatch = ProjectionEngine.Options().batchSize
 
     @Option(help: ArgumentHelp(stringLiteral: ViewsPriority.help + " (The server's default.)"))
-    var viewsPriority: ViewsPriority = .background
+    var viewsPriority: ViewsPriority = .yield
     @Flag(help: "Also rebuild each projection alone.") var each = false
 
     @Flag(help: "Skip the live phase.") var noLive = false

@@ -66,6 +66,39 @@ import Views
         #expect(Self.policies(ofThreadsNamed: "views-commit").contains(5))
     }
 
+    /// `.backgroundWhileWriterIsBehind`: idle priority while the writer had work waiting in the
+    /// last second (here: a queue of 1 is enough), normal again a second after it last had.
+    @Test func aFollowerYieldsWhileTheWriterIsBehindAndReturnsAfter() async throws {
+        try #require(NamedThread.mayLeaveBackground, "needs root, CAP_SYS_NICE or ulimit -e 20")
+        var options = ProjectionEngine.Options(rebuildParallelism: 2, pollInterval: .milliseconds(20))
+        options.followerPriority = .backgroundWhileWriterIsBehind
+        options.spacedWhileWriterQueue = 1
+        let h = try ViewHarness(options: options)
+        try await company(h)
+        try h.engine.start()
+        #expect(h.engine.followerRunsAt == "idle priority while the writer is behind, normal otherwise")
+        // Many small batches at once: the writer has a queue while the follower looks.
+        let last = try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for i in 0..<400 {
+                group.addTask {
+                    try await h.run(
+                        "E-1", "OpenOpportunity",
+                        ["opportunityId": .string("O-\(i)"), "customerId": "C-1", "title": "t", "amount": "10"]
+                    ).position
+                }
+            }
+            return try await group.reduce(0) { max($0, $1) }
+        }
+        #expect(await h.engine.waitUntil("customer360", reaches: last, timeout: .seconds(10)))
+        #expect(Self.policies(ofThreadsNamed: "views-follow").contains(5), "yielding while the writer was behind")
+        // A second after the writer's last queue, back to normal, the commit thread with the next batch.
+        try await Task.sleep(for: .milliseconds(1_500))
+        let after = try await h.run("E-1", "OpenOpportunity", ["opportunityId": "O-last", "customerId": "C-1", "title": "t", "amount": "10"])
+        #expect(await h.engine.waitUntil("customer360", reaches: after.position, timeout: .seconds(10)))
+        #expect(!Self.policies(ofThreadsNamed: "views-follow").contains(5))
+        #expect(!Self.policies(ofThreadsNamed: "views-commit").contains(5))
+    }
+
     /// A started engine whose large batches (40 events or more) may be spaced by `spacing`, at most
     /// `factor` times the previous commit, while `whileWriterQueue` items wait for the writer.
     func spacedHarness(

@@ -70,17 +70,45 @@ public enum NamedThread {
         JobThread.background.async(work)
     }
 
-    /// `SCHED_IDLE` in Linux's `<sched.h>` (not imported into Swift).
+    /// Moves the calling thread to `priority`; false when the system refuses. Any thread may go to
+    /// the background; coming back needs the privilege to raise a priority
+    /// (``mayLeaveBackground``). A thread that goes to the background must keep to what
+    /// ``NamedThread`` says such a thread may do.
+    @discardableResult
+    public static func setCurrentThreadPriority(_ priority: Priority) -> Bool {
+        #if os(Linux)
+        var param = sched_param()
+        param.sched_priority = 0
+        return sched_setscheduler(0, priority == .background ? schedIdle : schedOther, &param) == 0
+        #else
+        return priority == .normal
+        #endif
+    }
+
+    /// Whether a thread of this process may come back from the background to normal priority:
+    /// Linux lets a thread leave `SCHED_IDLE` only with `CAP_SYS_NICE` (root) or a nice limit
+    /// (`RLIMIT_NICE`, `ulimit -e`) of 20 or more. Found out once, on a thread of its own.
+    public static let mayLeaveBackground: Bool = {
+        let done = DispatchSemaphore(value: 0)
+        let result = Lock(false)
+        let probe = Thread {
+            let left = setCurrentThreadPriority(.background) && setCurrentThreadPriority(.normal)
+            result.withLock { $0 = left }
+            done.signal()
+        }
+        probe.start()
+        done.wait()
+        return result.withLock { $0 }
+    }()
+
+    /// `SCHED_OTHER` and `SCHED_IDLE` in Linux's `<sched.h>` (the second is not imported into Swift).
+    private static let schedOther: Int32 = 0
     private static let schedIdle: Int32 = 5
 
     /// `SCHED_IDLE` for the calling thread. Where it is refused (another system), the thread runs
     /// at normal priority: its work is then only moved off the threads that asked for it.
     private static func setCurrentThreadIdle() {
-        #if os(Linux)
-        var param = sched_param()
-        param.sched_priority = 0
-        _ = sched_setscheduler(0, schedIdle, &param)
-        #endif
+        setCurrentThreadPriority(.background)
     }
 
     /// Glibc's `pthread_setname_np` is not visible to Swift, and `prctl` is variadic: the kernel's

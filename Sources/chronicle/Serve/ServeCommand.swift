@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     var viewsCommitSpacingMs = Int(ProjectionEngine.Options.defaultCommitSpacing / .milliseconds(1))
 
     @Option(help: ArgumentHelp(stringLiteral: ViewsPriority.help))
-    var viewsPriority: ViewsPriority = .background
+    var viewsPriority: ViewsPriority = .yield
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -120,7 +120,10 @@ struct ServeCommand: AsyncParsableCommand {
         try engine.start()
         defer { engine.close() }
         let queries = ViewQueries(views: ViewService(source: engine), engine: engine, keys: processor.keys)
-        announce(["views ready at position \(engine.status().map(\.checkpoint).min() ?? 0) (\(engine.howStarted))"])
+        announce([
+            "views ready at position \(engine.status().map(\.checkpoint).min() ?? 0) (\(engine.howStarted)); "
+                + "they follow the log at \(engine.followerRunsAt)",
+        ])
 
         let socketPath = socket == "none" ? nil : (socket ?? dir.socket)
         var configuration = SocketServer.Configuration(
