@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import LMDB
 import Locking
+import Synchronization
 
 /// Keeps every projection of `<data>/views/` up to date with the log.
 ///
@@ -13,7 +14,7 @@ import Locking
 /// while it keeps serving, then swaps them; ``replay(log:projections:until:into:parallelism:)``
 /// builds views as of a past point into a scratch directory.
 public final class ProjectionEngine: ViewSource, @unchecked Sendable {
-    // Mutable fields are guarded: `runner` by `applyLock`, the rest by `shared` or `wake`.
+    // Mutable fields are guarded: `runner` by `applyLock`, the rest by `shared` or `followerLock`.
 
     public struct Options: Sendable {
         /// Most events per live transaction.
@@ -123,8 +124,16 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     private let shared: Lock<Shared>
     private let applyLock = NSLock()
     private var runner: ProjectionRunner?
-    private let wake = NSCondition()
-    private var woken = false
+    /// Guards `stopping`, `followerDone` and `commitObservation`.
+    private let followerLock = NSLock()
+    /// Set by every nudge (a commit of this process's writer, or `stop`); the follower clears it
+    /// when it looks at the log again.
+    private let woken = Atomic<Bool>(false)
+    /// Whether the follower is about to wait, or waits, for `nudges`.
+    private let waiting = Atomic<Bool>(false)
+    /// Signalled by a nudge while the follower waits (a futex wake: the nudging thread never waits
+    /// for the follower, which may run at idle priority).
+    private let nudges = DispatchSemaphore(value: 0)
     private var stopping = false
     private var followerDone: DispatchSemaphore?
     private var commitObservation: Int?
@@ -165,19 +174,18 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
 
     /// Stops following the log (the views stay as they are; queries keep working).
     public func stop() {
-        wake.lock()
+        followerLock.lock()
         let done = followerDone
         stopping = true
-        woken = true
         let observation = commitObservation
         commitObservation = nil
-        wake.signal()
-        wake.unlock()
+        followerLock.unlock()
+        nudge()
         if let observation { log.stopObservingCommits(observation) }
         done?.wait()
-        wake.lock()
+        followerLock.lock()
         followerDone = nil
-        wake.unlock()
+        followerLock.unlock()
         // The follower's last batch commits (and is published) before `stop` returns.
         applyLock.lock()
         runner?.stopPipeline()
@@ -249,11 +257,11 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     // MARK: Following the log
 
     private func startFollower() {
-        wake.lock()
+        followerLock.lock()
         stopping = false
         let done = DispatchSemaphore(value: 0)
         followerDone = done
-        wake.unlock()
+        followerLock.unlock()
         NamedThread.start("views-follow", priority: options.followerPriority == .background ? .background : .normal) { [self] in
             self.follow()
             done.signal()
@@ -261,16 +269,17 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         // Each commit of this process's writer wakes the follower at once, from the writer's thread
         // (a log written by another process is found by polling).
         let observation = log.observeCommits { [weak self] _ in self?.nudge() }
-        wake.lock()
+        followerLock.lock()
         commitObservation = observation
-        wake.unlock()
+        followerLock.unlock()
     }
 
+    /// Wakes the follower if it waits, without a lock: the log's commit thread calls this after
+    /// every commit, and a lock the follower held when it was preempted at idle priority would stall
+    /// the log's commits until a core went idle.
     private func nudge() {
-        wake.lock()
-        woken = true
-        wake.signal()
-        wake.unlock()
+        woken.store(true, ordering: .sequentiallyConsistent)
+        if waiting.exchange(false, ordering: .sequentiallyConsistent) { nudges.signal() }
     }
 
     /// What the follower runs at: ``FollowerPriority`` resolved for this process.
@@ -300,12 +309,12 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
                     yielding = behind
                 }
             }
-            wake.lock()
+            followerLock.lock()
             if stopping {
-                wake.unlock()
+                followerLock.unlock()
                 return
             }
-            wake.unlock()
+            followerLock.unlock()
             var progressed = false
             applyLock.lock()
             if let runner {
@@ -333,14 +342,15 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
             }
             applyLock.unlock()
             if progressed { continue }
-            wake.lock()
-            if !woken && !stopping {
-                let seconds = Double(options.pollInterval.components.attoseconds) / 1e18
-                    + Double(options.pollInterval.components.seconds)
-                _ = wake.wait(until: Date(timeIntervalSinceNow: seconds))
+            // Waits for a nudge or the poll interval. Either this sees `woken` set, or the nudge
+            // sees `waiting` set and signals (at worst once too often: one more look at the log).
+            waiting.store(true, ordering: .sequentiallyConsistent)
+            if !woken.load(ordering: .sequentiallyConsistent) {
+                let (seconds, attoseconds) = options.pollInterval.components
+                _ = nudges.wait(timeout: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
             }
-            woken = false
-            wake.unlock()
+            waiting.store(false, ordering: .sequentiallyConsistent)
+            woken.store(false, ordering: .sequentiallyConsistent)
         }
     }
 
