@@ -55,7 +55,8 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         /// How often the follower looks at the log when no commit wakes it (a log written by another process).
         public var pollInterval: Duration
         /// The priority of the live follower and its commit thread (see ``FollowerPriority``). A
-        /// rebuild runs at normal priority whatever this says.
+        /// rebuild builds at normal priority whatever this says (its final catch-up and swap wait
+        /// for the follower's batch in progress).
         public var followerPriority: FollowerPriority = .normal
         /// Tests only: how long the follower's commit thread waits before each commit, so that the
         /// next batch is surely applied while the previous one is in flight.
@@ -257,6 +258,9 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     // MARK: Following the log
 
     private func startFollower() {
+        // The hand-off thread is made here, at normal priority, before any views thread may go to
+        // the background (see ``NamedThread``).
+        NamedThread.handOff {}
         followerLock.lock()
         stopping = false
         let done = DispatchSemaphore(value: 0)
@@ -347,7 +351,8 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
             waiting.store(true, ordering: .sequentiallyConsistent)
             if !woken.load(ordering: .sequentiallyConsistent) {
                 let (seconds, attoseconds) = options.pollInterval.components
-                _ = nudges.wait(timeout: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
+                let nanoseconds = Int(min(max(seconds, 0), 86_400)) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+                _ = nudges.wait(timeout: .now() + .nanoseconds(nanoseconds))
             }
             waiting.store(false, ordering: .sequentiallyConsistent)
             woken.store(false, ordering: .sequentiallyConsistent)
@@ -363,28 +368,33 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
     /// they satisfy. Positions never move back: a runner's commit thread may publish after its
     /// follower has published.
     private func publish(_ committed: [UInt64], store: ViewStore?) {
+        // Short, and allocating nothing without waiters: every query takes this lock, and the
+        // commit thread may hold it at idle priority.
         let (ready, positions) = shared.withLock { s -> ([CheckedContinuation<Bool, Never>], [UInt64]) in
             if let store {
                 s.store = store
                 s.checkpoints = committed
             } else {
-                s.checkpoints = zip(s.checkpoints, committed).map { max($0, $1) }
+                for i in s.checkpoints.indices where i < committed.count { s.checkpoints[i] = max(s.checkpoints[i], committed[i]) }
             }
             let positions = s.checkpoints
             s.batches += 1
+            guard !s.waiters.isEmpty else { return ([], positions) }
             let due = s.waiters.filter { positions[$0.value.projection] >= $0.value.position }
             for id in due.keys { s.waiters[id] = nil }
             return (due.values.map(\.continuation), positions)
         }
         let observer = self.observer.withLock { $0 }
         guard !ready.isEmpty || observer != nil else { return }
-        // From a background follower or commit thread, resumed on a thread of normal priority: a
-        // resumed task may make Swift concurrency's pool start a thread, which inherits its
-        // starter's priority (see ``NamedThread``).
-        NamedThread.outsideBackground {
+        let deliver: @Sendable () -> Void = {
             for c in ready { c.resume(returning: true) }
             if let observer { observer(positions.min() ?? 0) }
         }
+        // From views threads that may run at idle priority, on a thread of normal priority: a
+        // resumed task may make Swift concurrency's pool start a thread, which inherits its
+        // starter's priority (see ``NamedThread``). Always through it then, so that batches are
+        // delivered in order whichever priority their commit ran at.
+        if options.followerPriority == .normal { deliver() } else { NamedThread.handOff(deliver) }
     }
 
     /// Calls `body` after each committed batch with the lowest checkpoint (benchmarks measure lag with it).

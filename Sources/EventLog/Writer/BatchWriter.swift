@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Synchronization
 
 /// The single writer: drains submissions from many tasks, runs a batch of them, commits it once
 /// (durably), then answers every caller.
@@ -47,6 +48,9 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
 
     private let condition = NSCondition()
     private var queue: [WorkItem] = []
+    /// `queue.count`, readable without `condition` (``queuedCount``), which submitters and the
+    /// stager take: the views' follower reads it for every batch, and may run at idle priority.
+    private let queueLength = Atomic<Int>(0)
     private var closing = false
     private var finished = false
     private let limits: Limits
@@ -137,14 +141,11 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
         guard !closing else { throw EventLogError.closed }
         guard queue.count < limits.maxQueuedItems else { throw EventLogError.overloaded }
         queue.append(item)
+        queueLength.store(queue.count, ordering: .relaxed)
         condition.signal()
     }
 
-    var queuedCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return queue.count
-    }
+    var queuedCount: Int { queueLength.load(ordering: .relaxed) }
 
     /// Stops accepting work, finishes what is queued and in flight, and waits for both threads to end.
     func close() {
@@ -187,6 +188,7 @@ final class BatchWriter: @unchecked Sendable {  // queue fields are guarded by `
             let n = min(queue.count, limits.maxBatchItems)
             let batch = Array(queue.prefix(n))
             queue.removeFirst(n)
+            queueLength.store(queue.count, ordering: .relaxed)
             condition.unlock()
             stage(batch)
         }

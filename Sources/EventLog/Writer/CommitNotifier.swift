@@ -1,4 +1,5 @@
 import Locking
+import Synchronization
 
 /// The last committed position, and tasks waiting for it to pass a point.
 final class CommitNotifier: Sendable {
@@ -11,10 +12,16 @@ final class CommitNotifier: Sendable {
     }
 
     private let state = Lock(State())
+    /// `State.committed`, readable without the lock: the views' follower reads it for every batch,
+    /// and at idle priority it could be preempted holding a lock the commit thread takes next.
+    private let published = Atomic<UInt64>(0)
 
-    init(committed: UInt64) { state.withLock { $0.committed = committed } }
+    init(committed: UInt64) {
+        state.withLock { $0.committed = committed }
+        published.store(committed, ordering: .releasing)
+    }
 
-    var committed: UInt64 { state.withLock { $0.committed } }
+    var committed: UInt64 { published.load(ordering: .acquiring) }
 
     /// Whom a commit wakes besides its own callers: the waiters it lets pass and every observer.
     struct Wakeups {
@@ -35,6 +42,7 @@ final class CommitNotifier: Sendable {
     func advance(to position: UInt64) -> Wakeups {
         state.withLock { s in
             s.committed = max(s.committed, position)
+            published.store(s.committed, ordering: .releasing)
             let due = s.waiters.filter { $0.value.after < s.committed }
             for id in due.keys { s.waiters[id] = nil }
             return Wakeups(

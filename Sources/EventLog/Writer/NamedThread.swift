@@ -10,12 +10,13 @@ import Locking
 /// wakes. That suits work that may fall behind under load and catch up after it (backing new
 /// tables with memory, the views' live follower in `chronicle serve`).
 ///
-/// Such a thread must not start threads: every thread inherits its creator's priority, and a
-/// thread that Dispatch or Swift concurrency starts for its pool on a background thread — to run
-/// an `async` block, or a task a resumed continuation schedules — would serve that pool at idle
-/// priority for the rest of the process (a server's queries or commands among its work). A
-/// background thread hands such calls to ``outsideBackground(_:)``, and other background work to
-/// ``inBackground(_:)``.
+/// Such a thread must not start a thread meant to run at normal priority: every thread inherits
+/// its creator's priority, and a thread that Dispatch or Swift concurrency starts for its pool on a
+/// background thread — to run an `async` block, or a task a resumed continuation schedules — would
+/// serve that pool at idle priority for the rest of the process (a server's queries or commands
+/// among its work). A background thread hands such calls to ``outsideBackground(_:)``, and other
+/// background work to ``inBackground(_:)``. (The thread of normal priority that takes them is made
+/// before the first thread goes to the background.)
 public enum NamedThread {
     public enum Priority: Sendable {
         /// The kernel's normal scheduling.
@@ -58,14 +59,22 @@ public enum NamedThread {
     /// Runs `work` at normal priority: at once on a thread of normal priority; from a background
     /// thread, on a thread of normal priority kept for this, after the work handed to it before.
     /// For a background thread's calls that may start threads (`DispatchQueue.async`, resuming a
-    /// continuation) or that must not wait for an idle core (releasing memory the allocator unmaps,
-    /// which holds the process's memory-map lock).
+    /// continuation) or that must not wait for an idle core (unmapping a mapping of its own, which
+    /// holds the process's memory-map lock while it runs).
     public static func outsideBackground(_ work: @escaping @Sendable () -> Void) {
         if currentThreadIsBackground { JobThread.handOff.async(work) } else { work() }
     }
 
+    /// Runs `work` on the thread of normal priority that ``outsideBackground(_:)`` hands work to,
+    /// after the work handed to it before, whatever the calling thread's priority: for work whose
+    /// order matters when some of it comes from a background thread and some does not.
+    public static func handOff(_ work: @escaping @Sendable () -> Void) {
+        JobThread.handOff.async(work)
+    }
+
     /// Runs `work` on a background thread kept for this, after the work handed to it before: work
-    /// that may wait for an idle core (freeing a large cache, grouping a sealed index run).
+    /// that may wait for an idle core (freeing a large cache back to the allocator, which keeps its
+    /// mappings; grouping a sealed index run).
     public static func inBackground(_ work: @escaping @Sendable () -> Void) {
         JobThread.background.async(work)
     }
@@ -76,6 +85,7 @@ public enum NamedThread {
     /// ``NamedThread`` says such a thread may do.
     @discardableResult
     public static func setCurrentThreadPriority(_ priority: Priority) -> Bool {
+        if priority == .background { JobThread.handOff.touch() }  // see `start`
         #if os(Linux)
         var param = sched_param()
         param.sched_priority = 0
@@ -133,9 +143,11 @@ final class JobThread: Sendable {
     private let wake = DispatchSemaphore(value: 0)
 
     private init(name: String, priority: NamedThread.Priority) {
-        assert(priority == .background || !NamedThread.currentThreadIsBackground,
-               "the hand-off thread would inherit the background priority of the thread making it")
+        // Made by a background thread (which `NamedThread` avoids), the thread inherits its idle
+        // priority: it leaves it where the process may.
+        let inherited = priority == .normal && NamedThread.currentThreadIsBackground
         NamedThread.start(name, priority: priority) { [self] in
+            if inherited { NamedThread.setCurrentThreadPriority(.normal) }
             while true {
                 wake.wait()
                 let batch = jobs.withLock { jobs in
