@@ -73,17 +73,9 @@ import Testing
                 #expect(others.allSatisfy { $0.policy == 0 }, "\(arguments): \(threads)")
             }
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        p.arguments = ["serve", "--views-priority", "fast"]
-        let errors = Pipe()
-        p.standardOutput = Pipe()
-        p.standardError = errors
-        try p.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus != 0)
-        #expect(message.contains("views-priority"), "\(message)")
+        let refused = try runCLIForErrors(["serve", "--views-priority", "fast"])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("views-priority"), "\(refused.errors)")
     }
 
     @Test func metricsAndHealthAreServedOverHTTP() async throws {
@@ -135,16 +127,9 @@ import Testing
         try await withServer { server in
             let data = NSTemporaryDirectory() + "chronicle-e2e-" + UUID().uuidString
             defer { try? FileManager.default.removeItem(atPath: data) }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-            p.arguments = ["serve", "--data", data, "--listen", "127.0.0.1:\(server.port)", "--socket", "none", "--demo"]
-            let errors = Pipe()
-            p.standardOutput = Pipe()
-            p.standardError = errors
-            try p.run()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus != 0)
+            let (status, text) = try runCLIForErrors(
+                ["serve", "--data", data, "--listen", "127.0.0.1:\(server.port)", "--socket", "none", "--demo"])
+            #expect(status != 0)
             #expect(text.contains("cannot listen on tcp://127.0.0.1:\(server.port)"), "\(text)")
             #expect(!FileManager.default.fileExists(atPath: data + "/log/data.mdb"), "nothing was written")
         }
@@ -181,6 +166,20 @@ func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String) {
     let data = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+}
+
+/// Runs the `chronicle` binary and returns its exit status and standard error.
+func runCLIForErrors(_ arguments: [String]) throws -> (status: Int32, errors: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+    p.arguments = arguments
+    let errors = Pipe()
+    p.standardOutput = Pipe()
+    p.standardError = errors
+    try p.run()
+    let data = errors.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
 /// A plain HTTP GET over a socket (no URLSession on the test path).
