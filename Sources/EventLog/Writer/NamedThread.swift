@@ -37,7 +37,9 @@ public enum NamedThread {
         let short = String(decoding: name.utf8.prefix(15), as: UTF8.self)
         let thread = Thread {
             nameCurrentThread(short)
-            if priority == .background { setCurrentThreadIdle() }
+            // Where the system refuses (another one), the thread runs at normal priority: its work
+            // is then only moved off the threads that asked for it.
+            if priority == .background { setCurrentThreadPriority(.background) }
             body()
         }
         thread.name = short
@@ -114,12 +116,6 @@ public enum NamedThread {
     /// `SCHED_OTHER` and `SCHED_IDLE` in Linux's `<sched.h>` (the second is not imported into Swift).
     private static let schedOther: Int32 = 0
     private static let schedIdle: Int32 = 5
-
-    /// `SCHED_IDLE` for the calling thread. Where it is refused (another system), the thread runs
-    /// at normal priority: its work is then only moved off the threads that asked for it.
-    private static func setCurrentThreadIdle() {
-        setCurrentThreadPriority(.background)
-    }
 
     /// Glibc's `pthread_setname_np` is not visible to Swift, and `prctl` is variadic: the kernel's
     /// file for the calling thread's name does the same.
