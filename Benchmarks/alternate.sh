@@ -9,6 +9,8 @@
 #       port, drives it with `loadgen run --connections 64 --depth 32` plus the variant's arguments
 #       for SECONDS (after a 2 s warm-up), then stops it. Prints the rate and the server's CPU per
 #       command (user + system over the whole run, warm-up included, per measured command).
+#       A variant written "SERVER [SERVE ARGS…] -- [LOADGEN ARGS…]" also passes arguments to
+#       `chronicle serve` (for example "chronicle --views-priority normal --").
 #       LOADGEN (default: Benchmarks/LoadGenerator/.build/release/loadgen) picks the generator.
 #
 #   Benchmarks/alternate.sh cb PAIRS SECONDS CB_A CB_B [COMMANDBENCH ARGS…]
@@ -33,18 +35,26 @@ free_port() {
 
 # One server run: prints "RATE US_PER_COMMAND".
 server_run() {
-    local variant=$1 server args dir port pid out c0 c1 count rate
-    read -r server args <<<"$variant"
+    local variant=$1 server dir port pid out c0 c1 count rate word
+    local -a words serve_args=() args=()
+    read -r -a words <<<"$variant"
+    server=${words[0]}
+    # Words before a lone `--` are the server's; the others (all of them, without one) loadgen's.
+    local before_dashes=0
+    for word in "${words[@]:1}"; do [[ $word == -- ]] && before_dashes=1; done
+    for word in "${words[@]:1}"; do
+        if [[ $word == -- ]]; then before_dashes=0; continue; fi
+        if (( before_dashes )); then serve_args+=("$word"); else args+=("$word"); fi
+    done
     dir=$(mktemp -d "${TMPDIR:-/tmp}/chronicle-alternate.XXXXXX")
     port=$(free_port)
     "$server" serve --data "$dir/data" --listen "127.0.0.1:$port" --socket none --admin-token alternate \
-        >"$dir/serve.log" 2>&1 &
+        "${serve_args[@]}" >"$dir/serve.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do grep -q listening "$dir/serve.log" 2>/dev/null && break; sleep 0.1; done
     c0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-    # shellcheck disable=SC2086  # the variant's loadgen arguments are words
     out=$("${LOADGEN:-$here/LoadGenerator/.build/release/loadgen}" run --connect "127.0.0.1:$port" --token alternate \
-        --connections 64 --depth 32 --duration "$seconds" --warmup 2 $args 2>&1) || true
+        --connections 64 --depth 32 --duration "$seconds" --warmup 2 "${args[@]}" 2>&1) || true
     c1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
     rm -rf "$dir"
