@@ -302,13 +302,11 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         var backoff = 0.001
         let yields = options.followerPriority == .backgroundWhileWriterIsBehind && NamedThread.mayLeaveBackground
         var yielding = false
-        var writerLastQueued: ContinuousClock.Instant?
+        var backlog = WriterBacklog(threshold: options.spacedWhileWriterQueue)
         while true {
             if yields {
                 // The commit thread follows: each batch handed to it says which priority to run at.
-                let now = ContinuousClock.now
-                if log.queuedWork >= options.spacedWhileWriterQueue { writerLastQueued = now }
-                let behind = writerLastQueued.map { now - $0 < .seconds(1) } ?? false
+                let behind = backlog.isBehind(log)
                 if behind != yielding && NamedThread.setCurrentThreadPriority(behind ? .background : .normal) {
                     yielding = behind
                 }

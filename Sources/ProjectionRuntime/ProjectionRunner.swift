@@ -16,8 +16,8 @@ final class ProjectionRunner {
         var whileWriterQueue: Int
         static let none = CommitSpacing(interval: .zero, factor: 0, fromEvents: .max, whileWriterQueue: .max)
     }
-    /// When a live batch last found work waiting for the log's writer (see ``CommitSpacing``).
-    private var writerLastQueued: ContinuousClock.Instant?
+    /// Whether the log's writer is behind (see ``CommitSpacing``), looked at for every live batch.
+    private var writerBacklog = WriterBacklog(threshold: .max)
 
     let store: ViewStore
     let projections: [Projection]
@@ -172,14 +172,11 @@ final class ProjectionRunner {
 
     /// Whether the batch `from...end` may wait after the previous commit: a large batch that reached
     /// the end of the log (one that stopped at `maxEvents` is catching up, and commits at once), while
-    /// the log's writer is behind — it had a queue at this batch or at one in the last second (its
-    /// queue comes and goes with its own batches, so one look would often miss a backlog).
+    /// the log's writer is behind (``WriterBacklog``).
     private func isSpaced(_ log: EventLog, from: UInt64, end: UInt64, through: UInt64, _ spacing: CommitSpacing) -> Bool {
         guard spacing.interval > .zero else { return false }
-        let now = ContinuousClock.now
-        if log.queuedWork >= spacing.whileWriterQueue { writerLastQueued = now }
-        guard end == through, Int(end - from + 1) >= spacing.fromEvents, let queued = writerLastQueued else { return false }
-        return now - queued < .seconds(1)
+        if writerBacklog.threshold != spacing.whileWriterQueue { writerBacklog = WriterBacklog(threshold: spacing.whileWriterQueue) }
+        return writerBacklog.isBehind(log) && end == through && Int(end - from + 1) >= spacing.fromEvents
     }
 
     /// Finishes the pipelined batch in flight, if any, and ends the commit thread. The runner's
