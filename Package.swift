@@ -45,6 +45,8 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
+        // A string's UTF-8 bytes read through a pointer to it, without copying (retaining) the string.
+        .target(name: "StringBytes"),
         // sched_setattr(2) for the reads-only listener's event loop (header only).
         .systemLibrary(name: "CScheduling"),
         // ThreadSanitizer's annotations (header only), for the locks of `make tsan`.
@@ -58,7 +60,7 @@ let package = Package(
         // the writer's threads free much of what others allocate, which glibc's arenas serialise.
         .target(
             name: "EventLog",
-            dependencies: ["LMDB", "IdHashing", "Locking", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LMDB", "IdHashing", "Locking", "StringBytes", .product(name: "Crypto", package: "swift-crypto")],
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         // Tables keyed by ids hashed once (`IdMap`), for the domain's state and the key store.
@@ -133,6 +135,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "DemoCompany"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "Locking"]),
         .testTarget(name: "LockingTests", dependencies: ["Locking"]),
+        .testTarget(name: "StringBytesTests", dependencies: ["StringBytes"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "IdHashing", "JSON", "DemoCompany"]),
         .testTarget(
             name: "CommandProcessingTests",

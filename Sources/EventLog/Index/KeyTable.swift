@@ -6,6 +6,7 @@ import Darwin
 import IdHashing
 import LMDB
 import Locking
+import StringBytes
 
 /// Names → key ids for the writer, which looks up a stream, a type and every tag of every event.
 ///
@@ -92,7 +93,18 @@ final class KeyTable: @unchecked Sendable {
     /// overlap, where one look-up after another waited for each in turn.
     @inline(__always)
     func probe(_ kind: KeyKind, _ name: String) -> Probe {
-        let p = Bytes.withUTF8(of: name) { u in Probe(kind, u, seed) }
+        Bytes.withUTF8(of: name) { u in probe(kind, u) }
+    }
+
+    /// ``probe(_:_:)`` for the name stored at `name`, read in place (see ``Swift/String/withUTF8(at:_:)``).
+    @inline(__always)
+    func probe(_ kind: KeyKind, at name: UnsafePointer<String>) -> Probe {
+        String.withUTF8(at: name) { u in probe(kind, u) }
+    }
+
+    @inline(__always)
+    private func probe(_ kind: KeyKind, _ u: UnsafeBufferPointer<UInt8>) -> Probe {
+        let p = Probe(kind, u, seed)
         prefetchCacheLine(words.base + (p.hash & mask) &* 4)
         if let previous { prefetchCacheLine(previous.base + (p.hash & previousMask) &* 4) }
         return p
@@ -115,6 +127,11 @@ final class KeyTable: @unchecked Sendable {
     /// change: a probe is the name's hash and bytes, whatever table looks it up).
     func id(_ probe: Probe, _ name: String, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
         Bytes.withUTF8(of: name) { u in id(probe, u, orInsert: newId) }
+    }
+
+    /// ``id(_:_:orInsert:)`` for the name stored at `name`, read in place.
+    func id(_ probe: Probe, at name: UnsafePointer<String>, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
+        String.withUTF8(at: name) { u in id(probe, u, orInsert: newId) }
     }
 
     @inline(__always)

@@ -1,3 +1,5 @@
+import StringBytes
+
 /// Little helpers for the binary record: LEB128 varints, length-prefixed strings, big-endian keys.
 enum Bytes {
     @inline(__always)
@@ -16,6 +18,16 @@ enum Bytes {
     @inline(__always)
     static func appendString(_ s: String, to out: inout [UInt8]) {
         withUTF8(of: s) { u in
+            appendVarint(UInt64(u.count), to: &out)
+            out.append(contentsOf: u)
+        }
+    }
+
+    /// ``appendString(_:to:)`` for the string stored at `s`, read in place (see
+    /// ``Swift/String/withUTF8(at:_:)``).
+    @inline(__always)
+    static func appendString(at s: UnsafePointer<String>, to out: inout [UInt8]) {
+        String.withUTF8(at: s) { u in
             appendVarint(UInt64(u.count), to: &out)
             out.append(contentsOf: u)
         }

@@ -41,7 +41,7 @@ enum EventRecord {
     /// Writes everything but the hash, in format 1. `data` is the payload (the event's own, or the
     /// one its request's ``AppendRequest/payloads`` made).
     static func encodeBody(
-        version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
+        version: UInt64, at: Int64, actor: UnsafePointer<String>, commandId: String?, correlationId: String?,
         causationId: String?, event e: UnsafePointer<EventToAppend>, data: UnsafeRawBufferPointer, into out: inout [UInt8]
     ) {
         out.append(format1)
@@ -61,7 +61,7 @@ enum EventRecord {
     /// and each tag in that order, with `true` for a key this record is the first to use (its id is
     /// then written beside its name).
     static func encodeBody2(
-        version: UInt64, at: Int64, actor: String, commandId: String?, correlationId: String?,
+        version: UInt64, at: Int64, actor: UnsafePointer<String>, commandId: String?, correlationId: String?,
         causationId: String?, event e: UnsafePointer<EventToAppend>, keys: UnsafeBufferPointer<(id: UInt32, new: Bool)>,
         data: UnsafeRawBufferPointer, into out: inout [UInt8]
     ) {
@@ -71,12 +71,13 @@ enum EventRecord {
         Bytes.appendVarint(UInt64(max(e.pointee.schema, 0)), to: &out)
         // The stream: its new key id + 1 in its first event, else 0; then always its name.
         Bytes.appendVarint(keys[0].new ? UInt64(keys[0].id) + 1 : 0, to: &out)
-        Bytes.appendString(e.pointee.stream, to: &out)
-        // A known key is its id alone: its name is not even read (each name read through the
-        // pointer was a retain and a release of a string the stager made).
+        // Names are read where they are stored (see ``Swift/String/withUTF8(at:_:)``): each read
+        // through the pointer was a retain and a release of a string the stager made.
+        Bytes.appendString(at: e.pointer(to: \.stream).unsafelyUnwrapped, to: &out)
+        // A known key is its id alone: its name is not even read.
         if keys[1].new {
             Bytes.appendVarint(UInt64(keys[1].id) << 1 | 1, to: &out)
-            Bytes.appendString(e.pointee.type, to: &out)
+            Bytes.appendString(at: e.pointer(to: \.type).unsafelyUnwrapped, to: &out)
         } else {
             Bytes.appendVarint(UInt64(keys[1].id) << 1, to: &out)
         }
@@ -88,7 +89,9 @@ enum EventRecord {
             let key = keys[2 + i]
             if key.new {
                 Bytes.appendVarint(UInt64(key.id) << 1 | 1, to: &out)
-                e.pointee.tags.withUnsafeBufferPointer { tags in Bytes.appendString(tags[i], to: &out) }
+                e.pointee.tags.withUnsafeBufferPointer { tags in
+                    Bytes.appendString(at: tags.baseAddress.unsafelyUnwrapped + i, to: &out)
+                }
             } else {
                 Bytes.appendVarint(UInt64(key.id) << 1, to: &out)
             }
@@ -98,9 +101,9 @@ enum EventRecord {
     }
 
     @inline(__always)
-    private static func appendTail(actor: String, commandId: String?, correlationId: String?, causationId: String?,
+    private static func appendTail(actor: UnsafePointer<String>, commandId: String?, correlationId: String?, causationId: String?,
                                    into out: inout [UInt8]) {
-        Bytes.appendString(actor, to: &out)
+        Bytes.appendString(at: actor, to: &out)
         Bytes.appendOptionalString(commandId, to: &out)
         Bytes.appendOptionalString(correlationId, to: &out)
         Bytes.appendOptionalString(causationId, to: &out)

@@ -1,4 +1,5 @@
 import LMDB
+import StringBytes
 
 /// The log as one work item of a batch sees it, inside the single writer.
 ///
@@ -146,10 +147,10 @@ public struct LogWriter: ~Copyable {
             state.unretainedKeyIds._withUnsafeGuaranteedRef { table in
                 for i in events.indices {
                     let e = base.unsafelyUnwrapped + i
-                    probes.append(table.probe(.stream, e.pointee.stream))
-                    probes.append(table.probe(.type, e.pointee.type))
+                    probes.append(table.probe(.stream, at: e.pointer(to: \.stream).unsafelyUnwrapped))
+                    probes.append(table.probe(.type, at: e.pointer(to: \.type).unsafelyUnwrapped))
                     e.pointee.tags.withUnsafeBufferPointer { tags in
-                        for t in tags.indices { probes.append(table.probe(.tag, tags[t])) }
+                        for t in tags.indices { probes.append(table.probe(.tag, at: tags.baseAddress.unsafelyUnwrapped + t)) }
                     }
                 }
                 // A long name is compared with its entry in the key names: those loads overlap too.
@@ -161,12 +162,12 @@ public struct LogWriter: ~Copyable {
                 var k = 0
                 for i in events.indices {
                     let e = base.unsafelyUnwrapped + i
-                    keys.append(keyId(probes[k], e.pointee.stream))
-                    keys.append(keyId(probes[k + 1], e.pointee.type))
+                    keys.append(keyId(probes[k], e.pointer(to: \.stream).unsafelyUnwrapped))
+                    keys.append(keyId(probes[k + 1], e.pointer(to: \.type).unsafelyUnwrapped))
                     k += 2
                     e.pointee.tags.withUnsafeBufferPointer { tags in
                         for t in tags.indices {
-                            keys.append(keyId(probes[k], tags[t]))
+                            keys.append(keyId(probes[k], tags.baseAddress.unsafelyUnwrapped + t))
                             k += 1
                         }
                     }
@@ -215,15 +216,19 @@ public struct LogWriter: ~Copyable {
         try request.events.withUnsafeBufferPointer { events in
             guard let base = events.baseAddress else { return }
             for i in events.indices {
-                let e = base + i  // read in place: iterating copied each event
-                guard !e.pointee.stream.isEmpty, e.pointee.stream.utf8.count <= 512 else {
+                // Read in place: iterating copied each event, and reading a string's length through
+                // the pointer copied the string (see ``Swift/String/withUTF8(at:_:)``).
+                let e = base + i
+                guard (1...512).contains(String.utf8Count(at: e.pointer(to: \.stream).unsafelyUnwrapped)) else {
                     throw EventLogError.invalidRequest("stream names are 1–512 bytes")
                 }
-                guard !e.pointee.type.isEmpty, e.pointee.type.utf8.count <= 256 else {
+                guard (1...256).contains(String.utf8Count(at: e.pointer(to: \.type).unsafelyUnwrapped)) else {
                     throw EventLogError.invalidRequest("event types are 1–256 bytes")
                 }
-                for t in e.pointee.tags where t.isEmpty || t.utf8.count > 512 {
-                    throw EventLogError.invalidRequest("tags are 1–512 bytes")
+                try e.pointee.tags.withUnsafeBufferPointer { tags in
+                    for t in tags.indices where !(1...512).contains(String.utf8Count(at: tags.baseAddress.unsafelyUnwrapped + t)) {
+                        throw EventLogError.invalidRequest("tags are 1–512 bytes")
+                    }
                 }
             }
         }
@@ -265,13 +270,13 @@ public struct LogWriter: ~Copyable {
     }
 
     /// The key's id, assigning the next one (and naming it for readers) on its first use.
-    private mutating func keyId(_ probe: KeyTable.Probe, _ name: String) -> (id: UInt32, new: Bool) {
+    private mutating func keyId(_ probe: KeyTable.Probe, _ name: UnsafePointer<String>) -> (id: UInt32, new: Bool) {
         // Unretained: this writer holds its state, and the state its key table, for the whole call;
         // retaining and releasing both was four atomic operations for every key of every event
         // (the table read from an unowned state was still retained: hence the `Unmanaged`).
         unowned(unsafe) let state = self.state
         let (id, inserted) = state.unretainedKeyIds._withUnsafeGuaranteedRef { table in
-            table.id(probe, name) {
+            table.id(probe, at: name) {
                 let id = state.nextKeyId
                 state.nextKeyId += 1
                 return id

@@ -27,7 +27,7 @@ struct StagedWrites {
     var flushedRun: UInt32?
     /// The key ids of the request being appended, event by event (stream, type, tags), reused.
     var requestKeys: [(id: UInt32, new: Bool)] = []
-    /// Their probes (see `KeyTable.probe(_:_:)`), reused.
+    /// Their probes (see `KeyTable.probe(_:at:)`), reused.
     var requestProbes: [KeyTable.Probe] = []
     /// Run after every work item of the batch and before the commit; a throw fails the whole batch.
     var beforeCommit: [() throws -> Void] = []

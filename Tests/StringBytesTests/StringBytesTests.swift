@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+@testable import StringBytes
+
+@Suite struct StringBytesTests {
+    /// Every form of string this program makes, small and large, ASCII and not.
+    static func samples() -> [String] {
+        let digits = (0..<40).map(String.init).joined()
+        var grown = "opportunity:"
+        grown += "O-0000012345"  // appended: a native string with spare capacity
+        let slice = "customer:C-12345678901234567890".dropFirst(3)
+        let long = "salesOrder:SO-2026-000042 (a literal long enough to be an immortal large string)"
+        return [
+            "", "a", "lead:L-1", "fifteen-bytes!!", "sixteen-bytes!!!", "é", "ééééééé", "éééééééa",  // small up to 15 bytes
+            "ééééééééé", "Ünïcödé lead name with accents", long, digits, grown, String(slice),
+            String(repeating: "x", count: 1000), String(decoding: Array("decoded-from-bytes-🎉".utf8), as: UTF8.self),
+            "rep:\(12345)-\(678_901)-interpolated", NSString(string: "through NSString, long enough").description,
+            String(describing: 123_456_789_012_345_678 as Int),
+        ]
+    }
+
+    @Test func readsTheSameBytesAsTheStandardLibrary() {
+        for sample in Self.samples() {
+            var s = sample
+            let expected = Array(s.utf8)
+            let read = withUnsafePointer(to: &s) { p in String.withUTF8(at: p) { Array($0) } }
+            #expect(read == expected, "\(sample.debugDescription)")
+            let count = withUnsafePointer(to: &s) { String.utf8Count(at: $0) }
+            #expect(count == expected.count)
+        }
+    }
+
+    @Test func readsStringsInArraysAndFieldsInPlace() {
+        struct Event { var schema = 1; var stream: String; var type: String; var tags: [String] }
+        let strings = Self.samples()
+        var events = strings.map { Event(stream: $0, type: "T-" + $0, tags: [$0, $0 + "-tag"]) }
+        events.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices {
+                let e = UnsafePointer(buffer.baseAddress! + i)
+                #expect(String.withUTF8(at: e.pointer(to: \.stream)!) { Array($0) } == Array(strings[i].utf8))
+                #expect(String.withUTF8(at: e.pointer(to: \.type)!) { Array($0) } == Array(("T-" + strings[i]).utf8))
+                e.pointee.tags.withUnsafeBufferPointer { tags in
+                    for t in tags.indices {
+                        #expect(String.withUTF8(at: tags.baseAddress! + t) { Array($0) } == Array(tags[t].utf8))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The point of it: native strings, small or large, are read without a copy.
+    @Test func readsNativeStringsWithoutCopying() {
+        for sample in Self.samples() {
+            var native = String(decoding: Array(sample.utf8), as: UTF8.self)
+            #expect(withUnsafePointer(to: &native) { StringLayout.readsInPlace($0) }, "\(sample.debugDescription)")
+        }
+    }
+
+    /// A long literal (an immortal string whose address is biased like a native one's) too.
+    @Test func readsLiteralsWithoutCopying() {
+        var literal = "salesOrder:SO-2026-000042 (a literal long enough to be an immortal large string)"
+        #expect(withUnsafePointer(to: &literal) { StringLayout.readsInPlace($0) })
+    }
+
+    /// A string read in place after its storage was shared with another variable and one of them
+    /// changed: each reads its own bytes.
+    @Test func copiesThatDivergeReadTheirOwnBytes() {
+        var a = "a shared string, long enough for storage of its own"
+        var b = a
+        b += " — changed"
+        let ra = withUnsafePointer(to: &a) { String.withUTF8(at: $0) { Array($0) } }
+        let rb = withUnsafePointer(to: &b) { String.withUTF8(at: $0) { Array($0) } }
+        #expect(ra == Array(a.utf8))
+        #expect(rb == Array(b.utf8))
+    }
+}
