@@ -99,7 +99,7 @@ let package = Package(
             name: "SocketAPI",
             dependencies: [
                 "CScheduling", "CommandProcessing", "EventLog", "EventCoding", "JSON", "Domain", "PersonalData",
-                "Locking",
+                "Locking", "StringBytes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

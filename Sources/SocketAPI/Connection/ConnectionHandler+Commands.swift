@@ -4,6 +4,7 @@ import Domain
 import EventLog
 import JSON
 import NIOCore
+import StringBytes
 
 /// A command read from a connection and waiting to be handed to the processor.
 struct PendingCommand: Sendable {
@@ -205,7 +206,9 @@ extension ByteBuffer {
     }
 
     /// Appends the reply's line (see ``writeCommandReply(_:_:)``) to `out`. The events are read in
-    /// place: iterating them copied each one, retaining and releasing its stream and type.
+    /// place: iterating them copied each one, retaining and releasing its stream and type; and so
+    /// are their names (``Swift/String/withUTF8(at:_:)``): handing `e.pointee.stream` on copied
+    /// it, a string the log's writer made on another core.
     static func appendCommandReply(_ id: RequestID, _ reply: CommandReply, to out: inout [UInt8]) {
         out.append(literal: #"{"id":"#)
         switch id {
@@ -221,11 +224,15 @@ extension ByteBuffer {
                 out.append(literal: i == 0 ? #"{"position":"# : #",{"position":"#)
                 Self.appendDecimal(e.pointee.position, to: &out)
                 out.append(literal: #","stream":"#)
-                JSONWriter.appendString(e.pointee.stream, into: &out)
+                String.withUTF8(at: e.pointer(to: \.stream).unsafelyUnwrapped) {
+                    JSONWriter.appendString(utf8: UnsafeRawBufferPointer($0), into: &out)
+                }
                 out.append(literal: #","version":"#)
                 Self.appendDecimal(e.pointee.version, to: &out)
                 out.append(literal: #","type":"#)
-                JSONWriter.appendString(e.pointee.type, into: &out)
+                String.withUTF8(at: e.pointer(to: \.type).unsafelyUnwrapped) {
+                    JSONWriter.appendString(utf8: UnsafeRawBufferPointer($0), into: &out)
+                }
                 out.append(UInt8(ascii: "}"))
             }
         }
