@@ -6,10 +6,13 @@ import JSON
 import NIOCore
 import StringBytes
 
-/// A command read from a connection and waiting to be handed to the processor.
+/// A command read from a connection and waiting for its reply: what the reply and the metrics need
+/// of it. (Its request waits beside it, in ``ConnectionHandler/pendingRequests``, and goes to the
+/// processor as it is: a batch of pending commands mapped to their requests copied every request,
+/// a retain of each of its strings and of its data, released again on the log's committer.)
 struct PendingCommand: Sendable {
     let id: RequestID
-    let request: CommandRequest
+    let type: String
     let received: NIODeadline
 }
 
@@ -36,12 +39,10 @@ extension ConnectionHandler {
             throw DomainError(.overloaded, "too many commands are waiting for the writer; retry later")
         }
         inFlight += 1
-        pendingCommands.append(PendingCommand(
-            id: request.id,
-            request: CommandRequest(
-                type: type, data: data, actorId: actor.id, commandId: commandId, correlationId: correlationId,
-                causationId: causationId, expectedVersion: expectedVersion),
-            received: .now()))
+        pendingCommands.append(PendingCommand(id: request.id, type: type, received: .now()))
+        pendingRequests.append(CommandRequest(
+            type: type, data: data, actorId: actor.id, commandId: commandId, correlationId: correlationId,
+            causationId: causationId, expectedVersion: expectedVersion))
     }
 
     /// Idempotency and tracing ids: 1–256 bytes (as the processor requires).
@@ -64,14 +65,15 @@ extension ConnectionHandler {
     func submitPendingCommands() {
         guard !pendingCommands.isEmpty, let context else { return }
         let batch = pendingCommands
+        let requests = pendingRequests
         pendingCommands = []
+        pendingRequests = []
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let processor = server.processor
         let server = self.server
         let allocator = context.channel.allocator
         server.metrics.commitBatchCommands.record(batch.count)
-        let requests = batch.map(\.request)
         let submitted = NIODeadline.now()
         let answer: @Sendable (Result<[Result<CommandReply, DomainError>], DomainError>) -> Void = { outcome in
             let results: [Result<CommandReply, DomainError>]
@@ -141,14 +143,14 @@ extension ConnectionHandler {
                 server.metrics.commandLatency.recordNanoseconds((now - pending.pointee.received).nanoseconds)
                 switch results[i] {
                 case .success(let reply):
-                    outcomes.add(pending.pointee.request.type, reply.duplicate ? "duplicate" : "ok")
+                    outcomes.add(pending.pointee.type, reply.duplicate ? "duplicate" : "ok")
                     ByteBuffer.appendCommandReply(pending.pointee.id, reply, to: &scratch)
                 case .failure(let error):
                     if CommandProcessor.isStorageFailure(error) {
                         storageFailures += 1
                         storageFailure = error
                     }
-                    outcomes.add(pending.pointee.request.type, error.code.rawValue)
+                    outcomes.add(pending.pointee.type, error.code.rawValue)
                     server.metrics.authFailure(code: error.code, op: "command")
                     out.writeBytes(scratch)
                     scratch.removeAll(keepingCapacity: true)

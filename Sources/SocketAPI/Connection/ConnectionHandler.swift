@@ -86,6 +86,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var active = false
 
     var pendingCommands: [PendingCommand] = []
+    /// The requests of ``pendingCommands``, in the same order.
+    var pendingRequests: [CommandRequest] = []
     /// Batches of this connection queued on its command queue and not yet handed to the writer: while
     /// there are any, a small batch queues behind them instead of going to the writer from the loop.
     var queuedBatches = 0
@@ -145,6 +147,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             server.releaseCommands(pendingCommands.count)
             inFlight -= pendingCommands.count
             pendingCommands = []
+            pendingRequests = []
         }
         for (_, s) in subscriptions { s.stop(reason: nil) }
         subscriptions = [:]
