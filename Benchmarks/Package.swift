@@ -50,6 +50,13 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)]
         ),
+        // The round trip of one cache line between the two cores (what shared reference counts pay).
+        .executableTarget(
+            name: "CoreHandoff",
+            path: "Sources/CoreHandoff",
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], staticRuntime)]
+        ),
         // Rebuilds and as-of replays of every view from an existing log (the 10 M demo).
         .executableTarget(
             name: "ViewsBench",
