@@ -81,21 +81,29 @@ extension CommandProcessor {
         // the organisation's lock, which the tasks preparing on both cores otherwise took for each).
         var lastActor: (id: String, actor: Actor?)?
         for i in requests.indices {
+            // The fields are taken once and passed on: each `requests[i]` handed to a function was a
+            // copy of the whole request (through its generic copy), and each `requests[i].data` a
+            // retain of the data the event loop parsed, on another core.
+            let type = requests[i].type
+            let data = requests[i].data
+            let actorId = requests[i].actorId
             // A request with bad ids is refused alone; the others of the batch still run.
-            let refusal = Self.refusal(requests[i])
+            let refusal = Self.refusal(
+                commandId: requests[i].commandId, correlationId: requests[i].correlationId,
+                causationId: requests[i].causationId)
             refused.append(refusal)
-            fingerprints.append(Fingerprint.of(actor: requests[i].actorId, type: requests[i].type, data: requests[i].data))
+            fingerprints.append(Fingerprint.of(actor: actorId, type: type, data: data))
             commandHashes.append(requests[i].commandId.map(LogWriter.commandHash) ?? 0)
-            presealed.append(presealing(requests[i]) { id in
+            presealed.append(presealing(type: type, data: data, actorId: actorId) { id in
                 if let last = lastActor, last.id == id { return last.actor }
                 let actor = resolveActor(id)
                 lastActor = (id, actor)
                 return actor
             })
             let decision = refusal == nil
-                ? CompanyState.prepare(Command(type: CommandType(rawValue: requests[i].type), data: requests[i].data))
+                ? CompanyState.prepare(Command(type: CommandType(rawValue: type), data: data))
                 : nil
-            let forget = requests[i].type == "ForgetSubject"
+            let forget = type == "ForgetSubject"
             if forget { forgets = true }
             if droppingReadData && decision != nil && !forget { requests[i].data = .null }
             decisions.append(decision)
@@ -105,10 +113,10 @@ extension CommandProcessor {
             ahead: PreparedAhead(presealed: presealed, decisions: decisions), forgets: forgets)
     }
 
-    /// The error that refuses `r` before anything else is read, or nil.
-    static func refusal(_ r: CommandRequest) -> DomainError? {
+    /// The error that refuses a request with these ids before anything else is read, or nil.
+    static func refusal(commandId: String?, correlationId: String?, causationId: String?) -> DomainError? {
         do {
-            try precheck(r)
+            try precheck(commandId: commandId, correlationId: correlationId, causationId: causationId)
             return nil
         } catch let e as DomainError {
             return e

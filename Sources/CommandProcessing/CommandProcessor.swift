@@ -87,11 +87,11 @@ public final class CommandProcessor: Sendable {
     /// only for a command its actor's roles allow, naming a well-formed subject id, so a refused or
     /// malformed request does not take a key number for an arbitrary string.
     /// (`actor` resolves an actor id: ``resolveActor(_:)``, or a cache of it for a batch.)
-    func presealing(_ request: CommandRequest, actor resolve: (String) -> Actor?) -> PresealedFields? {
-        guard let eventType = Self.personalEvent(ofCommand: request.type), case .object(let data) = request.data,
+    func presealing(type: String, data: JSONValue, actorId: String, actor resolve: (String) -> Actor?) -> PresealedFields? {
+        guard let eventType = Self.personalEvent(ofCommand: type), case .object(let data) = data,
               let rule = PersonalFields.rule(for: eventType), let id = data[rule.idField]?.stringValue,
-              Identifier.isValid(id), let actor = resolve(request.actorId),
-              Authorization.mayIssue(CommandType(rawValue: request.type), actor: actor)
+              Identifier.isValid(id), let actor = resolve(actorId),
+              Authorization.mayIssue(CommandType(rawValue: type), actor: actor)
         else { return nil }
         return keys.preseal(type: eventType, data: data)
     }
@@ -114,15 +114,15 @@ public final class CommandProcessor: Sendable {
         }
     }
 
-    static func precheck(_ request: CommandRequest) throws {
+    static func precheck(commandId: String?, correlationId: String?, causationId: String?) throws {
         func check(_ field: String, _ value: String?) throws {
             if let value, value.isEmpty || value.utf8.count > 256 {
                 throw DomainError(.badRequest, "\(field) must be 1–256 bytes", details: ["field": .string(field)])
             }
         }
-        try check("commandId", request.commandId)
-        try check("correlationId", request.correlationId)
-        try check("causationId", request.causationId)
+        try check("commandId", commandId)
+        try check("correlationId", correlationId)
+        try check("causationId", causationId)
     }
 
     /// Whether a command failed because the store could not commit (disk full, I/O error): nothing
