@@ -306,8 +306,9 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         var toAppend: [EventToAppend] = []
         toAppend.reserveCapacity(events.count)
         // The events are read in place here and below: iterating copied each (a retain and a
-        // release of its tags and its data) per loop.
-        try events.withUnsafeBufferPointer { decided in
+        // release of its tags and its data) per loop. Their tags move to the log's request (nothing
+        // after this reads them: copied, they were a retain here and a release on the encoder).
+        try events.withUnsafeMutableBufferPointer { decided in
             for i in decided.indices {
                 let e = decided.baseAddress.unsafelyUnwrapped + i
                 if PersonalFields.hasPersonalFields(e.pointee.type.rawValue) {
@@ -319,8 +320,10 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
                         throw CommandProcessor.domainError(.unavailable("the key store could not write: \(error)"))
                     }
                 }
+                var tags: [String] = []
+                swap(&tags, &e.pointee.tags)
                 toAppend.append(EventToAppend(
-                    stream: e.pointee.stream, type: e.pointee.type.rawValue, schema: e.pointee.schema, tags: e.pointee.tags,
+                    stream: e.pointee.stream, type: e.pointee.type.rawValue, schema: e.pointee.schema, tags: tags,
                     data: []))
             }
         }
