@@ -1,7 +1,8 @@
 // What it costs the two cores to hand one cache line back and forth: a thread on CPU 0 and one on
 // CPU 1 take turns writing a shared counter, and the round trip is printed in nanoseconds. Every
-// reference count two threads change, every lock and queue they share, pays this; on this VM it
-// has measured 55 ns in some minutes and 320 ns in others (docs/PERFORMANCE-HISTORY.md, session 29).
+// reference count two threads change, every lock and queue they share, pays this. On this VM a C
+// loop doing the same took 52–69 ns in some minutes and 317–339 ns in others; this one 84–100 ns in
+// a fast minute (docs/PERFORMANCE-HISTORY.md, session 29).
 //
 //   swift run -c release CoreHandoff [--round-trips N] [--repeat K]
 #if canImport(Glibc)
