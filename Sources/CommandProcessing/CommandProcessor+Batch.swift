@@ -87,13 +87,13 @@ extension CommandProcessor {
             let type = requests[i].type
             let data = requests[i].data
             let actorId = requests[i].actorId
+            let commandId = requests[i].commandId
             // A request with bad ids is refused alone; the others of the batch still run.
             let refusal = Self.refusal(
-                commandId: requests[i].commandId, correlationId: requests[i].correlationId,
-                causationId: requests[i].causationId)
+                commandId: commandId, correlationId: requests[i].correlationId, causationId: requests[i].causationId)
             refused.append(refusal)
             fingerprints.append(Fingerprint.of(actor: actorId, type: type, data: data))
-            commandHashes.append(requests[i].commandId.map(LogWriter.commandHash) ?? 0)
+            commandHashes.append(commandId.map(LogWriter.commandHash) ?? 0)
             presealed.append(presealing(type: type, data: data, actorId: actorId) { id in
                 if let last = lastActor, last.id == id { return last.actor }
                 let actor = resolveActor(id)

@@ -87,7 +87,9 @@ public final class CommandProcessor: Sendable {
     /// only for a command its actor's roles allow, naming a well-formed subject id, so a refused or
     /// malformed request does not take a key number for an arbitrary string.
     /// (`actor` resolves an actor id: ``resolveActor(_:)``, or a cache of it for a batch.)
-    func presealing(type: String, data: JSONValue, actorId: String, actor resolve: (String) -> Actor?) -> PresealedFields? {
+    func presealing(
+        type: String, data: JSONValue, actorId: String, actor resolve: (String) -> Actor?
+    ) -> PresealedFields? {
         guard let eventType = Self.personalEvent(ofCommand: type), case .object(let data) = data,
               let rule = PersonalFields.rule(for: eventType), let id = data[rule.idField]?.stringValue,
               Identifier.isValid(id), let actor = resolve(actorId),
@@ -330,6 +332,7 @@ final class StateBox: @unchecked Sendable {  // `state` is confined to the singl
         // Sealing personal fields and encoding the payloads is a fifth of deciding a command's time:
         // the log does it on its encoder thread, while the rest of the batch is decided. The keys
         // are ready (above), so sealing writes nothing and does not fail short of a broken store.
+        // (Their tags are in `toAppend` now: `decided` holds the events without them.)
         let decided = events
         // Unretained: the log keeps the store alive wherever it runs the closure (the processor's
         // init asked it to). Retained here and released on the encoder thread, the store's reference

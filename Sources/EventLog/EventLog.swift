@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import StringBytes
 
 /// Chronicle's event log: an append-only sequence of events in LMDB with gap-free positions,
 /// group-committed durable appends, stream/type/tag indexes, subscriptions and a hash chain.
@@ -77,6 +78,12 @@ public final class EventLog: Sendable {
 
     /// Opens (creating when needed) the log in `directory`.
     public static func open(directory: String, options: Options = Options()) throws -> EventLog {
+        // The writer reads names through pointers as the standard library lays strings out; a
+        // toolchain that laid them out otherwise is refused here rather than trusted with records.
+        guard String.bytesAreReadInPlaceAsExpected else {
+            throw EventLogError.unavailable(
+                "this build's Swift runtime lays strings out differently from what the log reads (StringBytes)")
+        }
         let readOnly = options.readOnly || options.scanOnly
         let env = try Environment(
             path: directory,

@@ -10,7 +10,8 @@
 /// hashing them, looking them up), and its encoder again to write them.
 ///
 /// These read the string's two words instead, as the standard library lays them out on 64-bit
-/// little-endian platforms (`StringObject.swift`):
+/// little-endian platforms other than Android on ARM64, whose heap tags its pointers
+/// (`StringObject.swift`):
 /// - a **small** string (discriminator bit 61) holds its bytes in the two words themselves, its
 ///   count in bits 56–59 of the second;
 /// - a **large** string that is neither bridged nor foreign (bits 62, 61 and 60 clear) and whose
@@ -20,8 +21,9 @@
 ///
 /// Any other form (shared, bridged, foreign: none on Linux in this program) is copied and read the
 /// usual way. `StringBytesTests` checks these readings against the standard library's own for every
-/// form a program here makes, so a toolchain that laid strings out otherwise fails the tests
-/// rather than the log.
+/// form a program here makes, and ``Swift/String/bytesAreReadInPlaceAsExpected`` lets a program check
+/// them once at start-up (the log does, when it opens), so that a toolchain that laid strings out
+/// otherwise fails there, with a message, rather than in the log.
 extension String {
     /// Calls `body` with the UTF-8 bytes of the string at `pointer`, valid only during the call.
     /// The string must stay alive and unchanged meanwhile (as anything read through a pointer must).
@@ -29,7 +31,7 @@ extension String {
     public static func withUTF8<R>(
         at pointer: UnsafePointer<String>, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
     ) rethrows -> R {
-        #if _pointerBitWidth(_64) && _endian(little)
+        #if _pointerBitWidth(_64) && _endian(little) && !(os(Android) && arch(arm64))
         let raw = UnsafeRawPointer(pointer)
         let flags = raw.load(as: UInt64.self)
         let object = raw.load(fromByteOffset: 8, as: UInt64.self)
@@ -38,12 +40,14 @@ extension String {
             var words = (flags, object)
             let count = Int(truncatingIfNeeded: (object >> 56) & 0xF)
             return try withUnsafeBytes(of: &words) { bytes in
-                try body(UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count))
+                let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                return try body(UnsafeBufferPointer(start: start, count: count))
             }
         }
         if object & StringLayout.notContiguousLarge == 0 && flags & StringLayout.tailAllocated != 0 {
-            let start = UnsafePointer<UInt8>(bitPattern: UInt(truncatingIfNeeded: object & StringLayout.address) &+ 32)
-            return try body(UnsafeBufferPointer(start: start, count: Int(truncatingIfNeeded: flags & StringLayout.count)))
+            let address = UInt(truncatingIfNeeded: object & StringLayout.address) &+ StringLayout.headerSize
+            let count = Int(truncatingIfNeeded: flags & StringLayout.count)
+            return try body(UnsafeBufferPointer(start: UnsafePointer<UInt8>(bitPattern: address), count: count))
         }
         #endif
         var copy = pointer.pointee
@@ -55,32 +59,44 @@ extension String {
     public static func utf8Count(at pointer: UnsafePointer<String>) -> Int {
         withUTF8(at: pointer) { $0.count }
     }
+
+    /// Whether ``withUTF8(at:_:)`` reads what the standard library reads, in place where it should:
+    /// checked on a small, a large native and a literal string (each read in place on the platforms
+    /// it reads in place, and through a copy elsewhere).
+    public static var bytesAreReadInPlaceAsExpected: Bool {
+        let small = "lead:L-1"
+        let native = String(decoding: Array("customer:C-0000000012345 é".utf8), as: UTF8.self)
+        let literal = "opportunity:O-2026-000042 (a literal: an immortal string)"
+        for sample in [small, native, literal] {
+            var s = sample
+            let read = withUnsafePointer(to: &s) { p in withUTF8(at: p) { Array($0) } }
+            guard read == Array(s.utf8) else { return false }
+        }
+        #if _pointerBitWidth(_64) && _endian(little) && !(os(Android) && arch(arm64))
+        // The large ones are read where the standard library keeps their bytes, not from a copy.
+        for sample in [native, literal] {
+            var s = sample
+            let start = withUnsafePointer(to: &s) { p in withUTF8(at: p) { $0.baseAddress } }
+            guard let start, start == s.utf8.withContiguousStorageIfAvailable({ $0.baseAddress }) else { return false }
+        }
+        #endif
+        return true
+    }
 }
 
 /// The bits ``Swift/String/withUTF8(at:_:)`` reads.
 @usableFromInline
 enum StringLayout {
     /// Second word: a small string.
-    @usableFromInline static let small: UInt64 = 1 << 61
+    @inlinable static var small: UInt64 { 1 << 61 }
     /// Second word: a bridged (62), small (61) or foreign (60) string — not a contiguous large one.
-    @usableFromInline static let notContiguousLarge: UInt64 = 0b0111 << 60
+    @inlinable static var notContiguousLarge: UInt64 { 0b0111 << 60 }
     /// Second word: the storage object's address.
-    @usableFromInline static let address: UInt64 = 0x0FFF_FFFF_FFFF_FFFF
+    @inlinable static var address: UInt64 { 0x0FFF_FFFF_FFFF_FFFF }
     /// First word: the bytes follow the storage object's header.
-    @usableFromInline static let tailAllocated: UInt64 = 1 << 60
+    @inlinable static var tailAllocated: UInt64 { 1 << 60 }
     /// First word: the count of a large string.
-    @usableFromInline static let count: UInt64 = 0x0000_FFFF_FFFF_FFFF
-
-    /// Whether ``Swift/String/withUTF8(at:_:)`` reads the string at `pointer` without copying it
-    /// (for the tests: they check that a native string is read so).
-    static func readsInPlace(_ pointer: UnsafePointer<String>) -> Bool {
-        #if _pointerBitWidth(_64) && _endian(little)
-        let raw = UnsafeRawPointer(pointer)
-        let flags = raw.load(as: UInt64.self)
-        let object = raw.load(fromByteOffset: 8, as: UInt64.self)
-        return object & small != 0 || (object & notContiguousLarge == 0 && flags & tailAllocated != 0)
-        #else
-        return false
-        #endif
-    }
+    @inlinable static var count: UInt64 { 0x0000_FFFF_FFFF_FFFF }
+    /// The storage object's header, before its bytes.
+    @inlinable static var headerSize: UInt { 32 }
 }

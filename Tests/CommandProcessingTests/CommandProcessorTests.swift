@@ -20,6 +20,8 @@ import Testing
         #expect(stored.envelope.commandId == "c-1")
         #expect(stored.envelope.correlationId == "corr-1")
         #expect(stored.envelope.causationId == "cause-1")
+        // The tags moved from the decided event into the log's request: stored, not lost.
+        #expect(stored.envelope.tags == ["warehouse:WH-1"])
         let json = try EventJSON.object(stored)
         #expect(json["data"]?["warehouseId"] == "WH-1")
         #expect(json["at"] == "2026-03-02T09:00:00.000Z")

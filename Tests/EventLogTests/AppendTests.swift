@@ -186,4 +186,42 @@ import Testing
         let stats = log.writerStats
         #expect(stats.batches < 32 * 25, "appends were grouped into fewer commits")
     }
+
+    /// Names are measured in UTF-8 bytes, read in place (`StringBytes`): streams and tags 1–512,
+    /// types 1–256, with strings of every form (small, large, literal, non-ASCII at the limit).
+    @Test func namesAreCheckedAtTheirByteLimits() async throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        defer { log.close() }
+        func name(_ bytes: Int, ending: String = "") -> String {
+            String(decoding: Array(repeating: UInt8(ascii: "s"), count: bytes - ending.utf8.count), as: UTF8.self) + ending
+        }
+        let accepted: [EventToAppend] = [
+            event("s", "T", tags: ["t"]),
+            event(name(512), "T"),
+            event(name(512, ending: "é"), name(256, ending: "✓"), tags: [name(512, ending: "ü"), "lead:L-1"]),
+            event("a literal stream name, long enough for the heap", "T", tags: ["a literal tag, long enough too"]),
+        ]
+        _ = try await log.append(AppendRequest(events: accepted, actor: "a"))
+        let stored = try #require(try log.event(at: 3))
+        #expect(stored.envelope.stream == name(512, ending: "é"))
+        #expect(stored.envelope.type == name(256, ending: "✓"))
+        #expect(stored.envelope.tags == [name(512, ending: "ü"), "lead:L-1"])
+
+        let refused: [(EventToAppend, String)] = [
+            (event("", "T"), "stream names are 1–512 bytes"),
+            (event(name(513), "T"), "stream names are 1–512 bytes"),
+            (event(name(513, ending: "é"), "T"), "stream names are 1–512 bytes"),  // 513 bytes, 512 characters
+            (event("s", ""), "event types are 1–256 bytes"),
+            (event("s", name(257)), "event types are 1–256 bytes"),
+            (event("s", "T", tags: ["ok", ""]), "tags are 1–512 bytes"),
+            (event("s", "T", tags: [name(513)]), "tags are 1–512 bytes"),
+        ]
+        for (e, message) in refused {
+            await #expect(throws: EventLogError.invalidRequest(message)) {
+                try await log.append(AppendRequest(events: [event("fine"), e], actor: "a"))
+            }
+        }
+        #expect(log.lastPosition == 4)  // the refused requests wrote nothing
+    }
 }

@@ -63,6 +63,21 @@ import Testing
             """#)
     }
 
+    /// Names made at run time (on the heap, as the log's writer makes them), non-ASCII and needing
+    /// escapes, are written as the standard library holds them (the reply reads them in place).
+    @Test func aCommandReplyWritesNamesMadeAtRunTime() throws {
+        let stream = String(decoding: Array("opportunité:Ö-2026-000042 \"quoted\"".utf8), as: UTF8.self)
+        let type = String(decoding: Array("OpportunityStageAdvanced".utf8), as: UTF8.self)
+        var b = ByteBuffer()
+        b.writeCommandReply(.number("1"), CommandReply(
+            position: 5, events: [AppendedEvent(position: 5, stream: stream, version: 3, type: type)],
+            duplicate: false, at: Timestamp(milliseconds: 0)))
+        let line = String(buffer: b)
+        #expect(line == #"{"id":1,"ok":true,"position":5,"events":[{"position":5,"stream":"opportunité:Ö-2026-000042 \"quoted\"","version":3,"type":"OpportunityStageAdvanced"}],"duplicate":false}"# + "\n")
+        let parsed = try JSONValue.parse(String(line.dropLast()))
+        #expect(parsed["events"]?.arrayValue?.first?["stream"] == .string(stream))
+    }
+
     @Test func decimalsAreWrittenExactly() {
         for v: UInt64 in [0, 7, 10, 99, 100, 123_456_789, UInt64.max] {
             var b = ByteBuffer()

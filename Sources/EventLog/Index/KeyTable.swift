@@ -130,7 +130,9 @@ final class KeyTable: @unchecked Sendable {
     }
 
     /// ``id(_:_:orInsert:)`` for the name stored at `name`, read in place.
-    func id(_ probe: Probe, at name: UnsafePointer<String>, orInsert newId: () -> UInt32) -> (id: UInt32, inserted: Bool) {
+    func id(
+        _ probe: Probe, at name: UnsafePointer<String>, orInsert newId: () -> UInt32
+    ) -> (id: UInt32, inserted: Bool) {
         String.withUTF8(at: name) { u in id(probe, u, orInsert: newId) }
     }
 

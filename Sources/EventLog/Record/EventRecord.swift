@@ -73,27 +73,27 @@ enum EventRecord {
         Bytes.appendVarint(keys[0].new ? UInt64(keys[0].id) + 1 : 0, to: &out)
         // Names are read where they are stored (see ``Swift/String/withUTF8(at:_:)``): each read
         // through the pointer was a retain and a release of a string the stager made.
-        Bytes.appendString(at: e.pointer(to: \.stream).unsafelyUnwrapped, to: &out)
+        Bytes.appendString(at: e.pointer(to: \.stream)!, to: &out)
         // A known key is its id alone: its name is not even read.
         if keys[1].new {
             Bytes.appendVarint(UInt64(keys[1].id) << 1 | 1, to: &out)
-            Bytes.appendString(at: e.pointer(to: \.type).unsafelyUnwrapped, to: &out)
+            Bytes.appendString(at: e.pointer(to: \.type)!, to: &out)
         } else {
             Bytes.appendVarint(UInt64(keys[1].id) << 1, to: &out)
         }
         appendTail(actor: actor, commandId: commandId, correlationId: correlationId, causationId: causationId, into: &out)
-        let tagCount = keys.count - 2
-        assert(tagCount == e.pointee.tags.count, "a record's keys are its stream's, its type's and one per tag")
-        Bytes.appendVarint(UInt64(tagCount), to: &out)
-        for i in 0..<tagCount {
-            let key = keys[2 + i]
-            if key.new {
-                Bytes.appendVarint(UInt64(key.id) << 1 | 1, to: &out)
-                e.pointee.tags.withUnsafeBufferPointer { tags in
+        e.pointee.tags.withUnsafeBufferPointer { tags in
+            // (Checked, not assumed: a tag's name is read through a pointer below.)
+            precondition(keys.count - 2 == tags.count, "a record's keys are its stream's, its type's and one per tag")
+            Bytes.appendVarint(UInt64(tags.count), to: &out)
+            for i in tags.indices {
+                let key = keys[2 + i]
+                if key.new {
+                    Bytes.appendVarint(UInt64(key.id) << 1 | 1, to: &out)
                     Bytes.appendString(at: tags.baseAddress.unsafelyUnwrapped + i, to: &out)
+                } else {
+                    Bytes.appendVarint(UInt64(key.id) << 1, to: &out)
                 }
-            } else {
-                Bytes.appendVarint(UInt64(key.id) << 1, to: &out)
             }
         }
         Bytes.appendVarint(UInt64(data.count), to: &out)
@@ -101,8 +101,10 @@ enum EventRecord {
     }
 
     @inline(__always)
-    private static func appendTail(actor: UnsafePointer<String>, commandId: String?, correlationId: String?, causationId: String?,
-                                   into out: inout [UInt8]) {
+    private static func appendTail(
+        actor: UnsafePointer<String>, commandId: String?, correlationId: String?, causationId: String?,
+        into out: inout [UInt8]
+    ) {
         Bytes.appendString(at: actor, to: &out)
         Bytes.appendOptionalString(commandId, to: &out)
         Bytes.appendOptionalString(correlationId, to: &out)

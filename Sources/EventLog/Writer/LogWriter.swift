@@ -147,10 +147,12 @@ public struct LogWriter: ~Copyable {
             state.unretainedKeyIds._withUnsafeGuaranteedRef { table in
                 for i in events.indices {
                     let e = base.unsafelyUnwrapped + i
-                    probes.append(table.probe(.stream, at: e.pointer(to: \.stream).unsafelyUnwrapped))
-                    probes.append(table.probe(.type, at: e.pointer(to: \.type).unsafelyUnwrapped))
+                    probes.append(table.probe(.stream, at: e.pointer(to: \.stream)!))
+                    probes.append(table.probe(.type, at: e.pointer(to: \.type)!))
                     e.pointee.tags.withUnsafeBufferPointer { tags in
-                        for t in tags.indices { probes.append(table.probe(.tag, at: tags.baseAddress.unsafelyUnwrapped + t)) }
+                        for t in tags.indices {
+                            probes.append(table.probe(.tag, at: tags.baseAddress.unsafelyUnwrapped + t))
+                        }
                     }
                 }
                 // A long name is compared with its entry in the key names: those loads overlap too.
@@ -162,8 +164,8 @@ public struct LogWriter: ~Copyable {
                 var k = 0
                 for i in events.indices {
                     let e = base.unsafelyUnwrapped + i
-                    keys.append(keyId(probes[k], e.pointer(to: \.stream).unsafelyUnwrapped))
-                    keys.append(keyId(probes[k + 1], e.pointer(to: \.type).unsafelyUnwrapped))
+                    keys.append(keyId(probes[k], e.pointer(to: \.stream)!))
+                    keys.append(keyId(probes[k + 1], e.pointer(to: \.type)!))
                     k += 2
                     e.pointee.tags.withUnsafeBufferPointer { tags in
                         for t in tags.indices {
@@ -219,14 +221,15 @@ public struct LogWriter: ~Copyable {
                 // Read in place: iterating copied each event, and reading a string's length through
                 // the pointer copied the string (see ``Swift/String/withUTF8(at:_:)``).
                 let e = base + i
-                guard (1...512).contains(String.utf8Count(at: e.pointer(to: \.stream).unsafelyUnwrapped)) else {
+                guard (1...512).contains(String.utf8Count(at: e.pointer(to: \.stream)!)) else {
                     throw EventLogError.invalidRequest("stream names are 1–512 bytes")
                 }
-                guard (1...256).contains(String.utf8Count(at: e.pointer(to: \.type).unsafelyUnwrapped)) else {
+                guard (1...256).contains(String.utf8Count(at: e.pointer(to: \.type)!)) else {
                     throw EventLogError.invalidRequest("event types are 1–256 bytes")
                 }
                 try e.pointee.tags.withUnsafeBufferPointer { tags in
-                    for t in tags.indices where !(1...512).contains(String.utf8Count(at: tags.baseAddress.unsafelyUnwrapped + t)) {
+                    for t in tags.indices
+                    where !(1...512).contains(String.utf8Count(at: tags.baseAddress.unsafelyUnwrapped + t)) {
                         throw EventLogError.invalidRequest("tags are 1–512 bytes")
                     }
                 }

@@ -328,12 +328,14 @@ final class RecordEncoder: @unchecked Sendable {  // fields are guarded by `lock
         let start = out.bytes.count
         if format == EventRecord.format2 {
             EventRecord.encodeBody2(
-                version: pending.version, at: pending.at, actor: request.pointer(to: \.actor).unsafelyUnwrapped, commandId: request.pointee.commandId,
+                version: pending.version, at: pending.at, actor: request.pointer(to: \.actor)!,
+                commandId: request.pointee.commandId,
                 correlationId: request.pointee.correlationId, causationId: request.pointee.causationId, event: e,
                 keys: keys, data: data, into: &out.bytes)
         } else {
             EventRecord.encodeBody(
-                version: pending.version, at: pending.at, actor: request.pointer(to: \.actor).unsafelyUnwrapped, commandId: request.pointee.commandId,
+                version: pending.version, at: pending.at, actor: request.pointer(to: \.actor)!,
+                commandId: request.pointee.commandId,
                 correlationId: request.pointee.correlationId, causationId: request.pointee.causationId, event: e,
                 data: data, into: &out.bytes)
         }

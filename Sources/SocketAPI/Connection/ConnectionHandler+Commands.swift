@@ -64,6 +64,7 @@ extension ConnectionHandler {
     /// batch's encoded on a global queue first.
     func submitPendingCommands() {
         guard !pendingCommands.isEmpty, let context else { return }
+        assert(pendingCommands.count == pendingRequests.count, "a pending command's request waits beside it")
         let batch = pendingCommands
         let requests = pendingRequests
         pendingCommands = []
@@ -226,13 +227,13 @@ extension ByteBuffer {
                 out.append(literal: i == 0 ? #"{"position":"# : #",{"position":"#)
                 Self.appendDecimal(e.pointee.position, to: &out)
                 out.append(literal: #","stream":"#)
-                String.withUTF8(at: e.pointer(to: \.stream).unsafelyUnwrapped) {
+                String.withUTF8(at: e.pointer(to: \.stream)!) {
                     JSONWriter.appendString(utf8: UnsafeRawBufferPointer($0), into: &out)
                 }
                 out.append(literal: #","version":"#)
                 Self.appendDecimal(e.pointee.version, to: &out)
                 out.append(literal: #","type":"#)
-                String.withUTF8(at: e.pointer(to: \.type).unsafelyUnwrapped) {
+                String.withUTF8(at: e.pointer(to: \.type)!) {
                     JSONWriter.appendString(utf8: UnsafeRawBufferPointer($0), into: &out)
                 }
                 out.append(UInt8(ascii: "}"))
