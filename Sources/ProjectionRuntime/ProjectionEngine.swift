@@ -266,7 +266,8 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         followerDone = done
         followerLock.unlock()
-        NamedThread.start("views-follow", priority: options.followerPriority == .background ? .background : .normal) { [self] in
+        let followerStartsAt: NamedThread.Priority = options.followerPriority == .background ? .background : .normal
+        NamedThread.start("views-follow", priority: followerStartsAt) { [self] in
             self.follow()
             done.signal()
         }
@@ -373,7 +374,9 @@ public final class ProjectionEngine: ViewSource, @unchecked Sendable {
                 s.store = store
                 s.checkpoints = committed
             } else {
-                for i in s.checkpoints.indices where i < committed.count { s.checkpoints[i] = max(s.checkpoints[i], committed[i]) }
+                for i in s.checkpoints.indices where i < committed.count {
+                    s.checkpoints[i] = max(s.checkpoints[i], committed[i])
+                }
             }
             let positions = s.checkpoints
             s.batches += 1

@@ -175,7 +175,9 @@ final class ProjectionRunner {
     /// the log's writer is behind (``WriterBacklog``).
     private func isSpaced(_ log: EventLog, from: UInt64, end: UInt64, through: UInt64, _ spacing: CommitSpacing) -> Bool {
         guard spacing.interval > .zero else { return false }
-        if writerBacklog.threshold != spacing.whileWriterQueue { writerBacklog = WriterBacklog(threshold: spacing.whileWriterQueue) }
+        if writerBacklog.threshold != spacing.whileWriterQueue {
+            writerBacklog = WriterBacklog(threshold: spacing.whileWriterQueue)
+        }
         return writerBacklog.isBehind(log) && end == through && Int(end - from + 1) >= spacing.fromEvents
     }
 

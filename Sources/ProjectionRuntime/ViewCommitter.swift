@@ -114,7 +114,8 @@ final class ViewCommitter: @unchecked Sendable {  // fields are guarded by `cond
             busy = true
             var positions = committed
             condition.unlock()
-            if next.background != background && NamedThread.setCurrentThreadPriority(next.background ? .background : .normal) {
+            if next.background != background,
+               NamedThread.setCurrentThreadPriority(next.background ? .background : .normal) {
                 background = next.background
             }
 

@@ -61,9 +61,9 @@ extension String {
     }
 
     /// Whether ``withUTF8(at:_:)`` reads what the standard library reads, in place where it should:
-    /// checked on a small, a large native and a literal string (each read in place on the platforms
-    /// it reads in place, and through a copy elsewhere).
-    public static var bytesAreReadInPlaceAsExpected: Bool {
+    /// checked once, on a small, a large native and a literal string (each read in place on the
+    /// platforms it reads in place, and through a copy elsewhere).
+    public static let bytesAreReadInPlaceAsExpected: Bool = {
         let small = "lead:L-1"
         let native = String(decoding: Array("customer:C-0000000012345 é".utf8), as: UTF8.self)
         let literal = "opportunity:O-2026-000042 (a literal: an immortal string)"
@@ -81,7 +81,7 @@ extension String {
         }
         #endif
         return true
-    }
+    }()
 }
 
 /// The bits ``Swift/String/withUTF8(at:_:)`` reads.

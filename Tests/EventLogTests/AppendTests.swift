@@ -194,7 +194,8 @@ import Testing
         let log = try openLog(dir)
         defer { log.close() }
         func name(_ bytes: Int, ending: String = "") -> String {
-            String(decoding: Array(repeating: UInt8(ascii: "s"), count: bytes - ending.utf8.count), as: UTF8.self) + ending
+            let filler = Array(repeating: UInt8(ascii: "s"), count: bytes - ending.utf8.count)
+            return String(decoding: filler, as: UTF8.self) + ending
         }
         let accepted: [EventToAppend] = [
             event("s", "T", tags: ["t"]),

@@ -12,7 +12,10 @@ import StringBytes
         let slice = "customer:C-12345678901234567890".dropFirst(3)
         let long = "salesOrder:SO-2026-000042 (a literal long enough to be an immortal large string)"
         return [
-            "", "a", "lead:L-1", "fifteen-bytes!!", "sixteen-bytes!!!", "é", "ééééééé", "éééééééa",  // small up to 15 bytes
+            // small: up to 15 bytes
+            "", "a", "lead:L-1", "fifteen-bytes!!", "é", "ééééééé", "éééééééa",
+            // large
+            "sixteen-bytes!!!",
             "ééééééééé", "Ünïcödé lead name with accents", long, digits, grown, String(slice),
             String(repeating: "x", count: 1000), String(decoding: Array("decoded-from-bytes-🎉".utf8), as: UTF8.self),
             "rep:\(12345)-\(678_901)-interpolated", NSString(string: "through NSString, long enough").description,
